@@ -1,0 +1,1 @@
+//! The pickle opcode lexer.
