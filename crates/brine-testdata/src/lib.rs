@@ -1,0 +1,112 @@
+//! The CPython fixture corpus in `fixtures/`, as the test suites of every layer read it.
+//!
+//! `cargo xtask fixtures` writes the corpus and its manifest (`fixtures/manifest.tsv`, described
+//! in `fixtures/README.md`); this crate parses the manifest so that tests iterate over fixtures
+//! by producer, protocol and object without knowing the layout. It is a dev-dependency only.
+#![forbid(unsafe_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// One fixture: a pickle written by a pinned CPython, and pickletools' disassembly of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixture {
+    /// The pickle's path relative to `fixtures/`.
+    pub path: String,
+    /// The producer's short name: `py27`, `py36`, `py311` or `py313`.
+    pub producer: String,
+    /// The producer's exact version, e.g. `3.11.7`.
+    pub version: String,
+    /// The protocol the pickle was written with.
+    pub protocol: u8,
+    /// The object's id, the same for every producer and protocol.
+    pub object: String,
+    /// `plain`, or `optimized` for `pickletools.optimize` output.
+    pub variant: String,
+    /// The disassembly's path relative to `fixtures/`.
+    pub dis: String,
+    /// Whether pickletools disassembled the pickle without an error.
+    pub dis_ok: bool,
+    /// The last line pickletools wrote to stderr when it failed.
+    pub dis_error: String,
+}
+
+impl Fixture {
+    /// The pickle's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        read(&self.path)
+    }
+
+    /// The reference disassembly (the stdout of `python3.11 -m pickletools`).
+    pub fn dis_text(&self) -> Vec<u8> {
+        read(&self.dis)
+    }
+
+    /// The pickle's absolute path.
+    pub fn full_path(&self) -> PathBuf {
+        fixtures_dir().join(&self.path)
+    }
+
+    /// A short name for messages: `py311/int_255.p2`.
+    pub fn name(&self) -> String {
+        let stem = self.path.trim_start_matches("pickles/");
+        stem.trim_end_matches(".pickle").to_owned()
+    }
+}
+
+/// The absolute path of `fixtures/`.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// Every fixture in the manifest, in manifest order.
+///
+/// # Panics
+///
+/// When the manifest is missing or malformed: the corpus is part of the repository, so that is
+/// a broken checkout, and a test should fail loudly.
+pub fn all() -> Vec<Fixture> {
+    let manifest = String::from_utf8(read("manifest.tsv")).expect("manifest.tsv is UTF-8");
+    let mut lines = manifest.lines().filter(|line| !line.starts_with('#'));
+    let header: Vec<&str> = lines.next().expect("manifest has a header row").split('\t').collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|&col| col == name)
+            .unwrap_or_else(|| panic!("manifest has no column {name:?}"))
+    };
+    let cols = [
+        column("path"),
+        column("producer"),
+        column("version"),
+        column("protocol"),
+        column("object"),
+        column("variant"),
+        column("dis"),
+        column("dis_status"),
+        column("dis_error"),
+    ];
+    lines
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let field = |idx: usize| fields.get(cols[idx]).copied().unwrap_or("").to_owned();
+            Fixture {
+                path: field(0),
+                producer: field(1),
+                version: field(2),
+                protocol: field(3).parse().expect("protocol is a number"),
+                object: field(4),
+                variant: field(5),
+                dis: field(6),
+                dis_ok: field(7) == "ok",
+                dis_error: field(8),
+            }
+        })
+        .collect()
+}
+
+fn read(relative: &str) -> Vec<u8> {
+    let path = fixtures_dir().join(relative);
+    fs::read(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+}
