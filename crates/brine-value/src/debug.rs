@@ -1,0 +1,224 @@
+//! A readable `Debug` for graphs: Python's repr, with `#n=` labels on shared nodes.
+
+use std::fmt::{self, Write as _};
+
+use brine_lex::repr;
+use hashbrown::HashMap;
+
+use crate::graph::Graph;
+use crate::node::Node;
+use crate::value::{NodeId, Value};
+
+/// Nesting beyond this prints `...`, so that a 100,000-deep list cannot overflow the stack.
+const MAX_DEPTH: usize = 200;
+
+impl fmt::Debug for Graph {
+    /// Python's repr of the root, where a node reached more than once is labelled `#n=` the
+    /// first time and written `#n` after: `#0=[#0]` is a list that contains itself.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut printer = Printer {
+            graph: self,
+            shared: shared_nodes(self),
+            labels: HashMap::new(),
+            out: String::new(),
+        };
+        printer.value(self.root_value(), 0);
+        f.write_str(&printer.out)
+    }
+}
+
+/// The nodes reachable from the root through more than one edge.
+fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
+    let mut seen: HashMap<NodeId, u32> = HashMap::new();
+    let mut stack: Vec<NodeId> = graph.root_value().node().into_iter().collect();
+    if let Some(root) = graph.root_value().node() {
+        seen.insert(root, 0);
+    }
+    while let Some(id) = stack.pop() {
+        let Some(node) = graph.try_node(id) else { continue };
+        node.for_each_child(|child| {
+            if let Some(child) = child.node() {
+                let count = seen.entry(child).or_insert(0);
+                *count += 1;
+                if *count == 1 && Some(child) != graph.root_value().node() {
+                    stack.push(child);
+                }
+            }
+        });
+    }
+    let root = graph.root_value().node();
+    seen.into_iter()
+        .filter(|&(id, count)| count + u32::from(Some(id) == root) > 1)
+        .map(|(id, _)| (id, ()))
+        .collect()
+}
+
+struct Printer<'g> {
+    graph: &'g Graph,
+    shared: HashMap<NodeId, ()>,
+    labels: HashMap<NodeId, usize>,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn value(&mut self, value: &Value, depth: usize) {
+        match value {
+            Value::None => self.out.push_str("None"),
+            Value::Bool(true) => self.out.push_str("True"),
+            Value::Bool(false) => self.out.push_str("False"),
+            Value::Int(value) => {
+                let _ = write!(self.out, "{value}");
+            }
+            Value::BigInt(value) => {
+                let _ = write!(self.out, "{value}");
+            }
+            Value::Float(value) => self.out.push_str(&repr::float_repr(*value)),
+            Value::Node(id) => self.node(*id, depth),
+        }
+    }
+
+    fn node(&mut self, id: NodeId, depth: usize) {
+        if let Some(label) = self.labels.get(&id) {
+            let _ = write!(self.out, "#{label}");
+            return;
+        }
+        if depth > MAX_DEPTH {
+            self.out.push_str("...");
+            return;
+        }
+        if self.shared.contains_key(&id) {
+            let label = self.labels.len();
+            self.labels.insert(id, label);
+            let _ = write!(self.out, "#{label}=");
+        }
+        let graph = self.graph;
+        let Some(node) = graph.try_node(id) else {
+            let _ = write!(self.out, "<dangling node {}>", id.index());
+            return;
+        };
+        let depth = depth + 1;
+        match node {
+            Node::Str(text) => self.out.push_str(&repr::str_repr(text.as_bytes())),
+            Node::Bytes(data) => self.out.push_str(&repr::bytes_repr(data)),
+            Node::ByteArray(data) => {
+                let _ = write!(self.out, "bytearray({})", repr::bytes_repr(data));
+            }
+            Node::Tuple(items) => {
+                self.out.push('(');
+                self.seq(items, depth);
+                if items.len() == 1 {
+                    self.out.push(',');
+                }
+                self.out.push(')');
+            }
+            Node::List(items) => {
+                self.out.push('[');
+                self.seq(items, depth);
+                self.out.push(']');
+            }
+            Node::Dict(pairs) => {
+                self.out.push('{');
+                for (idx, (key, value)) in pairs.iter().enumerate() {
+                    if idx > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.value(key, depth);
+                    self.out.push_str(": ");
+                    self.value(value, depth);
+                }
+                self.out.push('}');
+            }
+            Node::Set(items) if items.is_empty() => self.out.push_str("set()"),
+            Node::Set(items) => {
+                self.out.push('{');
+                self.seq(items, depth);
+                self.out.push('}');
+            }
+            Node::FrozenSet(items) => {
+                self.out.push_str("frozenset({");
+                self.seq(items, depth);
+                self.out.push_str("})");
+            }
+            Node::Global { module, name } => {
+                let module_ref = graph.get(module);
+                let name_ref = graph.get(name);
+                match (module_ref.as_str(), name_ref.as_str()) {
+                    (Some(module), Some(name)) => {
+                        let _ = write!(self.out, "<global {module}.{name}>");
+                    }
+                    _ => self.call("global", &[module, name], depth),
+                }
+            }
+            Node::Reduce { callable, args } => self.call("reduce", &[callable, args], depth),
+            Node::NewObj { cls, args, kwargs: None } => self.call("newobj", &[cls, args], depth),
+            Node::NewObj { cls, args, kwargs: Some(kwargs) } => {
+                self.call("newobj_ex", &[cls, args, kwargs], depth);
+            }
+            Node::Build { object, state } => self.call("build", &[object, state], depth),
+            Node::Append { object, items } | Node::AddItems { object, items } => {
+                let _ = write!(self.out, "{}(", node.kind_name());
+                self.value(object, depth);
+                self.out.push_str(", [");
+                self.seq(items, depth);
+                self.out.push_str("])");
+            }
+            Node::SetItems { object, pairs } => {
+                self.out.push_str("setitems(");
+                self.value(object, depth);
+                self.out.push_str(", {");
+                for (idx, (key, value)) in pairs.iter().enumerate() {
+                    if idx > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.value(key, depth);
+                    self.out.push_str(": ");
+                    self.value(value, depth);
+                }
+                self.out.push_str("})");
+            }
+            Node::Inst { class, args } | Node::Obj { class, args } => {
+                let _ = write!(self.out, "{}(", node.kind_name());
+                self.value(class, depth);
+                for arg in args {
+                    self.out.push_str(", ");
+                    self.value(arg, depth);
+                }
+                self.out.push(')');
+            }
+            Node::PersistentId(pid) => self.call("persistent_id", &[pid], depth),
+            Node::Buffer(buffer) => {
+                let _ = write!(
+                    self.out,
+                    "<buffer {}{}{}>",
+                    buffer.index,
+                    if buffer.readonly { " readonly" } else { "" },
+                    match &buffer.data {
+                        Some(data) => format!(" of {} bytes", data.len()),
+                        None => String::new(),
+                    }
+                );
+            }
+        }
+    }
+
+    fn seq(&mut self, items: &[Value], depth: usize) {
+        for (idx, item) in items.iter().enumerate() {
+            if idx > 0 {
+                self.out.push_str(", ");
+            }
+            self.value(item, depth);
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[&Value], depth: usize) {
+        self.out.push_str(name);
+        self.out.push('(');
+        for (idx, arg) in args.iter().enumerate() {
+            if idx > 0 {
+                self.out.push_str(", ");
+            }
+            self.value(arg, depth);
+        }
+        self.out.push(')');
+    }
+}

@@ -1,0 +1,313 @@
+//! [`Graph`]: the arena that owns every node, and [`ValueRef`], the way to read it.
+
+use num_bigint::BigInt;
+
+use crate::node::Node;
+use crate::pystr::PyStr;
+use crate::value::{NodeId, Value};
+
+/// The objects a pickle builds, with their identity.
+///
+/// Nodes live in an arena and refer to each other by [`NodeId`], so shared references and
+/// cycles (a list that contains itself, a dict that refers to its parent) are represented
+/// exactly. The root is the value the pickle's STOP returned.
+///
+/// Two graphs are equal (`==`) when a one-to-one mapping of the nodes reachable from their
+/// roots carries one onto the other: the same shapes, the same sharing, the same cycles.
+/// Floats compare by their bits there, so `nan` equals `nan` and `-0.0` differs from `0.0`.
+///
+/// # Example
+///
+/// ```
+/// use brine_value::{Graph, Node, Value};
+///
+/// // l = []; l.append(l)
+/// let mut graph = Graph::new();
+/// let list = graph.add(Node::List(Vec::new()));
+/// if let Node::List(items) = graph.node_mut(list) {
+///     items.push(Value::Node(list));
+/// }
+/// graph.set_root(Value::Node(list));
+/// assert_eq!(format!("{graph:?}"), "#0=[#0]");
+/// ```
+#[derive(Clone, Default)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    root: Value,
+}
+
+impl Graph {
+    /// An empty graph whose root is `None`.
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    /// An empty graph with room for `capacity` nodes.
+    pub fn with_capacity(capacity: usize) -> Graph {
+        Graph { nodes: Vec::with_capacity(capacity), root: Value::None }
+    }
+
+    /// Adds a node and returns its id.
+    ///
+    /// # Panics
+    ///
+    /// When the graph already holds `u32::MAX` nodes (the decoder's node limit stops far
+    /// below that).
+    pub fn add(&mut self, node: Node) -> NodeId {
+        let id = u32::try_from(self.nodes.len()).expect("a graph holds at most u32::MAX nodes");
+        self.nodes.push(node);
+        NodeId(id)
+    }
+
+    /// Adds a `str` node.
+    pub fn add_str(&mut self, text: &str) -> Value {
+        Value::Node(self.add(Node::Str(PyStr::new(text))))
+    }
+
+    /// The node with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// When `id` comes from another graph and is out of range.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The node with id `id`, to change it.
+    ///
+    /// # Panics
+    ///
+    /// When `id` comes from another graph and is out of range.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.index()]
+    }
+
+    /// The node with id `id`, or `None` when out of range.
+    pub fn try_node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.index())
+    }
+
+    /// All nodes, reachable or not, by id.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = (NodeId, &Node)> {
+        self.nodes.iter().enumerate().map(|(idx, node)| (NodeId(idx as u32), node))
+    }
+
+    /// The number of nodes in the arena.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the arena holds no node.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The root value.
+    pub fn root_value(&self) -> &Value {
+        &self.root
+    }
+
+    /// Sets the root value.
+    pub fn set_root(&mut self, root: Value) {
+        self.root = root;
+    }
+
+    /// The root, to read.
+    pub fn root(&self) -> ValueRef<'_> {
+        ValueRef { graph: self, value: &self.root }
+    }
+
+    /// Any value of this graph, to read.
+    pub fn get<'g>(&'g self, value: &'g Value) -> ValueRef<'g> {
+        ValueRef { graph: self, value }
+    }
+}
+
+/// A value together with the graph it lives in: the read API.
+///
+/// # Example
+///
+/// ```
+/// use brine_value::{Graph, Node, Value};
+///
+/// let mut graph = Graph::new();
+/// let key = graph.add_str("numbers");
+/// let list = graph.add(Node::List(vec![Value::Int(1), Value::Int(2)]));
+/// let dict = graph.add(Node::Dict(vec![(key, Value::Node(list))]));
+/// graph.set_root(Value::Node(dict));
+///
+/// let numbers = graph.root().get("numbers").unwrap();
+/// let ints: Vec<i64> = numbers.iter().unwrap().filter_map(|v| v.as_i64()).collect();
+/// assert_eq!(ints, [1, 2]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct ValueRef<'g> {
+    graph: &'g Graph,
+    value: &'g Value,
+}
+
+impl<'g> ValueRef<'g> {
+    /// The value itself.
+    pub fn value(&self) -> &'g Value {
+        self.value
+    }
+
+    /// The graph the value belongs to.
+    pub fn graph(&self) -> &'g Graph {
+        self.graph
+    }
+
+    /// The node the value refers to, if any.
+    pub fn node(&self) -> Option<&'g Node> {
+        self.value.node().and_then(|id| self.graph.try_node(id))
+    }
+
+    /// Whether the value is `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self.value, Value::None)
+    }
+
+    /// The value of a `bool`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match *self.value {
+            Value::Bool(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The value of an `int` that fits in an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self.value {
+            Value::Int(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The value of any `int`.
+    pub fn as_bigint(&self) -> Option<BigInt> {
+        match self.value {
+            Value::Int(value) => Some(BigInt::from(*value)),
+            Value::BigInt(value) => Some((**value).clone()),
+            _ => None,
+        }
+    }
+
+    /// The value of a `float`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self.value {
+            Value::Float(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The text of a `str` without lone surrogates.
+    pub fn as_str(&self) -> Option<&'g str> {
+        self.as_pystr().and_then(PyStr::as_str)
+    }
+
+    /// A `str`, surrogates and all.
+    pub fn as_pystr(&self) -> Option<&'g PyStr> {
+        match self.node()? {
+            Node::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a `bytes` or `bytearray`.
+    pub fn as_bytes(&self) -> Option<&'g [u8]> {
+        match self.node()? {
+            Node::Bytes(data) | Node::ByteArray(data) => Some(data),
+            _ => None,
+        }
+    }
+
+    /// The items of a `list`.
+    pub fn as_list(&self) -> Option<&'g [Value]> {
+        match self.node()? {
+            Node::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The items of a `tuple`.
+    pub fn as_tuple(&self) -> Option<&'g [Value]> {
+        match self.node()? {
+            Node::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The pairs of a `dict`, in insertion order.
+    pub fn as_dict(&self) -> Option<&'g [(Value, Value)]> {
+        match self.node()? {
+            Node::Dict(pairs) => Some(pairs),
+            _ => None,
+        }
+    }
+
+    /// The items of a list, tuple, set or frozenset, or the keys of a dict.
+    pub fn iter(&self) -> Option<impl Iterator<Item = ValueRef<'g>> + 'g> {
+        let graph = self.graph;
+        let items: Box<dyn Iterator<Item = &'g Value> + 'g> = match self.node()? {
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                Box::new(items.iter())
+            }
+            Node::Dict(pairs) => Box::new(pairs.iter().map(|(key, _)| key)),
+            _ => return None,
+        };
+        Some(items.map(move |value| ValueRef { graph, value }))
+    }
+
+    /// The key-value pairs of a dict.
+    pub fn items(&self) -> Option<impl Iterator<Item = (ValueRef<'g>, ValueRef<'g>)> + 'g> {
+        let graph = self.graph;
+        let pairs = self.as_dict()?;
+        Some(pairs.iter().map(move |(key, value)| {
+            (ValueRef { graph, value: key }, ValueRef { graph, value })
+        }))
+    }
+
+    /// The value under the `str` key `key` of a dict (the last one, as Python keeps).
+    pub fn get(&self, key: &str) -> Option<ValueRef<'g>> {
+        let graph = self.graph;
+        let pairs = self.as_dict()?;
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| graph.get(k).as_pystr().is_some_and(|s| *s == key))
+            .map(|(_, value)| ValueRef { graph, value })
+    }
+
+    /// Item `idx` of a list or tuple.
+    pub fn index(&self, idx: usize) -> Option<ValueRef<'g>> {
+        let graph = self.graph;
+        let items = match self.node()? {
+            Node::List(items) | Node::Tuple(items) => items,
+            _ => return None,
+        };
+        items.get(idx).map(|value| ValueRef { graph, value })
+    }
+
+    /// The number of items of a container, or of code points of a str, or of bytes.
+    pub fn len(&self) -> Option<usize> {
+        Some(match self.node()? {
+            Node::Str(text) => text.char_len(),
+            Node::Bytes(data) | Node::ByteArray(data) => data.len(),
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                items.len()
+            }
+            Node::Dict(pairs) => pairs.len(),
+            _ => return None,
+        })
+    }
+
+    /// The module and qualified name of a global, when both are text.
+    pub fn as_global(&self) -> Option<(&'g str, &'g str)> {
+        match self.node()? {
+            Node::Global { module, name } => {
+                Some((self.graph.get(module).as_str()?, self.graph.get(name).as_str()?))
+            }
+            _ => None,
+        }
+    }
+}

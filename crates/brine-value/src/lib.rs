@@ -1,0 +1,43 @@
+//! The object graph of a Python pickle.
+//!
+//! A pickle describes objects with identity: two references to one list are one list, and a
+//! list may contain itself. [`Graph`] keeps that topology exactly. Its nodes live in an arena
+//! and refer to each other by [`NodeId`]; the scalars Python never memoizes (`None`, `bool`,
+//! `int`, `float`) are held inline in a [`Value`]. Nothing here executes or imports anything:
+//! globals are names, and REDUCE, NEWOBJ and BUILD are recorded as nodes that say what a
+//! Python unpickler would have called.
+//!
+//! - [`Graph`], [`Node`], [`Value`]: the graph; equality follows identity topology.
+//! - [`ValueRef`]: a read API (`as_list()`, `get("key")`, iteration).
+//! - [`PyStr`]: a Python `str`, lone surrogates included.
+//!
+//! This crate does not parse or write pickles: `brine-vm` builds graphs from pickles and
+//! `brine-encode` writes them.
+//!
+//! # Example
+//!
+//! ```
+//! use brine_value::{Graph, Node, Value};
+//!
+//! let mut graph = Graph::new();
+//! let name = graph.add_str("pi");
+//! let dict = graph.add(Node::Dict(vec![(name, Value::Float(3.14))]));
+//! graph.set_root(Value::Node(dict));
+//! assert_eq!(graph.root().get("pi").and_then(|v| v.as_f64()), Some(3.14));
+//! assert_eq!(format!("{graph:?}"), "{'pi': 3.14}");
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod compat;
+mod debug;
+mod eq;
+mod graph;
+mod node;
+mod pystr;
+mod value;
+
+pub use eq::same_shape;
+pub use graph::{Graph, ValueRef};
+pub use node::{Node, PickleBuffer};
+pub use pystr::PyStr;
+pub use value::{NodeId, Value};

@@ -1,0 +1,95 @@
+//! [`Value`]: what a stack slot, a container item or the root holds.
+
+use std::sync::Arc;
+
+use num_bigint::BigInt;
+
+/// The index of a node in its [`crate::Graph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    /// The node's position in the graph's arena.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A value in the graph: a scalar that Python never memoizes, held inline, or a reference to a
+/// node that has identity.
+///
+/// `None`, `bool`, `int` and `float` have no identity that pickle preserves (CPython's pickler
+/// never memoizes them), so they are copied freely. Everything else lives in the graph's arena
+/// and is shared by [`NodeId`], so two references to one list stay one list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Python `None`.
+    None,
+    /// Python `bool`.
+    Bool(bool),
+    /// A Python `int` that fits in an `i64`.
+    Int(i64),
+    /// A Python `int` outside the `i64` range (never one inside it).
+    BigInt(Arc<BigInt>),
+    /// Python `float`.
+    Float(f64),
+    /// A node of the graph.
+    Node(NodeId),
+}
+
+impl Value {
+    /// An int value, in the `Int` form when it fits and `BigInt` otherwise.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::Value;
+    /// use num_bigint::BigInt;
+    /// assert_eq!(Value::from_bigint(BigInt::from(7)), Value::Int(7));
+    /// assert!(matches!(Value::from_bigint(BigInt::from(u64::MAX)), Value::BigInt(_)));
+    /// ```
+    pub fn from_bigint(value: BigInt) -> Value {
+        match i64::try_from(&value) {
+            Ok(small) => Value::Int(small),
+            Err(_) => Value::BigInt(Arc::new(value)),
+        }
+    }
+
+    /// The node this value refers to, if it is one.
+    pub fn node(&self) -> Option<NodeId> {
+        match *self {
+            Value::Node(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Value {
+    fn default() -> Value {
+        Value::None
+    }
+}
+
+impl From<NodeId> for Value {
+    fn from(id: NodeId) -> Value {
+        Value::Node(id)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(value: i64) -> Value {
+        Value::Int(value)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(value: bool) -> Value {
+        Value::Bool(value)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(value: f64) -> Value {
+        Value::Float(value)
+    }
+}
