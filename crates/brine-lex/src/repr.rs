@@ -198,7 +198,7 @@ fn push_hex(out: &mut String, prefix: &str, cp: u32, width: usize) {
 fn is_printable(cp: u32) -> bool {
     let table = &unprintable::UNPRINTABLE;
     let idx = table.partition_point(|&(_, end)| end < cp);
-    !table.get(idx).is_some_and(|&(start, _)| start <= cp)
+    table.get(idx).is_none_or(|&(start, _)| start > cp)
 }
 
 #[cfg(test)]

@@ -79,17 +79,22 @@ fn stream_lexer_agrees_with_slice_lexer() {
     let mut checked = 0;
     for fixture in &brine_testdata::all() {
         let data = fixture.bytes();
-        let cuts: Vec<usize> = if data.len() <= 512 { (0..=data.len()).collect() } else { vec![data.len()] };
+        let cuts: Vec<usize> = if data.len() <= 512 {
+            (0..=data.len()).collect()
+        } else {
+            vec![data.len()]
+        };
         for cut in cuts {
             let input = &data[..cut];
-            let from_slice: Vec<String> =
-                Lexer::new(input).map(|res| format!("{res:?}")).collect();
+            let from_slice: Vec<String> = Lexer::new(input).map(|res| format!("{res:?}")).collect();
             let mut reader = input;
             let mut lexer = StreamLexer::new(&mut reader);
             let mut from_stream = Vec::new();
             loop {
                 match lexer.next_op() {
-                    Ok(Some((offset, op))) => from_stream.push(format!("{:?}", Ok::<_, ()>((offset as usize, op)))),
+                    Ok(Some((offset, op))) => {
+                        from_stream.push(format!("{:?}", Ok::<_, ()>((offset as usize, op))))
+                    }
                     Ok(None) => break,
                     Err(brine_lex::ReadError::Lex(err)) => {
                         from_stream.push(format!("{:?}", Err::<(), _>(err)));
@@ -109,7 +114,10 @@ fn stream_lexer_agrees_with_slice_lexer() {
 #[test]
 fn single_byte_corruptions_never_panic() {
     let mut runs = 0u64;
-    for fixture in brine_testdata::all().iter().filter(|f| f.bytes().len() <= 256) {
+    for fixture in brine_testdata::all()
+        .iter()
+        .filter(|f| f.bytes().len() <= 256)
+    {
         let mut data = fixture.bytes();
         for pos in 0..data.len() {
             let original = data[pos];

@@ -68,7 +68,11 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn all() -> Vec<Fixture> {
     let manifest = String::from_utf8(read("manifest.tsv")).expect("manifest.tsv is UTF-8");
     let mut lines = manifest.lines().filter(|line| !line.starts_with('#'));
-    let header: Vec<&str> = lines.next().expect("manifest has a header row").split('\t').collect();
+    let header: Vec<&str> = lines
+        .next()
+        .expect("manifest has a header row")
+        .split('\t')
+        .collect();
     let column = |name: &str| {
         header
             .iter()

@@ -6,6 +6,9 @@
 
 mod tables;
 
+/// A (module, name) pair.
+type NamePair = (&'static str, &'static str);
+
 /// The Python 3 name for a global a Python 2 pickle names, as CPython's unpickler finds it:
 /// the (module, name) table first, then the module table.
 ///
@@ -31,11 +34,16 @@ pub fn py2_to_py3<'a>(module: &'a str, name: &'a str) -> (&'a str, &'a str) {
 /// assert_eq!(py3_to_py2("builtins", "str"), ("__builtin__", "unicode"));
 /// ```
 pub fn py3_to_py2<'a>(module: &'a str, name: &'a str) -> (&'a str, &'a str) {
-    map_name(&tables::REVERSE_NAME_MAPPING, &tables::REVERSE_IMPORT_MAPPING, module, name)
+    map_name(
+        &tables::REVERSE_NAME_MAPPING,
+        &tables::REVERSE_IMPORT_MAPPING,
+        module,
+        name,
+    )
 }
 
 fn map_name<'a>(
-    names: &'static [((&'static str, &'static str), (&'static str, &'static str))],
+    names: &'static [(NamePair, NamePair)],
     modules: &'static [(&'static str, &'static str)],
     module: &'a str,
     name: &'a str,

@@ -35,7 +35,9 @@ fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
         seen.insert(root, 0);
     }
     while let Some(id) = stack.pop() {
-        let Some(node) = graph.try_node(id) else { continue };
+        let Some(node) = graph.try_node(id) else {
+            continue;
+        };
         node.for_each_child(|child| {
             if let Some(child) = child.node() {
                 let count = seen.entry(child).or_insert(0);
@@ -150,8 +152,16 @@ impl Printer<'_> {
                 }
             }
             Node::Reduce { callable, args } => self.call("reduce", &[callable, args], depth),
-            Node::NewObj { cls, args, kwargs: None } => self.call("newobj", &[cls, args], depth),
-            Node::NewObj { cls, args, kwargs: Some(kwargs) } => {
+            Node::NewObj {
+                cls,
+                args,
+                kwargs: None,
+            } => self.call("newobj", &[cls, args], depth),
+            Node::NewObj {
+                cls,
+                args,
+                kwargs: Some(kwargs),
+            } => {
                 self.call("newobj_ex", &[cls, args, kwargs], depth);
             }
             Node::Build { object, state } => self.call("build", &[object, state], depth),

@@ -76,18 +76,16 @@ impl<'g> Isomorphism<'g> {
             (Value::Int(x), Value::Int(y)) => x == y,
             (Value::BigInt(x), Value::BigInt(y)) => x == y,
             (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-            (Value::Node(x), Value::Node(y)) => {
-                match (self.a_to_b.get(x), self.b_to_a.get(y)) {
-                    (Some(mapped), _) => mapped == y,
-                    (None, Some(_)) => false,
-                    (None, None) => {
-                        self.a_to_b.insert(*x, *y);
-                        self.b_to_a.insert(*y, *x);
-                        self.pending.push((*x, *y));
-                        true
-                    }
+            (Value::Node(x), Value::Node(y)) => match (self.a_to_b.get(x), self.b_to_a.get(y)) {
+                (Some(mapped), _) => mapped == y,
+                (None, Some(_)) => false,
+                (None, None) => {
+                    self.a_to_b.insert(*x, *y);
+                    self.b_to_a.insert(*y, *x);
+                    self.pending.push((*x, *y));
+                    true
                 }
-            }
+            },
             _ => false,
         }
     }
@@ -98,7 +96,10 @@ impl<'g> Isomorphism<'g> {
 
     fn pairs(&mut self, xs: &[(Value, Value)], ys: &[(Value, Value)]) -> bool {
         xs.len() == ys.len()
-            && xs.iter().zip(ys).all(|((kx, vx), (ky, vy))| self.pair(kx, ky) && self.pair(vx, vy))
+            && xs
+                .iter()
+                .zip(ys)
+                .all(|((kx, vx), (ky, vy))| self.pair(kx, ky) && self.pair(vx, vy))
     }
 
     fn nodes(&mut self, x: &Node, y: &Node) -> bool {
@@ -110,15 +111,37 @@ impl<'g> Isomorphism<'g> {
             | (Node::Set(x), Node::Set(y))
             | (Node::FrozenSet(x), Node::FrozenSet(y)) => self.all(x, y),
             (Node::Dict(x), Node::Dict(y)) => self.pairs(x, y),
-            (Node::Global { module: mx, name: nx }, Node::Global { module: my, name: ny }) => {
-                self.pair(mx, my) && self.pair(nx, ny)
-            }
-            (Node::Reduce { callable: cx, args: ax }, Node::Reduce { callable: cy, args: ay }) => {
-                self.pair(cx, cy) && self.pair(ax, ay)
-            }
             (
-                Node::NewObj { cls: cx, args: ax, kwargs: kx },
-                Node::NewObj { cls: cy, args: ay, kwargs: ky },
+                Node::Global {
+                    module: mx,
+                    name: nx,
+                },
+                Node::Global {
+                    module: my,
+                    name: ny,
+                },
+            ) => self.pair(mx, my) && self.pair(nx, ny),
+            (
+                Node::Reduce {
+                    callable: cx,
+                    args: ax,
+                },
+                Node::Reduce {
+                    callable: cy,
+                    args: ay,
+                },
+            ) => self.pair(cx, cy) && self.pair(ax, ay),
+            (
+                Node::NewObj {
+                    cls: cx,
+                    args: ax,
+                    kwargs: kx,
+                },
+                Node::NewObj {
+                    cls: cy,
+                    args: ay,
+                    kwargs: ky,
+                },
             ) => {
                 self.pair(cx, cy)
                     && self.pair(ax, ay)
@@ -128,20 +151,66 @@ impl<'g> Isomorphism<'g> {
                         _ => false,
                     }
             }
-            (Node::Build { object: ox, state: sx }, Node::Build { object: oy, state: sy }) => {
-                self.pair(ox, oy) && self.pair(sx, sy)
-            }
-            (Node::Append { object: ox, items: ix }, Node::Append { object: oy, items: iy })
-            | (Node::AddItems { object: ox, items: ix }, Node::AddItems { object: oy, items: iy }) => {
-                self.pair(ox, oy) && self.all(ix, iy)
-            }
-            (Node::SetItems { object: ox, pairs: px }, Node::SetItems { object: oy, pairs: py }) => {
-                self.pair(ox, oy) && self.pairs(px, py)
-            }
-            (Node::Inst { class: cx, args: ax }, Node::Inst { class: cy, args: ay })
-            | (Node::Obj { class: cx, args: ax }, Node::Obj { class: cy, args: ay }) => {
-                self.pair(cx, cy) && self.all(ax, ay)
-            }
+            (
+                Node::Build {
+                    object: ox,
+                    state: sx,
+                },
+                Node::Build {
+                    object: oy,
+                    state: sy,
+                },
+            ) => self.pair(ox, oy) && self.pair(sx, sy),
+            (
+                Node::Append {
+                    object: ox,
+                    items: ix,
+                },
+                Node::Append {
+                    object: oy,
+                    items: iy,
+                },
+            )
+            | (
+                Node::AddItems {
+                    object: ox,
+                    items: ix,
+                },
+                Node::AddItems {
+                    object: oy,
+                    items: iy,
+                },
+            ) => self.pair(ox, oy) && self.all(ix, iy),
+            (
+                Node::SetItems {
+                    object: ox,
+                    pairs: px,
+                },
+                Node::SetItems {
+                    object: oy,
+                    pairs: py,
+                },
+            ) => self.pair(ox, oy) && self.pairs(px, py),
+            (
+                Node::Inst {
+                    class: cx,
+                    args: ax,
+                },
+                Node::Inst {
+                    class: cy,
+                    args: ay,
+                },
+            )
+            | (
+                Node::Obj {
+                    class: cx,
+                    args: ax,
+                },
+                Node::Obj {
+                    class: cy,
+                    args: ay,
+                },
+            ) => self.pair(cx, cy) && self.all(ax, ay),
             (Node::PersistentId(x), Node::PersistentId(y)) => self.pair(x, y),
             (Node::Buffer(x), Node::Buffer(y)) => x == y,
             _ => false,

@@ -44,7 +44,10 @@ impl Graph {
 
     /// An empty graph with room for `capacity` nodes.
     pub fn with_capacity(capacity: usize) -> Graph {
-        Graph { nodes: Vec::with_capacity(capacity), root: Value::None }
+        Graph {
+            nodes: Vec::with_capacity(capacity),
+            root: Value::None,
+        }
     }
 
     /// Adds a node and returns its id.
@@ -89,7 +92,10 @@ impl Graph {
 
     /// All nodes, reachable or not, by id.
     pub fn nodes(&self) -> impl ExactSizeIterator<Item = (NodeId, &Node)> {
-        self.nodes.iter().enumerate().map(|(idx, node)| (NodeId(idx as u32), node))
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(idx, node)| (NodeId(idx as u32), node))
     }
 
     /// The number of nodes in the arena.
@@ -114,7 +120,10 @@ impl Graph {
 
     /// The root, to read.
     pub fn root(&self) -> ValueRef<'_> {
-        ValueRef { graph: self, value: &self.root }
+        ValueRef {
+            graph: self,
+            value: &self.root,
+        }
     }
 
     /// Any value of this graph, to read.
@@ -262,9 +271,11 @@ impl<'g> ValueRef<'g> {
     pub fn items(&self) -> Option<impl Iterator<Item = (ValueRef<'g>, ValueRef<'g>)> + 'g> {
         let graph = self.graph;
         let pairs = self.as_dict()?;
-        Some(pairs.iter().map(move |(key, value)| {
-            (ValueRef { graph, value: key }, ValueRef { graph, value })
-        }))
+        Some(
+            pairs.iter().map(move |(key, value)| {
+                (ValueRef { graph, value: key }, ValueRef { graph, value })
+            }),
+        )
     }
 
     /// The value under the `str` key `key` of a dict (the last one, as Python keeps).
@@ -301,12 +312,18 @@ impl<'g> ValueRef<'g> {
         })
     }
 
+    /// Whether a container, str or bytes value is empty.
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len().map(|len| len == 0)
+    }
+
     /// The module and qualified name of a global, when both are text.
     pub fn as_global(&self) -> Option<(&'g str, &'g str)> {
         match self.node()? {
-            Node::Global { module, name } => {
-                Some((self.graph.get(module).as_str()?, self.graph.get(name).as_str()?))
-            }
+            Node::Global { module, name } => Some((
+                self.graph.get(module).as_str()?,
+                self.graph.get(name).as_str()?,
+            )),
             _ => None,
         }
     }

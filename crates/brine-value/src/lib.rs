@@ -31,12 +31,14 @@
 pub mod compat;
 mod debug;
 mod eq;
+mod extension;
 mod graph;
 mod node;
 mod pystr;
 mod value;
 
 pub use eq::same_shape;
+pub use extension::{ExtensionError, ExtensionRegistry};
 pub use graph::{Graph, ValueRef};
 pub use node::{Node, PickleBuffer};
 pub use pystr::PyStr;

@@ -21,9 +21,10 @@ impl NodeId {
 /// `None`, `bool`, `int` and `float` have no identity that pickle preserves (CPython's pickler
 /// never memoizes them), so they are copied freely. Everything else lives in the graph's arena
 /// and is shared by [`NodeId`], so two references to one list stay one list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// Python `None`.
+    #[default]
     None,
     /// Python `bool`.
     Bool(bool),
@@ -61,12 +62,6 @@ impl Value {
             Value::Node(id) => Some(id),
             _ => None,
         }
-    }
-}
-
-impl Default for Value {
-    fn default() -> Value {
-        Value::None
     }
 }
 

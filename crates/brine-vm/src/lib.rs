@@ -1,0 +1,237 @@
+//! The pickle machine: decodes a pickle into a [`brine_value::Graph`], executing nothing.
+//!
+//! Every opcode of protocols 0 to 5 runs with the semantics of CPython 3.11's C unpickler,
+//! with one difference that is the point of this crate: nothing is imported and nothing is
+//! called. A global becomes a name, REDUCE and NEWOBJ become records of the call a Python
+//! unpickler would make, BUILD a record of the state it would set. Loading is therefore safe
+//! for any input; deciding what the objects mean is left to the caller (or to the opt-in
+//! interpretation in `brine-value`).
+//!
+//! What CPython offers is here in Rust form: `fix_imports`, `encoding` and `errors` for
+//! Python 2 pickles, a persistent_load hook, the extension registry, out-of-band buffers, and
+//! a find_class policy ([`FindClass`]). Untrusted input meets [`Limits`] with a clear error
+//! instead of exhausting memory: a length prefix larger than the input is an error before
+//! anything is allocated, and references made by DUP and GET share nodes instead of copying
+//! them, so no input grows the graph faster than it is read.
+//!
+//! # Example
+//!
+//! ```
+//! // pickle.dumps({"a": [1, 2]}, protocol=2)
+//! let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.";
+//! let graph = brine_vm::loads(pickle, &Default::default())?;
+//! let list = graph.root().get("a").unwrap();
+//! assert_eq!(list.as_list().map(|items| items.len()), Some(2));
+//! assert_eq!(format!("{graph:?}"), "{'a': [1, 2]}");
+//! # Ok::<(), brine_vm::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod machine;
+mod memo;
+mod options;
+
+use std::io::BufRead;
+
+use brine_lex::{Lexer, ReadError, StreamLexer};
+use brine_value::{Graph, Value};
+use bytes::Bytes;
+
+pub use error::{Error, ErrorKind};
+pub use machine::PersistentLoad;
+pub use options::{
+    AllowList, FindClass, GlobalFilter, Limits, Options, StringEncoding, StringErrors,
+};
+
+use machine::{Machine, Step};
+
+/// Loads the pickle at the start of `data`, as `pickle.loads` does; bytes after its STOP are
+/// ignored unless [`Options::reject_trailing`] is set.
+///
+/// Payloads (str, bytes) are copied out of `data`; [`loads_bytes`] shares them instead.
+///
+/// # Errors
+///
+/// Whatever makes the pickle malformed, with the opcode and its byte offset.
+///
+/// # Example
+///
+/// ```
+/// let graph = brine_vm::loads(b"K\x07.", &Default::default())?;
+/// assert_eq!(graph.root().as_i64(), Some(7));
+/// # Ok::<(), brine_vm::Error>(())
+/// ```
+pub fn loads(data: &[u8], options: &Options) -> Result<Graph, Error> {
+    Unpickler::new(options.clone()).loads(data)
+}
+
+/// Loads the pickle at the start of `data`, sharing its str and bytes payloads with `data`
+/// instead of copying them: a 100 MB bytes object costs no copy.
+///
+/// # Errors
+///
+/// As [`loads`].
+pub fn loads_bytes(data: Bytes, options: &Options) -> Result<Graph, Error> {
+    Unpickler::new(options.clone()).loads_bytes(&data)
+}
+
+/// Loads one pickle from `reader`, reading up to its STOP opcode and not a byte further, so
+/// that successive pickles in one stream load one by one.
+///
+/// # Errors
+///
+/// As [`loads`], and [`ErrorKind::Io`] when reading fails.
+///
+/// # Example
+///
+/// ```
+/// let mut stream: &[u8] = b"K\x01.K\x02.";
+/// let first = brine_vm::load(&mut stream, &Default::default())?;
+/// let second = brine_vm::load(&mut stream, &Default::default())?;
+/// assert_eq!((first.root().as_i64(), second.root().as_i64()), (Some(1), Some(2)));
+/// # Ok::<(), brine_vm::Error>(())
+/// ```
+pub fn load<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Error> {
+    Unpickler::new(options.clone()).load(reader)
+}
+
+/// An unpickler with hooks: out-of-band buffers and a persistent_load function, beside the
+/// [`Options`].
+///
+/// # Example
+///
+/// ```
+/// use brine_value::{Node, Value};
+///
+/// // pickle.dumps(PickleBuffer(b"abc"), protocol=5, buffer_callback=...) writes NEXT_BUFFER.
+/// let pickle = b"\x80\x05\x97\x98.";
+/// let buffers = [bytes::Bytes::from_static(b"abc")];
+/// let graph = brine_vm::Unpickler::new(Default::default()).buffers(&buffers).loads(pickle)?;
+/// match graph.root().node() {
+///     Some(Node::Buffer(buffer)) => assert!(buffer.readonly && buffer.data.as_deref() == Some(&b"abc"[..])),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), brine_vm::Error>(())
+/// ```
+pub struct Unpickler<'h> {
+    options: Options,
+    buffers: Option<&'h [Bytes]>,
+    persistent_load: Option<Box<PersistentLoad<'h>>>,
+}
+
+impl<'h> Unpickler<'h> {
+    /// An unpickler with these options and no hooks.
+    pub fn new(options: Options) -> Unpickler<'h> {
+        Unpickler {
+            options,
+            buffers: None,
+            persistent_load: None,
+        }
+    }
+
+    /// The out-of-band buffers NEXT_BUFFER takes, in order (Python's `buffers`). They are
+    /// shared into the graph, never copied.
+    pub fn buffers(mut self, buffers: &'h [Bytes]) -> Unpickler<'h> {
+        self.buffers = Some(buffers);
+        self
+    }
+
+    /// The function PERSID and BINPERSID call with the persistent id (Python's
+    /// `persistent_load`). Without one, the id is kept as a [`brine_value::Node::PersistentId`].
+    pub fn persistent_load(
+        mut self,
+        hook: impl FnMut(&mut Graph, Value) -> Result<Value, String> + 'h,
+    ) -> Unpickler<'h> {
+        self.persistent_load = Some(Box::new(hook));
+        self
+    }
+
+    /// Loads the pickle at the start of `data`. See [`loads`].
+    ///
+    /// # Errors
+    ///
+    /// As [`loads`].
+    pub fn loads(&mut self, data: &[u8]) -> Result<Graph, Error> {
+        self.run_slice(data, None)
+    }
+
+    /// Loads the pickle at the start of `data`, sharing payloads. See [`loads_bytes`].
+    ///
+    /// # Errors
+    ///
+    /// As [`loads`].
+    pub fn loads_bytes(&mut self, data: &Bytes) -> Result<Graph, Error> {
+        self.run_slice(data, Some(data))
+    }
+
+    /// Loads one pickle from `reader`. See [`load`].
+    ///
+    /// # Errors
+    ///
+    /// As [`load`].
+    pub fn load<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
+        let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
+        let mut machine = Machine::new(&self.options, None, self.buffers, persistent_load);
+        let mut lexer = StreamLexer::new(reader);
+        loop {
+            let (offset, op) = match lexer.next_op() {
+                Ok(Some(next)) => next,
+                Ok(None) => {
+                    return Err(Error::new(
+                        ErrorKind::Lex(brine_lex::LexErrorKind::NoStop),
+                        0,
+                        None,
+                    ));
+                }
+                Err(ReadError::Lex(err)) => return Err(Error::from_lex(err)),
+                Err(ReadError::Io(err)) => return Err(Error::new(ErrorKind::Io(err), 0, None)),
+                Err(err) => {
+                    return Err(Error::new(
+                        ErrorKind::Io(std::io::Error::other(err.to_string())),
+                        0,
+                        None,
+                    ));
+                }
+            };
+            if let Step::Stop(root) = machine.step(offset, op)? {
+                return Ok(finish(machine, root));
+            }
+        }
+    }
+
+    fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
+        let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
+        let mut machine = Machine::new(&self.options, shared, self.buffers, persistent_load);
+        let mut lexer = Lexer::new(data);
+        loop {
+            let offset = lexer.position();
+            let Some(res) = lexer.next() else {
+                return Err(Error::new(
+                    ErrorKind::Lex(brine_lex::LexErrorKind::NoStop),
+                    offset as u64,
+                    None,
+                ));
+            };
+            let (_, op) = res.map_err(Error::from_lex)?;
+            if let Step::Stop(root) = machine.step(offset as u64, op)? {
+                if self.options.reject_trailing && lexer.position() < data.len() {
+                    let trailing = (data.len() - lexer.position()) as u64;
+                    return Err(machine.error(ErrorKind::TrailingData(trailing)));
+                }
+                return Ok(finish(machine, root));
+            }
+        }
+    }
+}
+
+/// Lets the machine borrow the hook for less than the unpickler's lifetime.
+fn shorten<'a>(hook: &'a mut PersistentLoad<'_>) -> &'a mut PersistentLoad<'a> {
+    hook
+}
+
+fn finish(machine: Machine<'_>, root: Value) -> Graph {
+    let mut graph = machine.graph;
+    graph.set_root(root);
+    graph
+}

@@ -1,0 +1,804 @@
+//! The stack machine: the semantics of each opcode, as CPython 3.11's C unpickler gives them,
+//! except that nothing is imported or called: objects are built as graph nodes.
+
+use std::borrow::Cow;
+
+use brine_lex::{Arg, Op, Opcode};
+use brine_value::{Graph, Node, PickleBuffer, PyStr, Value, compat};
+use bytes::Bytes;
+use hashbrown::HashMap;
+use num_bigint::BigInt;
+
+use crate::error::{Error, ErrorKind};
+use crate::memo::Memo;
+use crate::options::{Options, StringEncoding, StringErrors};
+
+/// A persistent_load hook: given the graph and the persistent id, the value to use instead.
+pub type PersistentLoad<'h> = dyn FnMut(&mut Graph, Value) -> Result<Value, String> + 'h;
+
+/// What a step did: go on, or the pickle's result at STOP.
+pub(crate) enum Step {
+    Continue,
+    Stop(Value),
+}
+
+pub(crate) struct Machine<'h> {
+    options: &'h Options,
+    pub(crate) graph: Graph,
+    stack: Vec<Value>,
+    /// Stack heights at each MARK; the top one is the fence pops may not cross.
+    marks: Vec<usize>,
+    memo: Memo,
+    proto: u8,
+    ext_cache: HashMap<i64, Value>,
+    buffers: Option<&'h [Bytes]>,
+    next_buffer: usize,
+    persistent_load: Option<&'h mut PersistentLoad<'h>>,
+    /// The input, when it is shared: payloads become slices of it instead of copies.
+    shared: Option<&'h Bytes>,
+    payload_bytes: u64,
+    /// Where the current FRAME ends, if one is open.
+    frame_end: Option<u64>,
+    // The opcode being executed, for errors.
+    offset: u64,
+    code: Opcode,
+}
+
+impl<'h> Machine<'h> {
+    pub(crate) fn new(
+        options: &'h Options,
+        shared: Option<&'h Bytes>,
+        buffers: Option<&'h [Bytes]>,
+        persistent_load: Option<&'h mut PersistentLoad<'h>>,
+    ) -> Machine<'h> {
+        Machine {
+            options,
+            graph: Graph::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo::default(),
+            proto: 0,
+            ext_cache: HashMap::new(),
+            buffers,
+            next_buffer: 0,
+            persistent_load,
+            shared,
+            payload_bytes: 0,
+            frame_end: None,
+            offset: 0,
+            code: Opcode::STOP,
+        }
+    }
+
+    pub(crate) fn error(&self, kind: ErrorKind) -> Error {
+        Error::new(kind, self.offset, Some(self.code))
+    }
+
+    /// Executes one opcode that starts at `offset`.
+    pub(crate) fn step(&mut self, offset: u64, op: Op<'_>) -> Result<Step, Error> {
+        self.offset = offset;
+        self.code = op.code;
+        self.check_frame()?;
+        match op.code {
+            Opcode::MARK => {
+                if self.marks.len() >= self.options.limits.max_depth {
+                    return Err(self.limit("nested MARKs", self.options.limits.max_depth));
+                }
+                self.marks.push(self.stack.len());
+            }
+            Opcode::STOP => {
+                let value = self.pop()?;
+                return Ok(Step::Stop(value));
+            }
+            Opcode::POP => {
+                if self.stack.len() > self.fence() {
+                    self.stack.pop();
+                } else if self.marks.last() == Some(&self.stack.len()) {
+                    // POP of a MARK removes the mark, as in CPython.
+                    self.marks.pop();
+                } else {
+                    return Err(self.error(ErrorKind::StackUnderflow));
+                }
+            }
+            Opcode::POP_MARK => {
+                self.pop_mark()?;
+            }
+            Opcode::DUP => {
+                let top = self.top()?.clone();
+                self.push(top)?;
+            }
+            Opcode::PROTO => {
+                let proto = self.int_arg(&op.arg);
+                if !(0..=5).contains(&proto) {
+                    return Err(self.error(ErrorKind::UnsupportedProtocol(proto as u64)));
+                }
+                self.proto = proto as u8;
+            }
+            Opcode::FRAME => {
+                // check_frame has closed a frame that ended before this opcode.
+                if self.frame_end.is_some() {
+                    return Err(self.error(ErrorKind::FrameMismatch(
+                        "a new frame begins before the current one ends",
+                    )));
+                }
+                let Arg::Size(len) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                // The frame's bytes follow the nine bytes of the FRAME opcode.
+                self.frame_end = Some(offset.saturating_add(9).saturating_add(len));
+            }
+
+            // Scalars.
+            Opcode::NONE => self.push(Value::None)?,
+            Opcode::NEWTRUE => self.push(Value::Bool(true))?,
+            Opcode::NEWFALSE => self.push(Value::Bool(false))?,
+            Opcode::INT
+            | Opcode::BININT
+            | Opcode::BININT1
+            | Opcode::BININT2
+            | Opcode::LONG
+            | Opcode::LONG1
+            | Opcode::LONG4 => {
+                let value = match op.arg {
+                    Arg::Int(value) => Value::Int(value),
+                    Arg::Bool(value) => Value::Bool(value),
+                    Arg::BigDecimal(text) => Value::from_bigint(parse_big_decimal(text)),
+                    Arg::BigLong(data) => Value::from_bigint(BigInt::from_signed_bytes_le(data)),
+                    _ => return Err(self.bad_arg()),
+                };
+                self.push(value)?;
+            }
+            Opcode::FLOAT | Opcode::BINFLOAT => {
+                let Arg::Float(value) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                self.push(Value::Float(value))?;
+            }
+
+            // Strings.
+            Opcode::UNICODE
+            | Opcode::SHORT_BINUNICODE
+            | Opcode::BINUNICODE
+            | Opcode::BINUNICODE8 => {
+                let Arg::Unicode(text) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                let data = self.payload(text)?;
+                let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(data)))?;
+                self.push(node)?;
+            }
+            Opcode::BINBYTES | Opcode::SHORT_BINBYTES | Opcode::BINBYTES8 => {
+                let Arg::Bytes(data) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                let data = self.payload(Cow::Borrowed(data))?;
+                let node = self.add(Node::Bytes(data))?;
+                self.push(node)?;
+            }
+            Opcode::BYTEARRAY8 => {
+                let Arg::Bytes(data) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                let data = self.payload(Cow::Borrowed(data))?;
+                let node = self.add(Node::ByteArray(data))?;
+                self.push(node)?;
+            }
+            Opcode::STRING | Opcode::BINSTRING | Opcode::SHORT_BINSTRING => {
+                let data = match op.arg {
+                    Arg::String(data) => data,
+                    Arg::Bytes(data) => Cow::Borrowed(data),
+                    _ => return Err(self.bad_arg()),
+                };
+                let node = self.py2_string(data)?;
+                let node = self.add(node)?;
+                self.push(node)?;
+            }
+
+            // Containers.
+            Opcode::EMPTY_LIST => self.push_node(Node::List(Vec::new()))?,
+            Opcode::EMPTY_DICT => self.push_node(Node::Dict(Vec::new()))?,
+            Opcode::EMPTY_SET => self.push_node(Node::Set(Vec::new()))?,
+            Opcode::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()))?,
+            Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => {
+                let n_items = usize::from(op.code.0 - Opcode::TUPLE1.0 + 1);
+                let items = self.pop_n(n_items)?;
+                self.push_node(Node::Tuple(items))?;
+            }
+            Opcode::TUPLE => {
+                let items = self.pop_mark()?;
+                self.push_node(Node::Tuple(items))?;
+            }
+            Opcode::LIST => {
+                let items = self.pop_mark()?;
+                self.push_node(Node::List(items))?;
+            }
+            Opcode::DICT => {
+                let items = self.pop_mark()?;
+                let pairs = self.pairs(items)?;
+                self.push_node(Node::Dict(pairs))?;
+            }
+            Opcode::FROZENSET => {
+                let items = self.pop_mark()?;
+                self.push_node(Node::FrozenSet(items))?;
+            }
+            Opcode::APPEND => {
+                let item = self.pop()?;
+                self.append(vec![item])?;
+            }
+            Opcode::APPENDS => {
+                let items = self.pop_mark()?;
+                self.append(items)?;
+            }
+            Opcode::SETITEM => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                self.set_items(vec![(key, value)])?;
+            }
+            Opcode::SETITEMS => {
+                let items = self.pop_mark()?;
+                let pairs = self.pairs(items)?;
+                self.set_items(pairs)?;
+            }
+            Opcode::ADDITEMS => {
+                let items = self.pop_mark()?;
+                self.add_items(items)?;
+            }
+
+            // The memo.
+            Opcode::PUT | Opcode::BINPUT | Opcode::LONG_BINPUT => {
+                let key = self.memo_key(&op.arg)?;
+                self.memo_put(key)?;
+            }
+            Opcode::MEMOIZE => {
+                let key = self.memo.len() as u64;
+                self.memo_put(key)?;
+            }
+            Opcode::GET | Opcode::BINGET | Opcode::LONG_BINGET => {
+                let key = self.memo_key(&op.arg)?;
+                let Some(value) = self.memo.get(key) else {
+                    return Err(self.error(ErrorKind::MemoKeyMissing(key)));
+                };
+                let value = value.clone();
+                self.push(value)?;
+            }
+
+            // Globals and objects.
+            Opcode::GLOBAL => {
+                let Arg::Pair(module, name) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                let (Ok(module), Ok(name)) =
+                    (std::str::from_utf8(module), std::str::from_utf8(name))
+                else {
+                    return Err(self.error(ErrorKind::BadGlobalName));
+                };
+                let global = self.global(module, name)?;
+                self.push(global)?;
+            }
+            Opcode::STACK_GLOBAL => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let global = self.stack_global(module, name)?;
+                self.push(global)?;
+            }
+            Opcode::EXT1 | Opcode::EXT2 | Opcode::EXT4 => {
+                let code = self.int_arg(&op.arg);
+                let global = self.extension(code)?;
+                self.push(global)?;
+            }
+            Opcode::REDUCE => {
+                let args = self.pop()?;
+                self.expect_tuple(&args)?;
+                let callable = self.pop()?;
+                self.push_node(Node::Reduce { callable, args })?;
+            }
+            Opcode::NEWOBJ => {
+                let args = self.pop()?;
+                self.expect_tuple(&args)?;
+                let cls = self.pop()?;
+                self.push_node(Node::NewObj {
+                    cls,
+                    args,
+                    kwargs: None,
+                })?;
+            }
+            Opcode::NEWOBJ_EX => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                self.expect_tuple(&args)?;
+                if !matches!(self.node_of(&kwargs), Some(Node::Dict(_))) {
+                    return Err(self.error(ErrorKind::ExpectedDict));
+                }
+                let cls = self.pop()?;
+                self.push_node(Node::NewObj {
+                    cls,
+                    args,
+                    kwargs: Some(kwargs),
+                })?;
+            }
+            Opcode::BUILD => {
+                let state = self.pop()?;
+                let object = self.pop()?;
+                if object.node().is_none() {
+                    return Err(self.cannot("set the state of", &object));
+                }
+                self.push_node(Node::Build { object, state })?;
+            }
+            Opcode::INST => {
+                let Arg::Pair(module, name) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                let (Ok(module), Ok(name)) =
+                    (std::str::from_utf8(module), std::str::from_utf8(name))
+                else {
+                    return Err(self.error(ErrorKind::BadGlobalName));
+                };
+                let args = self.pop_mark()?;
+                let class = self.global(module, name)?;
+                self.push_node(Node::Inst { class, args })?;
+            }
+            Opcode::OBJ => {
+                let mut args = self.pop_mark()?;
+                if args.is_empty() {
+                    return Err(self.error(ErrorKind::StackUnderflow));
+                }
+                let class = args.remove(0);
+                self.push_node(Node::Obj { class, args })?;
+            }
+            Opcode::PERSID => {
+                let Arg::Line(line) = op.arg else {
+                    return Err(self.bad_arg());
+                };
+                if !line.is_ascii() {
+                    return Err(self.error(ErrorKind::BadPersistentId));
+                }
+                let pid = self.payload(Cow::Borrowed(line))?;
+                let pid = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(pid)))?;
+                let value = self.persistent(pid)?;
+                self.push(value)?;
+            }
+            Opcode::BINPERSID => {
+                let pid = self.pop()?;
+                let value = self.persistent(pid)?;
+                self.push(value)?;
+            }
+            Opcode::NEXT_BUFFER => {
+                let Some(buffers) = self.buffers else {
+                    return Err(self.error(ErrorKind::NoBuffers));
+                };
+                let Some(data) = buffers.get(self.next_buffer) else {
+                    return Err(self.error(ErrorKind::NotEnoughBuffers));
+                };
+                let buffer = PickleBuffer {
+                    index: self.next_buffer,
+                    readonly: false,
+                    data: Some(data.clone()),
+                };
+                self.next_buffer += 1;
+                self.push_node(Node::Buffer(buffer))?;
+            }
+            Opcode::READONLY_BUFFER => {
+                let top = self.top()?.clone();
+                match top.node().map(|id| self.graph.node_mut(id)) {
+                    Some(Node::Buffer(buffer)) => buffer.readonly = true,
+                    _ => return Err(self.error(ErrorKind::NotABuffer)),
+                }
+            }
+            _ => {
+                return Err(self.error(ErrorKind::Lex(brine_lex::LexErrorKind::UnknownOpcode)));
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    /// Closes the open frame when this opcode starts where it ends; an opcode that starts past
+    /// its end means the previous one crossed it.
+    fn check_frame(&mut self) -> Result<(), Error> {
+        match self.frame_end {
+            Some(frame_end) if self.offset > frame_end => Err(self.error(
+                ErrorKind::FrameMismatch("the previous opcode crosses the end of its frame"),
+            )),
+            Some(frame_end) if self.offset == frame_end => {
+                self.frame_end = None;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn bad_arg(&self) -> Error {
+        // The lexer gives each opcode the argument its kind calls for; this is unreachable
+        // for lexed input and kept as an error rather than a panic.
+        self.error(ErrorKind::Lex(brine_lex::LexErrorKind::InvalidInt))
+    }
+
+    fn int_arg(&self, arg: &Arg<'_>) -> i64 {
+        match *arg {
+            Arg::Int(value) => value,
+            Arg::Bool(value) => i64::from(value),
+            _ => -1,
+        }
+    }
+
+    fn limit(&self, limit: &'static str, max: usize) -> Error {
+        self.error(ErrorKind::LimitExceeded {
+            limit,
+            max: max as u64,
+        })
+    }
+
+    fn cannot(&self, operation: &'static str, target: &Value) -> Error {
+        let target = match target {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Node(id) => self.graph.node(*id).kind_name(),
+        };
+        self.error(ErrorKind::CannotMutate { operation, target })
+    }
+
+    fn node_of(&self, value: &Value) -> Option<&Node> {
+        value.node().map(|id| self.graph.node(id))
+    }
+
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn push(&mut self, value: Value) -> Result<(), Error> {
+        if self.stack.len() >= self.options.limits.max_stack {
+            return Err(self.limit("stack items", self.options.limits.max_stack));
+        }
+        self.stack.push(value);
+        Ok(())
+    }
+
+    fn add(&mut self, node: Node) -> Result<Value, Error> {
+        if self.graph.len() >= self.options.limits.max_nodes {
+            return Err(self.limit("nodes", self.options.limits.max_nodes));
+        }
+        Ok(Value::Node(self.graph.add(node)))
+    }
+
+    fn push_node(&mut self, node: Node) -> Result<(), Error> {
+        let value = self.add(node)?;
+        self.push(value)
+    }
+
+    fn pop(&mut self) -> Result<Value, Error> {
+        if self.stack.len() <= self.fence() {
+            return Err(self.error(ErrorKind::StackUnderflow));
+        }
+        self.stack
+            .pop()
+            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+    }
+
+    fn top(&self) -> Result<&Value, Error> {
+        if self.stack.len() <= self.fence() {
+            return Err(self.error(ErrorKind::StackUnderflow));
+        }
+        self.stack
+            .last()
+            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+    }
+
+    fn pop_n(&mut self, n_items: usize) -> Result<Vec<Value>, Error> {
+        if self.stack.len() < self.fence() + n_items {
+            return Err(self.error(ErrorKind::StackUnderflow));
+        }
+        Ok(self.stack.split_off(self.stack.len() - n_items))
+    }
+
+    /// Pops everything above the topmost MARK, and the MARK.
+    fn pop_mark(&mut self) -> Result<Vec<Value>, Error> {
+        let Some(mark) = self.marks.pop() else {
+            return Err(self.error(ErrorKind::MarkNotFound));
+        };
+        Ok(self.stack.split_off(mark))
+    }
+
+    fn pairs(&self, items: Vec<Value>) -> Result<Vec<(Value, Value)>, Error> {
+        if items.len() % 2 != 0 {
+            return Err(self.error(ErrorKind::OddItemCount));
+        }
+        let mut pairs = Vec::with_capacity(items.len() / 2);
+        let mut iter = items.into_iter();
+        while let (Some(key), Some(value)) = (iter.next(), iter.next()) {
+            pairs.push((key, value));
+        }
+        Ok(pairs)
+    }
+
+    /// APPEND(S): a list grows in place; an object that is not a builtin container gets (or
+    /// extends) an [`Node::Append`] record in its place on the stack.
+    fn append(&mut self, items: Vec<Value>) -> Result<(), Error> {
+        let target = self.top()?.clone();
+        let Some(id) = target.node() else {
+            return Err(self.cannot("append to", &target));
+        };
+        match self.graph.node_mut(id) {
+            Node::List(list) => list.extend(items),
+            Node::Append {
+                items: existing, ..
+            } => existing.extend(items),
+            Node::Str(_)
+            | Node::Bytes(_)
+            | Node::Tuple(_)
+            | Node::Dict(_)
+            | Node::Set(_)
+            | Node::FrozenSet(_) => return Err(self.cannot("append to", &target)),
+            _ => self.replace_top(Node::Append {
+                object: target,
+                items,
+            })?,
+        }
+        Ok(())
+    }
+
+    fn set_items(&mut self, pairs: Vec<(Value, Value)>) -> Result<(), Error> {
+        let target = self.top()?.clone();
+        let Some(id) = target.node() else {
+            return Err(self.cannot("set items of", &target));
+        };
+        match self.graph.node_mut(id) {
+            Node::Dict(dict) => dict.extend(pairs),
+            Node::SetItems {
+                pairs: existing, ..
+            } => existing.extend(pairs),
+            Node::Str(_) | Node::Bytes(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
+                return Err(self.cannot("set items of", &target));
+            }
+            _ => self.replace_top(Node::SetItems {
+                object: target,
+                pairs,
+            })?,
+        }
+        Ok(())
+    }
+
+    fn add_items(&mut self, items: Vec<Value>) -> Result<(), Error> {
+        let target = self.top()?.clone();
+        let Some(id) = target.node() else {
+            return Err(self.cannot("add items to", &target));
+        };
+        match self.graph.node_mut(id) {
+            Node::Set(set) => set.extend(items),
+            Node::AddItems {
+                items: existing, ..
+            } => existing.extend(items),
+            Node::Str(_)
+            | Node::Bytes(_)
+            | Node::ByteArray(_)
+            | Node::Tuple(_)
+            | Node::List(_)
+            | Node::Dict(_)
+            | Node::FrozenSet(_) => return Err(self.cannot("add items to", &target)),
+            _ => self.replace_top(Node::AddItems {
+                object: target,
+                items,
+            })?,
+        }
+        Ok(())
+    }
+
+    fn replace_top(&mut self, node: Node) -> Result<(), Error> {
+        let value = self.add(node)?;
+        if let Some(top) = self.stack.last_mut() {
+            *top = value;
+        }
+        Ok(())
+    }
+
+    fn memo_key(&self, arg: &Arg<'_>) -> Result<u64, Error> {
+        match *arg {
+            Arg::Int(value) => {
+                u64::try_from(value).map_err(|_| self.error(ErrorKind::NegativeMemoKey))
+            }
+            Arg::Bool(value) => Ok(u64::from(value)),
+            Arg::BigDecimal(text) if text.first() == Some(&b'-') => {
+                Err(self.error(ErrorKind::NegativeMemoKey))
+            }
+            // A key too large for 64 bits was never stored.
+            Arg::BigDecimal(_) => Err(self.error(ErrorKind::MemoKeyMissing(u64::MAX))),
+            _ => Err(self.bad_arg()),
+        }
+    }
+
+    fn memo_put(&mut self, key: u64) -> Result<(), Error> {
+        let value = self.top()?.clone();
+        if self.memo.len() >= self.options.limits.max_memo {
+            return Err(self.limit("memo entries", self.options.limits.max_memo));
+        }
+        self.memo.put(key, value);
+        Ok(())
+    }
+
+    /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
+    fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
+        self.payload_bytes = self.payload_bytes.saturating_add(data.len() as u64);
+        if self.payload_bytes > self.options.limits.max_bytes {
+            let max = self.options.limits.max_bytes;
+            return Err(self.error(ErrorKind::LimitExceeded {
+                limit: "payload bytes",
+                max,
+            }));
+        }
+        Ok(match data {
+            Cow::Owned(data) => Bytes::from(data),
+            Cow::Borrowed(data) => match self.shared {
+                Some(shared) if contains(shared, data) => shared.slice_ref(data),
+                _ => Bytes::copy_from_slice(data),
+            },
+        })
+    }
+
+    /// A Python 2 `str`, decoded as the options say.
+    fn py2_string(&mut self, data: Cow<'_, [u8]>) -> Result<Node, Error> {
+        let encoding = self.options.encoding;
+        if encoding == StringEncoding::Bytes {
+            return Ok(Node::Bytes(self.payload(data)?));
+        }
+        if data.is_ascii() {
+            return Ok(Node::Str(PyStr::from_surrogatepass_unchecked(
+                self.payload(data)?,
+            )));
+        }
+        let decoded = match encoding {
+            StringEncoding::Latin1 => Ok(PyStr::from_latin1(&data)),
+            StringEncoding::Utf8 => {
+                decode_with_errors(
+                    &data,
+                    self.options.errors,
+                    |rest| match std::str::from_utf8(rest) {
+                        Ok(_) => rest.len(),
+                        Err(err) => err.valid_up_to(),
+                    },
+                )
+            }
+            _ => decode_with_errors(&data, self.options.errors, |rest| {
+                rest.iter()
+                    .position(|b| !b.is_ascii())
+                    .unwrap_or(rest.len())
+            }),
+        };
+        let text = decoded.map_err(|position| {
+            self.error(ErrorKind::StringDecode {
+                encoding: encoding.name(),
+                position,
+            })
+        })?;
+        self.payload_bytes = self
+            .payload_bytes
+            .saturating_add(text.as_bytes().len() as u64);
+        Ok(Node::Str(text))
+    }
+
+    /// A global from GLOBAL, INST or an extension code: fix_imports, then the policy.
+    fn global(&mut self, module: &str, name: &str) -> Result<Value, Error> {
+        let (module, name) = if self.proto < 3 && self.options.fix_imports {
+            compat::py2_to_py3(module, name)
+        } else {
+            (module, name)
+        };
+        if !self.options.find_class.allows(module, name) {
+            let (module, name) = (module.to_owned(), name.to_owned());
+            return Err(self.error(ErrorKind::RejectedGlobal { module, name }));
+        }
+        let module = self.add(Node::Str(PyStr::new(module)))?;
+        let name = self.add(Node::Str(PyStr::new(name)))?;
+        self.add(Node::Global { module, name })
+    }
+
+    /// STACK_GLOBAL keeps the str nodes the pickle pushed, so their sharing is preserved.
+    fn stack_global(&mut self, module: Value, name: Value) -> Result<Value, Error> {
+        let texts = match (self.node_of(&module), self.node_of(&name)) {
+            (Some(Node::Str(module)), Some(Node::Str(name))) => module
+                .as_str()
+                .zip(name.as_str())
+                .map(|(m, n)| (m.to_owned(), n.to_owned())),
+            _ => return Err(self.error(ErrorKind::StackGlobalNotStr)),
+        };
+        let Some((module_text, name_text)) = texts else {
+            return Err(self.error(ErrorKind::BadGlobalName));
+        };
+        let (fixed_module, fixed_name) = if self.proto < 3 && self.options.fix_imports {
+            compat::py2_to_py3(&module_text, &name_text)
+        } else {
+            (module_text.as_str(), name_text.as_str())
+        };
+        if !self.options.find_class.allows(fixed_module, fixed_name) {
+            let (module, name) = (fixed_module.to_owned(), fixed_name.to_owned());
+            return Err(self.error(ErrorKind::RejectedGlobal { module, name }));
+        }
+        let (module, name) =
+            if (fixed_module, fixed_name) == (module_text.as_str(), name_text.as_str()) {
+                (module, name)
+            } else {
+                let (fixed_module, fixed_name) = (fixed_module.to_owned(), fixed_name.to_owned());
+                (
+                    self.add(Node::Str(PyStr::from(fixed_module)))?,
+                    self.add(Node::Str(PyStr::from(fixed_name)))?,
+                )
+            };
+        self.add(Node::Global { module, name })
+    }
+
+    fn extension(&mut self, code: i64) -> Result<Value, Error> {
+        if let Some(global) = self.ext_cache.get(&code) {
+            return Ok(global.clone());
+        }
+        let Some((module, name)) = self.options.extensions.global(code) else {
+            return Err(self.error(if code <= 0 {
+                ErrorKind::ExtensionCodeNotPositive(code)
+            } else {
+                ErrorKind::UnregisteredExtension(code)
+            }));
+        };
+        let global = self.global(module, name)?;
+        self.ext_cache.insert(code, global.clone());
+        Ok(global)
+    }
+
+    fn expect_tuple(&self, args: &Value) -> Result<(), Error> {
+        match self.node_of(args) {
+            Some(Node::Tuple(_)) => Ok(()),
+            _ => Err(self.error(ErrorKind::ExpectedTuple)),
+        }
+    }
+
+    fn persistent(&mut self, pid: Value) -> Result<Value, Error> {
+        match self.persistent_load.as_mut() {
+            Some(hook) => hook(&mut self.graph, pid).map_err(|message| {
+                Error::new(
+                    ErrorKind::PersistentLoad(message),
+                    self.offset,
+                    Some(self.code),
+                )
+            }),
+            None => self.add(Node::PersistentId(pid)),
+        }
+    }
+}
+
+/// Whether `part` lies within `whole`'s memory.
+fn contains(whole: &Bytes, part: &[u8]) -> bool {
+    let start = whole.as_ptr() as usize;
+    let part_start = part.as_ptr() as usize;
+    part_start >= start && part_start + part.len() <= start + whole.len()
+}
+
+/// The lexer validated the digits; an optional sign and ASCII digits always parse.
+fn parse_big_decimal(text: &[u8]) -> BigInt {
+    BigInt::parse_bytes(text, 10).unwrap_or_default()
+}
+
+/// Decodes `data`, where `valid_prefix(rest)` is how many leading bytes of `rest` decode as
+/// themselves, handling each undecodable byte as `errors` says.
+fn decode_with_errors(
+    data: &[u8],
+    errors: StringErrors,
+    valid_prefix: impl Fn(&[u8]) -> usize,
+) -> Result<PyStr, usize> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut pos = 0;
+    while pos < data.len() {
+        let valid = valid_prefix(&data[pos..]);
+        out.extend_from_slice(&data[pos..pos + valid]);
+        pos += valid;
+        if pos == data.len() {
+            break;
+        }
+        match errors {
+            StringErrors::Strict => return Err(pos),
+            StringErrors::Replace => out.extend_from_slice("\u{FFFD}".as_bytes()),
+            StringErrors::Ignore => {}
+            StringErrors::SurrogateEscape => {
+                brine_lex::pystr::push_code_point(&mut out, 0xDC00 + u32::from(data[pos]));
+            }
+        }
+        pos += 1;
+    }
+    Ok(PyStr::from_surrogatepass_unchecked(Bytes::from(out)))
+}

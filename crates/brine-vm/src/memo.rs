@@ -1,0 +1,70 @@
+//! The memo: what PUT, BINPUT, LONG_BINPUT and MEMOIZE stored, for GET to fetch.
+//!
+//! CPython's picklers number memo entries 0, 1, 2, … so the keys are dense: a vector indexed
+//! by key is the fast path. A key far beyond the entries already stored (which only a
+//! hand-made pickle has) moves the memo to a hash map instead of allocating the gap.
+
+use brine_value::Value;
+use hashbrown::HashMap;
+
+/// Keys up to this far past the dense vector's end still extend it.
+const DENSE_SLACK: u64 = 1024;
+
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
+    len: usize,
+}
+
+impl Memo {
+    /// Stores `value` under `key`, returning whether the key is new.
+    pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
+        let dense_len = self.dense.len() as u64;
+        let is_new = if key < dense_len {
+            self.dense[key as usize].replace(value).is_none()
+        } else if self.sparse.is_empty() && key <= dense_len + DENSE_SLACK {
+            // The gap is at most DENSE_SLACK entries, so this allocation is bounded.
+            self.dense.resize(key as usize, None);
+            self.dense.push(Some(value));
+            true
+        } else {
+            self.sparse.insert(key, value).is_none()
+        };
+        self.len += usize::from(is_new);
+        is_new
+    }
+
+    pub(crate) fn get(&self, key: u64) -> Option<&Value> {
+        match self.dense.get(key as usize) {
+            Some(slot) if key < self.dense.len() as u64 => slot.as_ref(),
+            _ => self.sparse.get(&key),
+        }
+    }
+
+    /// The number of distinct keys stored.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_and_sparse_keys() {
+        let mut memo = Memo::default();
+        assert!(memo.put(0, Value::Int(0)));
+        assert!(memo.put(2, Value::Int(2)));
+        assert!(!memo.put(2, Value::Int(3)));
+        assert!(memo.put(u64::from(u32::MAX), Value::Int(4)));
+        assert!(memo.put(5, Value::Int(5)));
+        assert_eq!(memo.get(1), None);
+        assert_eq!(memo.get(2), Some(&Value::Int(3)));
+        assert_eq!(memo.get(5), Some(&Value::Int(5)));
+        assert_eq!(memo.get(u64::from(u32::MAX)), Some(&Value::Int(4)));
+        assert_eq!(memo.len(), 4);
+        assert!(memo.dense.len() < 10, "a far key must not allocate the gap");
+    }
+}
