@@ -172,7 +172,7 @@ impl<'h> Unpickler<'h> {
     /// As [`load`].
     pub fn load<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
-        let mut machine = Machine::new(&self.options, None, self.buffers, persistent_load);
+        let mut machine = Machine::new(&self.options, None, None, self.buffers, persistent_load);
         let mut lexer = StreamLexer::new(reader);
         loop {
             let (offset, op) = match lexer.next_op() {
@@ -202,7 +202,14 @@ impl<'h> Unpickler<'h> {
 
     fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
-        let mut machine = Machine::new(&self.options, shared, self.buffers, persistent_load);
+        let input_len = Some(data.len() as u64);
+        let mut machine = Machine::new(
+            &self.options,
+            input_len,
+            shared,
+            self.buffers,
+            persistent_load,
+        );
         let mut lexer = Lexer::new(data);
         loop {
             let offset = lexer.position();

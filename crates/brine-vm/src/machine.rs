@@ -39,6 +39,8 @@ pub(crate) struct Machine<'h> {
     payload_bytes: u64,
     /// Where the current FRAME ends, if one is open.
     frame_end: Option<u64>,
+    /// The input's length, when known: a FRAME must not claim more.
+    input_len: Option<u64>,
     // The opcode being executed, for errors.
     offset: u64,
     code: Opcode,
@@ -47,6 +49,7 @@ pub(crate) struct Machine<'h> {
 impl<'h> Machine<'h> {
     pub(crate) fn new(
         options: &'h Options,
+        input_len: Option<u64>,
         shared: Option<&'h Bytes>,
         buffers: Option<&'h [Bytes]>,
         persistent_load: Option<&'h mut PersistentLoad<'h>>,
@@ -65,6 +68,7 @@ impl<'h> Machine<'h> {
             shared,
             payload_bytes: 0,
             frame_end: None,
+            input_len,
             offset: 0,
             code: Opcode::STOP,
         }
@@ -125,7 +129,14 @@ impl<'h> Machine<'h> {
                     return Err(self.bad_arg());
                 };
                 // The frame's bytes follow the nine bytes of the FRAME opcode.
-                self.frame_end = Some(offset.saturating_add(9).saturating_add(len));
+                let frame_end = offset.saturating_add(9).saturating_add(len);
+                if let Some(input_len) = self.input_len.filter(|&input_len| frame_end > input_len) {
+                    let available = input_len.saturating_sub(offset + 1);
+                    let needed = len.saturating_add(8);
+                    let kind = brine_lex::LexErrorKind::Truncated { needed, available };
+                    return Err(self.error(ErrorKind::Lex(kind)));
+                }
+                self.frame_end = Some(frame_end);
             }
 
             // Scalars.

@@ -1,0 +1,436 @@
+//! Opcode semantics and errors, one behaviour per test, on hand-written pickles.
+//!
+//! Expected values are written from CPython's behaviour (`pickle.loads` of the same bytes
+//! under 3.11), not from brine's output.
+
+use brine_value::{Node, Value};
+use brine_vm::{AllowList, ErrorKind, FindClass, Limits, Options, StringEncoding, StringErrors};
+
+/// Loads `pickle` with default options and compares the graph's repr.
+fn check(pickle: &[u8], expect: &str) {
+    check_with(pickle, &Options::default(), expect);
+}
+
+fn check_with(pickle: &[u8], options: &Options, expect: &str) {
+    let graph =
+        brine_vm::loads(pickle, options).unwrap_or_else(|err| panic!("{pickle:?} failed: {err}"));
+    assert_eq!(format!("{graph:?}"), expect, "{pickle:?}");
+}
+
+/// Loads `pickle` and checks the error's kind, opcode and offset.
+fn check_err(pickle: &[u8], offset: u64, expect: impl Fn(&ErrorKind) -> bool) {
+    check_err_with(pickle, &Options::default(), offset, expect);
+}
+
+fn check_err_with(
+    pickle: &[u8],
+    options: &Options,
+    offset: u64,
+    expect: impl Fn(&ErrorKind) -> bool,
+) {
+    match brine_vm::loads(pickle, options) {
+        Ok(graph) => panic!("{pickle:?} loaded as {graph:?}"),
+        Err(err) => {
+            assert!(expect(err.kind()), "{pickle:?}: unexpected error {err}");
+            assert_eq!(err.offset(), offset, "{pickle:?}: {err}");
+            assert!(!err.to_string().is_empty());
+        }
+    }
+}
+
+#[test]
+fn scalars_of_every_protocol() {
+    check(b"N.", "None");
+    check(b"I01\n.", "True");
+    check(b"I00\n.", "False");
+    check(b"\x88.", "True");
+    check(b"I-42\n.", "-42");
+    check(
+        b"I123456789012345678901234567890\n.",
+        "123456789012345678901234567890",
+    );
+    check(b"L5L\n.", "5");
+    check(b"J\xff\xff\xff\xff.", "-1");
+    check(b"M\x00\x01.", "256");
+    check(
+        b"\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.",
+        "18446744073709551616",
+    );
+    check(b"\x8b\x01\x00\x00\x00\x80.", "-128");
+    check(b"F1e-05\n.", "1e-05");
+    check(b"G\x7f\xf0\x00\x00\x00\x00\x00\x00.", "inf");
+}
+
+#[test]
+fn strings_and_bytes() {
+    check(b"Vcaf\\u00e9\n.", "'café'");
+    check(b"X\x03\x00\x00\x00\xed\xa0\x80.", "'\\ud800'");
+    check(b"C\x02\x00\xff.", "b'\\x00\\xff'");
+    check(b"\x96\x01\x00\x00\x00\x00\x00\x00\x00a.", "bytearray(b'a')");
+    check(b"S'abc'\n.", "'abc'");
+    check(b"U\x03abc.", "'abc'");
+}
+
+#[test]
+fn python2_strings_follow_encoding_and_errors() {
+    let pickle = b"U\x04caf\xe9.";
+    check_err(pickle, 0, |k| {
+        matches!(k, ErrorKind::StringDecode { position: 3, .. })
+    });
+    let mut options = Options::default();
+    options.encoding = StringEncoding::Latin1;
+    check_with(pickle, &options, "'café'");
+    options.encoding = StringEncoding::Bytes;
+    check_with(pickle, &options, "b'caf\\xe9'");
+    options.encoding = StringEncoding::Ascii;
+    options.errors = StringErrors::Replace;
+    check_with(pickle, &options, "'caf\u{fffd}'");
+    options.errors = StringErrors::SurrogateEscape;
+    check_with(pickle, &options, "'caf\\udce9'");
+    options.errors = StringErrors::Ignore;
+    check_with(pickle, &options, "'caf'");
+    options.encoding = StringEncoding::Utf8;
+    options.errors = StringErrors::Strict;
+    check_with(b"U\x05caf\xc3\xa9.", &options, "'café'");
+    assert_eq!(
+        StringEncoding::from_name("Latin-1"),
+        Some(StringEncoding::Latin1)
+    );
+    assert_eq!(StringEncoding::from_name("koi8-r"), None);
+}
+
+#[test]
+fn containers_and_marks() {
+    check(b"(K\x01K\x02t.", "(1, 2)");
+    check(b")K\x01\x85.", "(1,)");
+    check(b"(K\x01K\x02l.", "[1, 2]");
+    check(b"]K\x01aK\x02a.", "[1, 2]");
+    check(b"](K\x01K\x02e.", "[1, 2]");
+    check(b"(K\x01K\x02d.", "{1: 2}");
+    check(b"}K\x01K\x02s.", "{1: 2}");
+    check(b"}(K\x01K\x02K\x03K\x04u.", "{1: 2, 3: 4}");
+    check(b"\x8f(K\x01K\x02\x90.", "{1, 2}");
+    check(b"(K\x01\x91.", "frozenset({1})");
+    check(b"(K\x011N.", "None");
+    check(b"K\x01(0.", "1");
+}
+
+#[test]
+fn stack_and_mark_errors() {
+    check_err(b".", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+    check_err(b"a.", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+    check_err(b"]K\x01(a.", 4, |k| matches!(k, ErrorKind::StackUnderflow));
+    check_err(b"K\x01t.", 2, |k| matches!(k, ErrorKind::MarkNotFound));
+    check_err(b"K\x01e.", 2, |k| matches!(k, ErrorKind::MarkNotFound));
+    check_err(b"1.", 0, |k| matches!(k, ErrorKind::MarkNotFound));
+    check_err(b"0.", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+    check_err(b"2.", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+    check_err(b"(K\x01d.", 3, |k| matches!(k, ErrorKind::OddItemCount));
+    check_err(b"\x85.", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+}
+
+#[test]
+fn memo_shares_identity() {
+    // l = [1]; (l, l)
+    check(b"]q\x00K\x01ah\x00\x86.", "(#0=[1], #0)");
+    // A list that contains itself.
+    check(b"]q\x00h\x00a.", "#0=[#0]");
+    // MEMOIZE numbers entries by the memo's size.
+    check(b"\x80\x04(]\x94]\x94h\x01t.", "([], #0=[], #0)");
+    check_err(b"h\x05.", 0, |k| matches!(k, ErrorKind::MemoKeyMissing(5)));
+    check_err(b"g-1\n.", 0, |k| matches!(k, ErrorKind::NegativeMemoKey));
+    check_err(b"q\x00.", 0, |k| matches!(k, ErrorKind::StackUnderflow));
+    // A far key does not allocate the gap.
+    check(b"K\x07r\xff\xff\xff\xff0j\xff\xff\xff\xff.", "7");
+}
+
+#[test]
+fn protocol_and_frames() {
+    check_err(b"\x80\x06N.", 0, |k| {
+        matches!(k, ErrorKind::UnsupportedProtocol(6))
+    });
+    check(b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00N.", "None");
+    // The frame claims 1 byte, but BININT2 (3 bytes) crosses its end.
+    check_err(
+        b"\x80\x04\x95\x01\x00\x00\x00\x00\x00\x00\x00M\x01\x00.",
+        14,
+        |k| matches!(k, ErrorKind::FrameMismatch(_)),
+    );
+    // A frame inside an open frame.
+    let nested = b"\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x95\x01\x00\x00\x00\x00\x00\x00\x00N.";
+    check_err(nested, 9, |k| matches!(k, ErrorKind::FrameMismatch(_)));
+    // A frame longer than the input.
+    check_err(b"\x95\xff\x00\x00\x00\x00\x00\x00\x00N.", 0, |k| {
+        matches!(k, ErrorKind::Lex(brine_lex::LexErrorKind::Truncated { .. }))
+    });
+}
+
+#[test]
+fn globals_are_inert_names_with_fix_imports() {
+    check(b"c__builtin__\nset\n.", "<global builtins.set>");
+    check(b"\x80\x03c__builtin__\nset\n.", "<global __builtin__.set>");
+    let mut options = Options::default();
+    options.fix_imports = false;
+    check_with(
+        b"c__builtin__\nset\n.",
+        &options,
+        "<global __builtin__.set>",
+    );
+    check(
+        b"ccopy_reg\n_reconstructor\n.",
+        "<global copyreg._reconstructor>",
+    );
+    check(b"cUserDict\nUserDict\n.", "<global collections.UserDict>");
+    check(
+        b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94\x93.",
+        "<global os.system>",
+    );
+    check_err(b"K\x01K\x02\x93.", 4, |k| {
+        matches!(k, ErrorKind::StackGlobalNotStr)
+    });
+    check_err(b"c\xff\nx\n.", 0, |k| matches!(k, ErrorKind::BadGlobalName));
+}
+
+#[test]
+fn find_class_policy_rejects_by_name() {
+    let mut options = Options::default();
+    options.find_class = FindClass::AllowList(AllowList::new().module("collections"));
+    check_with(
+        b"ccollections\nOrderedDict\n.",
+        &options,
+        "<global collections.OrderedDict>",
+    );
+    check_err_with(
+        b"N(cos\nsystem\n.",
+        &options,
+        2,
+        |k| matches!(k, ErrorKind::RejectedGlobal { module, name } if module == "os" && name == "system"),
+    );
+}
+
+#[test]
+fn calls_are_recorded_not_made() {
+    check(
+        b"cos\nsystem\n(S'ls'\ntR.",
+        "reduce(<global os.system>, ('ls',))",
+    );
+    check(
+        b"\x80\x02c__main__\nC\n)\x81}b.",
+        "build(newobj(<global __main__.C>, ()), {})",
+    );
+    check(
+        b"\x80\x04c__main__\nC\n)}\x92.",
+        "newobj_ex(<global __main__.C>, (), {})",
+    );
+    check(b"(K\x01i__main__\nC\n.", "inst(<global __main__.C>, 1)");
+    check(b"(c__main__\nC\nK\x01o.", "obj(<global __main__.C>, 1)");
+    check_err(b"cos\nsystem\nK\x01R.", 13, |k| {
+        matches!(k, ErrorKind::ExpectedTuple)
+    });
+    check_err(b"\x80\x04c__main__\nC\n)K\x01\x92.", 17, |k| {
+        matches!(k, ErrorKind::ExpectedDict)
+    });
+    check_err(b"K\x01}b.", 3, |k| {
+        matches!(k, ErrorKind::CannotMutate { .. })
+    });
+}
+
+#[test]
+fn mutations_of_objects_become_records() {
+    // An OrderedDict at protocol 2: REDUCE, then SETITEMS on the result.
+    check(
+        b"\x80\x02ccollections\nOrderedDict\n)R(K\x01K\x02u.",
+        "setitems(reduce(<global collections.OrderedDict>, ()), {1: 2})",
+    );
+    // Two batches on one object merge.
+    check(
+        b"\x80\x02c__main__\nL\n)\x81(K\x01eK\x02a.",
+        "append(newobj(<global __main__.L>, ()), [1, 2])",
+    );
+    check_err(b")K\x01a.", 3, |k| {
+        matches!(k, ErrorKind::CannotMutate { .. })
+    });
+    check_err(b"N(K\x01\x90.", 4, |k| {
+        matches!(k, ErrorKind::CannotMutate { .. })
+    });
+}
+
+#[test]
+fn persistent_ids_keep_or_call_the_hook() {
+    check(b"Pkey\n.", "persistent_id('key')");
+    check(b"K\x05Q.", "persistent_id(5)");
+    check_err(b"Pk\xe9\n.", 0, |k| matches!(k, ErrorKind::BadPersistentId));
+    let mut seen = Vec::new();
+    let graph = brine_vm::Unpickler::new(Options::default())
+        .persistent_load(|graph, pid| {
+            seen.push(format!("{:?}", graph.get(&pid).as_i64()));
+            Ok(Value::Int(99))
+        })
+        .loads(b"K\x05Q.")
+        .unwrap();
+    assert_eq!(graph.root().as_i64(), Some(99));
+    let err = brine_vm::Unpickler::new(Options::default())
+        .persistent_load(|_, _| Err("unknown id".to_owned()))
+        .loads(b"K\x05Q.")
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::PersistentLoad(m) if m == "unknown id"));
+    assert_eq!(seen, ["Some(5)"]);
+}
+
+#[test]
+fn extension_codes_need_the_registry() {
+    check_err(b"\x82\x01.", 0, |k| {
+        matches!(k, ErrorKind::UnregisteredExtension(1))
+    });
+    check_err(b"\x84\x00\x00\x00\x00.", 0, |k| {
+        matches!(k, ErrorKind::ExtensionCodeNotPositive(0))
+    });
+    let mut options = Options::default();
+    options.extensions.add(0x1234, "mod", "Thing").unwrap();
+    // The same code twice is the same object, as CPython's extension cache makes it.
+    check_with(
+        b"\x80\x02\x83\x34\x12\x83\x34\x12\x86.",
+        &options,
+        "(#0=<global mod.Thing>, #0)",
+    );
+}
+
+#[test]
+fn out_of_band_buffers_are_shared_not_copied() {
+    check_err(b"\x80\x05\x97.", 2, |k| matches!(k, ErrorKind::NoBuffers));
+    let buffers = [bytes::Bytes::from(vec![7u8; 1024])];
+    let graph = brine_vm::Unpickler::new(Options::default())
+        .buffers(&buffers)
+        .loads(b"\x80\x05\x97\x97.")
+        .unwrap_err();
+    assert!(matches!(graph.kind(), ErrorKind::NotEnoughBuffers));
+    let graph = brine_vm::Unpickler::new(Options::default())
+        .buffers(&buffers)
+        .loads(b"\x80\x05\x97.")
+        .unwrap();
+    let Some(Node::Buffer(buffer)) = graph.root().node() else {
+        panic!("not a buffer")
+    };
+    assert!(!buffer.readonly);
+    assert_eq!(
+        buffer.data.as_ref().map(|d| d.as_ptr()),
+        Some(buffers[0].as_ptr())
+    );
+    check_err(b"N\x98.", 1, |k| matches!(k, ErrorKind::NotABuffer));
+}
+
+#[test]
+fn shared_input_is_sliced_not_copied() {
+    let mut pickle = b"\x80\x04\x8e".to_vec();
+    pickle.extend_from_slice(&(1u64 << 20).to_le_bytes());
+    pickle.extend(std::iter::repeat_n(b'x', 1 << 20));
+    pickle.push(b'.');
+    let input = bytes::Bytes::from(pickle);
+    let graph = brine_vm::loads_bytes(input.clone(), &Options::default()).unwrap();
+    let payload = graph.root().as_bytes().unwrap();
+    assert_eq!(payload.len(), 1 << 20);
+    assert_eq!(payload.as_ptr(), input[11..].as_ptr());
+}
+
+#[test]
+fn limits_stop_hostile_input() {
+    let mut options = Options::default();
+    options.limits = Limits::default();
+    options.limits.max_depth = 3;
+    check_err_with(b"((((N.", &options, 3, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+    options.limits = Limits::default();
+    options.limits.max_nodes = 2;
+    check_err_with(b"]]].", &options, 2, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+    options.limits = Limits::default();
+    options.limits.max_memo = 1;
+    check_err_with(b"Nq\x00q\x01.", &options, 3, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+    options.limits = Limits::default();
+    options.limits.max_stack = 2;
+    check_err_with(b"NNN.", &options, 2, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+    options.limits = Limits::default();
+    options.limits.max_bytes = 3;
+    check_err_with(b"C\x02abC\x02cd.", &options, 4, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+}
+
+#[test]
+fn a_lying_length_allocates_nothing() {
+    check_err(b"\x8e\xff\xff\xff\xff\xff\xff\xff\x7f.", 0, |k| {
+        matches!(k, ErrorKind::Lex(brine_lex::LexErrorKind::Truncated { .. }))
+    });
+    let res = brine_vm::load(&mut &b"B\xff\xff\xff\xffabc"[..], &Options::default());
+    assert!(res.unwrap_err().is_eof());
+}
+
+#[test]
+fn deep_nesting_is_a_graph_not_a_stack_overflow() {
+    // 100,000 nested lists: ]q0 ]q1 a ... each new list appended to the previous one.
+    let depth = 100_000;
+    let mut pickle = b"\x80\x02]".to_vec();
+    for _ in 0..depth {
+        pickle.extend_from_slice(b"]");
+    }
+    pickle.extend(std::iter::repeat_n(b'a', depth));
+    pickle.push(b'.');
+    let graph = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    assert_eq!(graph.len(), depth + 1);
+    let copy = graph.clone();
+    assert!(graph == copy);
+    assert!(format!("{graph:?}").ends_with("]]]"));
+    // 100,000 nested MARKs meet the depth limit.
+    let marks = vec![b'('; 100_000];
+    check_err(&[&marks[..], b"N."].concat(), 10_000, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
+}
+
+#[test]
+fn billion_laughs_stays_linear() {
+    // Each level is a list holding the previous level ten times, by reference.
+    let mut pickle = b"\x80\x02]q\x00".to_vec();
+    for level in 0u8..30 {
+        pickle.extend_from_slice(b"](");
+        pickle.extend(std::iter::repeat_n([b'h', level], 10).flatten());
+        pickle.extend_from_slice(&[b'e', b'q', level + 1]);
+    }
+    pickle.push(b'.');
+    let graph = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    assert_eq!(graph.len(), 31);
+    assert_eq!(graph.root().as_list().map(<[_]>::len), Some(10));
+}
+
+#[test]
+fn successive_pickles_in_one_stream() {
+    let mut stream: &[u8] = b"\x80\x02K\x01.\x80\x02K\x02.tail";
+    let first = brine_vm::load(&mut stream, &Options::default()).unwrap();
+    let second = brine_vm::load(&mut stream, &Options::default()).unwrap();
+    assert_eq!(
+        (first.root().as_i64(), second.root().as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(stream, b"tail");
+    let mut options = Options::default();
+    check_with(b"K\x01.junk", &options, "1");
+    options.reject_trailing = true;
+    check_err_with(b"K\x01.junk", &options, 2, |k| {
+        matches!(k, ErrorKind::TrailingData(4))
+    });
+}
+
+#[test]
+fn unknown_opcode_names_byte_and_offset() {
+    let err = brine_vm::loads(b"N\xff.", &Options::default()).unwrap_err();
+    assert_eq!(err.offset(), 1);
+    assert_eq!(err.to_string(), "at offset 1: unknown opcode 0xff");
+    let err = brine_vm::loads(b"", &Options::default()).unwrap_err();
+    assert!(err.is_eof());
+}
