@@ -1,0 +1,81 @@
+//! Zstandard frames through libzstd's streaming decoder, which also skips skippable frames.
+
+use std::io;
+use std::io::Read;
+
+use zstd::stream::raw::InBuffer;
+use zstd::stream::raw::Operation;
+use zstd::stream::raw::OutBuffer;
+
+use super::Decode;
+use super::Fault;
+use super::Input;
+
+/// The largest window log zstd allows on 64-bit targets (`ZSTD_WINDOWLOG_MAX_64`).
+const WINDOW_LOG_MAX: u32 = 31;
+/// The smallest window log zstd allows (`ZSTD_WINDOWLOG_ABSOLUTEMIN`).
+const WINDOW_LOG_MIN: u32 = 10;
+
+/// Decodes one zstd frame at a time.
+pub(crate) struct Decoder {
+    inner: zstd::stream::raw::Decoder<'static>,
+    ended: bool,
+}
+
+impl Decoder {
+    pub(crate) fn new(max_memory: u64) -> io::Result<Decoder> {
+        let mut inner = zstd::stream::raw::Decoder::new()?;
+        let window_log = max_memory
+            .checked_ilog2()
+            .unwrap_or(0)
+            .clamp(WINDOW_LOG_MIN, WINDOW_LOG_MAX);
+        inner.set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(window_log))?;
+        Ok(Decoder {
+            inner,
+            ended: false,
+        })
+    }
+}
+
+impl<R: Read> Decode<R> for Decoder {
+    fn decode(&mut self, input: &mut Input<R>, out: &mut [u8]) -> Result<usize, Fault> {
+        while !self.ended {
+            let avail = input.fill()?;
+            let at_end = avail.is_empty();
+            let mut in_buf = InBuffer::around(avail);
+            let mut out_buf = OutBuffer::around(&mut *out);
+            let hint = self
+                .inner
+                .run(&mut in_buf, &mut out_buf)
+                .map_err(|err| fault(&err))?;
+            let (consumed, produced) = (in_buf.pos(), out_buf.pos());
+            input.consume(consumed);
+            // A zero hint means the frame is decoded, checked and flushed.
+            if hint == 0 {
+                self.ended = true;
+            }
+            if produced > 0 {
+                return Ok(produced);
+            }
+            if !self.ended && consumed == 0 && (at_end || !input.fill_more()?) {
+                return Err(Fault::Truncated);
+            }
+        }
+        Ok(0)
+    }
+
+    fn reset(&mut self) -> Result<(), Fault> {
+        // libzstd starts the next frame by itself once a frame is done.
+        self.ended = false;
+        Ok(())
+    }
+}
+
+fn fault(err: &io::Error) -> Fault {
+    let message = err.to_string();
+    if message.contains("too much memory") {
+        Fault::Memory(message.to_lowercase())
+    } else {
+        Fault::Corrupt(message.to_lowercase())
+    }
+}
