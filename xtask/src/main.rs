@@ -1,6 +1,41 @@
 //! Project automation for brine, run as `cargo xtask <command>`.
+//!
+//! This file only dispatches: each command lives in its own module.
 
-fn main() {
-    eprintln!("usage: cargo xtask <fixtures>");
-    std::process::exit(2);
+mod fixtures;
+
+use std::env;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  fixtures [--check] [--allow-missing]
+      regenerate fixtures/ with the pinned CPythons (--check: compare only)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let res = match command.as_str() {
+        "fixtures" => fixtures::run(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("unknown command `{command}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
