@@ -1,0 +1,55 @@
+//! Why a graph could not be written as a pickle.
+
+use std::fmt;
+use std::io;
+
+/// A graph that could not be pickled, or an output that failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The protocol is not 0 to 5.
+    UnsupportedProtocol(u8),
+    /// A value this protocol cannot express, and why.
+    Unpicklable(String),
+    /// A tuple (or another object built from its contents) contains itself without a list,
+    /// dict or object in between, which no Python object can.
+    ImpossibleCycle(&'static str),
+    /// A reference to a node the graph does not hold.
+    DanglingNode(usize),
+    /// Writing failed.
+    Io(io::Error),
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::UnsupportedProtocol(proto) => {
+                write!(f, "pickle protocol must be <= 5, not {proto}")
+            }
+            EncodeError::Unpicklable(why) => f.write_str(why),
+            EncodeError::ImpossibleCycle(kind) => {
+                write!(
+                    f,
+                    "a {kind} contains itself with no mutable object in between"
+                )
+            }
+            EncodeError::DanglingNode(idx) => write!(f, "node {idx} is not in the graph"),
+            EncodeError::Io(err) => write!(f, "writing the pickle failed: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EncodeError::Io(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for EncodeError {
+    fn from(err: io::Error) -> EncodeError {
+        EncodeError::Io(err)
+    }
+}

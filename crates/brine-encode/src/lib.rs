@@ -1,0 +1,195 @@
+//! The pickler: writes a [`brine_value::Graph`] as pickle bytes, with exactly the choices
+//! CPython 3.11's C pickler makes at each protocol from 0 to 5.
+//!
+//! A graph decoded from a pickle CPython wrote at protocol P encodes at P to the same bytes:
+//! the same memo numbering (PUT, BINPUT, MEMOIZE), the same GETs for shared objects, the same
+//! APPENDS/SETITEMS/ADDITEMS batches of 1000, the same frames of about 64 KiB with large
+//! payloads outside them, the same opcode for every int, float, str and bytes size, and the
+//! same protocol 0-3 forms of bytes, bytearray, set and frozenset. Writing goes to any
+//! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
+//! written straight from the graph's buffers, never copied.
+//!
+//! This crate only writes: `brine-vm` reads pickles into graphs.
+//!
+//! # Example
+//!
+//! ```
+//! use brine_value::{Graph, Node, Value};
+//!
+//! let mut graph = Graph::new();
+//! let items = graph.add(Node::List(vec![Value::Int(1), Value::Int(2)]));
+//! graph.set_root(Value::Node(items));
+//! // pickle.dumps([1, 2], protocol=2)
+//! let bytes = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(2))?;
+//! assert_eq!(bytes, b"\x80\x02]q\x00(K\x01K\x02e.");
+//! # Ok::<(), brine_encode::EncodeError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod optimize;
+mod output;
+mod save;
+
+use std::io::Write;
+
+use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
+
+pub use error::EncodeError;
+pub use optimize::{OptimizeError, optimize};
+pub use save::{BufferCallback, PersistentId};
+
+use save::Pickler as Machine;
+
+/// CPython's `pickle.DEFAULT_PROTOCOL`.
+pub const DEFAULT_PROTOCOL: u8 = 4;
+/// CPython's `pickle.HIGHEST_PROTOCOL`.
+pub const HIGHEST_PROTOCOL: u8 = 5;
+
+/// How to write a pickle: Python's `Pickler` parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// The protocol, 0 to 5.
+    ///
+    /// Default: 4 ([`DEFAULT_PROTOCOL`]).
+    pub protocol: u8,
+    /// At protocols 0-2, write Python 2 names for globals (`builtins.set` as
+    /// `__builtin__.set`), so that Python 2 can read the pickle.
+    ///
+    /// Default: `true`.
+    pub fix_imports: bool,
+    /// Globals with extension codes, written as EXT1/EXT2/EXT4 from protocol 2.
+    ///
+    /// Default: empty, as in CPython.
+    pub extensions: ExtensionRegistry,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options::protocol(DEFAULT_PROTOCOL)
+    }
+}
+
+impl Options {
+    /// Default options at `protocol`.
+    pub fn protocol(protocol: u8) -> Options {
+        Options {
+            protocol,
+            fix_imports: true,
+            extensions: ExtensionRegistry::default(),
+        }
+    }
+}
+
+/// Writes `graph` as a pickle.
+///
+/// # Errors
+///
+/// A protocol above 5, a value the protocol cannot express (a PickleBuffer below protocol 5,
+/// a non-ASCII global name below protocol 3), or a tuple that contains itself directly.
+///
+/// # Example
+///
+/// ```
+/// let graph = brine_vm::loads(b"\x80\x04K\x05.", &Default::default()).unwrap();
+/// assert_eq!(brine_encode::to_vec(&graph, &Default::default())?, b"\x80\x04K\x05.");
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+pub fn to_vec(graph: &Graph, options: &Options) -> Result<Vec<u8>, EncodeError> {
+    Pickler::new(options.clone()).dump(graph, Vec::new())
+}
+
+/// Writes `graph` as a pickle to `writer`, in bounded memory.
+///
+/// # Errors
+///
+/// As [`to_vec`], and [`EncodeError::Io`] when writing fails.
+pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Result<W, EncodeError> {
+    Pickler::new(options.clone()).dump(graph, writer)
+}
+
+/// A pickler with hooks: persistent_id and buffer_callback, beside the [`Options`].
+///
+/// # Example
+///
+/// ```
+/// use brine_value::{Graph, Node, PickleBuffer, Value};
+///
+/// let mut graph = Graph::new();
+/// let data = Some(bytes::Bytes::from_static(b"abc"));
+/// let buffer = graph.add(Node::Buffer(PickleBuffer { index: 0, readonly: true, data }));
+/// graph.set_root(Value::Node(buffer));
+/// let mut out_of_band = Vec::new();
+/// let pickle = brine_encode::Pickler::new(brine_encode::Options::protocol(5))
+///     .buffer_callback(|buffer| {
+///         out_of_band.push(buffer.data.clone());
+///         false
+///     })
+///     .dump(&graph, Vec::new())?;
+/// assert_eq!(pickle, b"\x80\x05\x97\x98.");
+/// assert_eq!(out_of_band.len(), 1);
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+pub struct Pickler<'h> {
+    options: Options,
+    persistent_id: Option<Box<PersistentId<'h>>>,
+    buffer_callback: Option<Box<BufferCallback<'h>>>,
+}
+
+impl<'h> Pickler<'h> {
+    /// A pickler with these options and no hooks.
+    pub fn new(options: Options) -> Pickler<'h> {
+        Pickler {
+            options,
+            persistent_id: None,
+            buffer_callback: None,
+        }
+    }
+
+    /// Python's `persistent_id`: called with every value about to be saved; returning
+    /// `Some(pid)` writes the persistent id (a value of the same graph) instead.
+    pub fn persistent_id(
+        mut self,
+        hook: impl FnMut(&Graph, &Value) -> Option<Value> + 'h,
+    ) -> Pickler<'h> {
+        self.persistent_id = Some(Box::new(hook));
+        self
+    }
+
+    /// Python's `buffer_callback`: called with each buffer at protocol 5; returning `false`
+    /// writes it out-of-band (NEXT_BUFFER), `true` in-band.
+    pub fn buffer_callback(mut self, hook: impl FnMut(&PickleBuffer) -> bool + 'h) -> Pickler<'h> {
+        self.buffer_callback = Some(Box::new(hook));
+        self
+    }
+
+    /// Writes `graph` to `writer` and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_writer`].
+    pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
+        if self.options.protocol > HIGHEST_PROTOCOL {
+            return Err(EncodeError::UnsupportedProtocol(self.options.protocol));
+        }
+        let machine = Machine::new(
+            graph,
+            writer,
+            self.options.protocol,
+            self.options.fix_imports,
+            &self.options.extensions,
+            self.persistent_id.as_deref_mut().map(shorten_pid),
+            self.buffer_callback.as_deref_mut().map(shorten_buffer),
+        );
+        machine.dump(graph.root_value())
+    }
+}
+
+fn shorten_pid<'a>(hook: &'a mut PersistentId<'_>) -> &'a mut PersistentId<'a> {
+    hook
+}
+
+fn shorten_buffer<'a>(hook: &'a mut BufferCallback<'_>) -> &'a mut BufferCallback<'a> {
+    hook
+}

@@ -1,0 +1,1284 @@
+//! The pickler proper: each node written with the opcodes CPython 3.11's C pickler chooses.
+//!
+//! The graph may be arbitrarily deep, so saving is driven by an explicit task stack rather
+//! than recursion. Tasks are pushed in reverse, so the bytes come out in exactly the order a
+//! recursive pickler writes them.
+
+use std::io::Write;
+
+use brine_lex::Opcode;
+use brine_value::{ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, Value, compat};
+use hashbrown::HashMap;
+use num_bigint::BigInt;
+
+use crate::error::EncodeError;
+use crate::output::Output;
+
+/// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
+const BATCH_SIZE: usize = 1000;
+const NOT_MEMOIZED: u32 = u32::MAX;
+
+/// Decides, for each persistent object, the persistent id to write instead of the object.
+pub type PersistentId<'h> = dyn FnMut(&Graph, &Value) -> Option<Value> + 'h;
+/// Decides, for each out-of-band-capable buffer, whether to write it in-band (`true`) or
+/// out-of-band (`false`, the caller keeps the bytes).
+pub type BufferCallback<'h> = dyn FnMut(&PickleBuffer) -> bool + 'h;
+
+/// How CPython batches the items of a container.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `batch_list_exact`: a list.
+    ExactList,
+    /// `batch_dict_exact`: a dict.
+    ExactDict,
+    /// `batch_list` / `batch_dict` over an iterator: items of a reduce's listitems/dictitems.
+    Generic,
+    /// `save_set`'s ADDITEMS batches.
+    AddItems,
+}
+
+/// Which items of a node a [`Task::Range`] walks.
+#[derive(Clone, Copy)]
+enum Field {
+    /// The items of a tuple, list, set, frozenset, Append or AddItems node.
+    Items,
+    /// The constructor arguments of an Inst or Obj node.
+    Args,
+}
+
+enum Task {
+    Save(Value),
+    Op(&'static [u8]),
+    Text(Vec<u8>),
+    /// Once the node is memoized, later equal singletons refer to it.
+    RegisterSingleton(NodeId),
+    MemoizeNode(NodeId),
+    MemoizeTemp,
+    /// Saves items `start..end` of a node, writing `each` after every one.
+    Range {
+        id: NodeId,
+        field: Field,
+        start: usize,
+        end: usize,
+        each: Option<&'static [u8]>,
+    },
+    /// Saves key-value pairs `start..end` of a dict or SetItems node.
+    Pairs {
+        id: NodeId,
+        start: usize,
+        end: usize,
+        each: Option<&'static [u8]>,
+    },
+    /// The elements are saved: unless that saved the tuple itself, write TUPLE and memoize.
+    FinishTuple {
+        id: NodeId,
+        n_items: usize,
+        marked: bool,
+    },
+    FinishFrozenSet(NodeId),
+    /// REDUCE or NEWOBJ is written: unless saving the arguments saved the object, memoize it.
+    FinishCall(NodeId),
+    EndProgress(NodeId),
+    /// Once a Build, Append, SetItems or AddItems record is written, references to it are
+    /// references to the object it changed.
+    Alias {
+        wrapper: NodeId,
+        base: NodeId,
+    },
+    /// `bytes` as protocols 0-2 write it: the str of its Latin-1 decoding.
+    Latin1Str(NodeId),
+    /// A str CPython interns, such as `'latin1'`.
+    InternedStr(&'static str),
+    /// A global the pickler itself needs, such as `builtins.set`.
+    GlobalName(&'static str, &'static str),
+    /// `bytes(obj)` of a bytearray, for its protocol 0-4 form.
+    BytesOf(NodeId),
+}
+
+pub(crate) struct Pickler<'g, 'h, W> {
+    graph: &'g Graph,
+    proto: u8,
+    fix_imports: bool,
+    extensions: &'h ExtensionRegistry,
+    out: Output<W>,
+    memo: Vec<u32>,
+    memo_len: u32,
+    /// Objects CPython keeps one of: empty and one-character str and bytes, and interned
+    /// names. Keyed by (is_bytes, content).
+    singletons: HashMap<(bool, Vec<u8>), u32>,
+    /// Globals by name: a class is one object however many nodes name it.
+    globals: HashMap<(String, String), u32>,
+    /// For each node being saved, the memo size when its save began: re-entering it (a
+    /// recursive tuple or constructor argument) is fine once something has been memoized
+    /// since, and an endless cycle when nothing has.
+    entered: Vec<u32>,
+    tasks: Vec<Task>,
+    persistent_id: Option<&'h mut PersistentId<'h>>,
+    buffer_callback: Option<&'h mut BufferCallback<'h>>,
+}
+
+impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
+    pub(crate) fn new(
+        graph: &'g Graph,
+        out: W,
+        proto: u8,
+        fix_imports: bool,
+        extensions: &'h ExtensionRegistry,
+        persistent_id: Option<&'h mut PersistentId<'h>>,
+        buffer_callback: Option<&'h mut BufferCallback<'h>>,
+    ) -> Pickler<'g, 'h, W> {
+        Pickler {
+            graph,
+            proto,
+            fix_imports: fix_imports && proto < 3,
+            extensions,
+            out: Output::new(out),
+            memo: vec![NOT_MEMOIZED; graph.len()],
+            memo_len: 0,
+            singletons: HashMap::new(),
+            globals: HashMap::new(),
+            entered: vec![NOT_MEMOIZED; graph.len()],
+            tasks: Vec::new(),
+            persistent_id,
+            buffer_callback,
+        }
+    }
+
+    /// Writes PROTO, the value, STOP, and flushes the last frame.
+    pub(crate) fn dump(mut self, root: &Value) -> Result<W, EncodeError> {
+        if self.proto >= 2 {
+            self.out.write(&[Opcode::PROTO.0, self.proto])?;
+        }
+        if self.proto >= 4 {
+            self.out.start_framing();
+        }
+        self.tasks.push(Task::Op(b"."));
+        self.tasks.push(Task::Save(root.clone()));
+        while let Some(task) = self.tasks.pop() {
+            self.run(task)?;
+        }
+        Ok(self.out.finish()?)
+    }
+
+    fn node(&self, id: NodeId) -> Result<&'g Node, EncodeError> {
+        self.graph
+            .try_node(id)
+            .ok_or(EncodeError::DanglingNode(id.index()))
+    }
+
+    fn run(&mut self, task: Task) -> Result<(), EncodeError> {
+        match task {
+            Task::Save(value) => self.save(value)?,
+            Task::Op(bytes) => self.out.write(bytes)?,
+            Task::Text(bytes) => self.out.write(&bytes)?,
+            Task::RegisterSingleton(id) => {
+                if let Node::Bytes(data) = self.node(id)? {
+                    self.singletons
+                        .insert((true, data.to_vec()), self.memo[id.index()]);
+                }
+            }
+            Task::MemoizeNode(id) => {
+                let idx = self.memoize()?;
+                self.memo[id.index()] = idx;
+                if let Node::Global { module, name } = self.node(id)? {
+                    let names = (
+                        self.graph.get(module).as_str(),
+                        self.graph.get(name).as_str(),
+                    );
+                    if let (Some(module), Some(name)) = names {
+                        self.globals
+                            .insert((module.to_owned(), name.to_owned()), idx);
+                    }
+                }
+            }
+            Task::MemoizeTemp => {
+                self.memoize()?;
+            }
+            Task::Range {
+                id,
+                field,
+                start,
+                end,
+                each,
+            } => {
+                if start < end {
+                    let items = self.field(id, field)?;
+                    self.tasks.push(Task::Range {
+                        id,
+                        field,
+                        start: start + 1,
+                        end,
+                        each,
+                    });
+                    if let Some(op) = each {
+                        self.tasks.push(Task::Op(op));
+                    }
+                    self.tasks.push(Task::Save(items[start].clone()));
+                }
+            }
+            Task::Pairs {
+                id,
+                start,
+                end,
+                each,
+            } => {
+                if start < end {
+                    let pairs = self.pairs(id)?;
+                    let (key, value) = &pairs[start];
+                    self.tasks.push(Task::Pairs {
+                        id,
+                        start: start + 1,
+                        end,
+                        each,
+                    });
+                    if let Some(op) = each {
+                        self.tasks.push(Task::Op(op));
+                    }
+                    self.tasks.push(Task::Save(value.clone()));
+                    self.tasks.push(Task::Save(key.clone()));
+                }
+            }
+            Task::FinishTuple {
+                id,
+                n_items,
+                marked,
+            } => {
+                self.entered[id.index()] = NOT_MEMOIZED;
+                match self.memo[id.index()] {
+                    NOT_MEMOIZED => {
+                        let op: &[u8] = match (marked, n_items) {
+                            (true, _) => b"t",
+                            (false, 1) => b"\x85",
+                            (false, 2) => b"\x86",
+                            _ => b"\x87",
+                        };
+                        self.out.write(op)?;
+                        let idx = self.memoize()?;
+                        self.memo[id.index()] = idx;
+                    }
+                    // Saving the elements saved the tuple: it is recursive. Drop what was
+                    // pushed and fetch it from the memo.
+                    idx if marked && self.proto >= 1 => {
+                        self.out.write(b"1")?;
+                        self.write_get(idx)?;
+                    }
+                    idx => {
+                        let pops = if marked { n_items + 1 } else { n_items };
+                        self.out.write(&vec![b'0'; pops])?;
+                        self.write_get(idx)?;
+                    }
+                }
+            }
+            Task::FinishFrozenSet(id) => {
+                self.entered[id.index()] = NOT_MEMOIZED;
+                match self.memo[id.index()] {
+                    NOT_MEMOIZED => {
+                        self.out.write(b"\x91")?;
+                        let idx = self.memoize()?;
+                        self.memo[id.index()] = idx;
+                    }
+                    idx => {
+                        self.out.write(b"1")?;
+                        self.write_get(idx)?;
+                    }
+                }
+            }
+            Task::FinishCall(id) => {
+                self.entered[id.index()] = NOT_MEMOIZED;
+                match self.memo[id.index()] {
+                    NOT_MEMOIZED => {
+                        let idx = self.memoize()?;
+                        self.memo[id.index()] = idx;
+                    }
+                    idx => {
+                        self.out.write(b"0")?;
+                        self.write_get(idx)?;
+                    }
+                }
+            }
+            Task::EndProgress(id) => self.entered[id.index()] = NOT_MEMOIZED,
+            Task::Alias { wrapper, base } => {
+                self.entered[wrapper.index()] = NOT_MEMOIZED;
+                self.memo[wrapper.index()] = self.memo[base.index()];
+            }
+            Task::Latin1Str(id) => {
+                let Node::Bytes(data) = self.node(id)? else {
+                    return Ok(());
+                };
+                let text = brine_value::PyStr::from_latin1(data);
+                self.save_str_bytes(text.as_bytes(), false)?;
+            }
+            Task::InternedStr(text) => {
+                self.save_str_bytes(text.as_bytes(), true)?;
+            }
+            Task::GlobalName(module, name) => self.save_global_name(module, name, None)?,
+            Task::BytesOf(id) => {
+                let (Node::ByteArray(data) | Node::Bytes(data)) = self.node(id)? else {
+                    return Ok(());
+                };
+                self.save_bytes_data(data, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn field(&self, id: NodeId, field: Field) -> Result<&'g [Value], EncodeError> {
+        Ok(match (self.node(id)?, field) {
+            (
+                Node::Tuple(items)
+                | Node::List(items)
+                | Node::Set(items)
+                | Node::FrozenSet(items)
+                | Node::Append { items, .. }
+                | Node::AddItems { items, .. },
+                Field::Items,
+            ) => items,
+            (Node::Inst { args, .. } | Node::Obj { args, .. }, Field::Args) => args,
+            _ => &[],
+        })
+    }
+
+    fn pairs(&self, id: NodeId) -> Result<&'g [(Value, Value)], EncodeError> {
+        Ok(match self.node(id)? {
+            Node::Dict(pairs) | Node::SetItems { pairs, .. } => pairs,
+            _ => &[],
+        })
+    }
+
+    fn memoize(&mut self) -> Result<u32, EncodeError> {
+        let idx = self.memo_len;
+        self.memo_len = idx
+            .checked_add(1)
+            .filter(|&len| len != NOT_MEMOIZED)
+            .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
+        if self.proto >= 4 {
+            self.out.write(b"\x94")?;
+        } else if self.proto >= 1 {
+            match u8::try_from(idx) {
+                Ok(small) => self.out.write(&[b'q', small])?,
+                Err(_) => {
+                    self.out.write(b"r")?;
+                    self.out.write(&idx.to_le_bytes())?;
+                }
+            }
+        } else {
+            self.out.write(format!("p{idx}\n").as_bytes())?;
+        }
+        Ok(idx)
+    }
+
+    fn write_get(&mut self, idx: u32) -> Result<(), EncodeError> {
+        if self.proto >= 1 {
+            match u8::try_from(idx) {
+                Ok(small) => self.out.write(&[b'h', small])?,
+                Err(_) => {
+                    self.out.write(b"j")?;
+                    self.out.write(&idx.to_le_bytes())?;
+                }
+            }
+        } else {
+            self.out.write(format!("g{idx}\n").as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn save(&mut self, value: Value) -> Result<(), EncodeError> {
+        self.out.boundary()?;
+        if let Some(hook) = self.persistent_id.as_mut() {
+            if let Some(pid) = hook(self.graph, &value) {
+                return self.save_persistent(pid);
+            }
+        }
+        match value {
+            Value::None => self.out.write(b"N")?,
+            Value::Bool(value) => match (self.proto >= 2, value) {
+                (true, true) => self.out.write(b"\x88")?,
+                (true, false) => self.out.write(b"\x89")?,
+                (false, true) => self.out.write(b"I01\n")?,
+                (false, false) => self.out.write(b"I00\n")?,
+            },
+            Value::Int(value) => self.save_int(value)?,
+            Value::BigInt(value) => self.save_bigint(&value)?,
+            Value::Float(value) => {
+                if self.proto >= 1 {
+                    self.out.write(b"G")?;
+                    self.out.write(&value.to_be_bytes())?;
+                } else {
+                    let text = format!("F{}\n", brine_lex::repr::float_repr(value));
+                    self.out.write(text.as_bytes())?;
+                }
+            }
+            Value::Node(id) => self.save_node(id)?,
+        }
+        Ok(())
+    }
+
+    fn save_int(&mut self, value: i64) -> Result<(), EncodeError> {
+        if let Ok(small) = i32::try_from(value) {
+            if self.proto >= 1 {
+                match (u8::try_from(small), u16::try_from(small)) {
+                    (Ok(byte), _) => self.out.write(&[b'K', byte])?,
+                    (_, Ok(short)) => {
+                        self.out.write(b"M")?;
+                        self.out.write(&short.to_le_bytes())?;
+                    }
+                    _ => {
+                        self.out.write(b"J")?;
+                        self.out.write(&small.to_le_bytes())?;
+                    }
+                }
+            } else {
+                self.out.write(format!("I{small}\n").as_bytes())?;
+            }
+            return Ok(());
+        }
+        self.save_bigint(&BigInt::from(value))
+    }
+
+    /// An int outside the 32-bit range: LONG1/LONG4 from protocol 2, LONG text below.
+    fn save_bigint(&mut self, value: &BigInt) -> Result<(), EncodeError> {
+        if let Ok(small) = i32::try_from(value) {
+            return self.save_int(i64::from(small));
+        }
+        if self.proto >= 2 {
+            let encoded = encode_long(value);
+            match u8::try_from(encoded.len()) {
+                Ok(len) => self.out.write(&[0x8a, len])?,
+                Err(_) => {
+                    let len = i32::try_from(encoded.len()).map_err(|_| {
+                        EncodeError::Unpicklable("int too large to pickle".to_owned())
+                    })?;
+                    self.out.write(&[0x8b])?;
+                    self.out.write(&len.to_le_bytes())?;
+                }
+            }
+            self.out.write(&encoded)?;
+        } else {
+            self.out.write(format!("L{value}L\n").as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn save_node(&mut self, id: NodeId) -> Result<(), EncodeError> {
+        let node = self.node(id)?;
+        let idx = self.memo[id.index()];
+        if idx != NOT_MEMOIZED {
+            return self.write_get(idx);
+        }
+        if self.entered[id.index()] == self.memo_len {
+            let kind = match node {
+                Node::Tuple(_) => "tuple",
+                Node::FrozenSet(_) => "frozenset",
+                _ => "object's constructor arguments",
+            };
+            return Err(EncodeError::ImpossibleCycle(kind));
+        }
+        match node {
+            Node::Str(text) => {
+                let singleton = is_singleton_str(text.as_bytes());
+                let idx = self.save_str_bytes(text.as_bytes(), singleton)?;
+                self.memo[id.index()] = idx;
+            }
+            Node::Bytes(data) => self.save_bytes_data(data, Some(id))?,
+            Node::ByteArray(data) => self.save_bytearray(id, data)?,
+            Node::Tuple(items) => self.save_tuple(id, items.len())?,
+            Node::List(items) => {
+                self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+                let idx = self.memoize()?;
+                self.memo[id.index()] = idx;
+                self.push_list_items(id, items.len(), true);
+            }
+            Node::Dict(pairs) => {
+                self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
+                let idx = self.memoize()?;
+                self.memo[id.index()] = idx;
+                self.push_dict_items(id, pairs.len(), true);
+            }
+            Node::Set(items) => self.save_set(id, items.len())?,
+            Node::FrozenSet(items) => self.save_frozenset(id, items.len())?,
+            Node::Global { module, name } => {
+                let (Some(module_text), Some(name_text)) = (
+                    self.graph.get(module).as_str(),
+                    self.graph.get(name).as_str(),
+                ) else {
+                    return Err(EncodeError::Unpicklable(
+                        "a global's module and name must be str".to_owned(),
+                    ));
+                };
+                self.save_global(id, module_text, name_text, module, name)?;
+            }
+            Node::Reduce { callable, args } => self.save_reduce(id, callable, args)?,
+            Node::NewObj { cls, args, kwargs } => {
+                self.save_newobj(id, cls, args, kwargs.as_ref())?
+            }
+            Node::Build { object, state } => {
+                self.enter(id);
+                let base = self.base_object(id)?;
+                self.tasks.push(Task::Alias { wrapper: id, base });
+                self.tasks.push(Task::Op(b"b"));
+                self.tasks.push(Task::Save(state.clone()));
+                self.tasks.push(Task::Save(object.clone()));
+            }
+            Node::Append { object, items } => {
+                self.enter(id);
+                let base = self.base_object(id)?;
+                self.tasks.push(Task::Alias { wrapper: id, base });
+                self.push_list_items(id, items.len(), false);
+                self.tasks.push(Task::Save(object.clone()));
+            }
+            Node::SetItems { object, pairs } => {
+                self.enter(id);
+                let base = self.base_object(id)?;
+                self.tasks.push(Task::Alias { wrapper: id, base });
+                self.push_dict_items(id, pairs.len(), false);
+                self.tasks.push(Task::Save(object.clone()));
+            }
+            Node::AddItems { object, items } => {
+                if self.proto < 4 {
+                    return Err(EncodeError::Unpicklable(format!(
+                        "ADDITEMS on an object needs protocol 4, not {}",
+                        self.proto
+                    )));
+                }
+                self.enter(id);
+                let base = self.base_object(id)?;
+                self.tasks.push(Task::Alias { wrapper: id, base });
+                self.push_additems(id, items.len());
+                self.tasks.push(Task::Save(object.clone()));
+            }
+            Node::Inst { class, args } | Node::Obj { class, args } => {
+                self.save_instance(id, class, args.len())?;
+            }
+            Node::PersistentId(pid) => self.save_persistent(pid.clone())?,
+            Node::Buffer(buffer) => self.save_buffer(id, buffer)?,
+            _ => {
+                return Err(EncodeError::Unpicklable(format!(
+                    "cannot pickle a {} node",
+                    node.kind_name()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self, id: NodeId) {
+        self.entered[id.index()] = self.memo_len;
+    }
+
+    /// The object a chain of Build / Append / SetItems / AddItems records changes.
+    fn base_object(&self, mut id: NodeId) -> Result<NodeId, EncodeError> {
+        loop {
+            let object = match self.node(id)? {
+                Node::Build { object, .. }
+                | Node::Append { object, .. }
+                | Node::SetItems { object, .. }
+                | Node::AddItems { object, .. } => object,
+                _ => return Ok(id),
+            };
+            match object.node() {
+                Some(next) => id = next,
+                None => return Ok(id),
+            }
+        }
+    }
+
+    /// Writes a str (surrogatepass UTF-8) and memoizes it; returns its memo index.
+    ///
+    /// A singleton (empty, one Latin-1 character, or an interned name) is written once and
+    /// fetched from the memo after, as CPython's shared objects are.
+    fn save_str_bytes(&mut self, data: &[u8], singleton: bool) -> Result<u32, EncodeError> {
+        if singleton {
+            if let Some(&idx) = self.singletons.get(&(false, data.to_vec())) {
+                self.write_get(idx)?;
+                return Ok(idx);
+            }
+        }
+        if self.proto >= 1 {
+            let len = data.len();
+            if len <= 0xFF && self.proto >= 4 {
+                self.out.write(&[0x8c, len as u8])?;
+                self.out.write(data)?;
+            } else if len > 0xFFFF_FFFF {
+                if self.proto < 4 {
+                    return Err(EncodeError::Unpicklable(
+                        "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
+                    ));
+                }
+                let mut header = vec![0x8d];
+                header.extend_from_slice(&(len as u64).to_le_bytes());
+                self.out.write_large(&header, data)?;
+            } else {
+                let mut header = vec![b'X'];
+                header.extend_from_slice(&(len as u32).to_le_bytes());
+                self.out.write_payload(&header, data)?;
+            }
+        } else {
+            let mut line = vec![b'V'];
+            raw_unicode_escape(data, &mut line);
+            line.push(b'\n');
+            self.out.write(&line)?;
+        }
+        let idx = self.memoize()?;
+        if singleton {
+            self.singletons.insert((false, data.to_vec()), idx);
+        }
+        Ok(idx)
+    }
+
+    /// Writes bytes; `id` is the node to memoize, `None` for a temporary `bytes(obj)`.
+    fn save_bytes_data(&mut self, data: &[u8], id: Option<NodeId>) -> Result<(), EncodeError> {
+        let singleton = data.len() <= 1;
+        if singleton {
+            if let Some(&idx) = self.singletons.get(&(true, data.to_vec())) {
+                if let Some(id) = id {
+                    self.memo[id.index()] = idx;
+                }
+                return self.write_get(idx);
+            }
+        }
+        if self.proto < 3 {
+            // bytes(): `__builtin__.bytes()`; else `_codecs.encode(latin1_text, 'latin1')`.
+            let node = id.ok_or_else(|| {
+                EncodeError::Unpicklable("internal: temporary bytes below protocol 3".to_owned())
+            })?;
+            self.enter(node);
+            if singleton {
+                self.tasks.push(Task::RegisterSingleton(node));
+            }
+            self.tasks.push(Task::FinishCall(node));
+            self.tasks.push(Task::Op(b"R"));
+            if data.is_empty() {
+                self.push_temp_tuple_empty();
+                self.tasks.push(Task::GlobalName("builtins", "bytes"));
+            } else {
+                self.push_temp_tuple(2, |tasks| {
+                    tasks.push(Task::InternedStr("latin1"));
+                    tasks.push(Task::Latin1Str(node));
+                });
+                self.tasks.push(Task::GlobalName("_codecs", "encode"));
+            }
+            return Ok(());
+        }
+        let len = data.len();
+        if len <= 0xFF {
+            self.out.write(&[b'C', len as u8])?;
+            self.out.write(data)?;
+        } else if len > 0xFFFF_FFFF {
+            if self.proto < 4 {
+                return Err(EncodeError::Unpicklable(
+                    "cannot serialize a bytes object larger than 4GiB below protocol 4".to_owned(),
+                ));
+            }
+            let mut header = vec![0x8e];
+            header.extend_from_slice(&(len as u64).to_le_bytes());
+            self.out.write_large(&header, data)?;
+        } else {
+            let mut header = vec![b'B'];
+            header.extend_from_slice(&(len as u32).to_le_bytes());
+            self.out.write_payload(&header, data)?;
+        }
+        let idx = self.memoize()?;
+        if let Some(id) = id {
+            self.memo[id.index()] = idx;
+        }
+        if singleton {
+            self.singletons.insert((true, data.to_vec()), idx);
+        }
+        Ok(())
+    }
+
+    fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
+        if self.proto >= 5 {
+            let mut header = vec![0x96];
+            header.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            self.out.write_payload(&header, data)?;
+            let idx = self.memoize()?;
+            self.memo[id.index()] = idx;
+            return Ok(());
+        }
+        // `bytearray()` or `bytearray(bytes(obj))`.
+        self.enter(id);
+        self.tasks.push(Task::FinishCall(id));
+        self.tasks.push(Task::Op(b"R"));
+        if data.is_empty() {
+            self.push_temp_tuple_empty();
+        } else {
+            self.push_temp_tuple(1, |tasks| tasks.push(Task::BytesOf(id)));
+        }
+        self.tasks.push(Task::GlobalName("builtins", "bytearray"));
+        Ok(())
+    }
+
+    /// Pushes the tasks that save a temporary tuple whose `n_items` elements `push_items`
+    /// pushes (in reverse order).
+    fn push_temp_tuple(&mut self, n_items: usize, push_items: impl FnOnce(&mut Vec<Task>)) {
+        if n_items <= 3 && self.proto >= 2 {
+            self.tasks.push(Task::MemoizeTemp);
+            self.tasks.push(Task::Op(match n_items {
+                1 => b"\x85",
+                2 => b"\x86",
+                _ => b"\x87",
+            }));
+            push_items(&mut self.tasks);
+        } else {
+            self.tasks.push(Task::MemoizeTemp);
+            self.tasks.push(Task::Op(b"t"));
+            push_items(&mut self.tasks);
+            self.tasks.push(Task::Op(b"("));
+        }
+    }
+
+    fn push_temp_tuple_empty(&mut self) {
+        self.tasks
+            .push(Task::Op(if self.proto >= 1 { b")" } else { b"(t" }));
+    }
+
+    fn save_tuple(&mut self, id: NodeId, n_items: usize) -> Result<(), EncodeError> {
+        if n_items == 0 {
+            self.out.write(if self.proto >= 1 { b")" } else { b"(t" })?;
+            return Ok(());
+        }
+        self.enter(id);
+        let marked = !(n_items <= 3 && self.proto >= 2);
+        self.tasks.push(Task::FinishTuple {
+            id,
+            n_items,
+            marked,
+        });
+        self.tasks.push(Task::Range {
+            id,
+            field: Field::Items,
+            start: 0,
+            end: n_items,
+            each: None,
+        });
+        if marked {
+            self.out.write(b"(")?;
+        }
+        Ok(())
+    }
+
+    /// A list's items: `exact` for a list (CPython's batch_list_exact), else the items a
+    /// list subclass or other object is extended with (batch_list over an iterator).
+    fn push_list_items(&mut self, id: NodeId, len: usize, exact: bool) {
+        let layout = if exact {
+            Layout::ExactList
+        } else {
+            Layout::Generic
+        };
+        self.push_batches(id, len, layout, b"a", b"e", |id, start, end, each| {
+            Task::Range {
+                id,
+                field: Field::Items,
+                start,
+                end,
+                each,
+            }
+        });
+    }
+
+    fn push_dict_items(&mut self, id: NodeId, len: usize, exact: bool) {
+        let layout = if exact {
+            Layout::ExactDict
+        } else {
+            Layout::Generic
+        };
+        self.push_batches(id, len, layout, b"s", b"u", |id, start, end, each| {
+            Task::Pairs {
+                id,
+                start,
+                end,
+                each,
+            }
+        });
+    }
+
+    /// Pushes the APPENDS / SETITEMS batches for `len` items in CPython's layout.
+    fn push_batches(
+        &mut self,
+        id: NodeId,
+        len: usize,
+        layout: Layout,
+        single: &'static [u8],
+        batch: &'static [u8],
+        range: impl Fn(NodeId, usize, usize, Option<&'static [u8]>) -> Task,
+    ) {
+        if len == 0 {
+            return;
+        }
+        if self.proto == 0 {
+            self.tasks.push(range(id, 0, len, Some(single)));
+            return;
+        }
+        if len == 1 && layout != Layout::AddItems {
+            self.tasks.push(Task::Op(single));
+            self.tasks.push(range(id, 0, 1, None));
+            return;
+        }
+        // (start, end, marked) for each batch, in order.
+        let mut batches = Vec::new();
+        let mut start = 0;
+        while start < len {
+            let end = (start + BATCH_SIZE).min(len);
+            // batch_list over an iterator writes a lone last item with APPEND / SETITEM.
+            let marked = !(layout == Layout::Generic && end - start == 1);
+            batches.push((start, end, marked));
+            start = end;
+        }
+        // batch_dict_exact and ADDITEMS loop while the last batch was full, so a multiple of
+        // 1000 items ends with an empty batch.
+        if matches!(layout, Layout::ExactDict | Layout::AddItems) && len % BATCH_SIZE == 0 {
+            batches.push((len, len, true));
+        }
+        for &(start, end, marked) in batches.iter().rev() {
+            if marked {
+                self.tasks.push(Task::Op(batch));
+                self.tasks.push(range(id, start, end, None));
+                self.tasks.push(Task::Op(b"("));
+            } else {
+                self.tasks.push(Task::Op(single));
+                self.tasks.push(range(id, start, end, None));
+            }
+        }
+    }
+
+    fn push_additems(&mut self, id: NodeId, len: usize) {
+        self.push_batches(
+            id,
+            len,
+            Layout::AddItems,
+            b"\x90",
+            b"\x90",
+            |id, start, end, each| Task::Range {
+                id,
+                field: Field::Items,
+                start,
+                end,
+                each,
+            },
+        );
+    }
+
+    fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
+        if self.proto >= 4 {
+            self.out.write(b"\x8f")?;
+            let idx = self.memoize()?;
+            self.memo[id.index()] = idx;
+            if len > 0 {
+                self.push_additems(id, len);
+            }
+            return Ok(());
+        }
+        self.save_collection_call(id, len, "set")
+    }
+
+    fn save_frozenset(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
+        if self.proto >= 4 {
+            self.enter(id);
+            self.out.write(b"(")?;
+            self.tasks.push(Task::FinishFrozenSet(id));
+            self.tasks.push(Task::Range {
+                id,
+                field: Field::Items,
+                start: 0,
+                end: len,
+                each: None,
+            });
+            return Ok(());
+        }
+        self.save_collection_call(id, len, "frozenset")
+    }
+
+    /// `set(list(items))` / `frozenset(list(items))`, the protocol 0-3 forms.
+    fn save_collection_call(
+        &mut self,
+        id: NodeId,
+        len: usize,
+        type_name: &'static str,
+    ) -> Result<(), EncodeError> {
+        self.enter(id);
+        self.tasks.push(Task::FinishCall(id));
+        self.tasks.push(Task::Op(b"R"));
+        // The argument tuple holds a temporary list of the items.
+        let mut list_tasks = Vec::new();
+        std::mem::swap(&mut self.tasks, &mut list_tasks);
+        self.push_list_items(id, len, true);
+        self.tasks.push(Task::MemoizeTemp);
+        self.tasks
+            .push(Task::Op(if self.proto >= 1 { b"]" } else { b"(l" }));
+        let mut items_tasks = std::mem::replace(&mut self.tasks, list_tasks);
+        self.push_temp_tuple(1, |tasks| tasks.append(&mut items_tasks));
+        self.tasks.push(Task::GlobalName("builtins", type_name));
+        Ok(())
+    }
+
+    fn save_global(
+        &mut self,
+        id: NodeId,
+        module: &str,
+        name: &str,
+        module_value: &Value,
+        name_value: &Value,
+    ) -> Result<(), EncodeError> {
+        if let Some(&idx) = self.globals.get(&(module.to_owned(), name.to_owned())) {
+            self.memo[id.index()] = idx;
+            return self.write_get(idx);
+        }
+        if self.proto >= 2 {
+            if let Some(code) = self.extensions.code(module, name) {
+                return self.write_ext(code);
+            }
+        }
+        if self.proto >= 4 {
+            self.enter(id);
+            self.tasks.push(Task::MemoizeNode(id));
+            self.tasks.push(Task::EndProgress(id));
+            self.tasks.push(Task::Op(b"\x93"));
+            self.tasks.push(Task::Save(name_value.clone()));
+            self.tasks.push(Task::Save(module_value.clone()));
+            return Ok(());
+        }
+        self.save_global_name(module, name, Some(id))
+    }
+
+    fn write_ext(&mut self, code: i32) -> Result<(), EncodeError> {
+        if let Ok(small) = u8::try_from(code) {
+            self.out.write(&[0x82, small])?;
+        } else if let Ok(short) = u16::try_from(code) {
+            self.out.write(&[0x83])?;
+            self.out.write(&short.to_le_bytes())?;
+        } else {
+            self.out.write(&[0x84])?;
+            self.out.write(&code.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// A global by name: GLOBAL text below protocol 4, STACK_GLOBAL with interned names from
+    /// 4; a nested qualname below 4 as `getattr(parent, name)`. `id` is the graph node, if
+    /// the global is one.
+    fn save_global_name(
+        &mut self,
+        module: &str,
+        name: &str,
+        id: Option<NodeId>,
+    ) -> Result<(), EncodeError> {
+        let key = (module.to_owned(), name.to_owned());
+        if let Some(&idx) = self.globals.get(&key) {
+            if let Some(id) = id {
+                self.memo[id.index()] = idx;
+            }
+            return self.write_get(idx);
+        }
+        if self.proto >= 2 {
+            if let Some(code) = self.extensions.code(module, name) {
+                return self.write_ext(code);
+            }
+        }
+        if self.proto >= 4 {
+            self.save_str_bytes(module.as_bytes(), true)?;
+            self.save_str_bytes(name.as_bytes(), true)?;
+            self.out.write(b"\x93")?;
+        } else if let Some((parent, last)) = name.rsplit_once('.') {
+            // getattr(parent, last), then the result memoized as the global itself.
+            self.save_global_name("builtins", "getattr", None)?;
+            if self.proto < 2 {
+                self.out.write(b"(")?;
+            }
+            self.save_global_name(module, parent, None)?;
+            self.save_str_bytes(last.as_bytes(), is_singleton_str(last.as_bytes()))?;
+            self.out
+                .write(if self.proto >= 2 { b"\x86" } else { b"t" })?;
+            self.memoize()?;
+            self.out.write(b"R")?;
+        } else if self.proto >= 3 {
+            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+        } else {
+            let (module, name) = if self.fix_imports {
+                compat::py3_to_py2(module, name)
+            } else {
+                (module, name)
+            };
+            if !module.is_ascii() || !name.is_ascii() {
+                return Err(EncodeError::Unpicklable(format!(
+                    "can't pickle global identifier '{module}.{name}' using pickle protocol {}",
+                    self.proto
+                )));
+            }
+            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+        }
+        let idx = self.memoize()?;
+        self.globals.insert(key, idx);
+        if let Some(id) = id {
+            self.memo[id.index()] = idx;
+        }
+        Ok(())
+    }
+
+    fn save_reduce(
+        &mut self,
+        id: NodeId,
+        callable: &Value,
+        args: &Value,
+    ) -> Result<(), EncodeError> {
+        // `copyreg.__newobj__(cls, *args)` from protocol 2 is NEWOBJ, as in CPython.
+        if self.proto >= 2 {
+            if let Some(name) = self.global_name(callable) {
+                if name == "__newobj__" {
+                    if let Some(Node::Tuple(items)) =
+                        args.node().and_then(|a| self.graph.try_node(a))
+                    {
+                        if let Some((cls, rest)) = items.split_first() {
+                            let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
+                            self.enter(id);
+                            self.tasks.push(Task::FinishCall(id));
+                            self.tasks.push(Task::Op(b"\x81"));
+                            let n_rest = rest.len();
+                            if n_rest == 0 {
+                                self.push_temp_tuple_empty();
+                            } else {
+                                self.push_temp_tuple(n_rest, |tasks| {
+                                    tasks.push(Task::Range {
+                                        id: args_id,
+                                        field: Field::Items,
+                                        start: 1,
+                                        end: n_rest + 1,
+                                        each: None,
+                                    });
+                                });
+                            }
+                            self.tasks.push(Task::Save(cls.clone()));
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+        self.enter(id);
+        self.tasks.push(Task::FinishCall(id));
+        self.tasks.push(Task::Op(b"R"));
+        self.tasks.push(Task::Save(args.clone()));
+        self.tasks.push(Task::Save(callable.clone()));
+        Ok(())
+    }
+
+    fn global_name(&self, value: &Value) -> Option<&'g str> {
+        match self.graph.try_node(value.node()?)? {
+            Node::Global { name, .. } => self.graph.get(name).as_str(),
+            _ => None,
+        }
+    }
+
+    fn save_newobj(
+        &mut self,
+        id: NodeId,
+        cls: &Value,
+        args: &Value,
+        kwargs: Option<&Value>,
+    ) -> Result<(), EncodeError> {
+        self.enter(id);
+        self.tasks.push(Task::FinishCall(id));
+        match (kwargs, self.proto) {
+            (None, 2..) => {
+                self.tasks.push(Task::Op(b"\x81"));
+                self.tasks.push(Task::Save(args.clone()));
+                self.tasks.push(Task::Save(cls.clone()));
+            }
+            (Some(kwargs), 4..) => {
+                self.tasks.push(Task::Op(b"\x92"));
+                self.tasks.push(Task::Save(kwargs.clone()));
+                self.tasks.push(Task::Save(args.clone()));
+                self.tasks.push(Task::Save(cls.clone()));
+            }
+            (None, _) => {
+                // copyreg.__newobj__(cls, *args)
+                let Some(Node::Tuple(items)) = args.node().and_then(|a| self.graph.try_node(a))
+                else {
+                    return Err(EncodeError::Unpicklable(
+                        "NEWOBJ arguments must be a tuple".to_owned(),
+                    ));
+                };
+                let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
+                let n_items = items.len();
+                self.tasks.push(Task::Op(b"R"));
+                let cls = cls.clone();
+                self.push_temp_tuple(n_items + 1, |tasks| {
+                    tasks.push(Task::Range {
+                        id: args_id,
+                        field: Field::Items,
+                        start: 0,
+                        end: n_items,
+                        each: None,
+                    });
+                    tasks.push(Task::Save(cls));
+                });
+                self.tasks.push(Task::GlobalName("copyreg", "__newobj__"));
+            }
+            (Some(kwargs), _) => {
+                // copyreg.__newobj_ex__(cls, args, kwargs)
+                self.tasks.push(Task::Op(b"R"));
+                let (cls, args, kwargs) = (cls.clone(), args.clone(), kwargs.clone());
+                self.push_temp_tuple(3, |tasks| {
+                    tasks.push(Task::Save(kwargs));
+                    tasks.push(Task::Save(args));
+                    tasks.push(Task::Save(cls));
+                });
+                self.tasks
+                    .push(Task::GlobalName("copyreg", "__newobj_ex__"));
+            }
+        }
+        Ok(())
+    }
+
+    /// An old-style instance: INST at protocol 0, OBJ from 1, as Python 2 wrote them.
+    fn save_instance(
+        &mut self,
+        id: NodeId,
+        class: &Value,
+        n_args: usize,
+    ) -> Result<(), EncodeError> {
+        self.enter(id);
+        self.tasks.push(Task::EndProgress(id));
+        self.tasks.push(Task::MemoizeNode(id));
+        if self.proto == 0 {
+            let names =
+                class
+                    .node()
+                    .and_then(|c| self.graph.try_node(c))
+                    .and_then(|node| match node {
+                        Node::Global { module, name } => Some((
+                            self.graph.get(module).as_str()?,
+                            self.graph.get(name).as_str()?,
+                        )),
+                        _ => None,
+                    });
+            let Some((module, name)) = names else {
+                return Err(EncodeError::Unpicklable(
+                    "an instance's class must be a global at protocol 0".to_owned(),
+                ));
+            };
+            let (module, name) = if self.fix_imports {
+                compat::py3_to_py2(module, name)
+            } else {
+                (module, name)
+            };
+            self.tasks
+                .push(Task::Text(format!("i{module}\n{name}\n").into_bytes()));
+            self.tasks.push(Task::Range {
+                id,
+                field: Field::Args,
+                start: 0,
+                end: n_args,
+                each: None,
+            });
+            self.out.write(b"(")?;
+        } else {
+            self.tasks.push(Task::Op(b"o"));
+            self.tasks.push(Task::Range {
+                id,
+                field: Field::Args,
+                start: 0,
+                end: n_args,
+                each: None,
+            });
+            self.tasks.push(Task::Save(class.clone()));
+            self.out.write(b"(")?;
+        }
+        Ok(())
+    }
+
+    fn save_persistent(&mut self, pid: Value) -> Result<(), EncodeError> {
+        if self.proto >= 1 {
+            // The id itself is saved without asking the persistent_id hook again.
+            self.tasks.push(Task::Op(b"Q"));
+            let hook = self.persistent_id.take();
+            let res = self.save(pid);
+            self.persistent_id = hook;
+            return res;
+        }
+        let text = match &pid {
+            Value::Int(value) => Some(value.to_string()),
+            Value::Node(_) => self
+                .graph
+                .get(&pid)
+                .as_str()
+                .filter(|t| t.is_ascii())
+                .map(str::to_owned),
+            _ => None,
+        };
+        let Some(text) = text.filter(|text| !text.contains('\n')) else {
+            return Err(EncodeError::Unpicklable(
+                "persistent IDs in protocol 0 must be ASCII strings".to_owned(),
+            ));
+        };
+        self.out.write(format!("P{text}\n").as_bytes())?;
+        Ok(())
+    }
+
+    fn save_buffer(&mut self, id: NodeId, buffer: &PickleBuffer) -> Result<(), EncodeError> {
+        if self.proto < 5 {
+            return Err(EncodeError::Unpicklable(
+                "PickleBuffer can only be pickled with protocol >= 5".to_owned(),
+            ));
+        }
+        let in_band = match self.buffer_callback.as_mut() {
+            Some(callback) => callback(buffer),
+            None => true,
+        };
+        if !in_band {
+            self.out.write(b"\x97")?;
+            if buffer.readonly {
+                self.out.write(b"\x98")?;
+            }
+            return Ok(());
+        }
+        let Some(data) = &buffer.data else {
+            return Err(EncodeError::Unpicklable(
+                "an out-of-band buffer without its bytes cannot be written in-band".to_owned(),
+            ));
+        };
+        if buffer.readonly {
+            self.save_bytes_data(data, Some(id))
+        } else {
+            let mut header = vec![0x96];
+            header.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            self.out.write_payload(&header, data)?;
+            let idx = self.memoize()?;
+            self.memo[id.index()] = idx;
+            Ok(())
+        }
+    }
+}
+
+/// Whether CPython keeps a single shared object for this str: the empty string and
+/// one-character strings below U+0100.
+fn is_singleton_str(data: &[u8]) -> bool {
+    match brine_lex::pystr::code_points(data)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => true,
+        [cp] => *cp < 0x100,
+        _ => false,
+    }
+}
+
+/// CPython's `encode_long`: little-endian two's complement in the fewest bytes.
+fn encode_long(value: &BigInt) -> Vec<u8> {
+    value.to_signed_bytes_le()
+}
+
+/// `raw-unicode-escape` of a str, after the replacements protocol 0 makes so the line can be
+/// read back: backslash, NUL, newline, carriage return and Ctrl-Z as `\uXXXX`.
+fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
+    for cp in brine_lex::pystr::code_points(data) {
+        match cp {
+            0x5C | 0x00 | 0x0A | 0x0D | 0x1A => {
+                out.extend_from_slice(format!("\\u{cp:04x}").as_bytes())
+            }
+            0..=0xFF => out.push(cp as u8),
+            0x100..=0xFFFF => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
+            _ => out.extend_from_slice(format!("\\U{cp:08x}").as_bytes()),
+        }
+    }
+}
