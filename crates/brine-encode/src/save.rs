@@ -85,8 +85,10 @@ enum Task {
         wrapper: NodeId,
         base: NodeId,
     },
-    /// `bytes` as protocols 0-2 write it: the str of its Latin-1 decoding.
-    Latin1Str(NodeId),
+    /// A temporary str, such as the Latin-1 decoding of bytes in their protocol 0-2 form.
+    TempStr(Vec<u8>),
+    /// Memoizes a temporary `bytes`; a singleton's content is remembered for later GETs.
+    MemoizeTempBytes(Option<Vec<u8>>),
     /// A str CPython interns, such as `'latin1'`.
     InternedStr(&'static str),
     /// A global the pickler itself needs, such as `builtins.set`.
@@ -301,12 +303,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[wrapper.index()] = NOT_MEMOIZED;
                 self.memo[wrapper.index()] = self.memo[base.index()];
             }
-            Task::Latin1Str(id) => {
-                let Node::Bytes(data) = self.node(id)? else {
-                    return Ok(());
-                };
-                let text = brine_value::PyStr::from_latin1(data);
-                self.save_str_bytes(text.as_bytes(), false)?;
+            Task::TempStr(text) => {
+                let singleton = is_singleton_str(&text);
+                self.save_str_bytes(&text, singleton)?;
+            }
+            Task::MemoizeTempBytes(singleton) => {
+                let idx = self.memoize()?;
+                if let Some(content) = singleton {
+                    self.singletons.insert((true, content), idx);
+                }
             }
             Task::InternedStr(text) => {
                 self.save_str_bytes(text.as_bytes(), true)?;
@@ -638,22 +643,27 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
         if self.proto < 3 {
             // bytes(): `__builtin__.bytes()`; else `_codecs.encode(latin1_text, 'latin1')`.
-            let node = id.ok_or_else(|| {
-                EncodeError::Unpicklable("internal: temporary bytes below protocol 3".to_owned())
-            })?;
-            self.enter(node);
-            if singleton {
-                self.tasks.push(Task::RegisterSingleton(node));
+            match id {
+                Some(node) => {
+                    self.enter(node);
+                    if singleton {
+                        self.tasks.push(Task::RegisterSingleton(node));
+                    }
+                    self.tasks.push(Task::FinishCall(node));
+                }
+                None => self
+                    .tasks
+                    .push(Task::MemoizeTempBytes(singleton.then(|| data.to_vec()))),
             }
-            self.tasks.push(Task::FinishCall(node));
             self.tasks.push(Task::Op(b"R"));
             if data.is_empty() {
                 self.push_temp_tuple_empty();
                 self.tasks.push(Task::GlobalName("builtins", "bytes"));
             } else {
+                let text = brine_value::PyStr::from_latin1(data).as_bytes().to_vec();
                 self.push_temp_tuple(2, |tasks| {
                     tasks.push(Task::InternedStr("latin1"));
-                    tasks.push(Task::Latin1Str(node));
+                    tasks.push(Task::TempStr(text));
                 });
                 self.tasks.push(Task::GlobalName("_codecs", "encode"));
             }

@@ -108,3 +108,63 @@ fn optimize_matches_pickletools_optimize() {
         failures.join("\n")
     );
 }
+
+/// Whether a graph holds only values whose pickled form depends on the protocol alone (no
+/// globals, reductions or instances, whose forms CPython's `__reduce_ex__` chooses).
+fn is_plain_data(graph: &brine_value::Graph) -> bool {
+    use brine_value::Node;
+    graph.nodes().all(|(_, node)| {
+        matches!(
+            node,
+            Node::Str(_)
+                | Node::Bytes(_)
+                | Node::ByteArray(_)
+                | Node::Tuple(_)
+                | Node::List(_)
+                | Node::Dict(_)
+                | Node::Set(_)
+                | Node::FrozenSet(_)
+        )
+    })
+}
+
+/// A graph decoded from CPython's protocol 5 pickle, encoded at each lower protocol, gives the
+/// bytes CPython wrote at that protocol: the protocol 0-4 forms of bytes, bytearray, set and
+/// frozenset, text opcodes, and memo numbering all follow CPython.
+#[test]
+fn plain_data_converts_to_every_protocol_as_cpython_writes_it() {
+    let fixtures = reference_fixtures();
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for source in fixtures.iter().filter(|f| f.protocol == 5) {
+        let graph = brine_vm::loads(&source.bytes(), &decode_options()).expect("fixtures decode");
+        if !is_plain_data(&graph) {
+            continue;
+        }
+        for target in fixtures
+            .iter()
+            .filter(|f| f.object == source.object && f.protocol < 5)
+        {
+            let encoded =
+                brine_encode::to_vec(&graph, &brine_encode::Options::protocol(target.protocol))
+                    .expect("plain data encodes at every protocol");
+            if encoded != target.bytes() {
+                failures.push(format!(
+                    "{} -> p{}: {}",
+                    source.name(),
+                    target.protocol,
+                    first_difference(&target.bytes(), &encoded)
+                ));
+            }
+            compared += 1;
+        }
+    }
+    println!("{compared} protocol conversions of plain data equal CPython's own pickles");
+    assert!(compared > 300, "only {compared} conversions compared");
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
