@@ -4,8 +4,11 @@
 //! writes its result to stdout (or `-o`), its errors to stderr, and exits non-zero on failure;
 //! a panic (exit 101) is always a bug.
 
+mod convert;
 mod dis;
 mod input;
+mod output;
+mod sign;
 
 use std::process::ExitCode;
 
@@ -23,12 +26,24 @@ struct Cli {
 enum Command {
     /// Print what `python3.11 -m pickletools FILE` prints.
     Dis(dis::DisArgs),
+    /// Decode a pickle and write it again at another protocol (default 4).
+    Convert(convert::ConvertArgs),
+    /// Drop unused memo entries, as `pickletools.optimize` does.
+    Optimize(convert::OptimizeArgs),
+    /// Wrap data in an HMAC envelope (docs/envelope.md).
+    Sign(sign::SignArgs),
+    /// Check an HMAC envelope and unwrap its payload; nothing is written unless it verifies.
+    Verify(sign::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Dis(args) => dis::run(&args),
+        Command::Convert(args) => convert::run(&args),
+        Command::Optimize(args) => convert::optimize(&args),
+        Command::Sign(args) => sign::sign(&args),
+        Command::Verify(args) => sign::verify(&args),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,67 @@
+//! `brine convert` and `brine optimize`: rewrite a pickle at another protocol, or without
+//! its unused memo entries.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use brine_vm::StringEncoding;
+
+use crate::{input, output};
+
+/// Arguments of `brine convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The pickle to convert; `-` or nothing reads stdin.
+    input: Option<PathBuf>,
+    /// Where to write the result; `-` or nothing writes stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The protocol to write, 0 to 5.
+    #[arg(short, long, default_value_t = brine_encode::DEFAULT_PROTOCOL)]
+    protocol: u8,
+    /// How to decode Python 2 `str` objects: ASCII, latin1, utf-8 or bytes.
+    #[arg(long, default_value = "ASCII")]
+    encoding: String,
+    /// Do not map names between Python 2 and 3.
+    #[arg(long)]
+    no_fix_imports: bool,
+}
+
+/// Arguments of `brine optimize`.
+#[derive(Debug, clap::Args)]
+pub struct OptimizeArgs {
+    /// The pickle to optimize; `-` or nothing reads stdin.
+    input: Option<PathBuf>,
+    /// Where to write the result; `-` or nothing writes stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// Decodes the input and encodes it again at the chosen protocol.
+pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let data = read_input(args.input.as_deref())?;
+    let mut decode = brine_vm::Options::default();
+    decode.encoding = StringEncoding::from_name(&args.encoding)
+        .ok_or_else(|| format!("unknown encoding {:?}", args.encoding))?;
+    decode.fix_imports = !args.no_fix_imports;
+    let graph = brine_vm::loads_bytes(data, &decode)?;
+    let mut encode = brine_encode::Options::protocol(args.protocol);
+    encode.fix_imports = !args.no_fix_imports;
+    let pickle = brine_encode::to_vec(&graph, &encode)?;
+    output::write_all(args.output.as_deref(), &pickle)?;
+    Ok(())
+}
+
+/// Optimizes the input as `pickletools.optimize` does.
+pub fn optimize(args: &OptimizeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let data = read_input(args.input.as_deref())?;
+    let pickle = brine_encode::optimize(&data)?;
+    output::write_all(args.output.as_deref(), &pickle)?;
+    Ok(())
+}
+
+fn read_input(path: Option<&std::path::Path>) -> Result<bytes::Bytes, Box<dyn std::error::Error>> {
+    let mut data = Vec::new();
+    input::open(path)?.read_to_end(&mut data)?;
+    Ok(bytes::Bytes::from(data))
+}

@@ -1,0 +1,182 @@
+//! The `brine` binary, run as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn brine(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brine"))
+        .args(args)
+        .output()
+        .expect("brine runs")
+}
+
+fn brine_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brine"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("brine runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input)
+        .expect("stdin takes the input");
+    child.wait_with_output().expect("brine finishes")
+}
+
+fn fixture(path: &str) -> String {
+    brine_testdata::fixtures_dir()
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `brine dis FILE` prints exactly what `python3.11 -m pickletools FILE` printed, for every
+/// fixture, and fails exactly where pickletools failed.
+#[test]
+fn dis_prints_pickletools_output_for_every_fixture() {
+    let fixtures = brine_testdata::all();
+    let mut mismatches = Vec::new();
+    for fixture in &fixtures {
+        let out = brine(&["dis", &fixture.full_path().to_string_lossy()]);
+        if out.stdout != fixture.dis_text() || out.status.success() != fixture.dis_ok {
+            mismatches.push(fixture.name());
+        }
+        assert_ne!(out.status.code(), Some(101), "{} panicked", fixture.name());
+    }
+    println!(
+        "brine dis matched pickletools on {} fixtures",
+        fixtures.len() - mismatches.len()
+    );
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
+
+#[test]
+fn dis_reads_stdin_and_annotates() {
+    let path = fixture("pickles/py311/list_small.p2.pickle");
+    let data = std::fs::read(&path).unwrap();
+    let from_file = brine(&["dis", &path]);
+    let from_stdin = brine_stdin(&["dis", "-"], &data);
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+    let annotated = brine(&["dis", "-a", &path]);
+    let text = String::from_utf8(annotated.stdout).unwrap();
+    assert!(
+        text.contains("PROTO      2              Protocol version indicator."),
+        "{text}"
+    );
+}
+
+#[test]
+fn dis_of_a_truncated_pickle_prints_up_to_the_fault_and_fails() {
+    let data = std::fs::read(fixture("pickles/py311/list_small.p2.pickle")).unwrap();
+    let out = brine_stdin(&["dis"], &data[..data.len() - 3]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("    0: \\x80 PROTO      2\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("highest protocol"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("brine: error: "), "{stderr}");
+}
+
+#[test]
+fn convert_writes_the_protocol_cpython_would() {
+    let out = brine(&[
+        "convert",
+        "-p",
+        "2",
+        &fixture("pickles/py311/set_small.p5.pickle"),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout,
+        std::fs::read(fixture("pickles/py311/set_small.p2.pickle")).unwrap()
+    );
+    let dir = tempdir();
+    let target = dir.join("out.pickle");
+    let out = brine(&[
+        "convert",
+        &fixture("pickles/py311/dict_small.p0.pickle"),
+        "-o",
+        &target.to_string_lossy(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(fixture("pickles/py311/dict_small.p4.pickle")).unwrap()
+    );
+    let out = brine_stdin(&["convert"], b"\x80\x02K");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("offset"));
+}
+
+#[test]
+fn optimize_matches_pickletools() {
+    let out = brine(&["optimize", &fixture("pickles/py311/class_reduce.p4.pickle")]);
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout,
+        std::fs::read(fixture("pickles/py311/class_reduce.p4.optimized.pickle")).unwrap()
+    );
+}
+
+#[test]
+fn sign_then_verify_and_tampering_is_refused_without_output() {
+    let dir = tempdir();
+    let key = dir.join("brine.key");
+    std::fs::write(
+        &key,
+        "id=k1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+    )
+    .unwrap();
+    let key = key.to_string_lossy().into_owned();
+    let payload = std::fs::read(fixture("pickles/py311/dict_small.p4.pickle")).unwrap();
+    let signed = brine_stdin(&["sign", "--key", &key], &payload);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let verified = brine_stdin(&["verify", "--key", &key], &signed.stdout);
+    assert!(verified.status.success());
+    assert_eq!(verified.stdout, payload);
+
+    let mut tampered = signed.stdout.clone();
+    let last = tampered.len() - 40;
+    tampered[last] ^= 1;
+    let target = dir.join("payload.out");
+    let out = brine_stdin(
+        &["verify", "--key", &key, "-o", &target.to_string_lossy()],
+        &tampered,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !target.exists(),
+        "a refused envelope must leave no output file"
+    );
+
+    let bound = brine_stdin(&["sign", "--key", &key, "--context", "cache"], &payload);
+    let wrong = brine_stdin(
+        &["verify", "--key", &key, "--context", "jobs"],
+        &bound.stdout,
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(wrong.stdout.is_empty());
+}
+
+/// A fresh directory under the target dir, removed at the next run.
+fn tempdir() -> std::path::PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
