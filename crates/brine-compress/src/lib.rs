@@ -140,6 +140,12 @@ pub fn compress(data: &[u8], codec: Codec, level: Level) -> Result<Vec<u8>, Erro
 /// # Ok::<(), Error>(())
 /// ```
 pub fn decompress(data: &[u8], options: &Options) -> Result<Vec<u8>, Error> {
+    #[cfg(feature = "zstd")]
+    if Codec::detect(data) == Some(Codec::Zstd) {
+        if let Some(out) = read::zstd::decompress_whole(data, options.limit()) {
+            return Ok(out);
+        }
+    }
     let mut reader = decompress_reader(data, options)?;
     let mut out = Vec::new();
     reader.read_to_end(&mut out).map_err(Error::from_io)?;

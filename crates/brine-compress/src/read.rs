@@ -13,7 +13,10 @@ mod gzip;
         feature = "zstd",
         feature = "lz4"
     )),
-    allow(dead_code, reason = "each helper of the input buffer serves only some codecs")
+    allow(
+        dead_code,
+        reason = "each helper of the input buffer serves only some codecs"
+    )
 )]
 mod input;
 #[cfg(feature = "lz4")]
@@ -21,7 +24,7 @@ mod lz4;
 #[cfg(feature = "xz")]
 mod xz;
 #[cfg(feature = "zstd")]
-mod zstd;
+pub(crate) mod zstd;
 
 use std::fmt;
 use std::io;
@@ -82,7 +85,7 @@ impl Options {
         }
     }
 
-    fn limit(&self) -> Option<u64> {
+    pub(crate) fn limit(&self) -> Option<u64> {
         if self.dangerous_unlimited_decompressed_len {
             None
         } else {

@@ -35,16 +35,19 @@ const BD_BLOCK_SIZE_MASK: u8 = 0b0111_0000;
 const BLOCK_UNCOMPRESSED: u32 = 0x8000_0000;
 
 /// Decodes one LZ4 frame (or skips one skippable frame) at a time.
+///
+/// Blocks are decoded one after another into `buf`, so that for linked blocks the 64 KiB
+/// before a block are the bytes just before it; when `buf` is full its last 64 KiB move to
+/// the front.
 pub(crate) struct Decoder {
     phase: Phase,
     frame: Frame,
     /// The compressed block being read.
     src: Vec<u8>,
-    /// The decompressed block being handed out: `block[block_pos..]` is still to go.
-    block: Vec<u8>,
-    block_pos: usize,
-    /// The last `WINDOW_LEN` bytes of output before `block`, for linked blocks.
-    window: Vec<u8>,
+    /// Decoded output; `buf[out_pos..out_end]` is still to be handed out.
+    buf: Vec<u8>,
+    out_pos: usize,
+    out_end: usize,
     hasher: XxHash32,
     content_len: u64,
 }
@@ -71,9 +74,9 @@ impl Decoder {
             phase: Phase::Header,
             frame: Frame::default(),
             src: Vec::new(),
-            block: Vec::new(),
-            block_pos: 0,
-            window: Vec::new(),
+            buf: Vec::new(),
+            out_pos: 0,
+            out_end: 0,
             hasher: XxHash32::with_seed(0),
             content_len: 0,
         }
@@ -142,21 +145,24 @@ impl Decoder {
             content_size,
             max_block_len,
         };
-        self.block.clear();
-        self.block_pos = 0;
-        self.window.clear();
+        // Growing only: the buffers keep their size from frame to frame, without zeroing.
+        let buf_len = WINDOW_LEN + (2 * max_block_len).max(1 << 20);
+        if self.buf.len() < buf_len {
+            self.buf.resize(buf_len, 0);
+        }
+        if self.src.len() < max_block_len {
+            self.src.resize(max_block_len, 0);
+        }
+        self.out_pos = 0;
+        self.out_end = 0;
         self.hasher = XxHash32::with_seed(0);
         self.content_len = 0;
         Ok(true)
     }
 
-    /// Reads the next block into `self.block`; `false` at the end mark, after the checks.
+    /// Decodes the next block into `buf[out_pos..out_end]`; `false` at the end mark, after the
+    /// checks.
     fn read_block<R: Read>(&mut self, input: &mut Input<R>) -> Result<bool, Fault> {
-        if self.frame.linked {
-            push_window(&mut self.window, &self.block);
-        }
-        self.block.clear();
-        self.block_pos = 0;
         let size = u32::from_le_bytes(input.take_array::<4>()?);
         if size == 0 {
             self.check_end(input)?;
@@ -165,43 +171,68 @@ impl Decoder {
         let stored = size & BLOCK_UNCOMPRESSED != 0;
         // A u32 always fits in usize on the targets brine supports (32 and 64 bits).
         let len = (size & !BLOCK_UNCOMPRESSED) as usize;
-        if len > self.frame.max_block_len {
+        let max_block_len = self.frame.max_block_len;
+        if len > max_block_len {
             return Err(Fault::Corrupt(format!(
-                "block of {len} bytes is larger than the frame's maximum of {}",
-                self.frame.max_block_len
+                "block of {len} bytes is larger than the frame's maximum of {max_block_len}"
             )));
         }
-        self.src.resize(len, 0);
-        input.take_into(&mut self.src)?;
+        // Where this block goes: after the previous one, or at the front once `buf` is full,
+        // keeping the last 64 KiB before it for linked blocks.
+        let mut pos = self.out_end;
+        if pos + max_block_len > self.buf.len() {
+            let keep = if self.frame.linked {
+                pos.min(WINDOW_LEN)
+            } else {
+                0
+            };
+            self.buf.copy_within(pos - keep..pos, 0);
+            pos = keep;
+        }
+        let src = &mut self.src[..len];
+        input.take_into(if stored {
+            &mut self.buf[pos..pos + len]
+        } else {
+            &mut *src
+        })?;
         if self.frame.block_checksum {
             let checksum = u32::from_le_bytes(input.take_array::<4>()?);
-            let actual = XxHash32::oneshot(0, &self.src);
+            let raw = if stored {
+                &self.buf[pos..pos + len]
+            } else {
+                &self.src[..len]
+            };
+            let actual = XxHash32::oneshot(0, raw);
             if checksum != actual {
                 return Err(Fault::Corrupt(format!(
                     "block checksum {checksum:#010x} does not match {actual:#010x}"
                 )));
             }
         }
-        if stored {
-            std::mem::swap(&mut self.block, &mut self.src);
+        let decoded = if stored {
+            len
         } else {
-            self.block.resize(self.frame.max_block_len, 0);
-            let decoded = if self.frame.linked {
-                lz4_flex::block::decompress_into_with_dict(&self.src, &mut self.block, &self.window)
+            let (before, after) = self.buf.split_at_mut(pos);
+            let out = &mut after[..max_block_len];
+            let src = &self.src[..len];
+            if self.frame.linked && pos > 0 {
+                let dict = &before[pos.saturating_sub(WINDOW_LEN)..];
+                lz4_flex::block::decompress_into_with_dict(src, out, dict)
             } else {
-                lz4_flex::block::decompress_into(&self.src, &mut self.block)
+                lz4_flex::block::decompress_into(src, out)
             }
-            .map_err(|err| Fault::Corrupt(format!("invalid block: {err}")))?;
-            self.block.truncate(decoded);
-        }
-        self.content_len += self.block.len() as u64;
+            .map_err(|err| Fault::Corrupt(format!("invalid block: {err}")))?
+        };
+        self.out_pos = pos;
+        self.out_end = pos + decoded;
+        self.content_len += decoded as u64;
         if let Some(content_size) = self.frame.content_size.filter(|&n| self.content_len > n) {
             return Err(Fault::Corrupt(format!(
                 "frame holds more than the {content_size} bytes its header announces"
             )));
         }
         if self.frame.content_checksum {
-            self.hasher.write(&self.block);
+            self.hasher.write(&self.buf[self.out_pos..self.out_end]);
         }
         Ok(true)
     }
@@ -238,11 +269,11 @@ impl<R: Read> Decode<R> for Decoder {
                     };
                 }
                 Phase::Blocks => {
-                    let pending = &self.block[self.block_pos..];
+                    let pending = &self.buf[self.out_pos..self.out_end];
                     if !pending.is_empty() {
                         let n = pending.len().min(out.len());
                         out[..n].copy_from_slice(&pending[..n]);
-                        self.block_pos += n;
+                        self.out_pos += n;
                         return Ok(n);
                     }
                     if !self.read_block(input)? {
@@ -257,33 +288,5 @@ impl<R: Read> Decode<R> for Decoder {
     fn reset(&mut self) -> Result<(), Fault> {
         self.phase = Phase::Header;
         Ok(())
-    }
-}
-
-/// Appends `data` to the window, keeping its last `WINDOW_LEN` bytes.
-fn push_window(window: &mut Vec<u8>, data: &[u8]) {
-    if data.len() >= WINDOW_LEN {
-        window.clear();
-        window.extend_from_slice(&data[data.len() - WINDOW_LEN..]);
-        return;
-    }
-    let excess = (window.len() + data.len()).saturating_sub(WINDOW_LEN);
-    window.drain(..excess);
-    window.extend_from_slice(data);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn window_keeps_the_last_64_kib() {
-        let mut window = Vec::new();
-        push_window(&mut window, &[1; 40_000]);
-        push_window(&mut window, &[2; 40_000]);
-        assert_eq!(window.len(), WINDOW_LEN);
-        assert_eq!(window[..WINDOW_LEN - 40_000], [1; WINDOW_LEN - 40_000]);
-        push_window(&mut window, &[3; 70_000]);
-        assert_eq!(window, [3; WINDOW_LEN]);
     }
 }

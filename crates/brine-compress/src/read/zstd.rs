@@ -79,3 +79,32 @@ fn fault(err: &io::Error) -> Fault {
         Fault::Corrupt(message.to_lowercase())
     }
 }
+
+/// Decompresses a whole in-memory input of zstd frames that all record their content size in
+/// one call, without the streaming decoder's window and its extra copy.
+///
+/// Returns `None` whenever that does not apply or fails (a frame without a content size, a
+/// skippable frame, trailing bytes, more than `limit`, an implausible size, any error), and
+/// the caller then runs the streaming decoder, which reports errors precisely.
+pub(crate) fn decompress_whole(data: &[u8], limit: Option<u64>) -> Option<Vec<u8>> {
+    let mut total: u64 = 0;
+    let mut rest = data;
+    while !rest.is_empty() {
+        let content_len = zstd::zstd_safe::get_frame_content_size(rest).ok()??;
+        let frame_len = zstd::zstd_safe::find_frame_compressed_size(rest).ok()?;
+        total = total.checked_add(content_len)?;
+        rest = rest.get(frame_len..)?;
+    }
+    // A header is trusted for the allocation only as far as such input plausibly expands;
+    // beyond that the streaming decoder finds out the truth chunk by chunk.
+    let plausible = (data.len() as u64)
+        .saturating_mul(64)
+        .saturating_add(1 << 20);
+    if total > plausible || limit.is_some_and(|limit| total > limit) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(usize::try_from(total).ok()?);
+    let mut decompressor = zstd::bulk::Decompressor::new().ok()?;
+    let written = decompressor.decompress_to_buffer(data, &mut out).ok()?;
+    (written as u64 == total).then_some(out)
+}

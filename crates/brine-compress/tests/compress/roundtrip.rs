@@ -200,3 +200,11 @@ fn a_failing_inner_writer_is_an_error_and_drop_does_not_panic() {
         drop(writer);
     }
 }
+
+#[test]
+fn the_adapters_are_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<brine_compress::DecompressReader<std::fs::File>>();
+    assert_send::<brine_compress::CompressWriter<std::fs::File>>();
+    assert_send::<Error>();
+}
