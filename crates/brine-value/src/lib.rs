@@ -28,6 +28,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary;
 pub mod compat;
 mod debug;
 mod eq;
