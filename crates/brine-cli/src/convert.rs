@@ -1,8 +1,7 @@
 //! `brine convert` and `brine optimize`: rewrite a pickle at another protocol, or without
 //! its unused memo entries.
 
-use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use brine_vm::StringEncoding;
 
@@ -25,6 +24,9 @@ pub struct ConvertArgs {
     /// Do not map names between Python 2 and 3.
     #[arg(long)]
     no_fix_imports: bool,
+    /// Compress the output: gzip, bz2, xz, zstd or lz4, with an optional level (`zstd:19`).
+    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    compress: Option<brine_compress::Compression>,
 }
 
 /// Arguments of `brine optimize`.
@@ -35,6 +37,9 @@ pub struct OptimizeArgs {
     /// Where to write the result; `-` or nothing writes stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Compress the output: gzip, bz2, xz, zstd or lz4, with an optional level (`zstd:19`).
+    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    compress: Option<brine_compress::Compression>,
 }
 
 /// Decodes the input and encodes it again at the chosen protocol.
@@ -48,20 +53,31 @@ pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mut encode = brine_encode::Options::protocol(args.protocol);
     encode.fix_imports = !args.no_fix_imports;
     let pickle = brine_encode::to_vec(&graph, &encode)?;
-    output::write_all(args.output.as_deref(), &pickle)?;
-    Ok(())
+    write_maybe_compressed(args.output.as_deref(), &pickle, args.compress)
 }
 
 /// Optimizes the input as `pickletools.optimize` does.
 pub fn optimize(args: &OptimizeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let data = read_input(args.input.as_deref())?;
     let pickle = brine_encode::optimize(&data)?;
-    output::write_all(args.output.as_deref(), &pickle)?;
+    write_maybe_compressed(args.output.as_deref(), &pickle, args.compress)
+}
+
+fn write_maybe_compressed(
+    path: Option<&Path>,
+    pickle: &[u8],
+    compress: Option<brine_compress::Compression>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match compress {
+        Some(compression) => {
+            let data = brine_compress::compress(pickle, compression.codec, compression.level)?;
+            output::write_all(path, &data)?;
+        }
+        None => output::write_all(path, pickle)?,
+    }
     Ok(())
 }
 
-fn read_input(path: Option<&std::path::Path>) -> Result<bytes::Bytes, Box<dyn std::error::Error>> {
-    let mut data = Vec::new();
-    input::open(path)?.read_to_end(&mut data)?;
-    Ok(bytes::Bytes::from(data))
+fn read_input(path: Option<&Path>) -> Result<bytes::Bytes, Box<dyn std::error::Error>> {
+    Ok(bytes::Bytes::from(input::read_all(path)?))
 }

@@ -56,7 +56,7 @@ pub fn sign(args: &SignArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(context) = &args.context {
         options = options.with_context(context.as_bytes());
     }
-    let reader = input::open(args.input.as_deref())?;
+    let reader = input::open_raw(args.input.as_deref())?;
     let writer = output::open(args.output.as_deref())?;
     brine_sign::sign_stream(key, &options, reader, writer)?;
     Ok(())
@@ -72,7 +72,7 @@ pub fn verify(args: &VerifyArgs) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(max_age) = args.max_age {
         options.max_age = Some(std::time::Duration::from_secs(max_age));
     }
-    let reader = input::open(args.input.as_deref())?;
+    let reader = input::open_raw(args.input.as_deref())?;
     let mut verified = brine_sign::verify_reader(&ring, &options, reader)?;
     // Only now does the output exist.
     let mut writer = output::open(args.output.as_deref())?;

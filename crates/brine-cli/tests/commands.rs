@@ -180,3 +180,28 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Every command that reads a pickle takes it compressed; convert writes it compressed.
+#[test]
+fn compressed_pickles_are_read_and_written() {
+    let plain = std::fs::read(fixture("pickles/py311/dict_small.p4.pickle")).unwrap();
+    let expected_dis = brine(&["dis", &fixture("pickles/py311/dict_small.p4.pickle")]).stdout;
+    for codec in ["gzip", "bz2", "xz", "zstd:19", "lz4"] {
+        let compressed = brine_stdin(&["convert", "--compress", codec], &plain);
+        assert!(
+            compressed.status.success(),
+            "{codec}: {}",
+            String::from_utf8_lossy(&compressed.stderr)
+        );
+        assert_ne!(
+            compressed.stdout, plain,
+            "{codec} wrote the pickle uncompressed"
+        );
+        let dis = brine_stdin(&["dis"], &compressed.stdout);
+        assert_eq!(dis.stdout, expected_dis, "{codec}");
+        let back = brine_stdin(&["convert"], &compressed.stdout);
+        assert_eq!(back.stdout, plain, "{codec}");
+    }
+    let bad = brine_stdin(&["convert", "--compress", "zip"], &plain);
+    assert_eq!(bad.status.code(), Some(2));
+}
