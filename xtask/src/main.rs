@@ -3,6 +3,7 @@
 //! This file only dispatches: each command lives in its own module.
 
 mod fixtures;
+mod fuzz_seed;
 
 use std::env;
 use std::process::ExitCode;
@@ -12,7 +13,9 @@ usage: cargo xtask <command> [options]
 
 commands:
   fixtures [--check] [--allow-missing]
-      regenerate fixtures/ with the pinned CPythons (--check: compare only)";
+      regenerate fixtures/ with the pinned CPythons (--check: compare only)
+  fuzz-seed
+      seed fuzz/corpus/ from the fixtures";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
     };
     let res = match command.as_str() {
         "fixtures" => fixtures::run(rest),
+        "fuzz-seed" => fuzz_seed::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

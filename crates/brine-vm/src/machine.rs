@@ -91,6 +91,16 @@ impl<'h> Machine<'h> {
                 self.marks.push(self.stack.len());
             }
             Opcode::STOP => {
+                // CPython reads a whole frame before running it, so a frame that claims bytes
+                // past STOP is a truncated pickle, whether read from a slice or a stream.
+                if self
+                    .frame_end
+                    .is_some_and(|frame_end| frame_end > offset + 1)
+                {
+                    return Err(self.error(ErrorKind::FrameMismatch(
+                        "the pickle stops before the end of its frame",
+                    )));
+                }
                 let value = self.pop()?;
                 return Ok(Step::Stop(value));
             }
