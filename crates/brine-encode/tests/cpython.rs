@@ -1,0 +1,201 @@
+//! Differential tests against the pinned CPythons: what brine writes, CPython loads into the
+//! same objects as the pickle brine read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The pinned interpreter `version`: `$BRINE_PYTHON_<version with underscores>`, else pyenv.
+fn python(version: &str) -> Option<PathBuf> {
+    let var = format!("BRINE_PYTHON_{}", version.replace('.', "_"));
+    if let Some(path) = std::env::var_os(var) {
+        return Some(PathBuf::from(path));
+    }
+    let root = Command::new("pyenv").arg("root").output().ok()?;
+    let root = String::from_utf8(root.stdout).ok()?;
+    let path = Path::new(root.trim())
+        .join("versions")
+        .join(version)
+        .join("bin/python");
+    path.exists().then_some(path)
+}
+
+fn extensions() -> brine_value::ExtensionRegistry {
+    let mut registry = brine_value::ExtensionRegistry::new();
+    for (code, name) in [
+        (0xF1, "ExtCode1"),
+        (0xF1F2, "ExtCode2"),
+        (0xF1F2F3, "ExtCode4"),
+    ] {
+        registry
+            .add(code, "brine_fixtures", name)
+            .expect("distinct codes");
+    }
+    registry
+}
+
+/// Runs python/compare_loads.py on (original, candidate) pairs; returns one verdict per pair.
+fn compare(python: &Path, pairs: &[(PathBuf, PathBuf)]) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/compare_loads.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .env("PYTHONHASHSEED", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let mut stdin = child.stdin.take().expect("piped");
+    let input: String = pairs
+        .iter()
+        .map(|(a, b)| format!("{}\t{}\n", a.display(), b.display()))
+        .collect();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("python finishes");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("stdin accepts the pairs");
+    String::from_utf8(output.stdout)
+        .expect("utf-8 verdicts")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The pairs that did not load alike, leaving out objects whose own CPython pickle CPython
+/// cannot load at some protocol (a `__reduce_ex__` that returns list items for an object
+/// without `extend`, say): brine writes what CPython writes there, and neither loads.
+fn failures_excluding_unloadable(names: &[String], verdicts: &[String]) -> Vec<String> {
+    let object = |name: &str| name.split(".p").next().unwrap_or(name).to_owned();
+    let unloadable: std::collections::HashSet<String> = names
+        .iter()
+        .zip(verdicts)
+        .filter(|(_, verdict)| verdict.starts_with("error original"))
+        .map(|(name, _)| object(name))
+        .collect();
+    if !unloadable.is_empty() {
+        println!("left out, as CPython cannot load its own pickles of them: {unloadable:?}");
+    }
+    names
+        .iter()
+        .zip(verdicts)
+        .filter(|(name, verdict)| *verdict != "ok" && !unloadable.contains(&object(name)))
+        .map(|(name, verdict)| format!("{name}: {verdict}"))
+        .collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Every CPython 3.11.7 fixture, converted to every protocol 0-5, loads in 3.11.7 into the
+/// same objects (values, types, sharing, cycles) as the original.
+#[test]
+fn conversions_load_in_cpython_311_as_the_originals() {
+    let Some(python) = python("3.11.7") else {
+        println!(
+            "skipping: CPython 3.11.7 not found (set BRINE_PYTHON_3_11_7 or install it with pyenv)"
+        );
+        return;
+    };
+    let dir = scratch("cpython311");
+    let mut decode = brine_vm::Options::default();
+    decode.extensions = extensions();
+    let mut pairs = Vec::new();
+    let mut names = Vec::new();
+    let mut refused = Vec::new();
+    for fixture in brine_testdata::all()
+        .iter()
+        .filter(|f| f.producer == "py311" && f.variant == "plain")
+    {
+        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        for proto in 0..=5u8 {
+            let mut options = brine_encode::Options::protocol(proto);
+            options.extensions = extensions();
+            match brine_encode::to_vec(&graph, &options) {
+                Ok(pickle) => {
+                    let path = dir.join(format!(
+                        "{}.to{proto}.pickle",
+                        fixture.name().replace('/', "-")
+                    ));
+                    std::fs::write(&path, pickle).expect("scratch write");
+                    pairs.push((fixture.full_path(), path));
+                    names.push(format!("{} -> p{proto}", fixture.name()));
+                }
+                Err(err) => refused.push(format!("{} -> p{proto}: {err}", fixture.name())),
+            }
+        }
+    }
+    let verdicts = compare(&python, &pairs);
+    assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
+    let failures = failures_excluding_unloadable(&names, &verdicts);
+    println!(
+        "{} conversions load in CPython 3.11.7 as their originals; {} refused by brine",
+        pairs.len() - failures.len(),
+        refused.len()
+    );
+    // Protocol 5 in-band buffers decode to bytes/bytearray, so every graph can be written at
+    // every protocol; nothing may be refused.
+    assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Python 2.7 pickles, decoded with encoding='bytes' (so Python 2 `str` stays bytes) and
+/// without fix_imports (so names stay Python 2's), written again at protocols 0-2 (with
+/// fix_imports, so the names brine itself writes, such as `copyreg.__newobj__`, are Python
+/// 2's too), load in CPython 2.7.18 into the same objects.
+#[test]
+fn python2_pickles_written_again_load_in_python_27() {
+    let Some(python) = python("2.7.18") else {
+        println!(
+            "skipping: CPython 2.7.18 not found (set BRINE_PYTHON_2_7_18 or install it with pyenv)"
+        );
+        return;
+    };
+    let dir = scratch("cpython27");
+    let mut decode = brine_vm::Options::default();
+    decode.extensions = extensions();
+    decode.encoding = brine_vm::StringEncoding::Bytes;
+    decode.fix_imports = false;
+    let mut pairs = Vec::new();
+    let mut names = Vec::new();
+    for fixture in brine_testdata::all()
+        .iter()
+        .filter(|f| f.producer == "py27")
+    {
+        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        for proto in 0..=2u8 {
+            let mut options = brine_encode::Options::protocol(proto);
+            options.extensions = extensions();
+            let pickle = brine_encode::to_vec(&graph, &options).expect("python 2 values encode");
+            let path = dir.join(format!(
+                "{}.to{proto}.pickle",
+                fixture.name().replace('/', "-")
+            ));
+            std::fs::write(&path, pickle).expect("scratch write");
+            pairs.push((fixture.full_path(), path));
+            names.push(format!("{} -> p{proto}", fixture.name()));
+        }
+    }
+    let verdicts = compare(&python, &pairs);
+    assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
+    let failures = failures_excluding_unloadable(&names, &verdicts);
+    println!(
+        "{} Python 2 pickles written again load in CPython 2.7.18 as their originals",
+        pairs.len() - failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
