@@ -193,3 +193,7 @@ fn shorten_pid<'a>(hook: &'a mut PersistentId<'_>) -> &'a mut PersistentId<'a> {
 fn shorten_buffer<'a>(hook: &'a mut BufferCallback<'_>) -> &'a mut BufferCallback<'a> {
     hook
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

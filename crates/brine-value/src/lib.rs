@@ -45,3 +45,7 @@ pub use graph::{Graph, ValueRef};
 pub use node::{Node, PickleBuffer};
 pub use pystr::PyStr;
 pub use value::{NodeId, Value};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -242,3 +242,7 @@ fn finish(machine: Machine<'_>, root: Value) -> Graph {
     graph.set_root(root);
     graph
 }
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
