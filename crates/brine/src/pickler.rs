@@ -1,0 +1,129 @@
+//! [`Pickler`]: `pickle.Pickler` with its parameters.
+
+use std::io::Write;
+
+use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
+
+use crate::error::Error;
+
+/// Python's `pickle.Pickler`: a protocol, `fix_imports`, `persistent_id`, `buffer_callback`,
+/// and (with a compression feature) a codec for the output.
+///
+/// # Example
+///
+/// ```
+/// let graph = brine::loads(b"K\x05.")?;
+/// assert_eq!(brine::Pickler::new().protocol(0).dumps(&graph)?, b"I5\n.");
+/// assert!(brine::Pickler::new().protocol(6).dumps(&graph).is_err());
+/// # Ok::<(), brine::Error>(())
+/// ```
+pub struct Pickler<'h> {
+    options: brine_encode::Options,
+    persistent_id: Option<Box<brine_encode::PersistentId<'h>>>,
+    buffer_callback: Option<Box<brine_encode::BufferCallback<'h>>>,
+    #[cfg(feature = "compress")]
+    compression: Option<(brine_compress::Codec, brine_compress::Level)>,
+}
+
+impl Default for Pickler<'_> {
+    fn default() -> Self {
+        Pickler::new()
+    }
+}
+
+impl<'h> Pickler<'h> {
+    /// A pickler with Python's defaults: protocol 4, `fix_imports=True`.
+    pub fn new() -> Pickler<'h> {
+        Pickler {
+            options: brine_encode::Options::default(),
+            persistent_id: None,
+            buffer_callback: None,
+            #[cfg(feature = "compress")]
+            compression: None,
+        }
+    }
+
+    /// The protocol, 0 to [`crate::HIGHEST_PROTOCOL`]; a higher one fails when dumping.
+    pub fn protocol(mut self, protocol: u8) -> Pickler<'h> {
+        self.options.protocol = protocol;
+        self
+    }
+
+    /// Python's `fix_imports`: Python 2 names for globals at protocols 0 to 2. Default: on.
+    pub fn fix_imports(mut self, fix_imports: bool) -> Pickler<'h> {
+        self.options.fix_imports = fix_imports;
+        self
+    }
+
+    /// Extension codes to write as EXT1/EXT2/EXT4 (Python's `copyreg.add_extension`).
+    pub fn extensions(mut self, extensions: ExtensionRegistry) -> Pickler<'h> {
+        self.options.extensions = extensions;
+        self
+    }
+
+    /// Python's `persistent_id`: returning `Some(pid)` for a value writes the persistent id
+    /// (a value of the same graph) instead of the value.
+    pub fn persistent_id(
+        mut self,
+        hook: impl FnMut(&Graph, &Value) -> Option<Value> + 'h,
+    ) -> Pickler<'h> {
+        self.persistent_id = Some(Box::new(hook));
+        self
+    }
+
+    /// Python's `buffer_callback` (protocol 5): returning `false` writes a buffer out-of-band.
+    pub fn buffer_callback(mut self, hook: impl FnMut(&PickleBuffer) -> bool + 'h) -> Pickler<'h> {
+        self.buffer_callback = Some(Box::new(hook));
+        self
+    }
+
+    /// Compresses the output with `codec` at `level`, in a format Python's module reads.
+    #[cfg(feature = "compress")]
+    pub fn compress(
+        mut self,
+        codec: brine_compress::Codec,
+        level: brine_compress::Level,
+    ) -> Pickler<'h> {
+        self.compression = Some((codec, level));
+        self
+    }
+
+    /// Writes `graph` as a pickle.
+    ///
+    /// # Errors
+    ///
+    /// A protocol above 5 ([`Error::InvalidArgument`]), a graph the protocol cannot express
+    /// ([`Error::Dump`]), or a compression failure.
+    pub fn dumps(&mut self, graph: &Graph) -> Result<Vec<u8>, Error> {
+        self.dump(graph, Vec::new())
+    }
+
+    /// Writes `graph` as a pickle to `writer` and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pickler::dumps`], and writer errors.
+    pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, Error> {
+        if self.options.protocol > crate::HIGHEST_PROTOCOL {
+            return Err(Error::InvalidArgument(format!(
+                "pickle protocol must be <= {}, not {}",
+                crate::HIGHEST_PROTOCOL,
+                self.options.protocol
+            )));
+        }
+        let mut pickler = brine_encode::Pickler::new(self.options.clone());
+        if let Some(hook) = self.persistent_id.as_mut() {
+            pickler = pickler.persistent_id(|graph, value| hook(graph, value));
+        }
+        if let Some(hook) = self.buffer_callback.as_mut() {
+            pickler = pickler.buffer_callback(|buffer| hook(buffer));
+        }
+        #[cfg(feature = "compress")]
+        if let Some((codec, level)) = self.compression {
+            let writer = brine_compress::compress_writer(writer, codec, level)?;
+            let writer = pickler.dump(graph, writer)?;
+            return Ok(writer.finish()?);
+        }
+        Ok(pickler.dump(graph, writer)?)
+    }
+}
