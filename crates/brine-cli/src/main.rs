@@ -7,6 +7,7 @@
 mod convert;
 mod dis;
 mod input;
+mod json;
 mod output;
 mod sign;
 
@@ -30,6 +31,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Drop unused memo entries, as `pickletools.optimize` does.
     Optimize(convert::OptimizeArgs),
+    /// Print the value as JSON (docs/json.md).
+    Json(json::JsonArgs),
     /// Wrap data in an HMAC envelope (docs/envelope.md).
     Sign(sign::SignArgs),
     /// Check an HMAC envelope and unwrap its payload; nothing is written unless it verifies.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Dis(args) => dis::run(&args),
         Command::Convert(args) => convert::run(&args),
         Command::Optimize(args) => convert::optimize(&args),
+        Command::Json(args) => json::run(&args),
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
     };

@@ -10,6 +10,8 @@
 //! - [`Graph`], [`Node`], [`Value`]: the graph; equality follows identity topology.
 //! - [`ValueRef`]: a read API (`as_list()`, `get("key")`, iteration).
 //! - [`PyStr`]: a Python `str`, lone surrogates included.
+//! - [`interpret`]: the opt-in layer that turns standard reductions (set, OrderedDict,
+//!   datetime, instances, …) into natural values, identity kept.
 //!
 //! This crate does not parse or write pickles: `brine-vm` builds graphs from pickles and
 //! `brine-encode` writes them.
@@ -35,6 +37,7 @@ mod debug;
 mod eq;
 mod extension;
 mod graph;
+pub mod interpret;
 mod node;
 mod pystr;
 mod value;

@@ -1,0 +1,390 @@
+//! [`Natural`]: the objects of an [`Interpreted`](super::Interpreted) graph, with the standard
+//! reductions turned into the values they stand for.
+
+use bytes::Bytes;
+use num_bigint::BigInt;
+
+use crate::node::PickleBuffer;
+use crate::pystr::PyStr;
+use crate::value::Value;
+
+/// An object of an [`Interpreted`](super::Interpreted) graph.
+///
+/// Child values are [`Value`]s whose [`Value::Node`] ids index the `Interpreted` arena (not the
+/// [`crate::Graph`] the interpretation was made from).
+///
+/// The plain kinds (`Str` to `FrozenSet`) are the graph's own; the others are what the opt-in
+/// interpretation recognised. What it did not recognise is an [`Object`] of kind
+/// [`ObjectKind::Call`] (a REDUCE it cannot name) or a [`Natural::Record`] (a malformed node),
+/// never dropped.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Natural {
+    /// Python `str`.
+    Str(PyStr),
+    /// Python `bytes`: BINBYTES, or `_codecs.encode(text, 'latin1')` and `bytes()` at
+    /// protocols 0 to 2.
+    Bytes(Bytes),
+    /// Python `bytearray`: BYTEARRAY8, or `bytearray(...)` at protocols 0 to 4.
+    ByteArray(Bytes),
+    /// Python `tuple`.
+    Tuple(Vec<Value>),
+    /// Python `list`.
+    List(Vec<Value>),
+    /// Python `dict`, in insertion order.
+    Dict(Vec<(Value, Value)>),
+    /// Python `set`: EMPTY_SET and ADDITEMS, or `set([...])`; in pickle order.
+    Set(Vec<Value>),
+    /// Python `frozenset`: FROZENSET, or `frozenset([...])`; in pickle order.
+    FrozenSet(Vec<Value>),
+    /// A global name: a class, a function, or anything else a pickle names by module and
+    /// qualified name. `getattr(Outer, 'Inner')` (how protocols 0 to 3 write nested classes)
+    /// is the global `Outer.Inner`.
+    Global(Global),
+    /// `complex(real, imag)`.
+    Complex {
+        /// The real part.
+        real: f64,
+        /// The imaginary part.
+        imag: f64,
+    },
+    /// `collections.OrderedDict`, its items in order.
+    OrderedDict(Vec<(Value, Value)>),
+    /// `collections.defaultdict`.
+    DefaultDict {
+        /// The `default_factory` (`None` when there is none).
+        factory: Value,
+        /// The items, in order.
+        items: Vec<(Value, Value)>,
+    },
+    /// `collections.Counter`, its counts in order.
+    Counter(Vec<(Value, Value)>),
+    /// `collections.deque`.
+    Deque {
+        /// The items, left to right.
+        items: Vec<Value>,
+        /// The `maxlen`, if bounded.
+        maxlen: Option<i64>,
+    },
+    /// `datetime.date`.
+    Date(Date),
+    /// `datetime.time`.
+    Time(Time),
+    /// `datetime.datetime`: a date and a time of day (which carries `tzinfo` and `fold`).
+    DateTime(Date, Time),
+    /// `datetime.timedelta`, normalized as Python keeps it.
+    TimeDelta(TimeDelta),
+    /// `datetime.timezone`: a fixed offset and an optional name.
+    TimeZone(TimeZone),
+    /// `decimal.Decimal`, as its canonical text: `str(d)` in Python.
+    Decimal(String),
+    /// `fractions.Fraction`, in lowest terms with a positive denominator.
+    Fraction {
+        /// The numerator.
+        numerator: BigInt,
+        /// The denominator, always positive.
+        denominator: BigInt,
+    },
+    /// `range(start, stop, step)`, each an int.
+    Range {
+        /// The start.
+        start: Value,
+        /// The stop.
+        stop: Value,
+        /// The step, never zero.
+        step: Value,
+    },
+    /// `slice(start, stop, step)`, each any value.
+    Slice {
+        /// The start.
+        start: Value,
+        /// The stop.
+        stop: Value,
+        /// The step.
+        step: Value,
+    },
+    /// An instance of a class, or a call the interpretation does not know.
+    Object(Box<Object>),
+    /// PERSID / BINPERSID: an object the pickle refers to by a persistent id.
+    PersistentId(Value),
+    /// NEXT_BUFFER: a protocol 5 out-of-band buffer.
+    Buffer(PickleBuffer),
+    /// A node that is malformed for its kind (a REDUCE whose arguments are not a tuple, a
+    /// global whose names are not text) or a mutation that cannot be merged into its object
+    /// (a second `__setstate__` state, ADDITEMS on an instance): the graph node as it was.
+    Record {
+        /// The graph node's [`crate::Node::kind_name`], e.g. `"build"`.
+        kind: &'static str,
+        /// The node's children in [`crate::Node::for_each_child`] order.
+        fields: Vec<Value>,
+    },
+}
+
+/// A global name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Global {
+    /// The module, e.g. `collections`.
+    pub module: String,
+    /// The qualified name, e.g. `OrderedDict` or `Outer.Inner`.
+    pub name: String,
+}
+
+/// An object built by a class or a callable: an instance (NEWOBJ, NEWOBJ_EX, INST, OBJ,
+/// `copyreg._reconstructor`, `copyreg.__newobj__`) or a call (REDUCE of anything else), with
+/// everything BUILD, APPEND(S) and SETITEM(S) did to it afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// Whether the object is an instance made without calling `__init__`, or the result of a
+    /// call.
+    pub kind: ObjectKind,
+    /// The class of an instance, or what a call calls; usually a [`Natural::Global`].
+    pub callable: Value,
+    /// The positional arguments.
+    pub args: Vec<Value>,
+    /// The keyword arguments (NEWOBJ_EX, `copyreg.__newobj_ex__`).
+    pub kwargs: Vec<(Value, Value)>,
+    /// The attributes BUILD set in the instance dict: a dict state, or the first item of a
+    /// `(dict, slots)` state. Empty when there is none; an empty dict state is no state.
+    pub state: Vec<(Value, Value)>,
+    /// The slot attributes: the second item of a `(dict, slots)` state.
+    pub slots: Vec<(Value, Value)>,
+    /// Any other BUILD state, which Python passes to `__setstate__`.
+    pub setstate: Option<Value>,
+    /// The items APPEND(S) added (`listitems` of `__reduce__`).
+    pub list_items: Vec<Value>,
+    /// The pairs SETITEM(S) set (`dictitems` of `__reduce__`).
+    pub dict_items: Vec<(Value, Value)>,
+}
+
+/// How an [`Object`] came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// `cls.__new__(cls, *args, **kwargs)`, or an instance INST/OBJ made: the object is an
+    /// instance of `callable`.
+    Instance,
+    /// `callable(*args)`: a REDUCE the interpretation does not know. An enum member is one:
+    /// `Color(1)`, since telling an `Enum` from any other class would mean importing it.
+    Call,
+}
+
+/// A calendar date, as `datetime.date` holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    /// The year.
+    pub year: u16,
+    /// The month, 1 to 12.
+    pub month: u8,
+    /// The day of the month.
+    pub day: u8,
+}
+
+/// A time of day, as `datetime.time` (and the time part of `datetime.datetime`) holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Time {
+    /// The hour, 0 to 23.
+    pub hour: u8,
+    /// The minute.
+    pub minute: u8,
+    /// The second.
+    pub second: u8,
+    /// The microsecond.
+    pub microsecond: u32,
+    /// The `tzinfo`: `None`, a [`Natural::TimeZone`], or any other object.
+    pub tzinfo: Value,
+    /// The `fold` (PEP 495): `true` for the second of two repeated wall times. Pickles keep it
+    /// from protocol 4 on.
+    pub fold: bool,
+}
+
+/// A duration, normalized as `datetime.timedelta` keeps it: `0 <= seconds < 86400` and
+/// `0 <= microseconds < 1_000_000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimeDelta {
+    /// Whole days, possibly negative.
+    pub days: i32,
+    /// Seconds within the day.
+    pub seconds: i32,
+    /// Microseconds within the second.
+    pub microseconds: i32,
+}
+
+/// A fixed-offset time zone, as `datetime.timezone` holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TimeZone {
+    /// The offset from UTC, strictly between -24 and 24 hours.
+    pub offset: TimeDelta,
+    /// The name given to the constructor, if any.
+    pub name: Option<PyStr>,
+}
+
+impl Natural {
+    /// A short name of the kind: `"str"`, `"datetime"`, `"instance"`, `"call"`, …
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Natural::Str(_) => "str",
+            Natural::Bytes(_) => "bytes",
+            Natural::ByteArray(_) => "bytearray",
+            Natural::Tuple(_) => "tuple",
+            Natural::List(_) => "list",
+            Natural::Dict(_) => "dict",
+            Natural::Set(_) => "set",
+            Natural::FrozenSet(_) => "frozenset",
+            Natural::Global(_) => "global",
+            Natural::Complex { .. } => "complex",
+            Natural::OrderedDict(_) => "ordereddict",
+            Natural::DefaultDict { .. } => "defaultdict",
+            Natural::Counter(_) => "counter",
+            Natural::Deque { .. } => "deque",
+            Natural::Date(_) => "date",
+            Natural::Time(_) => "time",
+            Natural::DateTime(..) => "datetime",
+            Natural::TimeDelta(_) => "timedelta",
+            Natural::TimeZone(_) => "timezone",
+            Natural::Decimal(_) => "decimal",
+            Natural::Fraction { .. } => "fraction",
+            Natural::Range { .. } => "range",
+            Natural::Slice { .. } => "slice",
+            Natural::Object(object) => match object.kind {
+                ObjectKind::Instance => "instance",
+                ObjectKind::Call => "call",
+            },
+            Natural::PersistentId(_) => "persistent_id",
+            Natural::Buffer(_) => "buffer",
+            Natural::Record { .. } => "record",
+        }
+    }
+
+    /// Calls `visit` on every value the natural refers to, in order.
+    pub fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Value)) {
+        match self {
+            Natural::Str(_)
+            | Natural::Bytes(_)
+            | Natural::ByteArray(_)
+            | Natural::Global(_)
+            | Natural::Complex { .. }
+            | Natural::Date(_)
+            | Natural::TimeDelta(_)
+            | Natural::TimeZone(_)
+            | Natural::Decimal(_)
+            | Natural::Fraction { .. }
+            | Natural::Buffer(_) => {}
+            Natural::Tuple(items)
+            | Natural::List(items)
+            | Natural::Set(items)
+            | Natural::FrozenSet(items)
+            | Natural::Deque { items, .. }
+            | Natural::Record { fields: items, .. } => items.iter().for_each(visit),
+            Natural::Dict(pairs) | Natural::OrderedDict(pairs) | Natural::Counter(pairs) => {
+                visit_pairs(pairs, &mut visit);
+            }
+            Natural::DefaultDict { factory, items } => {
+                visit(factory);
+                visit_pairs(items, &mut visit);
+            }
+            Natural::Time(time) | Natural::DateTime(_, time) => visit(&time.tzinfo),
+            Natural::Range { start, stop, step } | Natural::Slice { start, stop, step } => {
+                visit(start);
+                visit(stop);
+                visit(step);
+            }
+            Natural::Object(object) => object.for_each_child(visit),
+            Natural::PersistentId(pid) => visit(pid),
+        }
+    }
+
+    /// Calls `visit` on every value the natural refers to, in order, to change it.
+    pub fn for_each_child_mut(&mut self, mut visit: impl FnMut(&mut Value)) {
+        match self {
+            Natural::Str(_)
+            | Natural::Bytes(_)
+            | Natural::ByteArray(_)
+            | Natural::Global(_)
+            | Natural::Complex { .. }
+            | Natural::Date(_)
+            | Natural::TimeDelta(_)
+            | Natural::TimeZone(_)
+            | Natural::Decimal(_)
+            | Natural::Fraction { .. }
+            | Natural::Buffer(_) => {}
+            Natural::Tuple(items)
+            | Natural::List(items)
+            | Natural::Set(items)
+            | Natural::FrozenSet(items)
+            | Natural::Deque { items, .. }
+            | Natural::Record { fields: items, .. } => items.iter_mut().for_each(visit),
+            Natural::Dict(pairs) | Natural::OrderedDict(pairs) | Natural::Counter(pairs) => {
+                visit_pairs_mut(pairs, &mut visit);
+            }
+            Natural::DefaultDict { factory, items } => {
+                visit(factory);
+                visit_pairs_mut(items, &mut visit);
+            }
+            Natural::Time(time) | Natural::DateTime(_, time) => visit(&mut time.tzinfo),
+            Natural::Range { start, stop, step } | Natural::Slice { start, stop, step } => {
+                visit(start);
+                visit(stop);
+                visit(step);
+            }
+            Natural::Object(object) => {
+                visit(&mut object.callable);
+                object.args.iter_mut().for_each(&mut visit);
+                visit_pairs_mut(&mut object.kwargs, &mut visit);
+                visit_pairs_mut(&mut object.state, &mut visit);
+                visit_pairs_mut(&mut object.slots, &mut visit);
+                if let Some(state) = &mut object.setstate {
+                    visit(state);
+                }
+                object.list_items.iter_mut().for_each(&mut visit);
+                visit_pairs_mut(&mut object.dict_items, &mut visit);
+            }
+            Natural::PersistentId(pid) => visit(pid),
+        }
+    }
+}
+
+impl Object {
+    /// An object of this kind with no arguments and no state.
+    pub fn new(kind: ObjectKind, callable: Value) -> Object {
+        Object {
+            kind,
+            callable,
+            args: Vec::new(),
+            kwargs: Vec::new(),
+            state: Vec::new(),
+            slots: Vec::new(),
+            setstate: None,
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+        }
+    }
+
+    /// Calls `visit` on every value the object refers to: the callable, the arguments, the
+    /// keyword arguments, the state, the slots, the `__setstate__` state, the list items and
+    /// the dict items, in that order.
+    pub fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Value)) {
+        visit(&self.callable);
+        self.args.iter().for_each(&mut visit);
+        visit_pairs(&self.kwargs, &mut visit);
+        visit_pairs(&self.state, &mut visit);
+        visit_pairs(&self.slots, &mut visit);
+        if let Some(state) = &self.setstate {
+            visit(state);
+        }
+        self.list_items.iter().for_each(&mut visit);
+        visit_pairs(&self.dict_items, &mut visit);
+    }
+}
+
+fn visit_pairs<'a>(pairs: &'a [(Value, Value)], visit: &mut impl FnMut(&'a Value)) {
+    for (key, value) in pairs {
+        visit(key);
+        visit(value);
+    }
+}
+
+fn visit_pairs_mut(pairs: &mut [(Value, Value)], visit: &mut impl FnMut(&mut Value)) {
+    for (key, value) in pairs {
+        visit(key);
+        visit(value);
+    }
+}

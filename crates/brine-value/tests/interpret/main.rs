@@ -1,0 +1,6 @@
+//! The interpretation layer: each recognised form, and the fixture corpus.
+
+mod corpus;
+mod forms;
+mod graphs;
+mod show;
