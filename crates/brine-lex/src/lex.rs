@@ -31,6 +31,7 @@ use crate::pystr;
 /// let (op, next) = lex_op(b"K\x2a.", 0).unwrap();
 /// assert_eq!((op.code, op.arg, next), (Opcode::BININT1, Arg::Int(42), 2));
 /// ```
+#[inline]
 pub fn lex_op(input: &[u8], offset: usize) -> Result<(Op<'_>, usize), LexError> {
     let error = |kind, opcode| LexError::new(kind, offset as u64, opcode);
     let Some(&byte) = input.get(offset) else {
@@ -115,6 +116,7 @@ impl<'a> Iterator for Lexer<'a> {
 type NomResult<'a, T> = nom::IResult<&'a [u8], T, ()>;
 
 /// Decodes one argument of `kind` at the start of `rest`; returns it and the bytes it used.
+#[inline]
 fn lex_arg(kind: ArgKind, rest: &[u8]) -> Result<(Arg<'_>, usize), LexErrorKind> {
     let fixed = |res: NomResult<'_, Arg<'static>>, len: usize| {
         res.map(|(_, arg)| (arg, len))
@@ -252,6 +254,7 @@ enum Prefix {
 ///
 /// The length is checked against the bytes present before anything is taken, so a lying
 /// prefix costs nothing.
+#[inline]
 fn counted(rest: &[u8], prefix: Prefix) -> Result<(&[u8], usize), LexErrorKind> {
     let prefix_len = match prefix {
         Prefix::U8 => 1,

@@ -170,8 +170,9 @@ impl Opcode {
     }
 
     /// The kind of argument that follows the opcode byte in the stream.
+    #[inline]
     pub fn arg_kind(self) -> Option<ArgKind> {
-        self.info().map(|info| info.arg)
+        ARG_KINDS[self.0 as usize]
     }
 }
 
@@ -963,6 +964,17 @@ static INDEX: [u8; 256] = {
         idx += 1;
     }
     index
+};
+
+/// The argument kind of each opcode byte, so the lexer's dispatch is one load.
+static ARG_KINDS: [Option<ArgKind>; 256] = {
+    let mut kinds = [None; 256];
+    let mut idx = 0;
+    while idx < OPCODES.len() {
+        kinds[OPCODES[idx].code.0 as usize] = Some(OPCODES[idx].arg);
+        idx += 1;
+    }
+    kinds
 };
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ mod options;
 
 use std::io::BufRead;
 
-use brine_lex::{Lexer, ReadError, StreamLexer};
+use brine_lex::{ReadError, StreamLexer};
 use brine_value::{Graph, Value};
 use bytes::Bytes;
 
@@ -210,20 +210,16 @@ impl<'h> Unpickler<'h> {
             self.buffers,
             persistent_load,
         );
-        let mut lexer = Lexer::new(data);
+        let mut pos = 0;
         loop {
-            let offset = lexer.position();
-            let Some(res) = lexer.next() else {
-                return Err(Error::new(
-                    ErrorKind::Lex(brine_lex::LexErrorKind::NoStop),
-                    offset as u64,
-                    None,
-                ));
-            };
-            let (_, op) = res.map_err(Error::from_lex)?;
-            if let Step::Stop(root) = machine.step(offset as u64, op)? {
-                if self.options.reject_trailing && lexer.position() < data.len() {
-                    let trailing = (data.len() - lexer.position()) as u64;
+            // lex_op is called directly (not through the Lexer iterator) so that it inlines
+            // into this loop.
+            let (op, next) = brine_lex::lex_op(data, pos).map_err(Error::from_lex)?;
+            let offset = pos as u64;
+            pos = next;
+            if let Step::Stop(root) = machine.step(offset, op)? {
+                if self.options.reject_trailing && pos < data.len() {
+                    let trailing = (data.len() - pos) as u64;
                     return Err(machine.error(ErrorKind::TrailingData(trailing)));
                 }
                 return Ok(finish(machine, root));

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
-use brine_value::{Graph, Node, PickleBuffer, PyStr, Value, compat};
+use brine_value::{Graph, Node, NodeId, PickleBuffer, PyStr, Value, compat};
 use bytes::Bytes;
 use hashbrown::HashMap;
 use num_bigint::BigInt;
@@ -234,8 +234,7 @@ impl<'h> Machine<'h> {
                 self.push_node(Node::List(items))?;
             }
             Opcode::DICT => {
-                let items = self.pop_mark()?;
-                let pairs = self.pairs(items)?;
+                let pairs = self.pop_mark_pairs()?;
                 self.push_node(Node::Dict(pairs))?;
             }
             Opcode::FROZENSET => {
@@ -247,8 +246,10 @@ impl<'h> Machine<'h> {
                 self.append(vec![item])?;
             }
             Opcode::APPENDS => {
-                let items = self.pop_mark()?;
-                self.append(items)?;
+                if !self.extend_list_in_place()? {
+                    let items = self.pop_mark()?;
+                    self.append(items)?;
+                }
             }
             Opcode::SETITEM => {
                 let value = self.pop()?;
@@ -256,9 +257,10 @@ impl<'h> Machine<'h> {
                 self.set_items(vec![(key, value)])?;
             }
             Opcode::SETITEMS => {
-                let items = self.pop_mark()?;
-                let pairs = self.pairs(items)?;
-                self.set_items(pairs)?;
+                if !self.extend_dict_in_place()? {
+                    let pairs = self.pop_mark_pairs()?;
+                    self.set_items(pairs)?;
+                }
             }
             Opcode::ADDITEMS => {
                 let items = self.pop_mark()?;
@@ -467,6 +469,7 @@ impl<'h> Machine<'h> {
         self.marks.last().copied().unwrap_or(0)
     }
 
+    #[inline]
     fn push(&mut self, value: Value) -> Result<(), Error> {
         if self.stack.len() >= self.options.limits.max_stack {
             return Err(self.limit("stack items", self.options.limits.max_stack));
@@ -520,16 +523,78 @@ impl<'h> Machine<'h> {
         Ok(self.stack.split_off(mark))
     }
 
-    fn pairs(&self, items: Vec<Value>) -> Result<Vec<(Value, Value)>, Error> {
-        if items.len() % 2 != 0 {
+    /// Pops everything above the topmost MARK, and the MARK, as key-value pairs.
+    fn pop_mark_pairs(&mut self) -> Result<Vec<(Value, Value)>, Error> {
+        let Some(&mark) = self.marks.last() else {
+            return Err(self.error(ErrorKind::MarkNotFound));
+        };
+        if (self.stack.len() - mark) % 2 != 0 {
             return Err(self.error(ErrorKind::OddItemCount));
         }
-        let mut pairs = Vec::with_capacity(items.len() / 2);
-        let mut iter = items.into_iter();
-        while let (Some(key), Some(value)) = (iter.next(), iter.next()) {
+        self.marks.pop();
+        let mut pairs = Vec::with_capacity((self.stack.len() - mark) / 2);
+        let mut items = self.stack.drain(mark..);
+        while let (Some(key), Some(value)) = (items.next(), items.next()) {
             pairs.push((key, value));
         }
         Ok(pairs)
+    }
+
+    /// The fast path of APPENDS: when the target below the MARK is a list, the items move
+    /// from the stack straight into it. Returns whether it applied.
+    fn extend_list_in_place(&mut self) -> Result<bool, Error> {
+        let Some(target) = self.target_below_mark() else {
+            return Ok(false);
+        };
+        let mark = self.stack.len() - self.items_above_mark();
+        match self.graph.node_mut(target) {
+            Node::List(list) => {
+                list.extend(self.stack.drain(mark..));
+                self.marks.pop();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The fast path of SETITEMS into a dict, as [`Machine::extend_list_in_place`].
+    fn extend_dict_in_place(&mut self) -> Result<bool, Error> {
+        let Some(target) = self.target_below_mark() else {
+            return Ok(false);
+        };
+        let n_items = self.items_above_mark();
+        if n_items % 2 != 0 {
+            return Err(self.error(ErrorKind::OddItemCount));
+        }
+        let mark = self.stack.len() - n_items;
+        match self.graph.node_mut(target) {
+            Node::Dict(dict) => {
+                let items = &self.stack[mark..];
+                dict.extend(
+                    items
+                        .chunks_exact(2)
+                        .map(|pair| (pair[0].clone(), pair[1].clone())),
+                );
+                self.stack.truncate(mark);
+                self.marks.pop();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The node just below the topmost MARK, when there is one above the MARK before it.
+    fn target_below_mark(&self) -> Option<NodeId> {
+        let (&mark, rest) = self.marks.split_last()?;
+        let fence = rest.last().copied().unwrap_or(0);
+        if mark <= fence {
+            return None;
+        }
+        self.stack.get(mark - 1)?.node()
+    }
+
+    fn items_above_mark(&self) -> usize {
+        self.marks.last().map_or(0, |&mark| self.stack.len() - mark)
     }
 
     /// APPEND(S): a list grows in place; an object that is not a builtin container gets (or

@@ -19,8 +19,15 @@ pub(crate) struct Memo {
 
 impl Memo {
     /// Stores `value` under `key`, returning whether the key is new.
+    #[inline]
     pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
         let dense_len = self.dense.len() as u64;
+        // The common case: CPython numbers entries 0, 1, 2, ...
+        if key == dense_len && self.sparse.is_empty() {
+            self.dense.push(Some(value));
+            self.len += 1;
+            return true;
+        }
         let is_new = if key < dense_len {
             self.dense[key as usize].replace(value).is_none()
         } else if self.sparse.is_empty() && key <= dense_len + DENSE_SLACK {
