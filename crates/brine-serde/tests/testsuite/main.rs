@@ -1,0 +1,8 @@
+//! brine-serde's integration tests, in one binary: property round trips through every
+//! protocol, the CPython fixture corpus read into Rust types and written back byte for byte,
+//! differential tests against CPython 3.11.7, and errors, limits and borrowing.
+
+mod cpython;
+mod errors;
+mod fixtures;
+mod roundtrip;
