@@ -165,7 +165,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     fn node(&self, id: NodeId) -> Result<&'g Node, EncodeError> {
         self.graph
             .try_node(id)
-            .ok_or(EncodeError::DanglingNode(id.index()))
+            .ok_or_else(|| EncodeError::DanglingNode(id.index()))
     }
 
     fn run(&mut self, task: Task) -> Result<(), EncodeError> {
@@ -203,19 +203,29 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 end,
                 each,
             } => {
-                if start < end {
-                    let items = self.field(id, field)?;
+                let items = self.field(id, field)?;
+                // Scalars are written right here; the first node suspends the walk, which
+                // resumes once that node has been saved.
+                for (idx, item) in items.iter().enumerate().take(end).skip(start) {
+                    if item.node().is_none() && self.persistent_id.is_none() {
+                        self.save(item.clone())?;
+                        if let Some(op) = each {
+                            self.out.write(op)?;
+                        }
+                        continue;
+                    }
                     self.tasks.push(Task::Range {
                         id,
                         field,
-                        start: start + 1,
+                        start: idx + 1,
                         end,
                         each,
                     });
                     if let Some(op) = each {
                         self.tasks.push(Task::Op(op));
                     }
-                    self.tasks.push(Task::Save(items[start].clone()));
+                    self.tasks.push(Task::Save(item.clone()));
+                    break;
                 }
             }
             Task::Pairs {
@@ -609,12 +619,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
                     ));
                 }
-                let mut header = vec![0x8d];
-                header.extend_from_slice(&(len as u64).to_le_bytes());
+                let header = header(0x8d, &(len as u64).to_le_bytes());
                 self.out.write_large(&header, data)?;
             } else {
-                let mut header = vec![b'X'];
-                header.extend_from_slice(&(len as u32).to_le_bytes());
+                let header = header(b'X', &(len as u32).to_le_bytes());
                 self.out.write_payload(&header, data)?;
             }
         } else {
@@ -679,12 +687,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     "cannot serialize a bytes object larger than 4GiB below protocol 4".to_owned(),
                 ));
             }
-            let mut header = vec![0x8e];
-            header.extend_from_slice(&(len as u64).to_le_bytes());
+            let header = header(0x8e, &(len as u64).to_le_bytes());
             self.out.write_large(&header, data)?;
         } else {
-            let mut header = vec![b'B'];
-            header.extend_from_slice(&(len as u32).to_le_bytes());
+            let header = header(b'B', &(len as u32).to_le_bytes());
             self.out.write_payload(&header, data)?;
         }
         let idx = self.memoize()?;
@@ -699,8 +705,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
         if self.proto >= 5 {
-            let mut header = vec![0x96];
-            header.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            let header = header(0x96, &(data.len() as u64).to_le_bytes());
             self.out.write_payload(&header, data)?;
             let idx = self.memoize()?;
             self.memo[id.index()] = idx;
@@ -1039,7 +1044,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         args.node().and_then(|a| self.graph.try_node(a))
                     {
                         if let Some((cls, rest)) = items.split_first() {
-                            let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
+                            let args_id =
+                                args.node().ok_or_else(|| EncodeError::DanglingNode(0))?;
                             self.enter(id);
                             self.tasks.push(Task::FinishCall(id));
                             self.tasks.push(Task::Op(b"\x81"));
@@ -1108,7 +1114,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         "NEWOBJ arguments must be a tuple".to_owned(),
                     ));
                 };
-                let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
+                let args_id = args.node().ok_or_else(|| EncodeError::DanglingNode(0))?;
                 let n_items = items.len();
                 self.tasks.push(Task::Op(b"R"));
                 let cls = cls.clone();
@@ -1250,8 +1256,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if buffer.readonly {
             self.save_bytes_data(data, Some(id))
         } else {
-            let mut header = vec![0x96];
-            header.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            let header = header(0x96, &(data.len() as u64).to_le_bytes());
             self.out.write_payload(&header, data)?;
             let idx = self.memoize()?;
             self.memo[id.index()] = idx;
@@ -1263,13 +1268,36 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 /// Whether CPython keeps a single shared object for this str: the empty string and
 /// one-character strings below U+0100.
 fn is_singleton_str(data: &[u8]) -> bool {
-    match brine_lex::pystr::code_points(data)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    // One code point below U+0100 is one ASCII byte or a two-byte sequence led by C2 or C3.
+    match data {
         [] => true,
-        [cp] => *cp < 0x100,
+        [byte] => byte.is_ascii(),
+        [lead, _] => matches!(lead, 0xC2 | 0xC3),
         _ => false,
+    }
+}
+
+/// An opcode followed by its little-endian length prefix, without a heap allocation.
+struct Header {
+    bytes: [u8; 9],
+    len: usize,
+}
+
+impl std::ops::Deref for Header {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+fn header(op: u8, len: &[u8]) -> Header {
+    let mut bytes = [0u8; 9];
+    bytes[0] = op;
+    bytes[1..=len.len()].copy_from_slice(len);
+    Header {
+        bytes,
+        len: 1 + len.len(),
     }
 }
 

@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod fast;
 mod machine;
 mod memo;
 mod options;
@@ -210,21 +211,12 @@ impl<'h> Unpickler<'h> {
             self.buffers,
             persistent_load,
         );
-        let mut pos = 0;
-        loop {
-            // lex_op is called directly (not through the Lexer iterator) so that it inlines
-            // into this loop.
-            let (op, next) = brine_lex::lex_op(data, pos).map_err(Error::from_lex)?;
-            let offset = pos as u64;
-            pos = next;
-            if let Step::Stop(root) = machine.step(offset, op)? {
-                if self.options.reject_trailing && pos < data.len() {
-                    let trailing = (data.len() - pos) as u64;
-                    return Err(machine.error(ErrorKind::TrailingData(trailing)));
-                }
-                return Ok(finish(machine, root));
-            }
+        let (root, end) = machine.run_slice(data, 0)?;
+        if self.options.reject_trailing && end < data.len() {
+            let trailing = (data.len() - end) as u64;
+            return Err(machine.error(ErrorKind::TrailingData(trailing)));
         }
+        Ok(finish(machine, root))
     }
 }
 

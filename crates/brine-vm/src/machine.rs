@@ -28,7 +28,7 @@ pub(crate) struct Machine<'h> {
     stack: Vec<Value>,
     /// Stack heights at each MARK; the top one is the fence pops may not cross.
     marks: Vec<usize>,
-    memo: Memo,
+    pub(crate) memo: Memo,
     proto: u8,
     ext_cache: HashMap<i64, Value>,
     buffers: Option<&'h [Bytes]>,
@@ -42,8 +42,8 @@ pub(crate) struct Machine<'h> {
     /// The input's length, when known: a FRAME must not claim more.
     input_len: Option<u64>,
     // The opcode being executed, for errors.
-    offset: u64,
-    code: Opcode,
+    pub(crate) offset: u64,
+    pub(crate) code: Opcode,
 }
 
 impl<'h> Machine<'h> {
@@ -416,7 +416,7 @@ impl<'h> Machine<'h> {
 
     /// Closes the open frame when this opcode starts where it ends; an opcode that starts past
     /// its end means the previous one crossed it.
-    fn check_frame(&mut self) -> Result<(), Error> {
+    pub(crate) fn check_frame(&mut self) -> Result<(), Error> {
         match self.frame_end {
             Some(frame_end) if self.offset > frame_end => Err(self.error(
                 ErrorKind::FrameMismatch("the previous opcode crosses the end of its frame"),
@@ -465,12 +465,12 @@ impl<'h> Machine<'h> {
         value.node().map(|id| self.graph.node(id))
     }
 
-    fn fence(&self) -> usize {
+    pub(crate) fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
 
     #[inline]
-    fn push(&mut self, value: Value) -> Result<(), Error> {
+    pub(crate) fn push(&mut self, value: Value) -> Result<(), Error> {
         if self.stack.len() >= self.options.limits.max_stack {
             return Err(self.limit("stack items", self.options.limits.max_stack));
         }
@@ -478,14 +478,14 @@ impl<'h> Machine<'h> {
         Ok(())
     }
 
-    fn add(&mut self, node: Node) -> Result<Value, Error> {
+    pub(crate) fn add(&mut self, node: Node) -> Result<Value, Error> {
         if self.graph.len() >= self.options.limits.max_nodes {
             return Err(self.limit("nodes", self.options.limits.max_nodes));
         }
         Ok(Value::Node(self.graph.add(node)))
     }
 
-    fn push_node(&mut self, node: Node) -> Result<(), Error> {
+    pub(crate) fn push_node(&mut self, node: Node) -> Result<(), Error> {
         let value = self.add(node)?;
         self.push(value)
     }
@@ -692,7 +692,7 @@ impl<'h> Machine<'h> {
         }
     }
 
-    fn memo_put(&mut self, key: u64) -> Result<(), Error> {
+    pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = self.top()?.clone();
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
@@ -702,7 +702,7 @@ impl<'h> Machine<'h> {
     }
 
     /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
-    fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
+    pub(crate) fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
         self.payload_bytes = self.payload_bytes.saturating_add(data.len() as u64);
         if self.payload_bytes > self.options.limits.max_bytes {
             let max = self.options.limits.max_bytes;
