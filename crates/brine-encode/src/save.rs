@@ -1044,8 +1044,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         args.node().and_then(|a| self.graph.try_node(a))
                     {
                         if let Some((cls, rest)) = items.split_first() {
-                            let args_id =
-                                args.node().ok_or_else(|| EncodeError::DanglingNode(0))?;
+                            let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
                             self.enter(id);
                             self.tasks.push(Task::FinishCall(id));
                             self.tasks.push(Task::Op(b"\x81"));
@@ -1114,7 +1113,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         "NEWOBJ arguments must be a tuple".to_owned(),
                     ));
                 };
-                let args_id = args.node().ok_or_else(|| EncodeError::DanglingNode(0))?;
+                let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
                 let n_items = items.len();
                 self.tasks.push(Task::Op(b"R"));
                 let cls = cls.clone();
