@@ -938,3 +938,32 @@ impl<'de, 'g, S: Source<'de, 'g>> de::VariantAccess<'de> for VariantAccess<'_, '
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_dotted_other_keys_bracketed() {
+        assert!(is_identifier("name"));
+        assert!(is_identifier("_x1"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier("a b"));
+        assert!(!is_identifier(""));
+    }
+
+    #[test]
+    fn input_offsets_map_back_only_inside_the_copy() {
+        let input = b"hello world";
+        let copy = bytes::Bytes::copy_from_slice(input);
+        let source = FromInput {
+            input,
+            start: copy.as_ptr() as usize,
+        };
+        let inside = &copy[6..11];
+        assert_eq!(Source::<'_, '_>::bytes(source, inside), Some(&input[6..11]));
+        assert_eq!(Source::<'_, '_>::str(source, "world"), None);
+        let elsewhere = b"elsewhere".to_vec();
+        assert_eq!(Source::<'_, '_>::bytes(source, &elsewhere), None);
+    }
+}

@@ -39,6 +39,17 @@ struct Inner {
 }
 
 /// The ways serializing or deserializing can fail.
+///
+/// # Example
+///
+/// ```
+/// use brine_serde::ErrorKind;
+///
+/// // l = []; l.append(l); pickle.dumps(l, protocol=2)
+/// let pickle = b"\x80\x02]q\x00h\x00a.";
+/// let err = brine_serde::from_slice::<Vec<Vec<i64>>>(pickle, &Default::default()).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::Cycle));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -87,23 +98,57 @@ impl Error {
     }
 
     /// What went wrong.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let err = brine_serde::to_vec(&std::collections::HashMap::from([(vec![1], 2)]), &Default::default())
+    ///     .unwrap_err();
+    /// assert!(matches!(err.kind(), brine_serde::ErrorKind::Unhashable("list")));
+    /// ```
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
     }
 
     /// Where in the value, as a path from the root like `records[3].name` (`""` for the root
     /// itself); `None` for errors that are not about one place in the value.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// // pickle.dumps([1, "x"], protocol=2)
+    /// let pickle = b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00xq\x01e.";
+    /// let err = brine_serde::from_slice::<Vec<i64>>(pickle, &Default::default()).unwrap_err();
+    /// assert_eq!(err.path(), Some("[1]"));
+    /// ```
     pub fn path(&self) -> Option<&str> {
         self.0.path.as_deref()
     }
 
     /// The Python type found where deserialization failed, like `int`, `dict` or
     /// `brine_fixtures.Plain instance`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// // pickle.dumps({"a": 1}, protocol=2)
+    /// let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s.";
+    /// let err = brine_serde::from_slice::<Vec<i64>>(pickle, &Default::default()).unwrap_err();
+    /// assert_eq!(err.python_type(), Some("dict"));
+    /// ```
     pub fn python_type(&self) -> Option<&str> {
         self.0.python_type.as_deref()
     }
 
     /// The byte offset of the opcode at fault, for errors of the decoder.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// // An unknown opcode (0xff) at offset 4.
+    /// let err = brine_serde::from_slice::<i64>(b"\x80\x02K\x01\xff.", &Default::default()).unwrap_err();
+    /// assert_eq!(err.offset(), Some(4));
+    /// ```
     pub fn offset(&self) -> Option<u64> {
         match &self.0.kind {
             ErrorKind::Load(err) => Some(err.offset()),
@@ -112,6 +157,13 @@ impl Error {
     }
 
     /// Whether the input ended before the pickle did.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let err = brine_serde::from_slice::<i64>(b"\x80\x02K", &Default::default()).unwrap_err();
+    /// assert!(err.is_eof());
+    /// ```
     pub fn is_eof(&self) -> bool {
         matches!(&self.0.kind, ErrorKind::Load(err) if err.is_eof())
     }

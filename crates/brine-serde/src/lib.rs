@@ -53,19 +53,19 @@
 //! |---|---|---|
 //! | `bool` | `bool` | `bool` |
 //! | `i8`-`i64`, `u8`-`u64`, `i128`, `u128` | `int` (LONG1 beyond 64 bits) | `int` in range; `bool` as 0 or 1 (bool is an int subclass in Python) |
-//! | `f32`, `f64` | `float` (`nan`, `inf` included) | `float`, or an `int`, as `float(n)` |
+//! | `f32`, `f64` | `float` (`nan`, `inf`, `-0.0` included) | `float`, or an `int`, as `float(n)` |
 //! | `char` | `str` of one character | `str` of one character |
 //! | `String`, `&str` | `str` | `str`; Python 2 `str` decoded by [`Options::encoding`]; `&str` borrows from the input when the pickle holds UTF-8 (BINUNICODE, the protocol 1-5 form) |
 //! | bytes (`serde_bytes`) | `bytes` | `bytes`, `bytearray`, `PickleBuffer`, and the protocol 0-2 forms `_codecs.encode(s, 'latin1')`, `bytes()`, `bytearray(...)`; `&[u8]` borrows from the input for BINBYTES |
 //! | `Vec<u8>` without `serde_bytes` | `list` of `int` | also `bytes`, as a sequence of ints |
 //! | `Option<T>` | `None` or the value | `None` is `None`; `Some(None)` writes `None`, so reads back as `None` |
-//! | `()`, unit struct | `None` | `None` |
-//! | tuple, tuple struct | `tuple` | `tuple`, `list`, or a namedtuple instance |
+//! | `()`, unit struct | `None` | `None`, or the empty tuple |
+//! | tuple, tuple struct | `tuple` | any sequence, or an instance made from arguments: a namedtuple, a class with `__getnewargs__` or a `__reduce__` that calls it |
 //! | `Vec`, `VecDeque`, slice, array | `list` | `list`, `tuple`, `set`, `frozenset`, `collections.deque`, and `builtins.set([...])` / `frozenset` at protocols 0-3 |
 //! | `HashSet`, `BTreeSet` with [`as_set`] / [`as_frozenset`] | `set` / `frozenset` | any of the sequences above |
 //! | `HashMap`, `BTreeMap` | `dict`; keys may be any hashable value: `int`, `str`, `bytes`, `tuple`, `frozenset`, `bool`, `None`, `float` (a list, dict or set key is an error) | `dict`, `collections.OrderedDict` (both its Python 3 SETITEMS form and Python 2's list of pairs), `Counter`, `defaultdict`, a dict subclass |
 //! | struct | `dict` with `str` keys, in field order | `dict`, or the state of any instance (its `__dict__`, slots merged in, as `object.__setstate__` does); a `tuple` or namedtuple gives the fields by position |
-//! | struct named in [`Options::classes`] | an instance of the [`PyClass`] (NEWOBJ from protocol 2, `copyreg._reconstructor` below) | as a struct above |
+//! | struct, tuple struct, newtype or unit struct named in [`Options::classes`] | an instance of the [`PyClass`], as CPython writes one at the protocol (NEWOBJ from protocol 2, `copyreg._reconstructor` below; see [`PyClass`]) | as the unnamed kind of struct |
 //! | newtype struct | the inner value | the inner value; for a class, the instance's state |
 //! | enum, unit variant | `str`, the variant's name | `str` (or a one-key dict with `None`) |
 //! | enum, other variants | `{"Variant": value}`: a dict with one key, as serde_json's externally tagged form (a tuple variant's value is a tuple, a struct variant's a dict) | a dict with one key |

@@ -176,6 +176,25 @@ pub struct PyClass {
 
 impl PyClass {
     /// The class `module.qualname`, whose instances keep their attributes in `__dict__`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_serde::{Options, PyClass};
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Inner {
+    ///     value: i64,
+    /// }
+    ///
+    /// let options = Options::default().class("Inner", PyClass::new("brine_fixtures", "Outer.Inner"));
+    /// let graph = brine_serde::to_value(&Inner { value: 7 }, &options)?;
+    /// assert_eq!(
+    ///     format!("{graph:?}"),
+    ///     "build(newobj(<global brine_fixtures.Outer.Inner>, ()), {'value': 7})"
+    /// );
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
     pub fn new(module: &str, qualname: &str) -> PyClass {
         PyClass {
             module: module.to_owned(),

@@ -227,7 +227,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<Value, Error> {
-        Ok(Value::from_bigint(BigInt::from(v)))
+        Ok(int(v))
     }
 
     fn serialize_u8(self, v: u8) -> Result<Value, Error> {
@@ -243,11 +243,11 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 
     fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        Ok(Value::from_bigint(BigInt::from(v)))
+        Ok(int(v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<Value, Error> {
-        Ok(Value::from_bigint(BigInt::from(v)))
+        Ok(int(v))
     }
 
     fn serialize_f32(self, v: f32) -> Result<Value, Error> {
@@ -391,6 +391,14 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
         len: usize,
     ) -> Result<StructBuilder<'a, 'o>, Error> {
         Ok(StructBuilder::new(self, StructKind::Variant(variant), len))
+    }
+}
+
+/// A Python int: inline when it fits an `i64`, a big int otherwise.
+fn int<T: Copy + TryInto<i64> + Into<BigInt>>(v: T) -> Value {
+    match v.try_into() {
+        Ok(small) => Value::Int(small),
+        Err(_) => Value::from_bigint(v.into()),
     }
 }
 
@@ -654,5 +662,35 @@ impl ser::SerializeStructVariant for StructBuilder<'_, '_> {
 
     fn end(self) -> Result<Value, Error> {
         self.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ints_are_inline_when_they_fit() {
+        assert_eq!(int(u64::MAX >> 1), Value::Int(i64::MAX));
+        assert!(matches!(int(u64::MAX), Value::BigInt(_)));
+        assert_eq!(int(i128::from(i64::MIN)), Value::Int(i64::MIN));
+        assert!(matches!(int(u128::MAX), Value::BigInt(_)));
+    }
+
+    #[test]
+    fn nested_classes_below_protocol_4_are_getattr() {
+        let options = Options::protocol(3);
+        let mut builder = Builder::new(&options);
+        let class = builder.global("m", "A.B.C");
+        builder.graph.set_root(class);
+        assert_eq!(
+            format!("{:?}", builder.graph),
+            "reduce(#0=<global builtins.getattr>, (reduce(#0, (<global m.A>, 'B')), 'C'))"
+        );
+        let options = Options::protocol(4);
+        let mut builder = Builder::new(&options);
+        let class = builder.global("m", "A.B.C");
+        builder.graph.set_root(class);
+        assert_eq!(format!("{:?}", builder.graph), "<global m.A.B.C>");
     }
 }

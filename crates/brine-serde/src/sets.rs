@@ -34,6 +34,18 @@ pub mod as_set {
     /// # Errors
     ///
     /// An item Python cannot hash (a list, dict or set), or the serializer's own errors.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Ids(#[serde(with = "brine_serde::as_set")] Vec<u32>);
+    ///
+    /// // pickle.dumps({1, 2}, protocol=4)
+    /// let pickle = brine_serde::to_vec(&Ids(vec![1, 2]), &Default::default())?;
+    /// assert_eq!(pickle, b"\x80\x04\x95\t\x00\x00\x00\x00\x00\x00\x00\x8f\x94(K\x01K\x02\x90.");
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
     pub fn serialize<T, E, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
     where
         T: ?Sized,
@@ -52,6 +64,24 @@ pub mod as_set {
     /// # Errors
     ///
     /// The deserializer's errors.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Ids {
+    ///     #[serde(with = "brine_serde::as_set")]
+    ///     ids: HashSet<u32>,
+    /// }
+    ///
+    /// // pickle.dumps({"ids": [1, 2]}, protocol=2): a list reads as well as a set.
+    /// let pickle = b"\x80\x02}q\x00X\x03\x00\x00\x00idsq\x01]q\x02(K\x01K\x02es.";
+    /// let ids: Ids = brine_serde::from_slice(pickle, &Default::default())?;
+    /// assert_eq!(ids.ids.len(), 2);
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
     pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
     where
         T: Deserialize<'de>,
@@ -88,6 +118,18 @@ pub mod as_frozenset {
     /// # Errors
     ///
     /// An item Python cannot hash (a list, dict or set), or the serializer's own errors.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Ids(#[serde(with = "brine_serde::as_frozenset")] Vec<u32>);
+    ///
+    /// // pickle.dumps(frozenset({1, 2}), protocol=4)
+    /// let pickle = brine_serde::to_vec(&Ids(vec![1, 2]), &Default::default())?;
+    /// assert_eq!(pickle, b"\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00(K\x01K\x02\x91\x94.");
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
     pub fn serialize<T, E, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
     where
         T: ?Sized,
@@ -106,6 +148,24 @@ pub mod as_frozenset {
     /// # Errors
     ///
     /// The deserializer's errors.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Ids {
+    ///     #[serde(with = "brine_serde::as_frozenset")]
+    ///     ids: HashSet<u32>,
+    /// }
+    ///
+    /// // pickle.dumps({"ids": [1, 2]}, protocol=2): a list reads as well as a set.
+    /// let pickle = b"\x80\x02}q\x00X\x03\x00\x00\x00idsq\x01]q\x02(K\x01K\x02es.";
+    /// let ids: Ids = brine_serde::from_slice(pickle, &Default::default())?;
+    /// assert_eq!(ids.ids.len(), 2);
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
     pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
     where
         T: Deserialize<'de>,

@@ -546,3 +546,84 @@ fn plain_items<'g>(graph: &'g Graph, value: &Value) -> Option<&'g [Value]> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph_of(build: impl FnOnce(&mut Graph) -> Value) -> Graph {
+        let mut graph = Graph::new();
+        let root = build(&mut graph);
+        graph.set_root(root);
+        graph
+    }
+
+    fn global_value(graph: &mut Graph, module: &str, name: &str) -> Value {
+        let module = graph.add_str(module);
+        let name = graph.add_str(name);
+        Value::Node(graph.add(Node::Global { module, name }))
+    }
+
+    #[test]
+    fn getattr_chains_name_nested_classes() {
+        let graph = graph_of(|graph| {
+            let outer = global_value(graph, "m", "Outer");
+            let getattr = global_value(graph, "builtins", "getattr");
+            let attr = graph.add_str("Inner");
+            let args = Value::Node(graph.add(Node::Tuple(vec![outer, attr])));
+            Value::Node(graph.add(Node::Reduce {
+                callable: getattr,
+                args,
+            }))
+        });
+        let class = global(&graph, graph.root_value());
+        assert_eq!(class, Some(("m", Cow::Owned("Outer.Inner".to_owned()))));
+    }
+
+    #[test]
+    fn codecs_encode_is_latin1_bytes() {
+        // _codecs.encode('\xff\x00', 'latin1'), as protocols 0-2 write b'\xff\x00'.
+        let graph = graph_of(|graph| {
+            let encode = global_value(graph, "_codecs", "encode");
+            let text = graph.add_str("\u{ff}\u{0}");
+            let encoding = graph.add_str("latin1");
+            let args = Value::Node(graph.add(Node::Tuple(vec![text, encoding])));
+            Value::Node(graph.add(Node::Reduce {
+                callable: encode,
+                args,
+            }))
+        });
+        match shape(&graph, graph.root_value()) {
+            Shape::OwnedBytes(data, "bytes") => assert_eq!(data, [0xff, 0x00]),
+            _ => panic!("not bytes"),
+        }
+        // A code point above 0xff is no latin1.
+        let graph = graph_of(|graph| {
+            let encode = global_value(graph, "_codecs", "encode");
+            let text = graph.add_str("\u{100}");
+            let encoding = graph.add_str("latin1");
+            let args = Value::Node(graph.add(Node::Tuple(vec![text, encoding])));
+            Value::Node(graph.add(Node::Reduce {
+                callable: encode,
+                args,
+            }))
+        });
+        assert!(matches!(shape(&graph, graph.root_value()), Shape::Other(_)));
+    }
+
+    #[test]
+    fn a_wrapper_of_itself_is_no_object() {
+        // Only a hand-made graph can do this; the resolver must stop.
+        let mut graph = Graph::new();
+        let id = graph.add(Node::Build {
+            object: Value::None,
+            state: Value::None,
+        });
+        *graph.node_mut(id) = Node::Build {
+            object: Value::Node(id),
+            state: Value::None,
+        };
+        graph.set_root(Value::Node(id));
+        assert!(matches!(shape(&graph, graph.root_value()), Shape::Other(_)));
+    }
+}

@@ -653,3 +653,114 @@ fn cycles_are_errors() {
         assert_eq!(err.path(), Some("[1]"), "{}", fixture.name());
     }
 }
+
+/// Any value of the data model, as a self-describing format reads it.
+#[derive(Debug)]
+#[allow(dead_code)] // reason: read for its `Debug` and to walk everything
+enum Any {
+    Unit,
+    Bool(bool),
+    Int(i128),
+    UInt(u128),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    Seq(Vec<Any>),
+    Map(Vec<(Any, Any)>),
+}
+
+impl<'de> Deserialize<'de> for Any {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Any, D::Error> {
+        struct AnyVisitor;
+        impl<'de> serde::de::Visitor<'de> for AnyVisitor {
+            type Value = Any;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("anything")
+            }
+            fn visit_unit<E>(self) -> Result<Any, E> {
+                Ok(Any::Unit)
+            }
+            fn visit_none<E>(self) -> Result<Any, E> {
+                Ok(Any::Unit)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Any, E> {
+                Ok(Any::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Any, E> {
+                Ok(Any::Int(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Any, E> {
+                Ok(Any::Int(v.into()))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Any, E> {
+                Ok(Any::Int(v))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Any, E> {
+                Ok(Any::UInt(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Any, E> {
+                Ok(Any::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Any, E> {
+                Ok(Any::Str(v.to_owned()))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Any, E> {
+                Ok(Any::Bytes(v.to_vec()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Any, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Any::Seq(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Any, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(Any::Map(pairs))
+            }
+        }
+        deserializer.deserialize_any(AnyVisitor)
+    }
+}
+
+/// Every fixture of the corpus, and every truncation of the small ones, reads as a
+/// self-describing value or fails with an error: never a panic. What fails is what the data
+/// model has no place for.
+#[test]
+fn whole_corpus_reads_or_fails_cleanly() {
+    let mut n_ok = 0;
+    let mut n_failed = 0;
+    for fixture in brine_testdata::all() {
+        let data = fixture.bytes();
+        let mut options = Options::default();
+        options.encoding = StringEncoding::Latin1;
+        match brine_serde::from_slice::<Any>(&data, &options) {
+            Ok(_) => n_ok += 1,
+            Err(err) => {
+                n_failed += 1;
+                let expected_failure = matches!(
+                    err.kind(),
+                    ErrorKind::Unsupported(_)
+                        | ErrorKind::Cycle
+                        | ErrorKind::LoneSurrogate
+                        | ErrorKind::IntTooLarge
+                ) || matches!(
+                    err.kind(),
+                    // Extension codes need the registry brine_fixtures registers.
+                    ErrorKind::Load(load) if load.to_string().contains("extension")
+                );
+                assert!(expected_failure, "{}: {err}", fixture.name());
+            }
+        }
+        if data.len() < 200 {
+            for end in 0..data.len() {
+                let _ = brine_serde::from_slice::<Any>(&data[..end], &options);
+            }
+        }
+    }
+    assert!(n_ok > 3000, "{n_ok} read, {n_failed} failed");
+    eprintln!("corpus: {n_ok} fixtures read as self-describing values, {n_failed} refused cleanly");
+}

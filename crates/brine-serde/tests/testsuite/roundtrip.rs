@@ -216,7 +216,7 @@ fn fail(err: impl std::fmt::Display) -> TestCaseError {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn records_round_trip_as_dicts(record in record()) {
