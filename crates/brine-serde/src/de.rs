@@ -226,8 +226,17 @@ impl<S> Clone for ValueDe<'_, '_, S> {
 impl<S> Copy for ValueDe<'_, '_, S> {}
 
 impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
-    fn shape(&self) -> Shape<'g> {
-        shape::shape(self.ctx.graph, self.value)
+    /// The value resolved; walking wrapper records is work, charged to the expansion budget.
+    fn shape(&self) -> Result<Shape<'g>, Error> {
+        let (shape, steps) = shape::shape_counted(self.ctx.graph, self.value);
+        if steps > 1 {
+            let budget = self.ctx.budget.get();
+            let Some(left) = budget.checked_sub(steps as u64) else {
+                return Err(ErrorKind::ExpansionLimit(self.ctx.max_containers).into());
+            };
+            self.ctx.budget.set(left);
+        }
+        Ok(shape)
     }
 
     /// Records the path and the Python type on an error that has none yet.
@@ -348,7 +357,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.shape() {
+        match self.shape()? {
             Shape::None => visitor.visit_unit(),
             Shape::Bool(v) => visitor.visit_bool(v),
             Shape::Int(v) => visitor.visit_i64(v),
@@ -411,7 +420,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.shape() {
+        match self.shape()? {
             Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.ids, visitor),
             // bytes into a Vec<u8> without serde_bytes: a sequence of ints.
             Shape::Bytes(data, _) => visitor.visit_seq(SeqDeserializer::new(data.iter().copied())),
@@ -439,7 +448,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         fields: Option<&'static [&'static str]>,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.shape() {
+        match self.shape()? {
             Shape::Map(map) => self.visit_map_parts(map.parts, map.ids, visitor),
             // A struct from a tuple: positional fields, as a namedtuple or a tuple state.
             Shape::Seq(seq) if fields.is_some() => {
@@ -478,7 +487,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn instance<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let class = match self.shape() {
+        let class = match self.shape()? {
             Shape::Object(object) => object.class,
             _ => None,
         };
@@ -500,7 +509,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn enumeration<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.shape() {
+        match self.shape()? {
             Shape::Str(_) => visitor.visit_enum(EnumAccess {
                 de: self,
                 variant: self.value,
@@ -615,7 +624,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let res = match self.shape() {
+        let res = match self.shape()? {
             Shape::None => visitor.visit_unit(),
             // `()` is also the empty tuple.
             Shape::Seq(seq)
@@ -639,7 +648,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let res = match self.shape() {
+        let res = match self.shape()? {
             Shape::None => visitor.visit_unit(),
             // A unit struct mapped to a class: an instance, its state if any ignored.
             Shape::Object(_) => visitor.visit_unit(),
@@ -653,7 +662,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let res = match self.shape() {
+        let res = match self.shape()? {
             // A newtype struct mapped to a class: the instance's state is the inner value.
             Shape::Object(object) => match object.state_view(self.ctx.graph) {
                 Some(StateView::Value(state)) => {

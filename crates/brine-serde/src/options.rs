@@ -55,6 +55,7 @@ pub struct Options {
     /// How many containers deserialization enters in all, per node of the graph (with a floor
     /// of one million). A shared container is read once per reference, so a small pickle that
     /// refers to one list twice, nested sixty times, would otherwise expand to 2^60 lists.
+    /// Walking an object's BUILD, APPEND and SETITEMS records counts too, one per record.
     ///
     /// Default: 16 per node.
     pub max_expansion: u64,

@@ -150,12 +150,18 @@ fn is_state_pair(graph: &Graph, items: &[Value]) -> bool {
 
 /// Resolves `value`.
 pub(crate) fn shape<'g>(graph: &'g Graph, value: &'g Value) -> Shape<'g> {
+    shape_counted(graph, value).0
+}
+
+/// Resolves `value`, and says how many wrapper records (BUILD, APPEND, SETITEMS, ADDITEMS) it
+/// walked through: the work, which hostile input could make large.
+pub(crate) fn shape_counted<'g>(graph: &'g Graph, value: &'g Value) -> (Shape<'g>, usize) {
     match value {
-        Value::None => Shape::None,
-        Value::Bool(v) => Shape::Bool(*v),
-        Value::Int(v) => Shape::Int(*v),
-        Value::BigInt(v) => Shape::BigInt(v),
-        Value::Float(v) => Shape::Float(*v),
+        Value::None => (Shape::None, 0),
+        Value::Bool(v) => (Shape::Bool(*v), 0),
+        Value::Int(v) => (Shape::Int(*v), 0),
+        Value::BigInt(v) => (Shape::BigInt(v), 0),
+        Value::Float(v) => (Shape::Float(*v), 0),
         Value::Node(id) => node_shape(graph, *id),
     }
 }
@@ -176,9 +182,12 @@ pub(crate) fn describe(graph: &Graph, value: &Value) -> String {
     }
 }
 
-fn node_shape(graph: &Graph, id: NodeId) -> Shape<'_> {
+fn node_shape(graph: &Graph, id: NodeId) -> (Shape<'_>, usize) {
     let Some(mut node) = graph.try_node(id) else {
-        return Shape::Other(format!("node {} (not in the graph)", id.index()));
+        return (
+            Shape::Other(format!("node {} (not in the graph)", id.index())),
+            0,
+        );
     };
     // Walk the wrappers (BUILD, APPEND, SETITEMS, ADDITEMS) down to the object they change.
     // Each step goes to another node; a chain longer than the graph has a cycle.
@@ -187,7 +196,9 @@ fn node_shape(graph: &Graph, id: NodeId) -> Shape<'_> {
     let mut set_items = Vec::new();
     let mut added = Vec::new();
     let mut base = id;
-    for _ in 0..=graph.len() {
+    let mut steps = 0;
+    while steps <= graph.len() {
+        steps += 1;
         let next = match node {
             Node::Build { object, state } => {
                 states.push(state);
@@ -208,14 +219,36 @@ fn node_shape(graph: &Graph, id: NodeId) -> Shape<'_> {
             _ => break,
         };
         let Some(next_id) = next.node() else {
-            return Shape::Other(format!("{} of a scalar", node.kind_name()));
+            return (
+                Shape::Other(format!("{} of a scalar", node.kind_name())),
+                steps,
+            );
         };
         let Some(next_node) = graph.try_node(next_id) else {
-            return Shape::Other(format!("node {} (not in the graph)", next_id.index()));
+            let missing = format!("node {} (not in the graph)", next_id.index());
+            return (Shape::Other(missing), steps);
         };
         base = next_id;
         node = next_node;
     }
+    (
+        base_shape(graph, node, id, base, states, appended, set_items, added),
+        steps,
+    )
+}
+
+/// The object at the bottom of a chain of wrappers, with what the wrappers did to it.
+#[allow(clippy::too_many_arguments)] // reason: the parts of one decoded object, used once
+fn base_shape<'g>(
+    graph: &'g Graph,
+    node: &'g Node,
+    id: NodeId,
+    base: NodeId,
+    mut states: Vec<&'g Value>,
+    mut appended: Vec<&'g [Value]>,
+    mut set_items: Vec<&'g [(Value, Value)]>,
+    mut added: Vec<&'g [Value]>,
+) -> Shape<'g> {
     // The wrappers were met outermost first; Python applied them innermost first.
     states.reverse();
     appended.reverse();
