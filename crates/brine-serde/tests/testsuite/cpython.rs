@@ -388,6 +388,7 @@ fn python_loads_what_rust_writes() {
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/serde_differential.py");
     let mut child = Command::new(&python)
+        .arg("-B")
         .arg(script)
         .env("PYTHONHASHSEED", "0")
         .stdin(Stdio::piped())
