@@ -20,8 +20,13 @@
 //! `brine-value` (the graph), `brine-vm` (loading), `brine-encode` (writing),
 //! `brine-compress` and `brine-sign`.
 //!
+//! Rust types go through serde: `brine::serde::to_vec(&value, &Options)` writes what CPython
+//! writes for the equivalent Python objects (dicts, or instances of a class you name), and
+//! `brine::serde::from_slice` reads any CPython pickle into a `Deserialize` type.
+//!
 //! # Features
 //!
+//! - `serde` (default): [`serde`], serde both ways (`brine-serde`).
 //! - `gzip`, `bz2`, `xz`, `zstd`, `lz4` (default): compressed pickles, [`compress`] and
 //!   [`Unpickler::decompress`].
 //! - `sign` (default): the HMAC envelope, [`sign`], [`load_signed`] and [`dumps_signed`].
@@ -59,6 +64,9 @@ pub use unpickler::Unpickler;
 /// The compression layer (`brine-compress`).
 #[cfg(feature = "compress")]
 pub use brine_compress as compress;
+/// serde both ways: Rust types to pickles and back (`brine-serde`).
+#[cfg(feature = "serde")]
+pub use brine_serde as serde;
 /// The HMAC signing envelope (`brine-sign`).
 #[cfg(feature = "sign")]
 pub use brine_sign as sign;

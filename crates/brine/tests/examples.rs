@@ -90,3 +90,29 @@ fn hostile_example_shows_the_call_without_making_it() {
         "{out}"
     );
 }
+
+#[test]
+fn pickling_example_gets_an_independent_copy() {
+    let out = run("pickling");
+    assert!(
+        out.contains("This is my pickled object:\nb'\\x80\\x03c__main__\\nexample_class\\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Some(ADict { first: \"a\", second: 2, third: [1, 2, 3] })"),
+        "{out}"
+    );
+    assert!(out.contains("The original's a_dict is now None"), "{out}");
+}
+
+#[test]
+fn getstate_example_excludes_and_restores_the_field() {
+    let out = run("getstate");
+    assert!(
+        out.contains(
+            "pickled: build(newobj(<global __main__.foobar>, ()), {'a': 35, 'b': 'test'})"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("a = 35, b = \"test\", c(7) = 49"), "{out}");
+}
