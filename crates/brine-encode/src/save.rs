@@ -207,7 +207,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 // Scalars are written right here; the first node suspends the walk, which
                 // resumes once that node has been saved.
                 for (idx, item) in items.iter().enumerate().take(end).skip(start) {
-                    if item.node().is_none() && self.persistent_id.is_none() {
+                    if self.is_leaf(item) {
                         self.save(item.clone())?;
                         if let Some(op) = each {
                             self.out.write(op)?;
@@ -234,12 +234,20 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 end,
                 each,
             } => {
-                if start < end {
-                    let pairs = self.pairs(id)?;
-                    let (key, value) = &pairs[start];
+                let pairs = self.pairs(id)?;
+                // Pairs of leaves are written right here; any other pair suspends the walk.
+                for (idx, (key, value)) in pairs.iter().enumerate().take(end).skip(start) {
+                    if self.is_leaf(key) && self.is_leaf(value) {
+                        self.save(key.clone())?;
+                        self.save(value.clone())?;
+                        if let Some(op) = each {
+                            self.out.write(op)?;
+                        }
+                        continue;
+                    }
                     self.tasks.push(Task::Pairs {
                         id,
-                        start: start + 1,
+                        start: idx + 1,
                         end,
                         each,
                     });
@@ -248,6 +256,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     }
                     self.tasks.push(Task::Save(value.clone()));
                     self.tasks.push(Task::Save(key.clone()));
+                    break;
                 }
             }
             Task::FinishTuple {
@@ -335,6 +344,29 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
         }
         Ok(())
+    }
+
+    /// Whether saving `value` writes it completely, pushing no task: a scalar, an object
+    /// already memoized, a str, or bytes from protocol 3. Saving a leaf in place keeps the
+    /// bytes in order. With a persistent_id hook nothing is a leaf, since the hook may
+    /// replace any value by a persistent id saved through tasks.
+    fn is_leaf(&self, value: &Value) -> bool {
+        if self.persistent_id.is_some() {
+            return false;
+        }
+        let Some(id) = value.node() else { return true };
+        if self
+            .memo
+            .get(id.index())
+            .is_some_and(|&idx| idx != NOT_MEMOIZED)
+        {
+            return true;
+        }
+        match self.graph.try_node(id) {
+            Some(Node::Str(_)) => true,
+            Some(Node::Bytes(_)) => self.proto >= 3,
+            _ => false,
+        }
     }
 
     fn field(&self, id: NodeId, field: Field) -> Result<&'g [Value], EncodeError> {
