@@ -22,14 +22,8 @@ fn python(version: &str) -> Option<PathBuf> {
 
 fn extensions() -> brine_value::ExtensionRegistry {
     let mut registry = brine_value::ExtensionRegistry::new();
-    for (code, name) in [
-        (0xF1, "ExtCode1"),
-        (0xF1F2, "ExtCode2"),
-        (0xF1F2F3, "ExtCode4"),
-    ] {
-        registry
-            .add(code, "brine_fixtures", name)
-            .expect("distinct codes");
+    for (code, module, name) in brine_testdata::EXTENSION_CODES {
+        registry.add(code, module, name).expect("distinct codes");
     }
     registry
 }

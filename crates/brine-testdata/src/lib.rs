@@ -114,3 +114,11 @@ fn read(relative: &str) -> Vec<u8> {
     let path = fixtures_dir().join(relative);
     fs::read(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
+
+/// The copyreg extension codes `brine_fixtures` registers (code, module, name): a decoder
+/// must register the same ones to read the `ext_code*` fixtures, as in Python.
+pub const EXTENSION_CODES: [(i64, &str, &str); 3] = [
+    (0xF1, "brine_fixtures", "ExtCode1"),
+    (0xF1F2, "brine_fixtures", "ExtCode2"),
+    (0xF1F2F3, "brine_fixtures", "ExtCode4"),
+];
