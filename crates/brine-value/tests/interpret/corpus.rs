@@ -14,14 +14,10 @@ use crate::show::show;
 pub fn fixture_options() -> Options {
     let mut options = Options::default();
     options.encoding = StringEncoding::Latin1;
-    for (code, name) in [
-        (0xF1, "ExtCode1"),
-        (0xF1F2, "ExtCode2"),
-        (0xF1F2F3, "ExtCode4"),
-    ] {
+    for (code, module, name) in brine_testdata::EXTENSION_CODES {
         options
             .extensions
-            .add(code, "brine_fixtures", name)
+            .add(code, module, name)
             .expect("distinct codes");
     }
     options
