@@ -69,6 +69,13 @@ impl Machine<'_> {
                     data.get(pos + 5..end)
                         .map(|text| (FastArg::Str(text), end - pos))
                 }),
+                b'N' => Some((FastArg::Scalar(Value::None), 1)),
+                0x88 => Some((FastArg::Scalar(Value::Bool(true)), 1)),
+                0x89 => Some((FastArg::Scalar(Value::Bool(false)), 1)),
+                0x94 => Some((FastArg::Memoize, 1)),
+                b']' => Some((FastArg::Empty(Empty::List), 1)),
+                b'}' => Some((FastArg::Empty(Empty::Dict), 1)),
+                b')' => Some((FastArg::Empty(Empty::Tuple), 1)),
                 _ if code.arg_kind() == Some(ArgKind::None) => Some((FastArg::None, 1)),
                 _ => None,
             };
@@ -90,6 +97,23 @@ impl Machine<'_> {
                     if let Step::Stop(root) = self.step(offset as u64, op)? {
                         return Ok((root, pos));
                     }
+                }
+                FastArg::Scalar(value) => {
+                    self.begin(offset, code)?;
+                    self.push(value)?;
+                }
+                FastArg::Memoize => {
+                    self.begin(offset, code)?;
+                    let key = self.memo.len() as u64;
+                    self.memo_put(key)?;
+                }
+                FastArg::Empty(kind) => {
+                    self.begin(offset, code)?;
+                    self.push_node(match kind {
+                        Empty::List => Node::List(Vec::new()),
+                        Empty::Dict => Node::Dict(Vec::new()),
+                        Empty::Tuple => Node::Tuple(Vec::new()),
+                    })?;
                 }
                 FastArg::Int(value) => {
                     self.begin(offset, code)?;
@@ -149,10 +173,21 @@ impl Machine<'_> {
 
 /// An argument decoded by the fast path.
 enum FastArg<'a> {
+    /// An opcode without argument, run by [`Machine::step`].
     None,
+    Scalar(Value),
+    Memoize,
+    Empty(Empty),
     Int(i64),
     Float(f64),
     Put(u64),
     Get(u64),
     Str(&'a [u8]),
+}
+
+/// The empty containers EMPTY_LIST, EMPTY_DICT and EMPTY_TUPLE make.
+enum Empty {
+    List,
+    Dict,
+    Tuple,
 }
