@@ -51,7 +51,22 @@ impl Builder {
             self.node(u)?;
         }
         // Close cycles through lists and dicts only.
-        for _ in 0..u.int_in_range(0..=4)? {
+        // FIXME: not yet in graphs with change records (BUILD, SETITEMS on objects): when a
+        // recursive structure is written by re-entering it, the decoder loses a change whose
+        // record is popped (see brine-vm's fixme_a_build_popped_with_a_recursive_tuple_is_lost
+        // and fuzz/open/roundtrip/).
+        let has_changes = self.single.iter().any(|&(id, _)| {
+            matches!(
+                self.graph.node(id),
+                Node::Build { .. } | Node::SetItems { .. }
+            )
+        });
+        let n_cycles = if has_changes {
+            0
+        } else {
+            u.int_in_range(0..=4)?
+        };
+        for _ in 0..n_cycles {
             let containers: Vec<NodeId> = self
                 .shared
                 .iter()

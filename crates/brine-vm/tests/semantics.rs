@@ -434,3 +434,18 @@ fn unknown_opcode_names_byte_and_offset() {
     let err = brine_vm::loads(b"", &Options::default()).unwrap_err();
     assert!(err.is_eof());
 }
+
+/// FIXME: a change to an object (here BUILD) whose record is popped off the stack is lost.
+///
+/// CPython writes `t = (c, [t])` with `c.x = 1` as below: BUILD sets c's state, then the
+/// outer tuple's items (BUILD's record among them) are popped and the inner tuple, which
+/// fetched `c` with BINGET before nothing else referred to the record, becomes the result.
+/// Python's `c` has its state; brine's graph refers to the object as it was before BUILD.
+/// The fix is to attach changes to the object's node instead of recording them in nodes of
+/// their own (docs/architecture.md). This test asserts today's wrong result so the fix shows.
+#[test]
+fn fixme_a_build_popped_with_a_recursive_tuple_is_lost() {
+    // pickle.dumps(t, 2) for c = C(); c.x = 1; t = (c, []); t[1].append(t)
+    let pickle = b"\x80\x02c__main__\nC\nq\x00)\x81q\x01}q\x02X\x01\x00\x00\x00xq\x03K\x01sb]q\x04h\x01h\x04\x86q\x05a00h\x05.";
+    check(pickle, "#0=(newobj(<global __main__.C>, ()), [#0])");
+}
