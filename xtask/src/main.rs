@@ -2,6 +2,8 @@
 //!
 //! This file only dispatches: each command lives in its own module.
 
+mod bench_data;
+mod bench_python;
 mod fixtures;
 mod fuzz_seed;
 
@@ -15,7 +17,11 @@ commands:
   fixtures [--check] [--allow-missing]
       regenerate fixtures/ with the pinned CPythons (--check: compare only)
   fuzz-seed
-      seed fuzz/corpus/ from the fixtures";
+      seed fuzz/corpus/ from the fixtures
+  bench-data [--force]
+      write the benchmark workloads into benches/data/ with CPython 3.11.7
+  bench-python [--runs N] [--min-time-ms MS] [--filter TEXT] [--no-memory]
+      time brine, CPython's C pickle and serde-pickle on them; print the tables";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -26,6 +32,8 @@ fn main() -> ExitCode {
     let res = match command.as_str() {
         "fixtures" => fixtures::run(rest),
         "fuzz-seed" => fuzz_seed::run(rest),
+        "bench-data" => bench_data::run(rest),
+        "bench-python" => bench_python::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
