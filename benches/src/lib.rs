@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use std::{env, hint, mem};
 
-use brine_value::{Graph, Node, Value};
+use brine_value::{Change, Graph, Node, NodeId, Value};
 use bytes::Bytes;
 
 /// The environment variable that points at another data folder than `benches/data`.
@@ -318,19 +318,34 @@ pub fn graph_heap_bytes(graph: &Graph, shared: Option<&Bytes>) -> u64 {
         heap_block(items.capacity() as u64 * value) + bigints
     };
     let pairs = |pairs: &Vec<(Value, Value)>| heap_block(pairs.capacity() as u64 * 2 * value);
-    for (_, node) in graph.nodes() {
+    let mut changed_nodes = 0u64;
+    for (id, node) in graph.nodes() {
+        let changes = graph.changes(id);
+        if !changes.is_empty() {
+            changed_nodes += 1;
+        }
+        for change in changes {
+            total += match change {
+                Change::Append(list) | Change::AddItems(list) => items(list),
+                Change::SetItems(list) => pairs(list),
+                _ => 0,
+            };
+        }
         total += match node {
             Node::Str(text) => owned(text.as_bytes()),
             Node::Bytes(data) | Node::ByteArray(data) => owned(data),
             Node::Tuple(list) | Node::List(list) | Node::Set(list) | Node::FrozenSet(list) => {
                 items(list)
             }
-            Node::Append { items: list, .. } | Node::AddItems { items: list, .. } => items(list),
             Node::Inst { args, .. } | Node::Obj { args, .. } => items(args),
-            Node::Dict(list) | Node::SetItems { pairs: list, .. } => pairs(list),
+            Node::Dict(list) => pairs(list),
             _ => 0,
         };
     }
+    // The change table: a hash table entry per changed node (its id and one change inline,
+    // a control byte) at hashbrown's load factor of 7/8.
+    let entry = mem::size_of::<NodeId>() as u64 + mem::size_of::<Change>() as u64 + 1;
+    total += heap_block((changed_nodes * entry * 8).div_ceil(7));
     total
 }
 

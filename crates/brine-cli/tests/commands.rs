@@ -19,12 +19,11 @@ fn brine_stdin(args: &[&str], input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("brine runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(input)
-        .expect("stdin takes the input");
+    let written = child.stdin.take().expect("piped").write_all(input);
+    // A command that fails before reading (a bad argument) may close stdin first.
+    if let Err(err) = written {
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe, "stdin: {err}");
+    }
     child.wait_with_output().expect("brine finishes")
 }
 

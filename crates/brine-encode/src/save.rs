@@ -7,8 +7,8 @@
 use std::io::Write;
 
 use brine_lex::Opcode;
-use brine_value::{ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, Value, compat};
-use hashbrown::HashMap;
+use brine_value::{Change, ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, Value, compat};
+use hashbrown::{HashMap, HashSet};
 use num_bigint::BigInt;
 
 use crate::error::EncodeError;
@@ -37,13 +37,15 @@ enum Layout {
     AddItems,
 }
 
-/// Which items of a node a [`Task::Range`] walks.
-#[derive(Clone, Copy)]
+/// Which items of a node a [`Task::Range`] or [`Task::Pairs`] walks.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
-    /// The items of a tuple, list, set, frozenset, Append or AddItems node.
+    /// The items of a tuple, list, set or frozenset node, or the pairs of a dict node.
     Items,
     /// The constructor arguments of an Inst or Obj node.
     Args,
+    /// The items or pairs of the node's change with this index (Append, SetItems, AddItems).
+    Change(usize),
 }
 
 enum Task {
@@ -62,9 +64,10 @@ enum Task {
         end: usize,
         each: Option<&'static [u8]>,
     },
-    /// Saves key-value pairs `start..end` of a dict or SetItems node.
+    /// Saves key-value pairs `start..end` of a dict node or a SetItems change.
     Pairs {
         id: NodeId,
+        field: Field,
         start: usize,
         end: usize,
         each: Option<&'static [u8]>,
@@ -79,12 +82,9 @@ enum Task {
     /// REDUCE or NEWOBJ is written: unless saving the arguments saved the object, memoize it.
     FinishCall(NodeId),
     EndProgress(NodeId),
-    /// Once a Build, Append, SetItems or AddItems record is written, references to it are
-    /// references to the object it changed.
-    Alias {
-        wrapper: NodeId,
-        base: NodeId,
-    },
+    /// The node is saved and memoized: write its changes, unless a re-entrant save of the
+    /// node (through its constructor arguments) wrote them already.
+    Changes(NodeId),
     /// A temporary str, such as the Latin-1 decoding of bytes in their protocol 0-2 form.
     TempStr(Vec<u8>),
     /// Memoizes a temporary `bytes`; a singleton's content is remembered for later GETs.
@@ -114,6 +114,8 @@ pub(crate) struct Pickler<'g, 'h, W> {
     /// recursive tuple or constructor argument) is fine once something has been memoized
     /// since, and an endless cycle when nothing has.
     entered: Vec<u32>,
+    /// The nodes whose changes have been written.
+    changes_written: HashSet<NodeId>,
     tasks: Vec<Task>,
     persistent_id: Option<&'h mut PersistentId<'h>>,
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
@@ -140,6 +142,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             singletons: HashMap::new(),
             globals: HashMap::new(),
             entered: vec![NOT_MEMOIZED; graph.len()],
+            changes_written: HashSet::new(),
             tasks: Vec::new(),
             persistent_id,
             buffer_callback,
@@ -230,11 +233,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
             Task::Pairs {
                 id,
+                field,
                 start,
                 end,
                 each,
             } => {
-                let pairs = self.pairs(id)?;
+                let pairs = self.pairs(id, field)?;
                 // Pairs of leaves are written right here; any other pair suspends the walk.
                 for (idx, (key, value)) in pairs.iter().enumerate().take(end).skip(start) {
                     if self.is_leaf(key) && self.is_leaf(value) {
@@ -247,6 +251,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     }
                     self.tasks.push(Task::Pairs {
                         id,
+                        field,
                         start: idx + 1,
                         end,
                         each,
@@ -318,9 +323,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
             Task::EndProgress(id) => self.entered[id.index()] = NOT_MEMOIZED,
-            Task::Alias { wrapper, base } => {
-                self.entered[wrapper.index()] = NOT_MEMOIZED;
-                self.memo[wrapper.index()] = self.memo[base.index()];
+            Task::Changes(id) => {
+                if self.changes_written.insert(id) {
+                    self.push_changes(id)?;
+                }
             }
             Task::TempStr(text) => {
                 let singleton = is_singleton_str(&text);
@@ -370,14 +376,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn field(&self, id: NodeId, field: Field) -> Result<&'g [Value], EncodeError> {
+        if let Field::Change(index) = field {
+            return Ok(match self.graph.changes(id).get(index) {
+                Some(Change::Append(items) | Change::AddItems(items)) => items,
+                _ => &[],
+            });
+        }
         Ok(match (self.node(id)?, field) {
             (
-                Node::Tuple(items)
-                | Node::List(items)
-                | Node::Set(items)
-                | Node::FrozenSet(items)
-                | Node::Append { items, .. }
-                | Node::AddItems { items, .. },
+                Node::Tuple(items) | Node::List(items) | Node::Set(items) | Node::FrozenSet(items),
                 Field::Items,
             ) => items,
             (Node::Inst { args, .. } | Node::Obj { args, .. }, Field::Args) => args,
@@ -385,9 +392,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         })
     }
 
-    fn pairs(&self, id: NodeId) -> Result<&'g [(Value, Value)], EncodeError> {
+    fn pairs(&self, id: NodeId, field: Field) -> Result<&'g [(Value, Value)], EncodeError> {
+        if let Field::Change(index) = field {
+            return Ok(match self.graph.changes(id).get(index) {
+                Some(Change::SetItems(pairs)) => pairs,
+                _ => &[],
+            });
+        }
         Ok(match self.node(id)? {
-            Node::Dict(pairs) | Node::SetItems { pairs, .. } => pairs,
+            Node::Dict(pairs) => pairs,
             _ => &[],
         })
     }
@@ -520,6 +533,11 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             };
             return Err(EncodeError::ImpossibleCycle(kind));
         }
+        // Pushed first, so it runs once the object is written and memoized, as CPython
+        // writes BUILD (and the items of a list or dict subclass) after the object.
+        if !self.graph.changes(id).is_empty() {
+            self.tasks.push(Task::Changes(id));
+        }
         match node {
             Node::Str(text) => {
                 let singleton = is_singleton_str(text.as_bytes());
@@ -533,13 +551,13 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
                 let idx = self.memoize()?;
                 self.memo[id.index()] = idx;
-                self.push_list_items(id, items.len(), true);
+                self.push_list_items(id, Field::Items, items.len());
             }
             Node::Dict(pairs) => {
                 self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
                 let idx = self.memoize()?;
                 self.memo[id.index()] = idx;
-                self.push_dict_items(id, pairs.len(), true);
+                self.push_dict_items(id, Field::Items, pairs.len());
             }
             Node::Set(items) => self.save_set(id, items.len())?,
             Node::FrozenSet(items) => self.save_frozenset(id, items.len())?,
@@ -557,41 +575,6 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             Node::Reduce { callable, args } => self.save_reduce(id, callable, args)?,
             Node::NewObj { cls, args, kwargs } => {
                 self.save_newobj(id, cls, args, kwargs.as_ref())?
-            }
-            Node::Build { object, state } => {
-                self.enter(id);
-                let base = self.base_object(id)?;
-                self.tasks.push(Task::Alias { wrapper: id, base });
-                self.tasks.push(Task::Op(b"b"));
-                self.tasks.push(Task::Save(state.clone()));
-                self.tasks.push(Task::Save(object.clone()));
-            }
-            Node::Append { object, items } => {
-                self.enter(id);
-                let base = self.base_object(id)?;
-                self.tasks.push(Task::Alias { wrapper: id, base });
-                self.push_list_items(id, items.len(), false);
-                self.tasks.push(Task::Save(object.clone()));
-            }
-            Node::SetItems { object, pairs } => {
-                self.enter(id);
-                let base = self.base_object(id)?;
-                self.tasks.push(Task::Alias { wrapper: id, base });
-                self.push_dict_items(id, pairs.len(), false);
-                self.tasks.push(Task::Save(object.clone()));
-            }
-            Node::AddItems { object, items } => {
-                if self.proto < 4 {
-                    return Err(EncodeError::Unpicklable(format!(
-                        "ADDITEMS on an object needs protocol 4, not {}",
-                        self.proto
-                    )));
-                }
-                self.enter(id);
-                let base = self.base_object(id)?;
-                self.tasks.push(Task::Alias { wrapper: id, base });
-                self.push_additems(id, items.len());
-                self.tasks.push(Task::Save(object.clone()));
             }
             Node::Inst { class, args } | Node::Obj { class, args } => {
                 self.save_instance(id, class, args.len())?;
@@ -612,21 +595,35 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.entered[id.index()] = self.memo_len;
     }
 
-    /// The object a chain of Build / Append / SetItems / AddItems records changes.
-    fn base_object(&self, mut id: NodeId) -> Result<NodeId, EncodeError> {
-        loop {
-            let object = match self.node(id)? {
-                Node::Build { object, .. }
-                | Node::Append { object, .. }
-                | Node::SetItems { object, .. }
-                | Node::AddItems { object, .. } => object,
-                _ => return Ok(id),
-            };
-            match object.node() {
-                Some(next) => id = next,
-                None => return Ok(id),
+    /// Pushes the tasks that write the node's changes, in order: BUILD after its state,
+    /// and the APPENDS / SETITEMS / ADDITEMS batches of a list, dict or set subclass.
+    fn push_changes(&mut self, id: NodeId) -> Result<(), EncodeError> {
+        let changes = self.graph.changes(id);
+        if self.proto < 4 && changes.iter().any(|c| matches!(c, Change::AddItems(_))) {
+            return Err(EncodeError::Unpicklable(format!(
+                "ADDITEMS on an object needs protocol 4, not {}",
+                self.proto
+            )));
+        }
+        for (index, change) in changes.iter().enumerate().rev() {
+            let field = Field::Change(index);
+            match change {
+                Change::Build(state) => {
+                    self.tasks.push(Task::Op(b"b"));
+                    self.tasks.push(Task::Save(state.clone()));
+                }
+                Change::Append(items) => self.push_list_items(id, field, items.len()),
+                Change::SetItems(pairs) => self.push_dict_items(id, field, pairs.len()),
+                Change::AddItems(items) => self.push_additems(id, field, items.len()),
+                _ => {
+                    return Err(EncodeError::Unpicklable(format!(
+                        "cannot pickle a {} change",
+                        change.kind_name()
+                    )));
+                }
             }
         }
+        Ok(())
     }
 
     /// Writes a str (surrogatepass UTF-8) and memoizes it; returns its memo index.
@@ -805,10 +802,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         Ok(())
     }
 
-    /// A list's items: `exact` for a list (CPython's batch_list_exact), else the items a
-    /// list subclass or other object is extended with (batch_list over an iterator).
-    fn push_list_items(&mut self, id: NodeId, len: usize, exact: bool) {
-        let layout = if exact {
+    /// A list's items (`Field::Items`, CPython's batch_list_exact), or the items a list
+    /// subclass or other object is extended with (a change: batch_list over an iterator).
+    fn push_list_items(&mut self, id: NodeId, field: Field, len: usize) {
+        let layout = if field == Field::Items {
             Layout::ExactList
         } else {
             Layout::Generic
@@ -816,7 +813,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.push_batches(id, len, layout, b"a", b"e", |id, start, end, each| {
             Task::Range {
                 id,
-                field: Field::Items,
+                field,
                 start,
                 end,
                 each,
@@ -824,8 +821,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         });
     }
 
-    fn push_dict_items(&mut self, id: NodeId, len: usize, exact: bool) {
-        let layout = if exact {
+    /// A dict's pairs, or the pairs stored into a dict subclass or other object, as
+    /// [`Pickler::push_list_items`].
+    fn push_dict_items(&mut self, id: NodeId, field: Field, len: usize) {
+        let layout = if field == Field::Items {
             Layout::ExactDict
         } else {
             Layout::Generic
@@ -833,6 +832,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.push_batches(id, len, layout, b"s", b"u", |id, start, end, each| {
             Task::Pairs {
                 id,
+                field,
                 start,
                 end,
                 each,
@@ -889,7 +889,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
     }
 
-    fn push_additems(&mut self, id: NodeId, len: usize) {
+    fn push_additems(&mut self, id: NodeId, field: Field, len: usize) {
         self.push_batches(
             id,
             len,
@@ -898,7 +898,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             b"\x90",
             |id, start, end, each| Task::Range {
                 id,
-                field: Field::Items,
+                field,
                 start,
                 end,
                 each,
@@ -912,7 +912,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             let idx = self.memoize()?;
             self.memo[id.index()] = idx;
             if len > 0 {
-                self.push_additems(id, len);
+                self.push_additems(id, Field::Items, len);
             }
             return Ok(());
         }
@@ -949,7 +949,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         // The argument tuple holds a temporary list of the items.
         let mut list_tasks = Vec::new();
         std::mem::swap(&mut self.tasks, &mut list_tasks);
-        self.push_list_items(id, len, true);
+        self.push_list_items(id, Field::Items, len);
         self.tasks.push(Task::MemoizeTemp);
         self.tasks
             .push(Task::Op(if self.proto >= 1 { b"]" } else { b"(l" }));

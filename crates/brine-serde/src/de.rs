@@ -8,13 +8,13 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use brine_value::{Graph, PyStr, Value};
+use brine_value::{Graph, NodeId, PyStr, Value};
 use num_bigint::BigInt;
 use serde::de::value::{BorrowedStrDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Expected, Unexpected, Visitor};
 
 use crate::error::{Error, ErrorKind};
-use crate::shape::{self, Ids, Object, Pairs, Shape, StateView};
+use crate::shape::{self, Object, Pairs, Shape, StateView};
 use crate::{INSTANCE_TOKEN, Options};
 
 /// Where the graph's str and bytes payloads can be borrowed from for `'de`.
@@ -130,7 +130,7 @@ struct Frame<'a, 'g> {
     parent: Option<&'a Frame<'a, 'g>>,
     segment: Segment<'g>,
     /// The container the value sits in.
-    within: Option<Ids>,
+    within: Option<NodeId>,
     /// How many containers deep the value is.
     depth: usize,
 }
@@ -145,7 +145,7 @@ enum Segment<'g> {
 }
 
 impl<'a, 'g> Frame<'a, 'g> {
-    fn child(&'a self, segment: Segment<'g>, within: Ids) -> Frame<'a, 'g> {
+    fn child(&'a self, segment: Segment<'g>, within: NodeId) -> Frame<'a, 'g> {
         Frame {
             parent: Some(self),
             segment,
@@ -226,7 +226,8 @@ impl<S> Clone for ValueDe<'_, '_, S> {
 impl<S> Copy for ValueDe<'_, '_, S> {}
 
 impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
-    /// The value resolved; walking wrapper records is work, charged to the expansion budget.
+    /// The value resolved; reading an object's changes is work, charged to the expansion
+    /// budget.
     fn shape(&self) -> Result<Shape<'g>, Error> {
         let (shape, steps) = shape::shape_counted(self.ctx.graph, self.value);
         if steps > 1 {
@@ -249,8 +250,8 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         })
     }
 
-    /// Checks the depth limit and cycles before entering the container `ids`.
-    fn enter(&self, ids: Ids) -> Result<(), Error> {
+    /// Checks the depth limit and cycles before entering the container `id`.
+    fn enter(&self, id: NodeId) -> Result<(), Error> {
         if self.frame.depth >= self.ctx.max_depth {
             return Err(ErrorKind::DepthLimit(self.ctx.max_depth).into());
         }
@@ -261,7 +262,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         self.ctx.budget.set(budget - 1);
         let mut frame = Some(self.frame);
         while let Some(current) = frame {
-            if current.within.is_some_and(|within| within.contains(ids)) {
+            if current.within.is_some_and(|within| within == id) {
                 return Err(ErrorKind::Cycle.into());
             }
             frame = current.parent;
@@ -309,14 +310,14 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     fn visit_seq_parts<V: Visitor<'de>>(
         &self,
         parts: Vec<&'g [Value]>,
-        ids: Ids,
+        id: NodeId,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.enter(ids)?;
+        self.enter(id)?;
         let remaining = parts.iter().map(|part| part.len()).sum();
         visitor.visit_seq(SeqAccess {
             de: *self,
-            ids,
+            id,
             parts,
             part: 0,
             idx: 0,
@@ -328,14 +329,14 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     fn visit_map_parts<V: Visitor<'de>>(
         &self,
         parts: Vec<Pairs<'g>>,
-        ids: Ids,
+        id: NodeId,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        self.enter(ids)?;
+        self.enter(id)?;
         let remaining = parts.iter().map(|part| part.len()).sum();
         visitor.visit_map(MapAccess {
             de: *self,
-            ids,
+            id,
             parts,
             part: 0,
             idx: 0,
@@ -351,8 +352,8 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         state: &'g Value,
         then: impl FnOnce(ValueDe<'_, 'g, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.enter(object.ids)?;
-        let frame = self.frame.child(Segment::Same, object.ids);
+        self.enter(object.id)?;
+        let frame = self.frame.child(Segment::Same, object.id);
         then(self.at(state, &frame))
     }
 
@@ -368,8 +369,8 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
             // `bytes()`, as protocols 0-2 write empty bytes: as borrowable as any empty slice.
             Shape::OwnedBytes(data, _) if data.is_empty() => visitor.visit_borrowed_bytes(&[]),
             Shape::OwnedBytes(data, _) => visitor.visit_byte_buf(data),
-            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.ids, visitor),
-            Shape::Map(map) => self.visit_map_parts(map.parts, map.ids, visitor),
+            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.id, visitor),
+            Shape::Map(map) => self.visit_map_parts(map.parts, map.id, visitor),
             Shape::Object(object) => {
                 if !object.set_items.is_empty() {
                     let parts = object
@@ -377,22 +378,22 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                         .iter()
                         .map(|pairs| Pairs::Pairs(pairs))
                         .collect();
-                    return self.visit_map_parts(parts, object.ids, visitor);
+                    return self.visit_map_parts(parts, object.id, visitor);
                 }
                 if !object.appended.is_empty() {
-                    return self.visit_seq_parts(object_items(&object), object.ids, visitor);
+                    return self.visit_seq_parts(object_items(&object), object.id, visitor);
                 }
                 match object.state_view(self.ctx.graph) {
                     Some(StateView::Fields(parts)) => {
-                        self.visit_map_parts(parts, object.ids, visitor)
+                        self.visit_map_parts(parts, object.id, visitor)
                     }
                     Some(StateView::Value(state)) => {
                         self.state(&object, state, |de| de.any(visitor))
                     }
                     None if !object.args.is_empty() => {
-                        self.visit_seq_parts(vec![object.args], object.ids, visitor)
+                        self.visit_seq_parts(vec![object.args], object.id, visitor)
                     }
-                    None => self.visit_map_parts(Vec::new(), object.ids, visitor),
+                    None => self.visit_map_parts(Vec::new(), object.id, visitor),
                 }
             }
             Shape::Other(what) => Err(ErrorKind::Unsupported(format!("python {what}")).into()),
@@ -421,13 +422,13 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
 
     fn seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.shape()? {
-            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.ids, visitor),
+            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.id, visitor),
             // bytes into a Vec<u8> without serde_bytes: a sequence of ints.
             Shape::Bytes(data, _) => visitor.visit_seq(SeqDeserializer::new(data.iter().copied())),
             Shape::OwnedBytes(data, _) => visitor.visit_seq(SeqDeserializer::new(data.into_iter())),
             Shape::Object(object) => {
                 if !object.appended.is_empty() || !object.args.is_empty() {
-                    return self.visit_seq_parts(object_items(&object), object.ids, visitor);
+                    return self.visit_seq_parts(object_items(&object), object.id, visitor);
                 }
                 match object.state_view(self.ctx.graph) {
                     Some(StateView::Value(state)) => {
@@ -449,11 +450,9 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.shape()? {
-            Shape::Map(map) => self.visit_map_parts(map.parts, map.ids, visitor),
+            Shape::Map(map) => self.visit_map_parts(map.parts, map.id, visitor),
             // A struct from a tuple: positional fields, as a namedtuple or a tuple state.
-            Shape::Seq(seq) if fields.is_some() => {
-                self.visit_seq_parts(seq.parts, seq.ids, visitor)
-            }
+            Shape::Seq(seq) if fields.is_some() => self.visit_seq_parts(seq.parts, seq.id, visitor),
             Shape::Object(object) => {
                 if !object.set_items.is_empty() {
                     let parts = object
@@ -461,20 +460,20 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                         .iter()
                         .map(|pairs| Pairs::Pairs(pairs))
                         .collect();
-                    return self.visit_map_parts(parts, object.ids, visitor);
+                    return self.visit_map_parts(parts, object.id, visitor);
                 }
                 match object.state_view(self.ctx.graph) {
                     Some(StateView::Fields(parts)) => {
-                        self.visit_map_parts(parts, object.ids, visitor)
+                        self.visit_map_parts(parts, object.id, visitor)
                     }
                     Some(StateView::Value(state)) => {
                         self.state(&object, state, |de| de.map(fields, visitor))
                     }
                     None if fields.is_some() && !object.args.is_empty() => {
-                        self.visit_seq_parts(vec![object.args], object.ids, visitor)
+                        self.visit_seq_parts(vec![object.args], object.id, visitor)
                     }
                     None if object.args.is_empty() => {
-                        self.visit_map_parts(Vec::new(), object.ids, visitor)
+                        self.visit_map_parts(Vec::new(), object.id, visitor)
                     }
                     None => Err(de::Error::invalid_type(
                         Unexpected::Other(&object.describe()),
@@ -516,7 +515,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                 content: None,
             }),
             Shape::Map(map) if map.parts.iter().map(|part| part.len()).sum::<usize>() == 1 => {
-                self.enter(map.ids)?;
+                self.enter(map.id)?;
                 let part = map.parts.iter().find(|part| part.len() == 1).copied();
                 let (variant, content) = match part {
                     Some(Pairs::Pairs([(key, value)])) => (key, value),
@@ -531,7 +530,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                 visitor.visit_enum(EnumAccess {
                     de: self,
                     variant,
-                    content: Some((content, map.ids)),
+                    content: Some((content, map.id)),
                 })
             }
             _ => Err(de::Error::invalid_type(
@@ -732,7 +731,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
 /// The items of a sequence, in parts.
 struct SeqAccess<'a, 'g, S> {
     de: ValueDe<'a, 'g, S>,
-    ids: Ids,
+    id: NodeId,
     parts: Vec<&'g [Value]>,
     part: usize,
     idx: usize,
@@ -760,7 +759,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::SeqAccess<'de> for SeqAccess<'_, 'g, S> {
             let index = self.count;
             self.count += 1;
             self.remaining -= 1;
-            let frame = self.de.frame.child(Segment::Index(index), self.ids);
+            let frame = self.de.frame.child(Segment::Index(index), self.id);
             return seed.deserialize(self.de.at(item, &frame)).map(Some);
         }
     }
@@ -773,7 +772,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::SeqAccess<'de> for SeqAccess<'_, 'g, S> {
 /// The pairs of a map or an instance's state, in parts.
 struct MapAccess<'a, 'g, S> {
     de: ValueDe<'a, 'g, S>,
-    ids: Ids,
+    id: NodeId,
     parts: Vec<Pairs<'g>>,
     part: usize,
     idx: usize,
@@ -804,7 +803,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::MapAccess<'de> for MapAccess<'_, 'g, S> {
             self.idx += 1;
             self.remaining -= 1;
             self.value = Some((key, value));
-            let frame = self.de.frame.child(Segment::Key(key), self.ids);
+            let frame = self.de.frame.child(Segment::Key(key), self.id);
             return seed.deserialize(self.de.at(key, &frame)).map(Some);
         }
     }
@@ -813,7 +812,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::MapAccess<'de> for MapAccess<'_, 'g, S> {
         let Some((key, value)) = self.value.take() else {
             return Err(ErrorKind::Message("next_value called before next_key".to_owned()).into());
         };
-        let frame = self.de.frame.child(Segment::Key(key), self.ids);
+        let frame = self.de.frame.child(Segment::Key(key), self.id);
         seed.deserialize(self.de.at(value, &frame))
     }
 
@@ -868,7 +867,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::MapAccess<'de> for InstanceAccess<'_, 'g, 
 struct EnumAccess<'a, 'g, S> {
     de: ValueDe<'a, 'g, S>,
     variant: &'g Value,
-    content: Option<(&'g Value, Ids)>,
+    content: Option<(&'g Value, NodeId)>,
 }
 
 impl<'de, 'a, 'g, S: Source<'de, 'g>> de::EnumAccess<'de> for EnumAccess<'a, 'g, S> {
@@ -894,7 +893,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::EnumAccess<'de> for EnumAccess<'a, 'g,
 struct VariantAccess<'a, 'g, S> {
     de: ValueDe<'a, 'g, S>,
     variant: &'g Value,
-    content: Option<(&'g Value, Ids)>,
+    content: Option<(&'g Value, NodeId)>,
 }
 
 impl<'de, 'g, S: Source<'de, 'g>> VariantAccess<'_, 'g, S> {
@@ -903,10 +902,10 @@ impl<'de, 'g, S: Source<'de, 'g>> VariantAccess<'_, 'g, S> {
         expected: &dyn Expected,
         then: impl FnOnce(ValueDe<'_, 'g, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let Some((content, ids)) = self.content else {
+        let Some((content, id)) = self.content else {
             return Err(de::Error::invalid_type(Unexpected::UnitVariant, expected));
         };
-        let frame = self.de.frame.child(Segment::Key(self.variant), ids);
+        let frame = self.de.frame.child(Segment::Key(self.variant), id);
         then(self.de.at(content, &frame))
     }
 }

@@ -192,7 +192,7 @@ impl PyClass {
     /// let graph = brine_serde::to_value(&Inner { value: 7 }, &options)?;
     /// assert_eq!(
     ///     format!("{graph:?}"),
-    ///     "build(newobj(<global brine_fixtures.Outer.Inner>, ()), {'value': 7})"
+    ///     "newobj(<global brine_fixtures.Outer.Inner>, ()).build({'value': 7})"
     /// );
     /// # Ok::<(), brine_serde::Error>(())
     /// ```

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use brine_value::{Graph, Node, PyStr, Value};
+use brine_value::{Change, Graph, Node, PyStr, Value};
 use num_bigint::BigInt;
 use serde::ser::{self, Serialize};
 
@@ -129,10 +129,12 @@ impl<'o> Builder<'o> {
                 (object, state)
             }
         };
-        if self.is_empty_state(&state) {
-            return object;
+        if !self.is_empty_state(&state) {
+            if let Value::Node(id) = object {
+                self.graph.push_change(id, Change::Build(state));
+            }
         }
-        self.add(Node::Build { object, state })
+        object
     }
 
     /// Whether CPython would leave the state out: `None`, or an empty dict.

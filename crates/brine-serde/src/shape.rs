@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use brine_value::{Graph, Node, NodeId, PyStr, Value};
+use brine_value::{Change, Graph, Node, NodeId, PyStr, Value};
 use num_bigint::BigInt;
 
 /// A graph value, resolved.
@@ -31,7 +31,7 @@ pub(crate) enum Shape<'g> {
 pub(crate) struct Seq<'g> {
     pub(crate) kind: &'static str,
     pub(crate) parts: Vec<&'g [Value]>,
-    pub(crate) ids: Ids,
+    pub(crate) id: NodeId,
 }
 
 /// The pairs of a dict, or of a reduction that makes one (OrderedDict, Counter, defaultdict,
@@ -39,7 +39,7 @@ pub(crate) struct Seq<'g> {
 pub(crate) struct Map<'g> {
     pub(crate) kind: &'static str,
     pub(crate) parts: Vec<Pairs<'g>>,
-    pub(crate) ids: Ids,
+    pub(crate) id: NodeId,
 }
 
 /// A run of key-value pairs.
@@ -60,23 +60,6 @@ impl Pairs<'_> {
     }
 }
 
-/// The nodes that stand for one container: the outermost wrapper and the base object, so that a
-/// reference to either from inside is recognised as a cycle.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Ids {
-    pub(crate) outer: NodeId,
-    pub(crate) base: NodeId,
-}
-
-impl Ids {
-    pub(crate) fn contains(self, other: Ids) -> bool {
-        self.outer == other.outer
-            || self.outer == other.base
-            || self.base == other.outer
-            || self.base == other.base
-    }
-}
-
 /// An instance, or any object made by a call the resolver does not know: its class, its
 /// constructor arguments, its BUILD states and what APPEND / SETITEMS added to it.
 pub(crate) struct Object<'g> {
@@ -85,7 +68,7 @@ pub(crate) struct Object<'g> {
     pub(crate) states: Vec<&'g Value>,
     pub(crate) appended: Vec<&'g [Value]>,
     pub(crate) set_items: Vec<&'g [(Value, Value)]>,
-    pub(crate) ids: Ids,
+    pub(crate) id: NodeId,
 }
 
 /// How an instance's state reads as struct fields.
@@ -153,8 +136,8 @@ pub(crate) fn shape<'g>(graph: &'g Graph, value: &'g Value) -> Shape<'g> {
     shape_counted(graph, value).0
 }
 
-/// Resolves `value`, and says how many wrapper records (BUILD, APPEND, SETITEMS, ADDITEMS) it
-/// walked through: the work, which hostile input could make large.
+/// Resolves `value`, and says how many changes (BUILD, APPEND, SETITEMS, ADDITEMS) it read:
+/// the work, which hostile input could make large.
 pub(crate) fn shape_counted<'g>(graph: &'g Graph, value: &'g Value) -> (Shape<'g>, usize) {
     match value {
         Value::None => (Shape::None, 0),
@@ -183,97 +166,65 @@ pub(crate) fn describe(graph: &Graph, value: &Value) -> String {
 }
 
 fn node_shape(graph: &Graph, id: NodeId) -> (Shape<'_>, usize) {
-    let Some(mut node) = graph.try_node(id) else {
+    let Some(node) = graph.try_node(id) else {
         return (
             Shape::Other(format!("node {} (not in the graph)", id.index())),
             0,
         );
     };
-    // Walk the wrappers (BUILD, APPEND, SETITEMS, ADDITEMS) down to the object they change.
-    // Each step goes to another node; a chain longer than the graph has a cycle.
+    let changes = graph.changes(id);
     let mut states = Vec::new();
     let mut appended = Vec::new();
     let mut set_items = Vec::new();
     let mut added = Vec::new();
-    let mut base = id;
-    let mut steps = 0;
-    while steps <= graph.len() {
-        steps += 1;
-        let next = match node {
-            Node::Build { object, state } => {
-                states.push(state);
-                object
+    for change in changes {
+        match change {
+            Change::Build(state) => states.push(state),
+            Change::Append(items) => appended.push(&items[..]),
+            Change::SetItems(pairs) => set_items.push(&pairs[..]),
+            Change::AddItems(items) => added.push(&items[..]),
+            _ => {
+                let what = format!("an object with a {} change", change.kind_name());
+                return (Shape::Other(what), changes.len());
             }
-            Node::Append { object, items } => {
-                appended.push(&items[..]);
-                object
-            }
-            Node::SetItems { object, pairs } => {
-                set_items.push(&pairs[..]);
-                object
-            }
-            Node::AddItems { object, items } => {
-                added.push(&items[..]);
-                object
-            }
-            _ => break,
-        };
-        let Some(next_id) = next.node() else {
-            return (
-                Shape::Other(format!("{} of a scalar", node.kind_name())),
-                steps,
-            );
-        };
-        let Some(next_node) = graph.try_node(next_id) else {
-            let missing = format!("node {} (not in the graph)", next_id.index());
-            return (Shape::Other(missing), steps);
-        };
-        base = next_id;
-        node = next_node;
+        }
     }
     (
-        base_shape(graph, node, id, base, states, appended, set_items, added),
-        steps,
+        base_shape(graph, node, id, states, appended, set_items, added),
+        changes.len(),
     )
 }
 
-/// The object at the bottom of a chain of wrappers, with what the wrappers did to it.
+/// The object with what its changes did to it, in the order the pickle made them.
 #[allow(clippy::too_many_arguments)] // reason: the parts of one decoded object, used once
 fn base_shape<'g>(
     graph: &'g Graph,
     node: &'g Node,
     id: NodeId,
-    base: NodeId,
-    mut states: Vec<&'g Value>,
-    mut appended: Vec<&'g [Value]>,
-    mut set_items: Vec<&'g [(Value, Value)]>,
-    mut added: Vec<&'g [Value]>,
+    states: Vec<&'g Value>,
+    appended: Vec<&'g [Value]>,
+    set_items: Vec<&'g [(Value, Value)]>,
+    added: Vec<&'g [Value]>,
 ) -> Shape<'g> {
-    // The wrappers were met outermost first; Python applied them innermost first.
-    states.reverse();
-    appended.reverse();
-    set_items.reverse();
-    added.reverse();
-    let ids = Ids { outer: id, base };
     let (class, callable_args): (Option<Class<'_>>, &[Value]) = match node {
         Node::Str(text) => return Shape::Str(text),
         Node::Bytes(data) => return Shape::Bytes(data, "bytes"),
         Node::ByteArray(data) => return Shape::Bytes(data, "bytearray"),
-        Node::Tuple(items) => return seq("tuple", vec![items], ids),
-        Node::List(items) => return seq("list", vec![items], ids),
+        Node::Tuple(items) => return seq("tuple", vec![items], id),
+        Node::List(items) => return seq("list", vec![items], id),
         Node::Set(items) => {
             let mut parts = vec![&items[..]];
             parts.extend(added);
-            return seq("set", parts, ids);
+            return seq("set", parts, id);
         }
-        Node::FrozenSet(items) => return seq("frozenset", vec![items], ids),
+        Node::FrozenSet(items) => return seq("frozenset", vec![items], id),
         Node::Dict(pairs) => {
             let mut parts = vec![Pairs::Pairs(pairs)];
             parts.extend(set_items.into_iter().map(Pairs::Pairs));
             return Shape::Map(Map {
                 kind: "dict",
                 parts,
-                ids,
+                id,
             });
         }
         Node::Buffer(buffer) => {
@@ -284,7 +235,7 @@ fn base_shape<'g>(
         }
         Node::Global { .. } => {
             let name = graph
-                .get(&Value::Node(base))
+                .get(&Value::Node(id))
                 .as_global()
                 .map(|(module, name)| format!("global {module}.{name}"))
                 .unwrap_or_else(|| "global".to_owned());
@@ -307,7 +258,7 @@ fn base_shape<'g>(
                 states,
                 appended,
                 set_items,
-                ids,
+                id,
             };
             return Shape::Object(object);
         }
@@ -318,7 +269,7 @@ fn base_shape<'g>(
                 states,
                 appended,
                 set_items,
-                ids,
+                id,
             };
             return Shape::Object(object);
         }
@@ -332,7 +283,7 @@ fn base_shape<'g>(
         appended,
         set_items,
         added,
-        ids,
+        id,
     )
 }
 
@@ -346,7 +297,7 @@ fn reduce_shape<'g>(
     appended: Vec<&'g [Value]>,
     set_items: Vec<&'g [(Value, Value)]>,
     added: Vec<&'g [Value]>,
-    ids: Ids,
+    id: NodeId,
 ) -> Shape<'g> {
     let (module, name) = class
         .as_ref()
@@ -379,7 +330,7 @@ fn reduce_shape<'g>(
                 "tuple" => "tuple",
                 _ => "collections.deque",
             };
-            return seq(kind, parts, ids);
+            return seq(kind, parts, id);
         }
         ("builtins", kind @ ("bytes" | "bytearray")) => {
             let kind = if kind == "bytes" {
@@ -429,7 +380,7 @@ fn reduce_shape<'g>(
                 }
             }
             parts.extend(set_items.into_iter().map(Pairs::Pairs));
-            return Shape::Map(Map { kind, parts, ids });
+            return Shape::Map(Map { kind, parts, id });
         }
         _ => {}
     }
@@ -444,7 +395,7 @@ fn reduce_shape<'g>(
                 states,
                 appended,
                 set_items,
-                ids,
+                id,
             };
             return Shape::Object(object);
         }
@@ -458,7 +409,7 @@ fn reduce_shape<'g>(
                 states,
                 appended,
                 set_items,
-                ids,
+                id,
             };
             return Shape::Object(object);
         }
@@ -469,12 +420,12 @@ fn reduce_shape<'g>(
         states,
         appended,
         set_items,
-        ids,
+        id,
     })
 }
 
-fn seq<'g>(kind: &'static str, parts: Vec<&'g [Value]>, ids: Ids) -> Shape<'g> {
-    Shape::Seq(Seq { kind, parts, ids })
+fn seq<'g>(kind: &'static str, parts: Vec<&'g [Value]>, id: NodeId) -> Shape<'g> {
+    Shape::Seq(Seq { kind, parts, id })
 }
 
 /// `_codecs.encode(text, 'latin1')`, as Python 3 writes bytes below protocol 3, and
@@ -641,22 +592,6 @@ mod tests {
                 args,
             }))
         });
-        assert!(matches!(shape(&graph, graph.root_value()), Shape::Other(_)));
-    }
-
-    #[test]
-    fn a_wrapper_of_itself_is_no_object() {
-        // Only a hand-made graph can do this; the resolver must stop.
-        let mut graph = Graph::new();
-        let id = graph.add(Node::Build {
-            object: Value::None,
-            state: Value::None,
-        });
-        *graph.node_mut(id) = Node::Build {
-            object: Value::Node(id),
-            state: Value::None,
-        };
-        graph.set_root(Value::Node(id));
         assert!(matches!(shape(&graph, graph.root_value()), Shape::Other(_)));
     }
 }

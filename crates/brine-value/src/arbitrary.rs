@@ -3,13 +3,14 @@
 //! Every graph made here is one a Python process could hold and CPython's pickler could write
 //! and read back to the same shape: cycles pass through a list or dict (never a tuple alone);
 //! the objects CPython keeps one of (empty and one-character str, short bytes, a global per
-//! name) appear once; dict keys and set items are hashable; and the records that stand for an
-//! object after a change (BUILD, SETITEMS on an object) and persistent ids are referenced once.
+//! name) appear once; dict keys and set items are hashable; objects may carry changes (BUILD,
+//! SETITEMS) and be shared like any other node; and persistent ids are referenced once.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use bytes::Bytes;
 use hashbrown::HashMap;
 
+use crate::change::Change;
 use crate::graph::Graph;
 use crate::node::Node;
 use crate::pystr::PyStr;
@@ -51,21 +52,7 @@ impl Builder {
             self.node(u)?;
         }
         // Close cycles through lists and dicts only.
-        // FIXME: not yet in graphs with change records (BUILD, SETITEMS on objects): when a
-        // recursive structure is written by re-entering it, the decoder loses a change whose
-        // record is popped (see brine-vm's fixme_a_build_popped_with_a_recursive_tuple_is_lost
-        // and fuzz/open/roundtrip/).
-        let has_changes = self.single.iter().any(|&(id, _)| {
-            matches!(
-                self.graph.node(id),
-                Node::Build { .. } | Node::SetItems { .. }
-            )
-        });
-        let n_cycles = if has_changes {
-            0
-        } else {
-            u.int_in_range(0..=4)?
-        };
+        let n_cycles = u.int_in_range(0..=4)?;
         for _ in 0..n_cycles {
             let containers: Vec<NodeId> = self
                 .shared
@@ -290,21 +277,19 @@ impl Builder {
                         }
                     }
                 };
-                let object = Value::Node(self.add_shared(object, false));
+                let object = self.add_shared(object, false);
                 match u.int_in_range(0..=2)? {
                     0 => {}
                     1 => {
                         let state = self.value(u)?;
-                        let id = self.graph.add(Node::Build { object, state });
-                        self.single.push((id, false));
+                        self.graph.push_change(object, Change::Build(state));
                     }
                     _ => {
                         let mut pairs = Vec::new();
                         for _ in 0..u.int_in_range(1..=3)? {
                             pairs.push((self.hashable_value(u)?, self.value(u)?));
                         }
-                        let id = self.graph.add(Node::SetItems { object, pairs });
-                        self.single.push((id, false));
+                        self.graph.push_change(object, Change::SetItems(pairs));
                     }
                 }
             }

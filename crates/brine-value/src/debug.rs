@@ -5,6 +5,7 @@ use std::fmt::{self, Write as _};
 use brine_lex::repr;
 use hashbrown::HashMap;
 
+use crate::change::Change;
 use crate::graph::Graph;
 use crate::node::Node;
 use crate::value::{NodeId, Value};
@@ -35,10 +36,7 @@ fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
         seen.insert(root, 0);
     }
     while let Some(id) = stack.pop() {
-        let Some(node) = graph.try_node(id) else {
-            continue;
-        };
-        node.for_each_child(|child| {
+        graph.for_each_child(id, |child| {
             if let Some(child) = child.node() {
                 let count = seen.entry(child).or_insert(0);
                 *count += 1;
@@ -120,14 +118,7 @@ impl Printer<'_> {
             }
             Node::Dict(pairs) => {
                 self.out.push('{');
-                for (idx, (key, value)) in pairs.iter().enumerate() {
-                    if idx > 0 {
-                        self.out.push_str(", ");
-                    }
-                    self.value(key, depth);
-                    self.out.push_str(": ");
-                    self.value(value, depth);
-                }
+                self.pairs(pairs, depth);
                 self.out.push('}');
             }
             Node::Set(items) if items.is_empty() => self.out.push_str("set()"),
@@ -164,28 +155,6 @@ impl Printer<'_> {
             } => {
                 self.call("newobj_ex", &[cls, args, kwargs], depth);
             }
-            Node::Build { object, state } => self.call("build", &[object, state], depth),
-            Node::Append { object, items } | Node::AddItems { object, items } => {
-                let _ = write!(self.out, "{}(", node.kind_name());
-                self.value(object, depth);
-                self.out.push_str(", [");
-                self.seq(items, depth);
-                self.out.push_str("])");
-            }
-            Node::SetItems { object, pairs } => {
-                self.out.push_str("setitems(");
-                self.value(object, depth);
-                self.out.push_str(", {");
-                for (idx, (key, value)) in pairs.iter().enumerate() {
-                    if idx > 0 {
-                        self.out.push_str(", ");
-                    }
-                    self.value(key, depth);
-                    self.out.push_str(": ");
-                    self.value(value, depth);
-                }
-                self.out.push_str("})");
-            }
             Node::Inst { class, args } | Node::Obj { class, args } => {
                 let _ = write!(self.out, "{}(", node.kind_name());
                 self.value(class, depth);
@@ -208,6 +177,40 @@ impl Printer<'_> {
                     }
                 );
             }
+        }
+        self.changes(id, depth);
+    }
+
+    /// The changes as method calls after the node: `.build(state)`, `.append([…])`,
+    /// `.setitems({…})`, `.additems([…])`.
+    fn changes(&mut self, id: NodeId, depth: usize) {
+        for change in self.graph.changes(id) {
+            let _ = write!(self.out, ".{}(", change.kind_name());
+            match change {
+                Change::Build(state) => self.value(state, depth),
+                Change::Append(items) | Change::AddItems(items) => {
+                    self.out.push('[');
+                    self.seq(items, depth);
+                    self.out.push(']');
+                }
+                Change::SetItems(pairs) => {
+                    self.out.push('{');
+                    self.pairs(pairs, depth);
+                    self.out.push('}');
+                }
+            }
+            self.out.push(')');
+        }
+    }
+
+    fn pairs(&mut self, pairs: &[(Value, Value)], depth: usize) {
+        for (idx, (key, value)) in pairs.iter().enumerate() {
+            if idx > 0 {
+                self.out.push_str(", ");
+            }
+            self.value(key, depth);
+            self.out.push_str(": ");
+            self.value(value, depth);
         }
     }
 

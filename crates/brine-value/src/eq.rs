@@ -2,6 +2,7 @@
 
 use hashbrown::HashMap;
 
+use crate::change::Change;
 use crate::graph::Graph;
 use crate::node::Node;
 use crate::value::{NodeId, Value};
@@ -64,6 +65,10 @@ impl<'g> Isomorphism<'g> {
             if !self.nodes(node_a, node_b) {
                 return false;
             }
+            let (a, b) = (self.a, self.b);
+            if !self.changes(a.changes(x), b.changes(y)) {
+                return false;
+            }
         }
         true
     }
@@ -100,6 +105,17 @@ impl<'g> Isomorphism<'g> {
                 .iter()
                 .zip(ys)
                 .all(|((kx, vx), (ky, vy))| self.pair(kx, ky) && self.pair(vx, vy))
+    }
+
+    fn changes(&mut self, xs: &[Change], ys: &[Change]) -> bool {
+        xs.len() == ys.len()
+            && xs.iter().zip(ys).all(|pair| match pair {
+                (Change::Build(x), Change::Build(y)) => self.pair(x, y),
+                (Change::Append(x), Change::Append(y))
+                | (Change::AddItems(x), Change::AddItems(y)) => self.all(x, y),
+                (Change::SetItems(x), Change::SetItems(y)) => self.pairs(x, y),
+                _ => false,
+            })
     }
 
     fn nodes(&mut self, x: &Node, y: &Node) -> bool {
@@ -151,46 +167,6 @@ impl<'g> Isomorphism<'g> {
                         _ => false,
                     }
             }
-            (
-                Node::Build {
-                    object: ox,
-                    state: sx,
-                },
-                Node::Build {
-                    object: oy,
-                    state: sy,
-                },
-            ) => self.pair(ox, oy) && self.pair(sx, sy),
-            (
-                Node::Append {
-                    object: ox,
-                    items: ix,
-                },
-                Node::Append {
-                    object: oy,
-                    items: iy,
-                },
-            )
-            | (
-                Node::AddItems {
-                    object: ox,
-                    items: ix,
-                },
-                Node::AddItems {
-                    object: oy,
-                    items: iy,
-                },
-            ) => self.pair(ox, oy) && self.all(ix, iy),
-            (
-                Node::SetItems {
-                    object: ox,
-                    pairs: px,
-                },
-                Node::SetItems {
-                    object: oy,
-                    pairs: py,
-                },
-            ) => self.pair(ox, oy) && self.pairs(px, py),
             (
                 Node::Inst {
                     class: cx,

@@ -1,7 +1,9 @@
 //! [`Graph`]: the arena that owns every node, and [`ValueRef`], the way to read it.
 
+use hashbrown::HashMap;
 use num_bigint::BigInt;
 
+use crate::change::{Change, Changes};
 use crate::node::Node;
 use crate::pystr::PyStr;
 use crate::value::{NodeId, Value};
@@ -13,7 +15,8 @@ use crate::value::{NodeId, Value};
 /// exactly. The root is the value the pickle's STOP returned.
 ///
 /// Two graphs are equal (`==`) when a one-to-one mapping of the nodes reachable from their
-/// roots carries one onto the other: the same shapes, the same sharing, the same cycles.
+/// roots carries one onto the other: the same shapes, the same changes, the same sharing,
+/// the same cycles.
 /// Floats compare by their bits there, so `nan` equals `nan` and `-0.0` differs from `0.0`.
 ///
 /// # Example
@@ -33,6 +36,8 @@ use crate::value::{NodeId, Value};
 #[derive(Clone, Default)]
 pub struct Graph {
     nodes: Vec<Node>,
+    /// Only the nodes that were changed have an entry: most have none.
+    changes: HashMap<NodeId, Changes>,
     root: Value,
 }
 
@@ -46,6 +51,7 @@ impl Graph {
     pub fn with_capacity(capacity: usize) -> Graph {
         Graph {
             nodes: Vec::with_capacity(capacity),
+            changes: HashMap::new(),
             root: Value::None,
         }
     }
@@ -96,6 +102,62 @@ impl Graph {
             .iter()
             .enumerate()
             .map(|(idx, node)| (NodeId(idx as u32), node))
+    }
+
+    /// The changes made to node `id` after it was created, in the order they were made
+    /// (empty for most nodes).
+    pub fn changes(&self, id: NodeId) -> &[Change] {
+        self.changes.get(&id).map_or(&[], Changes::as_slice)
+    }
+
+    /// The changes of node `id`, to edit them in place.
+    pub fn changes_mut(&mut self, id: NodeId) -> &mut [Change] {
+        self.changes
+            .get_mut(&id)
+            .map_or(&mut [], Changes::as_mut_slice)
+    }
+
+    /// Records a change made to node `id`, after the ones it already has.
+    ///
+    /// A change that continues the last one merges into it, as applying both equals applying
+    /// one: two [`Change::Append`]s become one longer one, as do runs of
+    /// [`Change::SetItems`] and [`Change::AddItems`]. Two BUILDs stay two.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::{Change, Graph, Node, Value};
+    ///
+    /// // class C: pass; c = C(); c.x = 1, as NEWOBJ then BUILD would make it
+    /// let mut graph = Graph::new();
+    /// let cls = graph.add_str("C");
+    /// let args = Value::Node(graph.add(Node::Tuple(vec![])));
+    /// let object = graph.add(Node::NewObj { cls, args, kwargs: None });
+    /// let key = graph.add_str("x");
+    /// let state = Value::Node(graph.add(Node::Dict(vec![(key, Value::Int(1))])));
+    /// graph.push_change(object, Change::Build(state));
+    /// graph.set_root(Value::Node(object));
+    /// assert_eq!(format!("{graph:?}"), "newobj('C', ()).build({'x': 1})");
+    /// assert_eq!(graph.changes(object).len(), 1);
+    /// ```
+    pub fn push_change(&mut self, id: NodeId, change: Change) {
+        match self.changes.entry(id) {
+            hashbrown::hash_map::Entry::Occupied(mut changes) => changes.get_mut().push(change),
+            hashbrown::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Changes::One(change));
+            }
+        }
+    }
+
+    /// Calls `visit` on every value node `id` refers to: its own children, then those of its
+    /// changes.
+    pub fn for_each_child(&self, id: NodeId, mut visit: impl FnMut(&Value)) {
+        if let Some(node) = self.try_node(id) {
+            node.for_each_child(&mut visit);
+        }
+        for change in self.changes(id) {
+            change.for_each_child(&mut visit);
+        }
     }
 
     /// The number of nodes in the arena.
@@ -169,6 +231,11 @@ impl<'g> ValueRef<'g> {
     /// The node the value refers to, if any.
     pub fn node(&self) -> Option<&'g Node> {
         self.value.node().and_then(|id| self.graph.try_node(id))
+    }
+
+    /// The changes the pickle made to the node after creating it (empty for a scalar).
+    pub fn changes(&self) -> &'g [Change] {
+        self.value.node().map_or(&[], |id| self.graph.changes(id))
     }
 
     /// Whether the value is `None`.

@@ -2,7 +2,7 @@
 //! values they stand for, by pattern matching alone.
 //!
 //! A [`Graph`] records what a pickle asked for: `reduce(<global builtins.set>, ([1, 2],))`
-//! is a set, `build(newobj(<global m.C>, ()), {'a': 1})` an instance of `m.C` with `a = 1`,
+//! is a set, `newobj(<global m.C>, ()).build({'a': 1})` an instance of `m.C` with `a = 1`,
 //! and a datetime is a call with ten packed bytes. [`interpret`] recognises these forms and
 //! gives an [`Interpreted`] graph of [`Natural`] nodes instead: `Set`, `Object`, `DateTime`.
 //! Nothing is imported or called; a form that is not recognised stays a generic
@@ -16,12 +16,11 @@
 //!
 //! - Each graph node reachable from the root becomes at most one natural node, so shared
 //!   references stay shared and cycles stay cycles.
-//! - A node and the wrappers that mutate it ([`Node::Build`], [`Node::Append`],
-//!   [`Node::SetItems`], [`Node::AddItems`]) are one Python object, so they become *one*
-//!   natural node: the one `setitems(reduce(<global collections.OrderedDict>, ()), {...})`
-//!   is one `OrderedDict`, and a self-referencing instance (`build(#0=newobj(C, ()),
-//!   {'me': #0})`) is one `Object` whose state refers to itself. The mutations are applied in
-//!   pickle order (node creation order).
+//! - A node and the [`Change`](crate::Change)s made to it (BUILD, and APPEND, SETITEMS or
+//!   ADDITEMS on an object) are one Python object, so they become *one* natural node: the
+//!   `reduce(<global collections.OrderedDict>, ()).setitems({...})` is one `OrderedDict`, and
+//!   a self-referencing instance (`#0=newobj(C, ()).build({'me': #0})`) is one `Object` whose
+//!   state refers to itself. The changes are applied in pickle order.
 //! - The nodes a recognised form consumes (an argument tuple, the packed bytes of a
 //!   datetime, the `getattr` call naming a nested class) are not natural nodes of their own
 //!   unless something else refers to them too, just as the argument tuple is gone after
@@ -180,8 +179,8 @@ impl Interpreted {
         self.nodes.is_empty()
     }
 
-    /// The natural node that the graph node `id` became, if it was reached: a wrapper and the
-    /// object it mutates give the same one.
+    /// The natural node that the graph node `id` became, if it was reached. An object with a
+    /// change that could not be merged became a chain of records: this is the last of them.
     pub fn natural_of(&self, id: NodeId) -> Option<NodeId> {
         self.from_graph.get(&id).copied()
     }

@@ -4,10 +4,12 @@
 //! list may contain itself. [`Graph`] keeps that topology exactly. Its nodes live in an arena
 //! and refer to each other by [`NodeId`]; the scalars Python never memoizes (`None`, `bool`,
 //! `int`, `float`) are held inline in a [`Value`]. Nothing here executes or imports anything:
-//! globals are names, and REDUCE, NEWOBJ and BUILD are recorded as nodes that say what a
-//! Python unpickler would have called.
+//! globals are names, REDUCE and NEWOBJ are recorded as nodes that say what a Python
+//! unpickler would have called, and BUILD as a [`Change`] of the object it sets the state of.
 //!
 //! - [`Graph`], [`Node`], [`Value`]: the graph; equality follows identity topology.
+//! - [`Change`]: what BUILD, and APPEND/SETITEMS/ADDITEMS on objects that are not plain
+//!   containers, did to a node after it was created.
 //! - [`ValueRef`]: a read API (`as_list()`, `get("key")`, iteration).
 //! - [`PyStr`]: a Python `str`, lone surrogates included.
 //! - [`interpret`]: the opt-in layer that turns standard reductions (set, OrderedDict,
@@ -32,6 +34,7 @@
 
 #[cfg(feature = "arbitrary")]
 mod arbitrary;
+mod change;
 pub mod compat;
 mod debug;
 mod eq;
@@ -42,6 +45,7 @@ mod node;
 mod pystr;
 mod value;
 
+pub use change::Change;
 pub use eq::same_shape;
 pub use extension::{ExtensionError, ExtensionRegistry};
 pub use graph::{Graph, ValueRef};

@@ -11,6 +11,10 @@ use crate::value::Value;
 /// The object-building forms are inert: a [`Node::Global`] is a name, a [`Node::Reduce`]
 /// records "call this with that", and nothing is ever looked up or called. The opt-in
 /// [`crate::interpret`] layer turns the standard ones into natural values.
+///
+/// What a pickle does to an object after creating it (BUILD, and APPEND, SETITEMS or
+/// ADDITEMS on something that is not a plain list, dict or set) is kept beside the node, as
+/// the [`Change`](crate::Change)s that [`Graph::changes`](crate::Graph::changes) lists.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Node {
@@ -53,42 +57,6 @@ pub enum Node {
         args: Value,
         /// The keyword argument dict of NEWOBJ_EX.
         kwargs: Option<Value>,
-    },
-    /// BUILD: `object.__setstate__(state)`, or an update of its `__dict__` and slots.
-    ///
-    /// BUILD and the other mutations of an object that is not a plain container
-    /// ([`Node::Append`], [`Node::SetItems`], [`Node::AddItems`]) change the object in place
-    /// in Python. Here they are recorded as a node that stands for the same Python object
-    /// after the change and takes its place on the stack; references the pickle made to the
-    /// object before the change (memo GETs) point at `object` itself.
-    Build {
-        /// The object being built.
-        object: Value,
-        /// Its state.
-        state: Value,
-    },
-    /// APPEND / APPENDS on something other than a list (a list subclass instance, say):
-    /// `object.extend(items)`. Consecutive ones on the same object merge.
-    Append {
-        /// The object extended.
-        object: Value,
-        /// The items, in order.
-        items: Vec<Value>,
-    },
-    /// SETITEM / SETITEMS on something other than a dict (an OrderedDict made by REDUCE,
-    /// say): `object[key] = value` for each pair. Consecutive ones on the same object merge.
-    SetItems {
-        /// The object updated.
-        object: Value,
-        /// The key-value pairs, in order.
-        pairs: Vec<(Value, Value)>,
-    },
-    /// ADDITEMS on something other than a set: `object.add(item)` for each item.
-    AddItems {
-        /// The object added to.
-        object: Value,
-        /// The items, in order.
-        items: Vec<Value>,
     },
     /// INST (protocol 0): an instance of a class named in the stream, made from the items
     /// after a MARK.
@@ -138,10 +106,6 @@ impl Node {
             Node::Global { .. } => "global",
             Node::Reduce { .. } => "reduce",
             Node::NewObj { .. } => "newobj",
-            Node::Build { .. } => "build",
-            Node::Append { .. } => "append",
-            Node::SetItems { .. } => "setitems",
-            Node::AddItems { .. } => "additems",
             Node::Inst { .. } => "inst",
             Node::Obj { .. } => "obj",
             Node::PersistentId(_) => "persistent_id",
@@ -149,7 +113,9 @@ impl Node {
         }
     }
 
-    /// Calls `visit` on every value the node refers to, in order.
+    /// Calls `visit` on every value the node refers to, in order. The changes made to the
+    /// node after it was created are not part of it: [`crate::Graph::for_each_child`]
+    /// visits both.
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
             Node::Str(_) | Node::Bytes(_) | Node::ByteArray(_) | Node::Buffer(_) => {}
@@ -175,21 +141,6 @@ impl Node {
                 visit(args);
                 if let Some(kwargs) = kwargs {
                     visit(kwargs);
-                }
-            }
-            Node::Build { object, state } => {
-                visit(object);
-                visit(state);
-            }
-            Node::Append { object, items } | Node::AddItems { object, items } => {
-                visit(object);
-                items.iter().for_each(visit);
-            }
-            Node::SetItems { object, pairs } => {
-                visit(object);
-                for (key, value) in pairs {
-                    visit(key);
-                    visit(value);
                 }
             }
             Node::Inst { class, args } | Node::Obj { class, args } => {

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
-use brine_value::{Graph, Node, NodeId, PickleBuffer, PyStr, Value, compat};
+use brine_value::{Change, Graph, Node, NodeId, PickleBuffer, PyStr, Value, compat};
 use bytes::Bytes;
 use hashbrown::HashMap;
 use num_bigint::BigInt;
@@ -341,11 +341,13 @@ impl<'h> Machine<'h> {
             }
             Opcode::BUILD => {
                 let state = self.pop()?;
-                let object = self.pop()?;
-                if object.node().is_none() {
-                    return Err(self.cannot("set the state of", &object));
-                }
-                self.push_node(Node::Build { object, state })?;
+                let object = self.top()?;
+                let Some(id) = object.node() else {
+                    return Err(self.cannot("set the state of", object));
+                };
+                // The object keeps its place on the stack and its identity: every reference
+                // to it, earlier memo GETs included, sees the state.
+                self.graph.push_change(id, Change::Build(state));
             }
             Opcode::INST => {
                 let Arg::Pair(module, name) = op.arg else {
@@ -597,82 +599,58 @@ impl<'h> Machine<'h> {
         self.marks.last().map_or(0, |&mark| self.stack.len() - mark)
     }
 
-    /// APPEND(S): a list grows in place; an object that is not a builtin container gets (or
-    /// extends) an [`Node::Append`] record in its place on the stack.
+    /// APPEND(S): a list grows in place; an object that is not a builtin container records
+    /// the items as a [`Change::Append`].
     fn append(&mut self, items: Vec<Value>) -> Result<(), Error> {
-        let target = self.top()?.clone();
+        let target = self.top()?;
         let Some(id) = target.node() else {
-            return Err(self.cannot("append to", &target));
+            return Err(self.cannot("append to", target));
         };
         match self.graph.node_mut(id) {
             Node::List(list) => list.extend(items),
-            Node::Append {
-                items: existing, ..
-            } => existing.extend(items),
             Node::Str(_)
             | Node::Bytes(_)
             | Node::Tuple(_)
             | Node::Dict(_)
             | Node::Set(_)
-            | Node::FrozenSet(_) => return Err(self.cannot("append to", &target)),
-            _ => self.replace_top(Node::Append {
-                object: target,
-                items,
-            })?,
+            | Node::FrozenSet(_) => return Err(self.cannot("append to", &Value::Node(id))),
+            _ => self.graph.push_change(id, Change::Append(items)),
         }
         Ok(())
     }
 
+    /// SETITEM(S): a dict grows in place; an object records a [`Change::SetItems`].
     fn set_items(&mut self, pairs: Vec<(Value, Value)>) -> Result<(), Error> {
-        let target = self.top()?.clone();
+        let target = self.top()?;
         let Some(id) = target.node() else {
-            return Err(self.cannot("set items of", &target));
+            return Err(self.cannot("set items of", target));
         };
         match self.graph.node_mut(id) {
             Node::Dict(dict) => dict.extend(pairs),
-            Node::SetItems {
-                pairs: existing, ..
-            } => existing.extend(pairs),
             Node::Str(_) | Node::Bytes(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
-                return Err(self.cannot("set items of", &target));
+                return Err(self.cannot("set items of", &Value::Node(id)));
             }
-            _ => self.replace_top(Node::SetItems {
-                object: target,
-                pairs,
-            })?,
+            _ => self.graph.push_change(id, Change::SetItems(pairs)),
         }
         Ok(())
     }
 
+    /// ADDITEMS: a set grows in place; an object records a [`Change::AddItems`].
     fn add_items(&mut self, items: Vec<Value>) -> Result<(), Error> {
-        let target = self.top()?.clone();
+        let target = self.top()?;
         let Some(id) = target.node() else {
-            return Err(self.cannot("add items to", &target));
+            return Err(self.cannot("add items to", target));
         };
         match self.graph.node_mut(id) {
             Node::Set(set) => set.extend(items),
-            Node::AddItems {
-                items: existing, ..
-            } => existing.extend(items),
             Node::Str(_)
             | Node::Bytes(_)
             | Node::ByteArray(_)
             | Node::Tuple(_)
             | Node::List(_)
             | Node::Dict(_)
-            | Node::FrozenSet(_) => return Err(self.cannot("add items to", &target)),
-            _ => self.replace_top(Node::AddItems {
-                object: target,
-                items,
-            })?,
-        }
-        Ok(())
-    }
-
-    fn replace_top(&mut self, node: Node) -> Result<(), Error> {
-        let value = self.add(node)?;
-        if let Some(top) = self.stack.last_mut() {
-            *top = value;
+            | Node::FrozenSet(_) => return Err(self.cannot("add items to", &Value::Node(id))),
+            _ => self.graph.push_change(id, Change::AddItems(items)),
         }
         Ok(())
     }

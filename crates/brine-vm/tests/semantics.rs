@@ -216,7 +216,7 @@ fn calls_are_recorded_not_made() {
     );
     check(
         b"\x80\x02c__main__\nC\n)\x81}b.",
-        "build(newobj(<global __main__.C>, ()), {})",
+        "newobj(<global __main__.C>, ()).build({})",
     );
     check(
         b"\x80\x04c__main__\nC\n)}\x92.",
@@ -236,16 +236,21 @@ fn calls_are_recorded_not_made() {
 }
 
 #[test]
-fn mutations_of_objects_become_records() {
+fn mutations_of_objects_become_changes() {
     // An OrderedDict at protocol 2: REDUCE, then SETITEMS on the result.
     check(
         b"\x80\x02ccollections\nOrderedDict\n)R(K\x01K\x02u.",
-        "setitems(reduce(<global collections.OrderedDict>, ()), {1: 2})",
+        "reduce(<global collections.OrderedDict>, ()).setitems({1: 2})",
     );
     // Two batches on one object merge.
     check(
         b"\x80\x02c__main__\nL\n)\x81(K\x01eK\x02a.",
-        "append(newobj(<global __main__.L>, ()), [1, 2])",
+        "newobj(<global __main__.L>, ()).append([1, 2])",
+    );
+    // Two BUILDs stay two, in order; a batch after a BUILD does not merge across it.
+    check(
+        b"\x80\x02c__main__\nL\n)\x81K\x01bK\x02aK\x03bK\x04a.",
+        "newobj(<global __main__.L>, ()).build(1).append([2]).build(3).append([4])",
     );
     check_err(b")K\x01a.", 3, |k| {
         matches!(k, ErrorKind::CannotMutate { .. })
@@ -435,17 +440,21 @@ fn unknown_opcode_names_byte_and_offset() {
     assert!(err.is_eof());
 }
 
-/// FIXME: a change to an object (here BUILD) whose record is popped off the stack is lost.
-///
-/// CPython writes `t = (c, [t])` with `c.x = 1` as below: BUILD sets c's state, then the
-/// outer tuple's items (BUILD's record among them) are popped and the inner tuple, which
-/// fetched `c` with BINGET before nothing else referred to the record, becomes the result.
-/// Python's `c` has its state; brine's graph refers to the object as it was before BUILD.
-/// The fix is to attach changes to the object's node instead of recording them in nodes of
-/// their own (docs/architecture.md). This test asserts today's wrong result so the fix shows.
+/// A change to an object is made to the object itself: every reference sees it, whether
+/// the pickle fetched the object before the change or the changed object was popped.
 #[test]
-fn fixme_a_build_popped_with_a_recursive_tuple_is_lost() {
-    // pickle.dumps(t, 2) for c = C(); c.x = 1; t = (c, []); t[1].append(t)
+fn changes_are_seen_through_every_reference() {
+    // CPython's pickle.dumps(t, 2) for c = C(); c.x = 1; t = (c, []); t[1].append(t):
+    // BUILD sets c's state, then the outer tuple's items are popped and the inner tuple,
+    // which fetched c with BINGET, becomes the result.
     let pickle = b"\x80\x02c__main__\nC\nq\x00)\x81q\x01}q\x02X\x01\x00\x00\x00xq\x03K\x01sb]q\x04h\x01h\x04\x86q\x05a00h\x05.";
-    check(pickle, "#0=(newobj(<global __main__.C>, ()), [#0])");
+    check(
+        pickle,
+        "#0=(newobj(<global __main__.C>, ()).build({'x': 1}), [#0])",
+    );
+    // c is put in a list before its BUILD: the list holds the built c.
+    check(
+        b"\x80\x02c__main__\nC\n)\x81q\x00]q\x01h\x00a0}X\x01\x00\x00\x00xK\x01sbh\x01\x86.",
+        "(#0=newobj(<global __main__.C>, ()).build({'x': 1}), [#0])",
+    );
 }

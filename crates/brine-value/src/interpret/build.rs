@@ -1,21 +1,19 @@
-//! The interpreter: finds each object's chain of mutations, recognises the chain, and copies
-//! what is reachable into the [`Interpreted`] arena without recursion.
+//! The interpreter: recognises each object with the changes made to it, and copies what is
+//! reachable into the [`Interpreted`] arena without recursion.
 
 use hashbrown::HashMap;
 
 use super::Interpreted;
 use super::natural::{Global, Natural, Object, ObjectKind};
 use super::reduce::Reader;
+use crate::change::Change;
 use crate::graph::Graph;
 use crate::node::Node;
 use crate::value::{NodeId, Value};
 
 pub(super) fn run(graph: &Graph) -> Interpreted {
-    let (base_of, wrappers) = chains(graph);
     let mut interpreter = Interpreter {
         reader: Reader { graph },
-        base_of,
-        wrappers,
         map: HashMap::new(),
         nodes: Vec::new(),
         queue: Vec::new(),
@@ -34,10 +32,6 @@ pub(super) fn run(graph: &Graph) -> Interpreted {
 
 struct Interpreter<'g> {
     reader: Reader<'g>,
-    /// The base object of each wrapper node.
-    base_of: HashMap<NodeId, NodeId>,
-    /// The wrappers of each base object, in creation (pickle) order.
-    wrappers: HashMap<NodeId, Vec<NodeId>>,
     /// Graph node → natural node.
     map: HashMap<NodeId, NodeId>,
     nodes: Vec<Natural>,
@@ -58,22 +52,38 @@ impl Interpreter<'_> {
         if let Some(natural) = self.map.get(&id) {
             return *natural;
         }
-        let base = self.base_of.get(&id).copied().unwrap_or(id);
-        let wrappers = self.wrappers.remove(&base).unwrap_or_default();
-        let (natural, absorbed) = self.reader.chain(base, &wrappers);
-        let natural_id = self.alloc(natural);
-        self.map.insert(base, natural_id);
-        for wrapper in &wrappers[..absorbed] {
-            self.map.insert(*wrapper, natural_id);
+        let graph = self.reader.graph;
+        let changes = graph.changes(id);
+        let (natural, absorbed) = self.reader.chain(id, changes);
+        let mut stage = self.alloc(natural);
+        let unmerged = &changes[absorbed..];
+        if unmerged.is_empty() {
+            self.map.insert(id, stage);
+            return stage;
         }
-        // Mutations that could not be merged stay records of their own, each referring to
-        // the stage before it.
-        for wrapper in &wrappers[absorbed..] {
-            let record = self.reader.record(*wrapper);
-            let record_id = self.alloc(record);
-            self.map.insert(*wrapper, record_id);
+        // Changes that could not be merged stay records of their own, each referring to the
+        // stage before it; the object is the last stage. Its id is known before any change's
+        // children are read, so that a state referring to the object finds it.
+        let first = self.nodes.len();
+        for _ in unmerged {
+            self.nodes.push(Natural::Record {
+                kind: "pending",
+                fields: Vec::new(),
+            });
         }
-        self.map[&id]
+        self.map
+            .insert(id, NodeId((first + unmerged.len() - 1) as u32));
+        for (offset, change) in unmerged.iter().enumerate() {
+            let mut fields = vec![Value::Node(stage)];
+            // Mapping a child only allocates (and queues) its natural: no recursion.
+            change.for_each_child(|child| fields.push(self.value(child)));
+            stage = NodeId((first + offset) as u32);
+            self.nodes[stage.index()] = Natural::Record {
+                kind: change.kind_name(),
+                fields,
+            };
+        }
+        stage
     }
 
     fn alloc(&mut self, natural: Natural) -> NodeId {
@@ -88,64 +98,10 @@ impl Interpreter<'_> {
     }
 }
 
-/// The base of each wrapper, and the wrappers of each base in creation order.
-fn chains(graph: &Graph) -> (HashMap<NodeId, NodeId>, HashMap<NodeId, Vec<NodeId>>) {
-    let mut base_of: HashMap<NodeId, NodeId> = HashMap::new();
-    let mut wrappers: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
-    let mut path = Vec::new();
-    for (id, node) in graph.nodes() {
-        if wrapper_object(node).is_none() || base_of.contains_key(&id) {
-            continue;
-        }
-        // Follow the objects down to the base. A graph the VM made has each wrapper after its
-        // object, so this takes one step; a hand-made one may not, or may even loop.
-        path.clear();
-        let mut current = id;
-        let base = loop {
-            if let Some(base) = base_of.get(&current) {
-                break Some(*base);
-            }
-            if path.contains(&current) {
-                break None;
-            }
-            match graph.try_node(current).and_then(wrapper_object) {
-                Some(Value::Node(object)) => {
-                    path.push(current);
-                    current = *object;
-                }
-                Some(_) => break None,
-                None => break Some(current),
-            }
-        };
-        if let Some(base) = base {
-            for wrapper in &path {
-                base_of.insert(*wrapper, base);
-            }
-        }
-    }
-    for (wrapper, base) in &base_of {
-        wrappers.entry(*base).or_default().push(*wrapper);
-    }
-    for list in wrappers.values_mut() {
-        list.sort_unstable();
-    }
-    (base_of, wrappers)
-}
-
-fn wrapper_object(node: &Node) -> Option<&Value> {
-    match node {
-        Node::Build { object, .. }
-        | Node::Append { object, .. }
-        | Node::SetItems { object, .. }
-        | Node::AddItems { object, .. } => Some(object),
-        _ => None,
-    }
-}
-
 impl Reader<'_> {
-    /// The natural for `base` with its `wrappers` applied, and how many of them were merged
+    /// The natural for `base` with its `changes` applied, and how many of them were merged
     /// (a prefix; the rest become records).
-    fn chain(&self, base: NodeId, wrappers: &[NodeId]) -> (Natural, usize) {
+    fn chain(&self, base: NodeId, changes: &[Change]) -> (Natural, usize) {
         let Some(node) = self.graph.try_node(base) else {
             return (
                 Natural::Record {
@@ -156,13 +112,13 @@ impl Reader<'_> {
             );
         };
         let mut natural = self.alone(node);
-        let mut absorbed = self.absorb_all(&mut natural, wrappers);
-        if absorbed < wrappers.len() && !matches!(natural, Natural::Object(_)) {
+        let mut absorbed = self.absorb_all(&mut natural, changes);
+        if absorbed < changes.len() && !matches!(natural, Natural::Object(_)) {
             // A known container with something it cannot hold (an OrderedDict with instance
             // attributes, say) is described as the call it was.
             if let Node::Reduce { callable, args } = node {
                 if let Some(mut generic) = self.generic_call(callable, args) {
-                    let generic_absorbed = self.absorb_all(&mut generic, wrappers);
+                    let generic_absorbed = self.absorb_all(&mut generic, changes);
                     if generic_absorbed > absorbed {
                         natural = generic;
                         absorbed = generic_absorbed;
@@ -173,18 +129,14 @@ impl Reader<'_> {
         (natural, absorbed)
     }
 
-    fn absorb_all(&self, natural: &mut Natural, wrappers: &[NodeId]) -> usize {
-        wrappers
+    fn absorb_all(&self, natural: &mut Natural, changes: &[Change]) -> usize {
+        changes
             .iter()
-            .take_while(|wrapper| {
-                self.graph
-                    .try_node(**wrapper)
-                    .is_some_and(|node| self.absorb(natural, node))
-            })
+            .take_while(|change| self.absorb(natural, change))
             .count()
     }
 
-    /// The natural a node is on its own, before any wrapper.
+    /// The natural a node is on its own, before any change.
     fn alone(&self, node: &Node) -> Natural {
         match node {
             Node::Str(text) => Natural::Str(text.clone()),
@@ -228,25 +180,19 @@ impl Reader<'_> {
             }
             Node::PersistentId(pid) => Natural::PersistentId(pid.clone()),
             Node::Buffer(buffer) => Natural::Buffer(buffer.clone()),
-            Node::Build { .. }
-            | Node::Append { .. }
-            | Node::SetItems { .. }
-            | Node::AddItems { .. } => record_of(node),
         }
     }
 
-    /// Applies one wrapper to the natural, if it can hold what the wrapper does; leaves the
+    /// Applies one change to the natural, if it can hold what the change does; leaves the
     /// natural unchanged otherwise.
-    fn absorb(&self, natural: &mut Natural, wrapper: &Node) -> bool {
-        match (natural, wrapper) {
-            (Natural::Object(object), Node::Build { state, .. }) => {
-                self.absorb_state(object, state)
-            }
-            (Natural::Object(object), Node::Append { items, .. }) => {
+    fn absorb(&self, natural: &mut Natural, change: &Change) -> bool {
+        match (natural, change) {
+            (Natural::Object(object), Change::Build(state)) => self.absorb_state(object, state),
+            (Natural::Object(object), Change::Append(items)) => {
                 object.list_items.extend_from_slice(items);
                 true
             }
-            (Natural::Object(object), Node::SetItems { pairs, .. }) => {
+            (Natural::Object(object), Change::SetItems(pairs)) => {
                 object.dict_items.extend_from_slice(pairs);
                 true
             }
@@ -256,7 +202,7 @@ impl Reader<'_> {
                 | Natural::DefaultDict {
                     items: existing, ..
                 },
-                Node::SetItems { pairs, .. },
+                Change::SetItems(pairs),
             ) => {
                 existing.extend_from_slice(pairs);
                 true
@@ -265,12 +211,12 @@ impl Reader<'_> {
                 Natural::Deque {
                     items: existing, ..
                 },
-                Node::Append { items, .. },
+                Change::Append(items),
             ) => {
                 existing.extend_from_slice(items);
                 true
             }
-            (Natural::Set(existing), Node::AddItems { items, .. }) => {
+            (Natural::Set(existing), Change::AddItems(items)) => {
                 existing.extend_from_slice(items);
                 true
             }
@@ -304,17 +250,6 @@ impl Reader<'_> {
         }
         object.setstate = Some(state.clone());
         true
-    }
-
-    /// A wrapper that could not be merged, as a record of its children.
-    fn record(&self, id: NodeId) -> Natural {
-        match self.graph.try_node(id) {
-            Some(node) => record_of(node),
-            None => Natural::Record {
-                kind: "missing",
-                fields: Vec::new(),
-            },
-        }
     }
 
     fn dict_or_none(&self, value: &Value) -> Option<&[(Value, Value)]> {

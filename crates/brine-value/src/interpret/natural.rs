@@ -110,12 +110,16 @@ pub enum Natural {
     /// NEXT_BUFFER: a protocol 5 out-of-band buffer.
     Buffer(PickleBuffer),
     /// A node that is malformed for its kind (a REDUCE whose arguments are not a tuple, a
-    /// global whose names are not text) or a mutation that cannot be merged into its object
-    /// (a second `__setstate__` state, ADDITEMS on an instance): the graph node as it was.
+    /// global whose names are not text): the graph node as it was; or a change that cannot
+    /// be merged into its object (a second `__setstate__` state, ADDITEMS on an instance):
+    /// the object before the change, then the change's values.
     Record {
-        /// The graph node's [`crate::Node::kind_name`], e.g. `"build"`.
+        /// The graph node's [`crate::Node::kind_name`], e.g. `"reduce"`, or the change's
+        /// [`crate::Change::kind_name`], e.g. `"build"`.
         kind: &'static str,
-        /// The node's children in [`crate::Node::for_each_child`] order.
+        /// The node's children in [`crate::Node::for_each_child`] order; for a change, the
+        /// object before it, then the change's values in [`crate::Change::for_each_child`]
+        /// order.
         fields: Vec<Value>,
     },
 }

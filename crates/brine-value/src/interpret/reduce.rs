@@ -6,6 +6,7 @@ use num_bigint::{BigInt, Sign};
 
 use super::decimal;
 use super::natural::{Date, Global, Natural, Object, ObjectKind, Time, TimeDelta, TimeZone};
+use crate::change::Change;
 use crate::compat;
 use crate::graph::Graph;
 use crate::node::Node;
@@ -360,10 +361,6 @@ impl<'g> Reader<'g> {
                 Node::Global { .. }
                 | Node::Reduce { .. }
                 | Node::NewObj { .. }
-                | Node::Build { .. }
-                | Node::Append { .. }
-                | Node::SetItems { .. }
-                | Node::AddItems { .. }
                 | Node::Inst { .. }
                 | Node::Obj { .. }
                 | Node::PersistentId(_) => Some(value.clone()),
@@ -478,20 +475,20 @@ impl<'g> Reader<'g> {
     /// `partial(cls.__new__, cls, *args, **kwargs)()`, how protocols 2 and 3 write an object
     /// whose class has `__getnewargs_ex__`: an instance made with those arguments.
     ///
-    /// The callable is the partial: `build(reduce(<global functools.partial>, (f,)),
-    /// (f, (cls, *args), kwargs, None))` with `f` being `getattr(cls, '__new__')`.
+    /// The callable is the partial: `reduce(<global functools.partial>, (f,))` changed by
+    /// `.build((f, (cls, *args), kwargs, None))`, with `f` being `getattr(cls, '__new__')`.
     fn partial_new(&self, callable: &Value, args: &[Value]) -> Option<Natural> {
         if !args.is_empty() {
             return None;
         }
-        let Node::Build { object, state } = self.node(callable)? else {
-            return None;
-        };
         let Node::Reduce {
             callable: partial,
             args: partial_args,
-        } = self.node(object)?
+        } = self.node(callable)?
         else {
+            return None;
+        };
+        let [Change::Build(state)] = self.graph.changes(callable.node()?) else {
             return None;
         };
         if self.known_name(partial)? != ("functools", "partial") {

@@ -1,0 +1,115 @@
+//! [`Change`]: what a pickle did to an object after creating it.
+
+use crate::value::Value;
+
+/// A change a pickle made to an existing object, in place, as Python would.
+///
+/// A Python unpickler mutates the object on the top of its stack: BUILD sets its state,
+/// APPEND(S) extends it, SETITEM(S) stores into it, ADDITEMS adds to it. The object keeps its
+/// identity, so every reference to it (memo GETs before the change included) sees the changed
+/// object. The graph keeps these changes with the node they apply to, in the order the pickle
+/// made them ([`crate::Graph::changes`]).
+///
+/// Plain lists, dicts and sets grow in place instead: APPENDS on a [`crate::Node::List`]
+/// adds to its items and is not recorded as a change.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Change {
+    /// BUILD: `object.__setstate__(state)`, or an update of its `__dict__` and slots.
+    Build(Value),
+    /// APPEND / APPENDS on something other than a list (a list subclass instance, say):
+    /// `object.extend(items)`, or `append` item by item.
+    Append(Vec<Value>),
+    /// SETITEM / SETITEMS on something other than a dict (an OrderedDict made by REDUCE,
+    /// say): `object[key] = value` for each pair, in order.
+    SetItems(Vec<(Value, Value)>),
+    /// ADDITEMS on something other than a set: `object.add(item)` for each item.
+    AddItems(Vec<Value>),
+}
+
+impl Change {
+    /// The name of the change, after its opcode: `"build"`, `"append"`, `"setitems"`,
+    /// `"additems"`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Change::Build(_) => "build",
+            Change::Append(_) => "append",
+            Change::SetItems(_) => "setitems",
+            Change::AddItems(_) => "additems",
+        }
+    }
+
+    /// Calls `visit` on every value the change refers to, in order.
+    pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
+        match self {
+            Change::Build(state) => visit(state),
+            Change::Append(items) | Change::AddItems(items) => items.iter().for_each(visit),
+            Change::SetItems(pairs) => {
+                for (key, value) in pairs {
+                    visit(key);
+                    visit(value);
+                }
+            }
+        }
+    }
+
+    /// Folds `next` into `self` when applying both equals applying one: two extends, two
+    /// runs of stores, two runs of adds. Returns `next` back when it cannot merge.
+    pub(crate) fn merge(&mut self, next: Change) -> Option<Change> {
+        match (self, next) {
+            (Change::Append(items), Change::Append(more))
+            | (Change::AddItems(items), Change::AddItems(more)) => {
+                items.extend(more);
+                None
+            }
+            (Change::SetItems(pairs), Change::SetItems(more)) => {
+                pairs.extend(more);
+                None
+            }
+            (_, next) => Some(next),
+        }
+    }
+}
+
+/// The changes of one node: nearly always one (a BUILD), held without a second allocation.
+#[derive(Debug, Clone)]
+pub(crate) enum Changes {
+    One(Change),
+    Many(Vec<Change>),
+}
+
+impl Changes {
+    pub(crate) fn as_slice(&self) -> &[Change] {
+        match self {
+            Changes::One(change) => std::slice::from_ref(change),
+            Changes::Many(changes) => changes,
+        }
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [Change] {
+        match self {
+            Changes::One(change) => std::slice::from_mut(change),
+            Changes::Many(changes) => changes,
+        }
+    }
+
+    /// Appends `change`, merged into the last one where [`Change::merge`] allows.
+    pub(crate) fn push(&mut self, change: Change) {
+        let last = match self {
+            Changes::One(last) => last,
+            Changes::Many(changes) => changes.last_mut().expect("never empty"),
+        };
+        let Some(change) = last.merge(change) else {
+            return;
+        };
+        match self {
+            Changes::One(_) => {
+                let Changes::One(first) = std::mem::replace(self, Changes::Many(Vec::new())) else {
+                    unreachable!("matched One above");
+                };
+                *self = Changes::Many(vec![first, change]);
+            }
+            Changes::Many(changes) => changes.push(change),
+        }
+    }
+}
