@@ -106,7 +106,8 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>, OptimizeError> {
     out.write(proto_header)
         .map_err(|_| OptimizeError::BadMemoKey)?;
     if proto >= 4 {
-        out.start_framing();
+        // Writing to a Vec cannot fail.
+        let _ = out.start_framing();
     }
     let mut next_idx: u32 = 0;
     for item in kept {

@@ -155,7 +155,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             self.out.write(&[Opcode::PROTO.0, self.proto])?;
         }
         if self.proto >= 4 {
-            self.out.start_framing();
+            self.out.start_framing()?;
         }
         self.tasks.push(Task::Op(b"."));
         self.tasks.push(Task::Save(root.clone()));
@@ -207,11 +207,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 each,
             } => {
                 let items = self.field(id, field)?;
-                // Scalars are written right here; the first node suspends the walk, which
-                // resumes once that node has been saved.
-                for (idx, item) in items.iter().enumerate().take(end).skip(start) {
+                let items = items.get(start..end.min(items.len())).unwrap_or_default();
+                // Leaves are written right here; the first other node suspends the walk,
+                // which resumes once that node has been saved.
+                for (offset, item) in items.iter().enumerate() {
                     if self.is_leaf(item) {
-                        self.save(item.clone())?;
+                        self.save_leaf(item)?;
                         if let Some(op) = each {
                             self.out.write(op)?;
                         }
@@ -220,7 +221,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     self.tasks.push(Task::Range {
                         id,
                         field,
-                        start: idx + 1,
+                        start: start + offset + 1,
                         end,
                         each,
                     });
@@ -239,11 +240,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 each,
             } => {
                 let pairs = self.pairs(id, field)?;
+                let pairs = pairs.get(start..end.min(pairs.len())).unwrap_or_default();
                 // Pairs of leaves are written right here; any other pair suspends the walk.
-                for (idx, (key, value)) in pairs.iter().enumerate().take(end).skip(start) {
+                for (offset, (key, value)) in pairs.iter().enumerate() {
                     if self.is_leaf(key) && self.is_leaf(value) {
-                        self.save(key.clone())?;
-                        self.save(value.clone())?;
+                        self.save_leaf(key)?;
+                        self.save_leaf(value)?;
                         if let Some(op) = each {
                             self.out.write(op)?;
                         }
@@ -252,7 +254,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     self.tasks.push(Task::Pairs {
                         id,
                         field,
-                        start: idx + 1,
+                        start: start + offset + 1,
                         end,
                         each,
                     });
@@ -356,6 +358,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// already memoized, a str, or bytes from protocol 3. Saving a leaf in place keeps the
     /// bytes in order. With a persistent_id hook nothing is a leaf, since the hook may
     /// replace any value by a persistent id saved through tasks.
+    #[inline]
     fn is_leaf(&self, value: &Value) -> bool {
         if self.persistent_id.is_some() {
             return false;
@@ -450,6 +453,16 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
         }
         match value {
+            Value::Node(id) => self.save_node(id),
+            scalar => self.save_scalar(&scalar),
+        }
+    }
+
+    /// Writes a scalar, which is never memoized: the hot path of a container's items, kept
+    /// small so that it inlines into the item loops.
+    #[inline]
+    fn save_scalar(&mut self, value: &Value) -> Result<(), EncodeError> {
+        match *value {
             Value::None => self.out.write(b"N")?,
             Value::Bool(value) => match (self.proto >= 2, value) {
                 (true, true) => self.out.write(b"\x88")?,
@@ -458,19 +471,32 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 (false, false) => self.out.write(b"I00\n")?,
             },
             Value::Int(value) => self.save_int(value)?,
-            Value::BigInt(value) => self.save_bigint(&value)?,
+            Value::BigInt(ref value) => self.save_bigint(value)?,
+            Value::Float(value) if self.proto >= 1 => {
+                let mut op = [b'G'; 9];
+                op[1..].copy_from_slice(&value.to_be_bytes());
+                self.out.write(&op)?;
+            }
             Value::Float(value) => {
-                if self.proto >= 1 {
-                    self.out.write(b"G")?;
-                    self.out.write(&value.to_be_bytes())?;
-                } else {
-                    let text = format!("F{}\n", brine_lex::repr::float_repr(value));
-                    self.out.write(text.as_bytes())?;
-                }
+                let text = format!("F{}\n", brine_lex::repr::float_repr(value));
+                self.out.write(text.as_bytes())?;
             }
             Value::Node(id) => self.save_node(id)?,
         }
         Ok(())
+    }
+
+    /// Writes a value [`Pickler::is_leaf`] said is a leaf: a scalar without the detour
+    /// through [`Pickler::save`] (a leaf means there is no persistent_id hook to ask).
+    #[inline]
+    fn save_leaf(&mut self, value: &Value) -> Result<(), EncodeError> {
+        match value {
+            Value::Node(_) => self.save(value.clone()),
+            scalar => {
+                self.out.boundary()?;
+                self.save_scalar(scalar)
+            }
+        }
     }
 
     fn save_int(&mut self, value: i64) -> Result<(), EncodeError> {
@@ -658,7 +684,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             let mut line = vec![b'V'];
             raw_unicode_escape(data, &mut line);
             line.push(b'\n');
-            self.out.write(&line)?;
+            self.out.write_payload(&[], &line)?;
         }
         let idx = self.memoize()?;
         if singleton {
@@ -862,22 +888,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             self.tasks.push(range(id, 0, 1, None));
             return;
         }
-        // (start, end, marked) for each batch, in order.
-        let mut batches = Vec::new();
-        let mut start = 0;
-        while start < len {
-            let end = (start + BATCH_SIZE).min(len);
-            // batch_list over an iterator writes a lone last item with APPEND / SETITEM.
-            let marked = !(layout == Layout::Generic && end - start == 1);
-            batches.push((start, end, marked));
-            start = end;
-        }
-        // batch_dict_exact and ADDITEMS loop while the last batch was full, so a multiple of
-        // 1000 items ends with an empty batch.
-        if matches!(layout, Layout::ExactDict | Layout::AddItems) && len % BATCH_SIZE == 0 {
-            batches.push((len, len, true));
-        }
-        for &(start, end, marked) in batches.iter().rev() {
+        // The tasks run in reverse order of pushing, so the batches are pushed last first.
+        let mut push = |start: usize, end: usize, marked: bool| {
             if marked {
                 self.tasks.push(Task::Op(batch));
                 self.tasks.push(range(id, start, end, None));
@@ -886,6 +898,18 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.tasks.push(Task::Op(single));
                 self.tasks.push(range(id, start, end, None));
             }
+        };
+        // batch_dict_exact and ADDITEMS loop while the last batch was full, so a multiple of
+        // 1000 items ends with an empty batch.
+        if matches!(layout, Layout::ExactDict | Layout::AddItems) && len % BATCH_SIZE == 0 {
+            push(len, len, true);
+        }
+        for batch_idx in (0..len.div_ceil(BATCH_SIZE)).rev() {
+            let start = batch_idx * BATCH_SIZE;
+            let end = (start + BATCH_SIZE).min(len);
+            // batch_list over an iterator writes a lone last item with APPEND / SETITEM.
+            let marked = !(layout == Layout::Generic && end - start == 1);
+            push(start, end, marked);
         }
     }
 
