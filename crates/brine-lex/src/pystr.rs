@@ -23,10 +23,29 @@
 /// assert_eq!(validate(b"ab\xff"), Err(2));
 /// ```
 pub fn validate(data: &[u8]) -> Result<(), usize> {
+    if as_str(data).is_some() {
+        return Ok(());
+    }
     match std::str::from_utf8(data) {
         Ok(_) => Ok(()),
         Err(err) => validate_slow(data, err.valid_up_to()),
     }
+}
+
+/// The text, when `data` is strict UTF-8 (surrogatepass UTF-8 without a lone surrogate).
+///
+/// SIMD-validated: the common case, valid text, costs a fraction of `std::str::from_utf8`.
+///
+/// # Example
+///
+/// ```
+/// use brine_lex::pystr::as_str;
+/// assert_eq!(as_str("café".as_bytes()), Some("café"));
+/// assert_eq!(as_str(b"\xed\xa0\x80"), None); // a lone surrogate
+/// ```
+#[inline]
+pub fn as_str(data: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(data).ok()
 }
 
 fn validate_slow(data: &[u8], mut pos: usize) -> Result<(), usize> {

@@ -71,7 +71,7 @@ impl PyStr {
 
     /// The text, when it holds no lone surrogate.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
+        pystr::as_str(&self.0)
     }
 
     /// The surrogatepass UTF-8 bytes: what BINUNICODE writes.
