@@ -22,6 +22,7 @@ use std::{env, hint, mem};
 
 use brine_value::{Change, Graph, Node, NodeId, Value};
 use bytes::Bytes;
+use num_bigint::BigInt;
 
 /// The environment variable that points at another data folder than `benches/data`.
 pub const DATA_ENV: &str = "BRINE_BENCH_DATA";
@@ -306,18 +307,13 @@ pub fn graph_heap_bytes(graph: &Graph, shared: Option<&Bytes>) -> u64 {
         Some(input) if contains(input, payload) => 0,
         _ => heap_block(payload.len() as u64),
     };
-    let items = |items: &Vec<Value>| {
-        let bigints: u64 = items
-            .iter()
-            .map(|item| match item {
-                // The Arc's counts and the BigInt, then its digits.
-                Value::BigInt(int) => heap_block(48) + heap_block(int.bits().div_ceil(8)),
-                _ => 0,
-            })
-            .sum();
-        heap_block(items.capacity() as u64 * value) + bigints
-    };
+    let items = |items: &Vec<Value>| heap_block(items.capacity() as u64 * value);
     let pairs = |pairs: &Vec<(Value, Value)>| heap_block(pairs.capacity() as u64 * 2 * value);
+    // The big ints: the table, then each one's digits.
+    total += heap_block(graph.bigints().len() as u64 * mem::size_of::<BigInt>() as u64);
+    for int in graph.bigints() {
+        total += heap_block(int.bits().div_ceil(8));
+    }
     let mut changed_nodes = 0u64;
     for (id, node) in graph.nodes() {
         let changes = graph.changes(id);

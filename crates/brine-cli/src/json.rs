@@ -218,7 +218,8 @@ impl<'g, 's> Writer<'g, 's> {
             Value::Int(value) => {
                 let _ = write!(buf, "{{\"$int\":\"{value}\"}}");
             }
-            Value::BigInt(value) => {
+            Value::BigInt(id) => {
+                let value = self.graph.bigint(*id).ok_or_else(dangling_int)?;
                 let _ = write!(buf, "{{\"$int\":\"{value}\"}}");
             }
             Value::Float(value) => float(*value, buf),
@@ -550,7 +551,9 @@ impl<'g, 's> Writer<'g, 's> {
             Value::None => SortKey::None,
             Value::Bool(value) => SortKey::Bool(*value),
             Value::Int(value) => SortKey::Int(BigInt::from(*value)),
-            Value::BigInt(value) => SortKey::Int((**value).clone()),
+            Value::BigInt(id) => {
+                SortKey::Int(self.graph.bigint(*id).ok_or_else(dangling_int)?.clone())
+            }
             Value::Float(value) => SortKey::Float(total_order(*value)),
             Value::Node(id) => match self.graph.try_node(*id) {
                 Some(Natural::Str(text)) => SortKey::Str(text.as_bytes()),
@@ -713,6 +716,10 @@ fn base64(data: &[u8]) -> String {
         }
     }
     out
+}
+
+fn dangling_int() -> io::Error {
+    io::Error::other("a big int is not in the graph")
 }
 
 #[cfg(test)]

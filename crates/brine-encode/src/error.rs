@@ -16,6 +16,8 @@ pub enum EncodeError {
     ImpossibleCycle(&'static str),
     /// A reference to a node the graph does not hold.
     DanglingNode(usize),
+    /// A reference to a big int the graph does not hold.
+    DanglingInt(usize),
     /// Writing failed.
     Io(io::Error),
 }
@@ -34,6 +36,7 @@ impl fmt::Display for EncodeError {
                 )
             }
             EncodeError::DanglingNode(idx) => write!(f, "node {idx} is not in the graph"),
+            EncodeError::DanglingInt(idx) => write!(f, "big int {idx} is not in the graph"),
             EncodeError::Io(err) => write!(f, "writing the pickle failed: {err}"),
         }
     }

@@ -158,7 +158,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             self.out.start_framing()?;
         }
         self.tasks.push(Task::Op(b"."));
-        self.tasks.push(Task::Save(root.clone()));
+        self.tasks.push(Task::Save(*root));
         while let Some(task) = self.tasks.pop() {
             self.run(task)?;
         }
@@ -228,7 +228,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     if let Some(op) = each {
                         self.tasks.push(Task::Op(op));
                     }
-                    self.tasks.push(Task::Save(item.clone()));
+                    self.tasks.push(Task::Save(*item));
                     break;
                 }
             }
@@ -261,8 +261,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     if let Some(op) = each {
                         self.tasks.push(Task::Op(op));
                     }
-                    self.tasks.push(Task::Save(value.clone()));
-                    self.tasks.push(Task::Save(key.clone()));
+                    self.tasks.push(Task::Save(*value));
+                    self.tasks.push(Task::Save(*key));
                     break;
                 }
             }
@@ -471,7 +471,13 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 (false, false) => self.out.write(b"I00\n")?,
             },
             Value::Int(value) => self.save_int(value)?,
-            Value::BigInt(ref value) => self.save_bigint(value)?,
+            Value::BigInt(id) => {
+                let graph = self.graph;
+                let value = graph
+                    .try_bigint(id)
+                    .ok_or(EncodeError::DanglingInt(id.index()))?;
+                self.save_bigint(value)?;
+            }
             Value::Float(value) if self.proto >= 1 => {
                 let mut op = [b'G'; 9];
                 op[1..].copy_from_slice(&value.to_be_bytes());
@@ -491,7 +497,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     #[inline]
     fn save_leaf(&mut self, value: &Value) -> Result<(), EncodeError> {
         match value {
-            Value::Node(_) => self.save(value.clone()),
+            Value::Node(_) => self.save(*value),
             scalar => {
                 self.out.boundary()?;
                 self.save_scalar(scalar)
@@ -605,7 +611,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             Node::Inst { class, args } | Node::Obj { class, args } => {
                 self.save_instance(id, class, args.len())?;
             }
-            Node::PersistentId(pid) => self.save_persistent(pid.clone())?,
+            Node::PersistentId(pid) => self.save_persistent(*pid)?,
             Node::Buffer(buffer) => self.save_buffer(id, buffer)?,
             _ => {
                 return Err(EncodeError::Unpicklable(format!(
@@ -636,7 +642,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             match change {
                 Change::Build(state) => {
                     self.tasks.push(Task::Op(b"b"));
-                    self.tasks.push(Task::Save(state.clone()));
+                    self.tasks.push(Task::Save(*state));
                 }
                 Change::Append(items) => self.push_list_items(id, field, items.len()),
                 Change::SetItems(pairs) => self.push_dict_items(id, field, pairs.len()),
@@ -1005,8 +1011,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             self.tasks.push(Task::MemoizeNode(id));
             self.tasks.push(Task::EndProgress(id));
             self.tasks.push(Task::Op(b"\x93"));
-            self.tasks.push(Task::Save(name_value.clone()));
-            self.tasks.push(Task::Save(module_value.clone()));
+            self.tasks.push(Task::Save(*name_value));
+            self.tasks.push(Task::Save(*module_value));
             return Ok(());
         }
         self.save_global_name(module, name, Some(id))
@@ -1118,7 +1124,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                                     });
                                 });
                             }
-                            self.tasks.push(Task::Save(cls.clone()));
+                            self.tasks.push(Task::Save(*cls));
                             return Ok(());
                         }
                     }
@@ -1128,8 +1134,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(b"R"));
-        self.tasks.push(Task::Save(args.clone()));
-        self.tasks.push(Task::Save(callable.clone()));
+        self.tasks.push(Task::Save(*args));
+        self.tasks.push(Task::Save(*callable));
         Ok(())
     }
 
@@ -1152,14 +1158,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         match (kwargs, self.proto) {
             (None, 2..) => {
                 self.tasks.push(Task::Op(b"\x81"));
-                self.tasks.push(Task::Save(args.clone()));
-                self.tasks.push(Task::Save(cls.clone()));
+                self.tasks.push(Task::Save(*args));
+                self.tasks.push(Task::Save(*cls));
             }
             (Some(kwargs), 4..) => {
                 self.tasks.push(Task::Op(b"\x92"));
-                self.tasks.push(Task::Save(kwargs.clone()));
-                self.tasks.push(Task::Save(args.clone()));
-                self.tasks.push(Task::Save(cls.clone()));
+                self.tasks.push(Task::Save(*kwargs));
+                self.tasks.push(Task::Save(*args));
+                self.tasks.push(Task::Save(*cls));
             }
             (None, _) => {
                 // copyreg.__newobj__(cls, *args)
@@ -1172,7 +1178,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
                 let n_items = items.len();
                 self.tasks.push(Task::Op(b"R"));
-                let cls = cls.clone();
+                let cls = *cls;
                 self.push_temp_tuple(n_items + 1, |tasks| {
                     tasks.push(Task::Range {
                         id: args_id,
@@ -1188,7 +1194,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             (Some(kwargs), _) => {
                 // copyreg.__newobj_ex__(cls, args, kwargs)
                 self.tasks.push(Task::Op(b"R"));
-                let (cls, args, kwargs) = (cls.clone(), args.clone(), kwargs.clone());
+                let (cls, args, kwargs) = (*cls, *args, *kwargs);
                 self.push_temp_tuple(3, |tasks| {
                     tasks.push(Task::Save(kwargs));
                     tasks.push(Task::Save(args));
@@ -1252,7 +1258,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 end: n_args,
                 each: None,
             });
-            self.tasks.push(Task::Save(class.clone()));
+            self.tasks.push(Task::Save(*class));
             self.out.write(b"(")?;
         }
         Ok(())

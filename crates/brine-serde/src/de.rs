@@ -173,9 +173,12 @@ impl<'a, 'g> Frame<'a, 'g> {
                     Value::Int(v) => {
                         let _ = write!(out, "[{v}]");
                     }
-                    Value::BigInt(v) => {
-                        let _ = write!(out, "[{v}]");
-                    }
+                    Value::BigInt(id) => match graph.try_bigint(*id) {
+                        Some(v) => {
+                            let _ = write!(out, "[{v}]");
+                        }
+                        None => out.push_str("[?]"),
+                    },
                     Value::Bool(v) => out.push_str(if *v { "[True]" } else { "[False]" }),
                     Value::None => out.push_str("[None]"),
                     Value::Float(v) => {
@@ -412,10 +415,10 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         match self.value {
             // An int where a float is expected, as Python's float() takes it.
             Value::Int(v) => visitor.visit_f64(*v as f64),
-            Value::BigInt(v) => {
-                let v = num_bigint_to_f64(v);
-                visitor.visit_f64(v)
-            }
+            Value::BigInt(id) => match self.ctx.graph.try_bigint(*id) {
+                Some(v) => visitor.visit_f64(num_bigint_to_f64(v)),
+                None => self.any(visitor),
+            },
             _ => self.any(visitor),
         }
     }

@@ -41,17 +41,17 @@ impl<'o> Builder<'o> {
 
     fn name(&mut self, name: &'static str) -> Value {
         if let Some(value) = self.names.get(name) {
-            return value.clone();
+            return *value;
         }
         let value = self.graph.add_str(name);
-        self.names.insert(name, value.clone());
+        self.names.insert(name, value);
         value
     }
 
     fn global(&mut self, module: &str, qualname: &str) -> Value {
         let key = (module.to_owned(), qualname.to_owned());
         if let Some(value) = self.globals.get(&key) {
-            return value.clone();
+            return *value;
         }
         let nested = qualname
             .rsplit_once('.')
@@ -75,7 +75,7 @@ impl<'o> Builder<'o> {
                 self.add(Node::Global { module, name })
             }
         };
-        self.globals.insert(key, value.clone());
+        self.globals.insert(key, value);
         value
     }
 
@@ -229,7 +229,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<Value, Error> {
-        Ok(int(v))
+        Ok(self.int(v))
     }
 
     fn serialize_u8(self, v: u8) -> Result<Value, Error> {
@@ -245,11 +245,11 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 
     fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        Ok(int(v))
+        Ok(self.int(v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<Value, Error> {
-        Ok(int(v))
+        Ok(self.int(v))
     }
 
     fn serialize_f32(self, v: f32) -> Result<Value, Error> {
@@ -396,15 +396,15 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 }
 
-/// A Python int: inline when it fits an `i64`, a big int otherwise.
-fn int<T: Copy + TryInto<i64> + Into<BigInt>>(v: T) -> Value {
-    match v.try_into() {
-        Ok(small) => Value::Int(small),
-        Err(_) => Value::from_bigint(v.into()),
-    }
-}
-
 impl Builder<'_> {
+    /// A Python int: inline when it fits an `i64`, a big int in the graph otherwise.
+    fn int<T: Copy + TryInto<i64> + Into<BigInt>>(&mut self, v: T) -> Value {
+        match v.try_into() {
+            Ok(small) => Value::Int(small),
+            Err(_) => self.graph.add_int(v.into()),
+        }
+    }
+
     /// Turns the list `inner` was serialized as into a set or frozenset.
     fn make_set(&mut self, inner: Value, frozen: bool) -> Result<Value, Error> {
         let Some(id) = inner.node() else {
@@ -625,7 +625,7 @@ impl<'a, 'o> StructBuilder<'a, 'o> {
                     .pairs
                     .iter()
                     .find(|(key, _)| builder.graph.get(key).as_str() == Some("state"))
-                    .map(|(_, value)| value.clone())
+                    .map(|(_, value)| *value)
                     .unwrap_or_default();
                 builder.instance(&module, &qualname, Body::State(state))
             }
@@ -673,10 +673,20 @@ mod tests {
 
     #[test]
     fn ints_are_inline_when_they_fit() {
-        assert_eq!(int(u64::MAX >> 1), Value::Int(i64::MAX));
-        assert!(matches!(int(u64::MAX), Value::BigInt(_)));
-        assert_eq!(int(i128::from(i64::MIN)), Value::Int(i64::MIN));
-        assert!(matches!(int(u128::MAX), Value::BigInt(_)));
+        let options = Options::default();
+        let mut builder = Builder::new(&options);
+        assert_eq!(builder.int(u64::MAX >> 1), Value::Int(i64::MAX));
+        let big = builder.int(u64::MAX);
+        assert_eq!(
+            builder.graph.get(&big).as_bigint(),
+            Some(BigInt::from(u64::MAX))
+        );
+        assert_eq!(builder.int(i128::from(i64::MIN)), Value::Int(i64::MIN));
+        let big = builder.int(u128::MAX);
+        assert_eq!(
+            builder.graph.get(&big).as_bigint(),
+            Some(BigInt::from(u128::MAX))
+        );
     }
 
     #[test]

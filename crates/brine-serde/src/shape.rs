@@ -143,7 +143,13 @@ pub(crate) fn shape_counted<'g>(graph: &'g Graph, value: &'g Value) -> (Shape<'g
         Value::None => (Shape::None, 0),
         Value::Bool(v) => (Shape::Bool(*v), 0),
         Value::Int(v) => (Shape::Int(*v), 0),
-        Value::BigInt(v) => (Shape::BigInt(v), 0),
+        Value::BigInt(id) => match graph.try_bigint(*id) {
+            Some(v) => (Shape::BigInt(v), 0),
+            None => (
+                Shape::Other(format!("int {} (not in the graph)", id.index())),
+                0,
+            ),
+        },
         Value::Float(v) => (Shape::Float(*v), 0),
         Value::Node(id) => node_shape(graph, *id),
     }

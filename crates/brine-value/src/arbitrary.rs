@@ -76,7 +76,7 @@ impl Builder {
         Ok(self.graph)
     }
 
-    fn scalar(u: &mut Unstructured<'_>) -> Result<Value> {
+    fn scalar(&mut self, u: &mut Unstructured<'_>) -> Result<Value> {
         Ok(match u.int_in_range(0..=5)? {
             0 => Value::None,
             1 => Value::Bool(u.arbitrary()?),
@@ -86,7 +86,7 @@ impl Builder {
                 let magnitude: u128 = u.arbitrary()?;
                 let negative: bool = u.arbitrary()?;
                 let big = num_bigint::BigInt::from(magnitude) << 64u32;
-                Value::from_bigint(if negative { -big } else { big })
+                self.graph.add_int(if negative { -big } else { big })
             }
             _ => Value::Float(f64::from_bits(u.arbitrary()?)),
         })
@@ -95,7 +95,7 @@ impl Builder {
     /// Any value: a scalar, a node that may be shared, or a single-use node not used yet.
     fn value(&mut self, u: &mut Unstructured<'_>) -> Result<Value> {
         match u.int_in_range(0..=3)? {
-            0 => Self::scalar(u),
+            0 => self.scalar(u),
             1 | 2 if !self.shared.is_empty() => Ok(Value::Node(*u.choose(&self.shared)?)),
             _ => {
                 let unused: Vec<usize> = (0..self.single.len())
@@ -106,7 +106,7 @@ impl Builder {
                         self.single[idx].1 = true;
                         Ok(Value::Node(self.single[idx].0))
                     }
-                    Err(_) => Self::scalar(u),
+                    Err(_) => self.scalar(u),
                 }
             }
         }
@@ -116,7 +116,7 @@ impl Builder {
         if !self.hashable.is_empty() && u.arbitrary()? {
             return Ok(Value::Node(*u.choose(&self.hashable)?));
         }
-        Self::scalar(u)
+        self.scalar(u)
     }
 
     fn values(&mut self, u: &mut Unstructured<'_>, max: usize) -> Result<Vec<Value>> {

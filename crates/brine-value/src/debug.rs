@@ -69,9 +69,14 @@ impl Printer<'_> {
             Value::Int(value) => {
                 let _ = write!(self.out, "{value}");
             }
-            Value::BigInt(value) => {
-                let _ = write!(self.out, "{value}");
-            }
+            Value::BigInt(id) => match self.graph.try_bigint(*id) {
+                Some(value) => {
+                    let _ = write!(self.out, "{value}");
+                }
+                None => {
+                    let _ = write!(self.out, "<dangling int {}>", id.index());
+                }
+            },
             Value::Float(value) => self.out.push_str(&repr::float_repr(*value)),
             Value::Node(id) => self.node(*id, depth),
         }

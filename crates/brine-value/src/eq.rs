@@ -79,7 +79,9 @@ impl<'g> Isomorphism<'g> {
             (Value::None, Value::None) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
             (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => x == y,
+            (Value::BigInt(x), Value::BigInt(y)) => {
+                matches!((self.a.try_bigint(*x), self.b.try_bigint(*y)), (Some(x), Some(y)) if x == y)
+            }
             (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
             (Value::Node(x), Value::Node(y)) => match (self.a_to_b.get(x), self.b_to_a.get(y)) {
                 (Some(mapped), _) => mapped == y,

@@ -6,7 +6,7 @@ use num_bigint::BigInt;
 use crate::change::{Change, Changes};
 use crate::node::Node;
 use crate::pystr::PyStr;
-use crate::value::{NodeId, Value};
+use crate::value::{BigIntId, NodeId, Value};
 
 /// The objects a pickle builds, with their identity.
 ///
@@ -38,6 +38,8 @@ pub struct Graph {
     nodes: Vec<Node>,
     /// Only the nodes that were changed have an entry: most have none.
     changes: HashMap<NodeId, Changes>,
+    /// The ints outside the `i64` range, which [`Value::BigInt`] indexes.
+    bigints: Vec<BigInt>,
     root: Value,
 }
 
@@ -52,6 +54,7 @@ impl Graph {
         Graph {
             nodes: Vec::with_capacity(capacity),
             changes: HashMap::new(),
+            bigints: Vec::new(),
             root: Value::None,
         }
     }
@@ -71,6 +74,53 @@ impl Graph {
     /// Adds a `str` node.
     pub fn add_str(&mut self, text: &str) -> Value {
         Value::Node(self.add(Node::Str(PyStr::new(text))))
+    }
+
+    /// An int value: [`Value::Int`] when it fits in an `i64`, else a [`Value::BigInt`] kept in
+    /// the graph's table.
+    ///
+    /// # Panics
+    ///
+    /// When the graph already holds `u32::MAX` big ints.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::{Graph, Value};
+    /// use num_bigint::BigInt;
+    ///
+    /// let mut graph = Graph::new();
+    /// assert_eq!(graph.add_int(BigInt::from(7)), Value::Int(7));
+    /// let big = graph.add_int(BigInt::from(u64::MAX));
+    /// assert!(matches!(big, Value::BigInt(_)));
+    /// assert_eq!(graph.get(&big).as_bigint(), Some(BigInt::from(u64::MAX)));
+    /// ```
+    pub fn add_int(&mut self, value: BigInt) -> Value {
+        if let Ok(small) = i64::try_from(&value) {
+            return Value::Int(small);
+        }
+        let id = u32::try_from(self.bigints.len()).expect("a graph holds at most u32::MAX ints");
+        self.bigints.push(value);
+        Value::BigInt(BigIntId(id))
+    }
+
+    /// The big int with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// When `id` comes from another graph and is out of range.
+    pub fn bigint(&self, id: BigIntId) -> &BigInt {
+        &self.bigints[id.index()]
+    }
+
+    /// The big int with id `id`, or `None` when out of range.
+    pub fn try_bigint(&self, id: BigIntId) -> Option<&BigInt> {
+        self.bigints.get(id.index())
+    }
+
+    /// All big ints, by id.
+    pub fn bigints(&self) -> &[BigInt] {
+        &self.bigints
     }
 
     /// The node with id `id`.
@@ -263,7 +313,7 @@ impl<'g> ValueRef<'g> {
     pub fn as_bigint(&self) -> Option<BigInt> {
         match self.value {
             Value::Int(value) => Some(BigInt::from(*value)),
-            Value::BigInt(value) => Some((**value).clone()),
+            Value::BigInt(id) => self.graph.try_bigint(*id).cloned(),
             _ => None,
         }
     }

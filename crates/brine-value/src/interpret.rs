@@ -93,11 +93,12 @@ mod natural;
 mod reduce;
 
 use hashbrown::HashMap;
+use num_bigint::BigInt;
 
 use crate::graph::Graph;
 #[cfg(doc)]
 use crate::node::Node;
-use crate::value::{NodeId, Value};
+use crate::value::{BigIntId, NodeId, Value};
 
 pub use natural::{Date, Global, Natural, Object, ObjectKind, Time, TimeDelta, TimeZone};
 
@@ -139,9 +140,16 @@ pub struct Interpreted {
     nodes: Vec<Natural>,
     root: Value,
     from_graph: HashMap<NodeId, NodeId>,
+    /// The graph's big ints: [`Value::BigInt`] ids index them here as they did there.
+    bigints: Vec<BigInt>,
 }
 
 impl Interpreted {
+    /// The big int with id `id`, or `None` when out of range.
+    pub fn bigint(&self, id: BigIntId) -> Option<&BigInt> {
+        self.bigints.get(id.index())
+    }
+
     /// The root value.
     pub fn root_value(&self) -> &Value {
         &self.root

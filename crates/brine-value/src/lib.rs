@@ -51,7 +51,7 @@ pub use extension::{ExtensionError, ExtensionRegistry};
 pub use graph::{Graph, ValueRef};
 pub use node::{Node, PickleBuffer};
 pub use pystr::PyStr;
-pub use value::{NodeId, Value};
+pub use value::{BigIntId, NodeId, Value};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,9 +1,5 @@
 //! [`Value`]: what a stack slot, a container item or the root holds.
 
-use std::sync::Arc;
-
-use num_bigint::BigInt;
-
 /// The index of a node in its [`crate::Graph`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub(crate) u32);
@@ -15,13 +11,29 @@ impl NodeId {
     }
 }
 
+/// The index of an int outside the `i64` range in its [`crate::Graph`]'s table of big ints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BigIntId(pub(crate) u32);
+
+impl BigIntId {
+    /// The int's position in the graph's table.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A value in the graph: a scalar that Python never memoizes, held inline, or a reference to a
 /// node that has identity.
 ///
 /// `None`, `bool`, `int` and `float` have no identity that pickle preserves (CPython's pickler
 /// never memoizes them), so they are copied freely. Everything else lives in the graph's arena
 /// and is shared by [`NodeId`], so two references to one list stay one list.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// A `Value` is `Copy`, 16 bytes: an int beyond `i64` is kept in the graph's table
+/// ([`crate::Graph::add_int`], [`crate::Graph::bigint`]) and compared by value, never by
+/// where it is kept, so moving values through a decoder's stack and dropping a graph of
+/// millions of them cost nothing per value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Value {
     /// Python `None`.
     #[default]
@@ -30,8 +42,8 @@ pub enum Value {
     Bool(bool),
     /// A Python `int` that fits in an `i64`.
     Int(i64),
-    /// A Python `int` outside the `i64` range (never one inside it).
-    BigInt(Arc<BigInt>),
+    /// A Python `int` outside the `i64` range (never one inside it), in the graph's table.
+    BigInt(BigIntId),
     /// Python `float`.
     Float(f64),
     /// A node of the graph.
@@ -39,23 +51,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// An int value, in the `Int` form when it fits and `BigInt` otherwise.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use brine_value::Value;
-    /// use num_bigint::BigInt;
-    /// assert_eq!(Value::from_bigint(BigInt::from(7)), Value::Int(7));
-    /// assert!(matches!(Value::from_bigint(BigInt::from(u64::MAX)), Value::BigInt(_)));
-    /// ```
-    pub fn from_bigint(value: BigInt) -> Value {
-        match i64::try_from(&value) {
-            Ok(small) => Value::Int(small),
-            Err(_) => Value::BigInt(Arc::new(value)),
-        }
-    }
-
     /// The node this value refers to, if it is one.
     pub fn node(&self) -> Option<NodeId> {
         match *self {

@@ -132,7 +132,7 @@ impl Machine<'_> {
                     let Some(value) = self.memo.get(key) else {
                         return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                     };
-                    let value = value.clone();
+                    let value = *value;
                     self.push(value)?;
                 }
                 FastArg::Str(text) => {

@@ -118,7 +118,7 @@ impl<'h> Machine<'h> {
                 self.pop_mark()?;
             }
             Opcode::DUP => {
-                let top = self.top()?.clone();
+                let top = *self.top()?;
                 self.push(top)?;
             }
             Opcode::PROTO => {
@@ -163,8 +163,8 @@ impl<'h> Machine<'h> {
                 let value = match op.arg {
                     Arg::Int(value) => Value::Int(value),
                     Arg::Bool(value) => Value::Bool(value),
-                    Arg::BigDecimal(text) => Value::from_bigint(parse_big_decimal(text)),
-                    Arg::BigLong(data) => Value::from_bigint(BigInt::from_signed_bytes_le(data)),
+                    Arg::BigDecimal(text) => self.graph.add_int(parse_big_decimal(text)),
+                    Arg::BigLong(data) => self.graph.add_int(BigInt::from_signed_bytes_le(data)),
                     _ => return Err(self.bad_arg()),
                 };
                 self.push(value)?;
@@ -281,7 +281,7 @@ impl<'h> Machine<'h> {
                 let Some(value) = self.memo.get(key) else {
                     return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                 };
-                let value = value.clone();
+                let value = *value;
                 self.push(value)?;
             }
 
@@ -403,7 +403,7 @@ impl<'h> Machine<'h> {
                 self.push_node(Node::Buffer(buffer))?;
             }
             Opcode::READONLY_BUFFER => {
-                let top = self.top()?.clone();
+                let top = *self.top()?;
                 match top.node().map(|id| self.graph.node_mut(id)) {
                     Some(Node::Buffer(buffer)) => buffer.readonly = true,
                     _ => return Err(self.error(ErrorKind::NotABuffer)),
@@ -572,11 +572,7 @@ impl<'h> Machine<'h> {
         match self.graph.node_mut(target) {
             Node::Dict(dict) => {
                 let items = &self.stack[mark..];
-                dict.extend(
-                    items
-                        .chunks_exact(2)
-                        .map(|pair| (pair[0].clone(), pair[1].clone())),
-                );
+                dict.extend(items.chunks_exact(2).map(|pair| (pair[0], pair[1])));
                 self.stack.truncate(mark);
                 self.marks.pop();
                 Ok(true)
@@ -671,7 +667,7 @@ impl<'h> Machine<'h> {
     }
 
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
-        let value = self.top()?.clone();
+        let value = *self.top()?;
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
         }
@@ -791,7 +787,7 @@ impl<'h> Machine<'h> {
 
     fn extension(&mut self, code: i64) -> Result<Value, Error> {
         if let Some(global) = self.ext_cache.get(&code) {
-            return Ok(global.clone());
+            return Ok(*global);
         }
         let Some((module, name)) = self.options.extensions.global(code) else {
             return Err(self.error(if code <= 0 {
@@ -801,7 +797,7 @@ impl<'h> Machine<'h> {
             }));
         };
         let global = self.global(module, name)?;
-        self.ext_cache.insert(code, global.clone());
+        self.ext_cache.insert(code, global);
         Ok(global)
     }
 

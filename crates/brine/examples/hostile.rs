@@ -25,7 +25,7 @@ fn calls(graph: &Graph) -> Vec<String> {
             .map(|(module, name)| format!("{module}.{name}"))
             .unwrap_or_else(|| "<computed callable>".to_owned());
         let mut arg_graph = graph.clone();
-        arg_graph.set_root(args.clone());
+        arg_graph.set_root(*args);
         found.push(format!("{name}{arg_graph:?}"));
     }
     found

@@ -88,7 +88,7 @@ fn buffers_and_persistence_hooks() {
 
     let mut graph = Graph::new();
     let marker = graph.add_str("db-connection");
-    let list = graph.add(Node::List(vec![Value::Int(1), marker.clone()]));
+    let list = graph.add(Node::List(vec![Value::Int(1), marker]));
     graph.set_root(Value::Node(list));
     let pickle = brine::Pickler::new()
         .protocol(2)

@@ -443,7 +443,7 @@ fn sharing_cannot_expand_without_end() {
     let mut graph = Graph::new();
     let mut inner = Value::Node(graph.add(Node::List(Vec::new())));
     for _ in 0..60 {
-        inner = Value::Node(graph.add(Node::List(vec![inner.clone(), inner])));
+        inner = Value::Node(graph.add(Node::List(vec![inner, inner])));
     }
     graph.set_root(inner);
     let pickle = brine_encode::to_vec(&graph, &Default::default()).unwrap();
@@ -481,7 +481,7 @@ fn many_builds_cannot_multiply_the_work() {
         kwargs: None,
     });
     for _ in 0..2_000 {
-        graph.push_change(object, Change::Build(state.clone()));
+        graph.push_change(object, Change::Build(state));
     }
     let list = graph.add(Node::List(vec![Value::Node(object); 100_000]));
     graph.set_root(Value::Node(list));

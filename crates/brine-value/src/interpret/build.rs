@@ -27,6 +27,7 @@ pub(super) fn run(graph: &Graph) -> Interpreted {
         nodes: interpreter.nodes,
         root,
         from_graph: interpreter.map,
+        bigints: graph.bigints().to_vec(),
     }
 }
 
@@ -44,7 +45,7 @@ impl Interpreter<'_> {
     fn value(&mut self, value: &Value) -> Value {
         match value {
             Value::Node(id) => Value::Node(self.natural_id(*id)),
-            other => other.clone(),
+            other => *other,
         }
     }
 
@@ -165,7 +166,7 @@ impl Reader<'_> {
                 };
                 match (args, kwargs) {
                     (Some(args), Some(kwargs)) => {
-                        let mut object = Object::new(ObjectKind::Instance, cls.clone());
+                        let mut object = Object::new(ObjectKind::Instance, *cls);
                         object.args = args.to_vec();
                         object.kwargs = kwargs.to_vec();
                         Natural::Object(Box::new(object))
@@ -174,11 +175,11 @@ impl Reader<'_> {
                 }
             }
             Node::Inst { class, args } | Node::Obj { class, args } => {
-                let mut object = Object::new(ObjectKind::Instance, class.clone());
+                let mut object = Object::new(ObjectKind::Instance, *class);
                 object.args = args.clone();
                 Natural::Object(Box::new(object))
             }
-            Node::PersistentId(pid) => Natural::PersistentId(pid.clone()),
+            Node::PersistentId(pid) => Natural::PersistentId(*pid),
             Node::Buffer(buffer) => Natural::Buffer(buffer.clone()),
         }
     }
@@ -248,7 +249,7 @@ impl Reader<'_> {
         if object.setstate.is_some() || !object.state.is_empty() || !object.slots.is_empty() {
             return false;
         }
-        object.setstate = Some(state.clone());
+        object.setstate = Some(*state);
         true
     }
 
@@ -263,7 +264,7 @@ impl Reader<'_> {
 /// A node kept as it was: its kind and its children.
 fn record_of(node: &Node) -> Natural {
     let mut fields = Vec::new();
-    node.for_each_child(|child| fields.push(child.clone()));
+    node.for_each_child(|child| fields.push(*child));
     Natural::Record {
         kind: node.kind_name(),
         fields,

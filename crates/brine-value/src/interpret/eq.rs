@@ -69,7 +69,9 @@ impl Isomorphism<'_> {
             (Value::None, Value::None) => true,
             (Value::Bool(x), Value::Bool(y)) => x == y,
             (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => x == y,
+            (Value::BigInt(x), Value::BigInt(y)) => {
+                matches!((self.a.bigint(*x), self.b.bigint(*y)), (Some(x), Some(y)) if x == y)
+            }
             (Value::Float(x), Value::Float(y)) => same_float(*x, *y),
             (Value::Node(x), Value::Node(y)) => {
                 let (Some(node_x), Some(node_y)) = (self.a.try_node(*x), self.b.try_node(*y))
@@ -77,7 +79,7 @@ impl Isomorphism<'_> {
                     return false;
                 };
                 if is_leaf(node_x) || is_leaf(node_y) {
-                    return leaves_equal(node_x, node_y);
+                    return leaves_equal((self.a, node_x), (self.b, node_y));
                 }
                 match (self.a_to_b.get(x), self.b_to_a.get(y)) {
                     (Some(mapped), _) => mapped == y,
@@ -222,7 +224,7 @@ fn same_float(x: f64, y: f64) -> bool {
     (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits()
 }
 
-fn leaves_equal(x: &Natural, y: &Natural) -> bool {
+fn leaves_equal((a, x): (&Interpreted, &Natural), (b, y): (&Interpreted, &Natural)) -> bool {
     match (x, y) {
         (Natural::Complex { real: rx, imag: ix }, Natural::Complex { real: ry, imag: iy }) => {
             same_float(*rx, *ry) && same_float(*ix, *iy)
@@ -238,14 +240,14 @@ fn leaves_equal(x: &Natural, y: &Natural) -> bool {
                 stop: by,
                 step: cy,
             },
-        ) => same_range([ax, bx, cx], [ay, by, cy]),
+        ) => same_range(ints(a, [ax, bx, cx]), ints(b, [ay, by, cy])),
         _ => x == y,
     }
 }
 
 /// Python's `range.__eq__`: the same sequence of numbers.
-fn same_range(x: [&Value; 3], y: [&Value; 3]) -> bool {
-    let (Some([ax, bx, cx]), Some([ay, by, cy])) = (ints(x), ints(y)) else {
+fn same_range(x: Option<[BigInt; 3]>, y: Option<[BigInt; 3]>) -> bool {
+    let (Some([ax, bx, cx]), Some([ay, by, cy])) = (x, y) else {
         return false;
     };
     let len = |start: &BigInt, stop: &BigInt, step: &BigInt| -> BigInt {
@@ -264,10 +266,10 @@ fn same_range(x: [&Value; 3], y: [&Value; 3]) -> bool {
     lx == ly && (lx == BigInt::from(0) || (ax == ay && (lx == one || cx == cy)))
 }
 
-fn ints(values: [&Value; 3]) -> Option<[BigInt; 3]> {
+fn ints(graph: &Interpreted, values: [&Value; 3]) -> Option<[BigInt; 3]> {
     let int = |value: &Value| match value {
         Value::Int(value) => Some(BigInt::from(*value)),
-        Value::BigInt(value) => Some((**value).clone()),
+        Value::BigInt(id) => graph.bigint(*id).cloned(),
         _ => None,
     };
     Some([int(values[0])?, int(values[1])?, int(values[2])?])
@@ -313,7 +315,7 @@ fn key(graph: &Interpreted, value: &Value, depth: usize) -> Option<Key> {
         Value::None => Key::None,
         Value::Bool(value) => Key::Bool(*value),
         Value::Int(value) => Key::Int(BigInt::from(*value)),
-        Value::BigInt(value) => Key::Int((**value).clone()),
+        Value::BigInt(id) => Key::Int(graph.bigint(*id)?.clone()),
         Value::Float(value) if value.is_nan() => Key::Float(u64::MAX),
         Value::Float(value) => Key::Float(value.to_bits()),
         Value::Node(id) => {

@@ -44,7 +44,7 @@ impl<'g> Reader<'g> {
 
     /// `callable(*args)` as a generic call.
     pub(super) fn generic_call(&self, callable: &Value, args: &Value) -> Option<Natural> {
-        let mut object = Object::new(ObjectKind::Call, callable.clone());
+        let mut object = Object::new(ObjectKind::Call, *callable);
         object.args = self.tuple(args)?.to_vec();
         Some(Natural::Object(Box::new(object)))
     }
@@ -164,11 +164,11 @@ impl<'g> Reader<'g> {
                     items: Vec::new(),
                 }),
                 [factory] => Some(Natural::DefaultDict {
-                    factory: factory.clone(),
+                    factory: *factory,
                     items: Vec::new(),
                 }),
                 [factory, items] => Some(Natural::DefaultDict {
-                    factory: factory.clone(),
+                    factory: *factory,
                     items: self.mapping(items)?,
                 }),
                 _ => None,
@@ -200,7 +200,9 @@ impl<'g> Reader<'g> {
             ("datetime", "timezone") => self.timezone(args, depth).map(Natural::TimeZone),
             ("decimal", "Decimal") => match args {
                 [Value::Int(value)] => Some(Natural::Decimal(value.to_string())),
-                [Value::BigInt(value)] => Some(Natural::Decimal(value.to_string())),
+                [Value::BigInt(id)] => {
+                    Some(Natural::Decimal(self.graph.try_bigint(*id)?.to_string()))
+                }
                 [text] => decimal::canonical(self.text(text)?).map(Natural::Decimal),
                 _ => None,
             },
@@ -208,7 +210,7 @@ impl<'g> Reader<'g> {
             ("copyreg", "_reconstructor") => self.reconstructor(args),
             ("copyreg", "__newobj__") => {
                 let (cls, args) = args.split_first()?;
-                let mut object = Object::new(ObjectKind::Instance, cls.clone());
+                let mut object = Object::new(ObjectKind::Instance, *cls);
                 object.args = args.to_vec();
                 Some(Natural::Object(Box::new(object)))
             }
@@ -216,7 +218,7 @@ impl<'g> Reader<'g> {
                 let [cls, args, kwargs] = args else {
                     return None;
                 };
-                let mut object = Object::new(ObjectKind::Instance, cls.clone());
+                let mut object = Object::new(ObjectKind::Instance, *cls);
                 object.args = self.tuple(args)?.to_vec();
                 object.kwargs = self.dict(kwargs)?.to_vec();
                 Some(Natural::Object(Box::new(object)))
@@ -249,7 +251,7 @@ impl<'g> Reader<'g> {
         self.sequence(value)?
             .iter()
             .map(|pair| match self.sequence(pair)? {
-                [key, value] => Some((key.clone(), value.clone())),
+                [key, value] => Some((*key, *value)),
                 _ => None,
             })
             .collect()
@@ -342,9 +344,9 @@ impl<'g> Reader<'g> {
             return None;
         }
         let (start, stop, step) = match args {
-            [stop] => (Value::Int(0), stop.clone(), Value::Int(1)),
-            [start, stop] => (start.clone(), stop.clone(), Value::Int(1)),
-            [start, stop, step] => (start.clone(), stop.clone(), step.clone()),
+            [stop] => (Value::Int(0), *stop, Value::Int(1)),
+            [start, stop] => (*start, *stop, Value::Int(1)),
+            [start, stop, step] => (*start, *stop, *step),
             _ => return None,
         };
         if step == Value::Int(0) {
@@ -363,7 +365,7 @@ impl<'g> Reader<'g> {
                 | Node::NewObj { .. }
                 | Node::Inst { .. }
                 | Node::Obj { .. }
-                | Node::PersistentId(_) => Some(value.clone()),
+                | Node::PersistentId(_) => Some(*value),
                 _ => None,
             },
         }
@@ -431,7 +433,7 @@ impl<'g> Reader<'g> {
     fn fraction(&self, args: &[Value]) -> Option<Natural> {
         let int = |value: &Value| match value {
             Value::Int(value) => Some(BigInt::from(*value)),
-            Value::BigInt(value) => Some((**value).clone()),
+            Value::BigInt(id) => self.graph.try_bigint(*id).cloned(),
             _ => None,
         };
         let (numerator, denominator) = match args {
@@ -453,7 +455,7 @@ impl<'g> Reader<'g> {
         let [cls, base, state] = args else {
             return None;
         };
-        let mut object = Object::new(ObjectKind::Instance, cls.clone());
+        let mut object = Object::new(ObjectKind::Instance, *cls);
         match (self.known_name(base)?, state) {
             (("builtins", "object"), Value::None) => {}
             // A tuple subclass: the tuple's items are the arguments, as a namedtuple's
@@ -465,7 +467,7 @@ impl<'g> Reader<'g> {
             },
             (("builtins", "dict"), state) => object.dict_items = self.dict(state)?.to_vec(),
             (("builtins", "int" | "float" | "complex" | "str" | "bytes"), state) => {
-                object.args = vec![state.clone()];
+                object.args = vec![*state];
             }
             _ => return None,
         }
@@ -516,7 +518,7 @@ impl<'g> Reader<'g> {
             dict if self.dict(dict)?.is_empty() => {}
             _ => return None,
         }
-        let mut object = Object::new(ObjectKind::Instance, cls.clone());
+        let mut object = Object::new(ObjectKind::Instance, *cls);
         object.args = call_args.to_vec();
         object.kwargs = kwargs.to_vec();
         Some(Natural::Object(Box::new(object)))
@@ -540,9 +542,9 @@ impl<'g> Reader<'g> {
 
 fn slice(args: &[Value]) -> Option<Natural> {
     let (start, stop, step) = match args {
-        [stop] => (Value::None, stop.clone(), Value::None),
-        [start, stop] => (start.clone(), stop.clone(), Value::None),
-        [start, stop, step] => (start.clone(), stop.clone(), step.clone()),
+        [stop] => (Value::None, *stop, Value::None),
+        [start, stop] => (*start, *stop, Value::None),
+        [start, stop, step] => (*start, *stop, *step),
         _ => return None,
     };
     Some(Natural::Slice { start, stop, step })

@@ -167,9 +167,9 @@ fn malformed_nodes_and_unmergeable_mutations_stay_records() {
     check(
         |b| {
             let object = b.call("m", "C", vec![]);
-            b.change(object.clone(), Change::Build(Value::Int(1)));
-            b.change(object.clone(), Change::Build(Value::Int(2)));
-            b.add(Node::List(vec![object.clone(), object]))
+            b.change(object, Change::Build(Value::Int(1)));
+            b.change(object, Change::Build(Value::Int(2)));
+            b.add(Node::List(vec![object, object]))
         },
         "[#0=record:build(Call(m:C, setstate=1), 2), #0]",
     );
@@ -191,8 +191,8 @@ fn malformed_nodes_and_unmergeable_mutations_stay_records() {
     check(
         |b| {
             let object = b.call("m", "C", vec![]);
-            b.change(object.clone(), Change::Build(Value::Int(1)));
-            b.change(object.clone(), Change::Build(object.clone()))
+            b.change(object, Change::Build(Value::Int(1)));
+            b.change(object, Change::Build(object))
         },
         "#0=record:build(Call(m:C, setstate=1), #0)",
     );
@@ -204,7 +204,7 @@ fn a_known_container_with_instance_state_is_described_as_its_call() {
         |b| {
             let object = b.call("collections", "OrderedDict", vec![]);
             let key = b.str("k");
-            b.change(object.clone(), Change::SetItems(vec![(key, Value::Int(1))]));
+            b.change(object, Change::SetItems(vec![(key, Value::Int(1))]));
             let state = b.dict(vec![("attr", Value::Int(2))]);
             b.change(object, Change::Build(state))
         },
@@ -222,10 +222,10 @@ fn an_object_and_its_changes_are_one_natural_node() {
         args,
         kwargs: None,
     });
-    let state = b.dict(vec![("me", object.clone())]);
-    b.change(object.clone(), Change::Build(state));
+    let state = b.dict(vec![("me", object)]);
+    b.change(object, Change::Build(state));
     let mut graph = b.0;
-    graph.set_root(object.clone());
+    graph.set_root(object);
     let interpreted = interpret(&graph);
     let natural = interpreted.natural_of(object.node().unwrap());
     assert!(natural.is_some());
@@ -254,7 +254,7 @@ fn depth_does_not_recurse() {
     for _ in 0..DEPTH {
         let args = b.tuple(vec![]);
         let object = b.add(Node::NewObj {
-            cls: cls.clone(),
+            cls,
             args,
             kwargs: None,
         });
@@ -289,7 +289,7 @@ fn equality_follows_python() {
     // Sharing of lists matters; sharing of strings does not.
     let shared = graph(|b| {
         let x = b.add(Node::List(vec![]));
-        b.add(Node::List(vec![x.clone(), x]))
+        b.add(Node::List(vec![x, x]))
     });
     let distinct = graph(|b| {
         let x = b.add(Node::List(vec![]));
@@ -299,7 +299,7 @@ fn equality_follows_python() {
     assert!(shared != distinct);
     let shared_str = graph(|b| {
         let x = b.str("s");
-        b.add(Node::List(vec![x.clone(), x]))
+        b.add(Node::List(vec![x, x]))
     });
     let distinct_str = graph(|b| {
         let x = b.str("s");

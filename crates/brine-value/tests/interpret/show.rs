@@ -11,15 +11,13 @@ use hashbrown::HashMap;
 /// The text of the interpreted graph.
 pub fn show(graph: &Interpreted) -> String {
     let mut counts: HashMap<u32, u32> = HashMap::new();
-    let mut stack: Vec<Value> = vec![graph.root_value().clone()];
+    let mut stack: Vec<Value> = vec![*graph.root_value()];
     while let Some(value) = stack.pop() {
         if let Some(id) = value.node() {
             let count = counts.entry(id.index() as u32).or_insert(0);
             *count += 1;
             if *count == 1 {
-                graph
-                    .node(id)
-                    .for_each_child(|child| stack.push(child.clone()));
+                graph.node(id).for_each_child(|child| stack.push(*child));
             }
         }
     }
@@ -49,9 +47,12 @@ impl Printer<'_> {
             Value::Int(value) => {
                 let _ = write!(self.out, "{value}");
             }
-            Value::BigInt(value) => {
-                let _ = write!(self.out, "{value}");
-            }
+            Value::BigInt(id) => match self.graph.bigint(*id) {
+                Some(value) => {
+                    let _ = write!(self.out, "{value}");
+                }
+                None => self.out.push_str("<dangling int>"),
+            },
             Value::Float(value) => self.out.push_str(&repr::float_repr(*value)),
             Value::Node(id) => {
                 let key = id.index() as u32;
@@ -102,7 +103,7 @@ impl Printer<'_> {
         }
         if time.tzinfo != Value::None {
             self.out.push_str(" tz=");
-            let tzinfo = time.tzinfo.clone();
+            let tzinfo = time.tzinfo;
             self.value(&tzinfo);
         }
     }
@@ -228,12 +229,12 @@ impl Printer<'_> {
             }
             Natural::Range { start, stop, step } => {
                 self.out.push_str("range(");
-                self.seq(&[start.clone(), stop.clone(), step.clone()]);
+                self.seq(&[*start, *stop, *step]);
                 self.out.push(')');
             }
             Natural::Slice { start, stop, step } => {
                 self.out.push_str("slice(");
-                self.seq(&[start.clone(), stop.clone(), step.clone()]);
+                self.seq(&[*start, *stop, *step]);
                 self.out.push(')');
             }
             Natural::Object(object) => self.object(object),
