@@ -321,9 +321,8 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         visitor.visit_seq(SeqAccess {
             de: *self,
             id,
-            parts,
-            part: 0,
-            idx: 0,
+            items: [].iter(),
+            parts: parts.into_iter(),
             count: 0,
             remaining,
         })
@@ -361,6 +360,14 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        // Scalars first, without resolving a shape: the items of a list of numbers.
+        match *self.value {
+            Value::None => return visitor.visit_unit(),
+            Value::Bool(v) => return visitor.visit_bool(v),
+            Value::Int(v) => return visitor.visit_i64(v),
+            Value::Float(v) => return visitor.visit_f64(v),
+            Value::BigInt(_) | Value::Node(_) => {}
+        }
         match self.shape()? {
             Shape::None => visitor.visit_unit(),
             Shape::Bool(v) => visitor.visit_bool(v),
@@ -407,6 +414,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         match self.value {
             // bool is a subclass of int in Python: True is 1.
             Value::Bool(v) => visitor.visit_u64(u64::from(*v)),
+            Value::Int(v) => visitor.visit_i64(*v),
             _ => self.any(visitor),
         }
     }
@@ -415,6 +423,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         match self.value {
             // An int where a float is expected, as Python's float() takes it.
             Value::Int(v) => visitor.visit_f64(*v as f64),
+            Value::Float(v) => visitor.visit_f64(*v),
             Value::BigInt(id) => match self.ctx.graph.try_bigint(*id) {
                 Some(v) => visitor.visit_f64(num_bigint_to_f64(v)),
                 None => self.any(visitor),
@@ -735,9 +744,10 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
 struct SeqAccess<'a, 'g, S> {
     de: ValueDe<'a, 'g, S>,
     id: NodeId,
-    parts: Vec<&'g [Value]>,
-    part: usize,
-    idx: usize,
+    /// The rest of the current part.
+    items: std::slice::Iter<'g, Value>,
+    /// The parts after it.
+    parts: std::vec::IntoIter<&'g [Value]>,
     count: usize,
     remaining: usize,
 }
@@ -749,22 +759,20 @@ impl<'de, 'g, S: Source<'de, 'g>> de::SeqAccess<'de> for SeqAccess<'_, 'g, S> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        loop {
-            let Some(part) = self.parts.get(self.part) else {
+        let item = loop {
+            if let Some(item) = self.items.next() {
+                break item;
+            }
+            let Some(part) = self.parts.next() else {
                 return Ok(None);
             };
-            let Some(item) = part.get(self.idx) else {
-                self.part += 1;
-                self.idx = 0;
-                continue;
-            };
-            self.idx += 1;
-            let index = self.count;
-            self.count += 1;
-            self.remaining -= 1;
-            let frame = self.de.frame.child(Segment::Index(index), self.id);
-            return seed.deserialize(self.de.at(item, &frame)).map(Some);
-        }
+            self.items = part.iter();
+        };
+        let index = self.count;
+        self.count += 1;
+        self.remaining -= 1;
+        let frame = self.de.frame.child(Segment::Index(index), self.id);
+        seed.deserialize(self.de.at(item, &frame)).map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
