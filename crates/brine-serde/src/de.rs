@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use brine_value::{Graph, NodeId, PyStr, Value};
+use brine_value::{Graph, Node, NodeId, PyStr, Value};
 use num_bigint::BigInt;
 use serde::de::value::{BorrowedStrDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Expected, Unexpected, Visitor};
@@ -21,6 +21,9 @@ use crate::{INSTANCE_TOKEN, Options};
 pub(crate) trait Source<'de, 'g>: Copy {
     /// `text`, for `'de`, when it lives in the input.
     fn str(self, text: &'g str) -> Option<&'de str>;
+    /// The text of str node `id`, for `'de`, when the source lends text by node (it lives in
+    /// the input and is strict UTF-8), checked once per node while the source remembers it.
+    fn node_str(self, id: NodeId, text: &'g PyStr) -> Option<&'de str>;
     /// `data`, for `'de`, when it lives in the input.
     fn bytes(self, data: &'g [u8]) -> Option<&'de [u8]>;
 }
@@ -34,6 +37,11 @@ impl<'g> Source<'g, 'g> for FromGraph {
         Some(text)
     }
 
+    fn node_str(self, _id: NodeId, _text: &'g PyStr) -> Option<&'g str> {
+        // The graph's own text, checked through the deserializer's cache, is lent as it is.
+        None
+    }
+
     fn bytes(self, data: &'g [u8]) -> Option<&'g [u8]> {
         Some(data)
     }
@@ -42,14 +50,22 @@ impl<'g> Source<'g, 'g> for FromGraph {
 /// [`crate::from_slice`]: the graph's payloads are slices of a copy of the input made at
 /// address `start`, so a payload at `start + k` is `input[k..]`, byte for byte.
 #[derive(Clone, Copy)]
-pub(crate) struct FromInput<'de> {
+pub(crate) struct FromInput<'c, 'de> {
     pub(crate) input: &'de [u8],
     pub(crate) start: usize,
+    /// The str nodes lent so far (a shared dict key is checked once, not once per record).
+    pub(crate) lent: &'c TextCache<'de>,
 }
 
-impl<'de, 'g> Source<'de, 'g> for FromInput<'de> {
+impl<'de, 'g> Source<'de, 'g> for FromInput<'_, 'de> {
     fn str(self, text: &'g str) -> Option<&'de str> {
         std::str::from_utf8(self.bytes(text.as_bytes())?).ok()
+    }
+
+    fn node_str(self, id: NodeId, text: &'g PyStr) -> Option<&'de str> {
+        self.lent.text(id, || {
+            std::str::from_utf8(self.bytes(text.as_bytes())?).ok()
+        })
     }
 
     fn bytes(self, data: &'g [u8]) -> Option<&'de [u8]> {
@@ -70,6 +86,10 @@ pub(crate) struct Owned;
 
 impl<'de, 'g> Source<'de, 'g> for Owned {
     fn str(self, _text: &'g str) -> Option<&'de str> {
+        None
+    }
+
+    fn node_str(self, _id: NodeId, _text: &'g PyStr) -> Option<&'de str> {
         None
     }
 
@@ -95,6 +115,7 @@ where
         max_depth: options.max_depth,
         budget: Cell::new(max_containers),
         max_containers,
+        texts: TextCache::default(),
     };
     let frame = Frame {
         parent: None,
@@ -116,6 +137,39 @@ struct Ctx<'g, S> {
     /// How many more containers may be entered.
     budget: Cell<u64>,
     max_containers: u64,
+    /// The text of recently read str nodes, so that a str the pickle shares (a dict key
+    /// written once and fetched from the memo for every record) is UTF-8-checked once.
+    texts: TextCache<'g>,
+}
+
+/// A direct-mapped cache of str nodes already checked to be UTF-8, by node id.
+pub(crate) struct TextCache<'s> {
+    slots: [Cell<Option<(NodeId, &'s str)>>; TEXT_CACHE_SLOTS],
+}
+
+const TEXT_CACHE_SLOTS: usize = 64;
+
+impl Default for TextCache<'_> {
+    fn default() -> Self {
+        TextCache {
+            slots: std::array::from_fn(|_| Cell::new(None)),
+        }
+    }
+}
+
+impl<'s> TextCache<'s> {
+    /// The text of str node `id`: from the cache, or `check`ed and remembered.
+    fn text(&self, id: NodeId, check: impl FnOnce() -> Option<&'s str>) -> Option<&'s str> {
+        let slot = &self.slots[id.index() % TEXT_CACHE_SLOTS];
+        if let Some((cached, checked)) = slot.get() {
+            if cached == id {
+                return Some(checked);
+            }
+        }
+        let checked = check()?;
+        slot.set(Some((id, checked)));
+        Some(checked)
+    }
 }
 
 /// The containers [`crate::Options::max_expansion`] allows for `graph`.
@@ -282,7 +336,16 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn visit_text<V: Visitor<'de>>(&self, text: &'g PyStr, visitor: V) -> Result<V::Value, Error> {
-        let Some(text) = text.as_str() else {
+        let checked = match *self.value {
+            Value::Node(id) => {
+                if let Some(lent) = self.ctx.source.node_str(id, text) {
+                    return visitor.visit_borrowed_str(lent);
+                }
+                self.ctx.texts.text(id, || text.as_str())
+            }
+            _ => text.as_str(),
+        };
+        let Some(text) = checked else {
             return Err(ErrorKind::LoneSurrogate.into());
         };
         match self.ctx.source.str(text) {
@@ -360,13 +423,20 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        // Scalars first, without resolving a shape: the items of a list of numbers.
+        // Scalars and str first, without resolving a shape: the items of a list of numbers,
+        // the fields of a record. (A str's changes, which only a hand-made pickle has, mean
+        // nothing to the data model: the shape of a str is its text either way.)
         match *self.value {
             Value::None => return visitor.visit_unit(),
             Value::Bool(v) => return visitor.visit_bool(v),
             Value::Int(v) => return visitor.visit_i64(v),
             Value::Float(v) => return visitor.visit_f64(v),
-            Value::BigInt(_) | Value::Node(_) => {}
+            Value::Node(id) => {
+                if let Some(Node::Str(text)) = self.ctx.graph.try_node(id) {
+                    return self.visit_text(text, visitor);
+                }
+            }
+            Value::BigInt(_) => {}
         }
         match self.shape()? {
             Shape::None => visitor.visit_unit(),
@@ -975,9 +1045,11 @@ mod tests {
     fn input_offsets_map_back_only_inside_the_copy() {
         let input = b"hello world";
         let copy = bytes::Bytes::copy_from_slice(input);
+        let lent = TextCache::default();
         let source = FromInput {
             input,
             start: copy.as_ptr() as usize,
+            lent: &lent,
         };
         let inside = &copy[6..11];
         assert_eq!(Source::<'_, '_>::bytes(source, inside), Some(&input[6..11]));

@@ -265,7 +265,13 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     // `shared` stays alive (and unchanged) until deserialization is over: the offsets
     // `de::FromInput` computes are only meaningful while it is.
     let graph = brine_vm::loads_bytes(shared.clone(), &options.vm_options())?;
-    let res = de::deserialize(&graph, de::FromInput { input: data, start }, options);
+    let lent = de::TextCache::default();
+    let source = de::FromInput {
+        input: data,
+        start,
+        lent: &lent,
+    };
+    let res = de::deserialize(&graph, source, options);
     drop(shared);
     res
 }
