@@ -629,7 +629,11 @@ impl<'o, W: Write> Emitter<'o, W> {
 
     /// [`Emitter::global`]; returns the memo index, `None` for an extension code (which
     /// CPython does not memoize).
-    pub(crate) fn global_name(&mut self, module: &str, name: &str) -> Result<Option<u32>, EncodeError> {
+    pub(crate) fn global_name(
+        &mut self,
+        module: &str,
+        name: &str,
+    ) -> Result<Option<u32>, EncodeError> {
         if let Some(idx) = self.global_idx(module, name) {
             self.get(idx)?;
             return Ok(Some(idx));
@@ -695,9 +699,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`].
     #[inline]
     pub fn empty_tuple(&mut self) -> Result<(), EncodeError> {
-        Ok(self
-            .out
-            .write(if self.proto >= 1 { b")" } else { b"(t" })?)
+        Ok(self.out.write(if self.proto >= 1 { b")" } else { b"(t" })?)
     }
 
     /// Whether a tuple of `n_items` items opens with MARK: beyond 3 items, or below protocol 2.
@@ -793,10 +795,15 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// As [`Emitter::memoize`].
     pub fn begin_list(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
-        self.out
-            .write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
         let idx = self.memoize()?;
-        Ok(Batch::new(Layout::ExactList, LIST_OPS, len, Tail::Nothing, idx))
+        Ok(Batch::new(
+            Layout::ExactList,
+            LIST_OPS,
+            len,
+            Tail::Nothing,
+            idx,
+        ))
     }
 
     /// Opens a dict of `len` pairs (`None`: not known yet): EMPTY_DICT, memoized. Each key and
@@ -806,10 +813,15 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// As [`Emitter::memoize`].
     pub fn begin_dict(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
-        self.out
-            .write(if self.proto >= 1 { b"}" } else { b"(d" })?;
+        self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
         let idx = self.memoize()?;
-        Ok(Batch::new(Layout::ExactDict, DICT_OPS, len, Tail::Nothing, idx))
+        Ok(Batch::new(
+            Layout::ExactDict,
+            DICT_OPS,
+            len,
+            Tail::Nothing,
+            idx,
+        ))
     }
 
     /// Opens a set: EMPTY_SET, memoized, and ADDITEMS batches from protocol 4; below,
@@ -822,7 +834,13 @@ impl<'o, W: Write> Emitter<'o, W> {
         if self.proto >= 4 {
             self.out.write(b"\x8f")?;
             let idx = self.memoize()?;
-            return Ok(Batch::new(Layout::AddItems, ADDITEMS_OPS, len, Tail::Nothing, idx));
+            return Ok(Batch::new(
+                Layout::AddItems,
+                ADDITEMS_OPS,
+                len,
+                Tail::Nothing,
+                idx,
+            ));
         }
         self.begin_call_list("set", len)
     }
@@ -855,26 +873,49 @@ impl<'o, W: Write> Emitter<'o, W> {
     ) -> Result<Batch, EncodeError> {
         self.global("builtins", type_name)?;
         self.begin_tuple(1)?;
-        self.out
-            .write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
         self.memoize()?;
-        Ok(Batch::new(Layout::ExactList, LIST_OPS, len, Tail::Call, NOT_MEMOIZED))
+        Ok(Batch::new(
+            Layout::ExactList,
+            LIST_OPS,
+            len,
+            Tail::Call,
+            NOT_MEMOIZED,
+        ))
     }
 
     /// The items of a list subclass or other object a reduce extends (CPython's
     /// `batch_list` over an iterator), `len` of them.
     pub(crate) fn begin_extend(&mut self, len: usize) -> Batch {
-        Batch::new(Layout::Generic, LIST_OPS, Some(len), Tail::Nothing, NOT_MEMOIZED)
+        Batch::new(
+            Layout::Generic,
+            LIST_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
     }
 
     /// The pairs stored into a dict subclass or other object (`batch_dict` over an iterator).
     pub(crate) fn begin_store(&mut self, len: usize) -> Batch {
-        Batch::new(Layout::Generic, DICT_OPS, Some(len), Tail::Nothing, NOT_MEMOIZED)
+        Batch::new(
+            Layout::Generic,
+            DICT_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
     }
 
     /// ADDITEMS batches into a set (subclass) already on the stack.
     pub(crate) fn begin_additems(&mut self, len: usize) -> Batch {
-        Batch::new(Layout::AddItems, ADDITEMS_OPS, Some(len), Tail::Nothing, NOT_MEMOIZED)
+        Batch::new(
+            Layout::AddItems,
+            ADDITEMS_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
     }
 
     /// An item (or key-value pair) of `batch` follows: writes the MARK that opens a batch,
@@ -916,8 +957,11 @@ impl<'o, W: Write> Emitter<'o, W> {
             return Ok(());
         }
         if index > 0 {
-            self.out
-                .write(&[if batch.marked { batch.multi } else { batch.single }])?;
+            self.out.write(&[if batch.marked {
+                batch.multi
+            } else {
+                batch.single
+            }])?;
         }
         batch.marked = match batch.layout {
             Layout::ExactList | Layout::ExactDict if batch.len == UNKNOWN_LEN && index == 0 => {
@@ -980,8 +1024,11 @@ impl<'o, W: Write> Emitter<'o, W> {
                 self.out.resolve_mark(false)?;
                 self.out.write(&[batch.single])?;
             } else {
-                self.out
-                    .write(&[if batch.marked { batch.multi } else { batch.single }])?;
+                self.out.write(&[if batch.marked {
+                    batch.multi
+                } else {
+                    batch.single
+                }])?;
                 // batch_dict_exact and save_set loop while the last batch was full.
                 let loops_again = matches!(batch.layout, Layout::ExactDict | Layout::AddItems);
                 if loops_again && count % BATCH_SIZE == 0 {

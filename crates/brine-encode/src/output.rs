@@ -51,7 +51,11 @@ enum Event {
     Boundary(usize),
     /// A large payload (header and data) at `buf[at..end]`, the header `header` bytes long,
     /// which goes outside any frame.
-    Large { at: usize, header: usize, end: usize },
+    Large {
+        at: usize,
+        header: usize,
+        end: usize,
+    },
 }
 
 impl Event {

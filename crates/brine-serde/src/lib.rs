@@ -143,6 +143,7 @@ mod options;
 mod ser;
 mod sets;
 mod shape;
+mod write;
 
 use std::io::{BufRead, Write};
 
@@ -178,15 +179,20 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Vec<u8>, Error> {
-    let graph = to_value(value, options)?;
-    Ok(brine_encode::to_vec(&graph, &options.encode_options())?)
+    write(Vec::new(), value, options)
 }
 
 /// Serializes `value` as a pickle to `writer`.
 ///
+/// The pickle is written while `value` serializes, in frames of about 64 KiB (large str and
+/// bytes go to `writer` directly), so memory stays bounded however large the value. On an
+/// error, a prefix of the pickle may have been written, as with Python's `pickle.dump`.
+///
 /// # Errors
 ///
-/// As [`to_vec`], and [`ErrorKind::Encode`] when writing fails.
+/// As [`to_vec`], and [`ErrorKind::Encode`] when writing fails or a `Serialize`
+/// implementation announced a length other than the number of items it then gave, where the
+/// pickle's layout depends on it (CPython writes a one-item list without MARK).
 ///
 /// # Example
 ///
@@ -202,9 +208,19 @@ pub fn to_writer<W: Write, T: ?Sized + Serialize>(
     value: &T,
     options: &Options,
 ) -> Result<(), Error> {
-    let graph = to_value(value, options)?;
-    brine_encode::to_writer(&graph, writer, &options.encode_options())?;
-    Ok(())
+    write(writer, value, options).map(drop)
+}
+
+/// Writes `value` straight to `writer` and returns the writer.
+fn write<W: Write, T: ?Sized + Serialize>(
+    writer: W,
+    value: &T,
+    options: &Options,
+) -> Result<W, Error> {
+    let encode = options.encode_options();
+    let mut pickler = write::Writer::new(writer, options, &encode)?;
+    value.serialize(&mut pickler)?;
+    pickler.finish()
 }
 
 /// Serializes `value` as the graph of Python objects [`to_vec`] writes.
