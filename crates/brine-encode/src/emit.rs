@@ -113,6 +113,10 @@ pub struct Batch {
     len: usize,
     /// Items begun so far.
     count: usize,
+    /// Items that may begin before [`Emitter::item`] has something to write again (the
+    /// next batch, a pending MARK, protocol 0's APPEND after each item): the fast path only
+    /// counts down.
+    until: usize,
     /// The current batch began with a MARK.
     marked: bool,
     /// The first item's MARK waits on whether a second item comes.
@@ -199,6 +203,7 @@ impl Batch {
             multi: ops.1,
             len: len.unwrap_or(UNKNOWN_LEN),
             count: 0,
+            until: 0,
             marked: false,
             pending: false,
             tail,
@@ -928,17 +933,23 @@ impl<'o, W: Write> Emitter<'o, W> {
     pub fn item(&mut self, batch: &mut Batch) -> Result<(), EncodeError> {
         let index = batch.count;
         batch.count += 1;
-        if index % BATCH_SIZE == 0 || batch.pending || self.proto == 0 {
-            self.item_slow(batch, index)?;
+        if batch.until == 0 {
+            return self.item_slow(batch, index);
         }
+        batch.until -= 1;
         Ok(())
     }
 
     fn item_slow(&mut self, batch: &mut Batch, index: usize) -> Result<(), EncodeError> {
+        // Unless said otherwise below, the next item with something to write begins the
+        // next batch.
+        batch.until = BATCH_SIZE - 1 - index % BATCH_SIZE;
         if batch.layout == Layout::Unbatched {
+            batch.until = usize::MAX;
             return Ok(());
         }
         if self.proto == 0 {
+            batch.until = 0;
             // Protocol 0 has no MARKed batches: APPEND / SETITEM after each item, written
             // before the next item begins.
             if index > 0 {
@@ -953,9 +964,6 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.out.resolve_mark(true)?;
             return Ok(());
         }
-        if index % BATCH_SIZE != 0 {
-            return Ok(());
-        }
         if index > 0 {
             self.out.write(&[if batch.marked {
                 batch.multi
@@ -966,6 +974,7 @@ impl<'o, W: Write> Emitter<'o, W> {
         batch.marked = match batch.layout {
             Layout::ExactList | Layout::ExactDict if batch.len == UNKNOWN_LEN && index == 0 => {
                 batch.pending = true;
+                batch.until = 0;
                 self.out.pend_mark();
                 return Ok(());
             }

@@ -96,7 +96,9 @@ impl<W: Write> Output<W> {
         Ok(())
     }
 
-    #[inline]
+    // Always inlined: most writes are a few bytes of constant length, which then copy as a
+    // move or two instead of a call to memcpy.
+    #[inline(always)]
     pub(crate) fn write(&mut self, data: &[u8]) -> io::Result<()> {
         self.buf.extend_from_slice(data);
         Ok(())

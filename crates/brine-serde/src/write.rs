@@ -26,8 +26,28 @@ use crate::options::{Options, PyClass};
 use crate::{FROZENSET_TOKEN, INSTANCE_TOKEN, SET_TOKEN};
 
 /// What a serialized value tells its container: why Python could not hash it, if it could
-/// not (a dict key or set item must be hashable).
-type Unhashable = Option<&'static str>;
+/// not (a dict key or set item must be hashable). One byte, so that every `serialize_*`
+/// returns in registers.
+type Unhashable = Option<Mutable>;
+
+/// The Python types that cannot be hashed, of those a serde value can be.
+#[derive(Clone, Copy)]
+pub(crate) enum Mutable {
+    List,
+    Dict,
+    Set,
+}
+
+impl Mutable {
+    fn unhashable(self) -> Error {
+        ErrorKind::Unhashable(match self {
+            Mutable::List => "list",
+            Mutable::Dict => "dict",
+            Mutable::Set => "set",
+        })
+        .into()
+    }
+}
 
 /// Writes serde values as pickle objects.
 pub(crate) struct Writer<'o, W> {
@@ -399,7 +419,7 @@ impl<'a, 'o, W: Write> ser::Serializer for &'a mut Writer<'o, W> {
         let dict = self.begin_variant(variant)?;
         value.serialize(&mut *self)?;
         self.e.end(dict)?;
-        Ok(Some("dict"))
+        Ok(Some(Mutable::Dict))
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqWriter<'a, 'o, W>, Error> {
@@ -612,7 +632,7 @@ impl<W: Write> SeqWriter<'_, '_, W> {
         Ok(match self.kind {
             SeqKind::List(list) => {
                 w.e.end(list)?;
-                Some("list")
+                Some(Mutable::List)
             }
             SeqKind::Tuple {
                 len,
@@ -629,7 +649,7 @@ impl<W: Write> SeqWriter<'_, '_, W> {
             SeqKind::Variant { dict, len, count } => {
                 w.end_tuple(len, count)?;
                 w.e.end(dict)?;
-                Some("dict")
+                Some(Mutable::Dict)
             }
             SeqKind::Set {
                 items,
@@ -637,10 +657,10 @@ impl<W: Write> SeqWriter<'_, '_, W> {
                 unhashable,
             } => {
                 w.e.end(items)?;
-                if let Some(reason) = unhashable {
-                    return Err(ErrorKind::Unhashable(reason).into());
+                if let Some(mutable) = unhashable {
+                    return Err(mutable.unhashable());
                 }
-                (!frozen).then_some("set")
+                (!frozen).then_some(Mutable::Set)
             }
         })
     }
@@ -712,8 +732,8 @@ impl<W: Write> ser::SerializeMap for MapWriter<'_, '_, W> {
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
         self.w.e.item(&mut self.dict)?;
-        if let Some(reason) = key.serialize(&mut *self.w)? {
-            return Err(ErrorKind::Unhashable(reason).into());
+        if let Some(mutable) = key.serialize(&mut *self.w)? {
+            return Err(mutable.unhashable());
         }
         self.has_key = true;
         Ok(())
@@ -731,7 +751,7 @@ impl<W: Write> ser::SerializeMap for MapWriter<'_, '_, W> {
 
     fn end(self) -> Result<Unhashable, Error> {
         self.w.e.end(self.dict)?;
-        Ok(Some("dict"))
+        Ok(Some(Mutable::Dict))
     }
 }
 
@@ -810,7 +830,7 @@ impl<W: Write> StructWriter<'_, '_, W> {
         Ok(match self.kind {
             StructKind::Dict(dict) => {
                 w.e.end(dict)?;
-                Some("dict")
+                Some(Mutable::Dict)
             }
             StructKind::Instance { dict, slots } => {
                 if dict.is_empty() {
@@ -832,7 +852,7 @@ impl<W: Write> StructWriter<'_, '_, W> {
             StructKind::Variant { outer, dict } => {
                 w.e.end(dict)?;
                 w.e.end(outer)?;
-                Some("dict")
+                Some(Mutable::Dict)
             }
             StructKind::PyInstance {
                 module,
