@@ -2,9 +2,10 @@
 //! equivalent Python objects, and any `Deserialize` type from the pickles CPython 2.7 to 3.13
 //! write, executing nothing.
 //!
-//! Serialization builds a [`brine_value::Graph`] of the Python objects a value stands for
-//! (a struct is a dict, or an instance of a class you name) and writes it with `brine-encode`,
-//! so the bytes are those `pickle.dumps` writes for the same objects at the same protocol.
+//! Serialization writes the Python objects a value stands for (a struct is a dict, or an
+//! instance of a class you name) while the value serializes, with `brine-encode`'s
+//! [`brine_encode::Emitter`], so the bytes are those `pickle.dumps` writes for the same objects
+//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`].
 //! Deserialization decodes with `brine-vm`, which imports and calls nothing, and reads the graph
 //! as serde's data model, recognising the forms CPython writes at each protocol: sets, bytes
 //! and bytearrays as protocol 0-3 reductions, OrderedDicts, instances of any class (their
@@ -167,8 +168,10 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 ///
 /// # Errors
 ///
-/// A map key or set item Python cannot hash, a protocol above 5, or an error the value's
-/// `Serialize` implementation reports.
+/// A map key or set item Python cannot hash, a protocol above 5, an error the value's
+/// `Serialize` implementation reports, or one that announced a length other than the number
+/// of items it gave where the layout depends on it ([`ErrorKind::Encode`] with
+/// `EncodeError::LengthMismatch`).
 ///
 /// # Example
 ///
