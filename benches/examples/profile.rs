@@ -7,13 +7,18 @@
 //! callgrind_annotate cg.out | head -40
 //! ```
 //!
-//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader) or `encode`
-//! (the graph, decoded once beforehand, written at the file's protocol).
+//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader), `encode`
+//! (the graph, decoded once beforehand, written at the file's protocol) or `typed-encode`
+//! (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`, decoded once
+//! beforehand).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use brine_benches::{data_dir, decode, decode_reader, encode, workloads};
+use brine_benches::typed::{TypedBench, with_type};
+use brine_benches::{Workload, data_dir, decode, decode_reader, encode, workloads};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 fn main() -> ExitCode {
     match run() {
@@ -28,7 +33,9 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
-        return Err("usage: profile decode|reader|encode WORKLOAD.pN [TIMES]".to_owned());
+        return Err(
+            "usage: profile decode|reader|encode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
+        );
     };
     let times: usize = match rest.first() {
         Some(times) => times.parse().map_err(|err| format!("TIMES: {err}"))?,
@@ -56,7 +63,47 @@ fn run() -> Result<(), String> {
                 black_box(encode(workload, &graph).map_err(|err| err.to_string())?);
             }
         }
+        "typed-encode" => {
+            let mut typed = TypedEncode { times, res: Ok(()) };
+            if !with_type(workload, &mut typed) {
+                return Err(format!("`{label}` has no Rust type"));
+            }
+            typed.res?;
+        }
         _ => return Err(format!("unknown operation `{op}`")),
     }
     Ok(())
+}
+
+/// `brine_serde::to_vec` of the workload as its Rust type, `times` times.
+struct TypedEncode {
+    times: usize,
+    res: Result<(), String>,
+}
+
+impl TypedBench for TypedEncode {
+    fn run<T: Serialize + DeserializeOwned>(
+        &mut self,
+        workload: &Workload,
+        options: &brine_serde::Options,
+    ) {
+        self.res = (|| {
+            let value: T = brine_serde::from_slice(&workload.data, &Default::default())
+                .map_err(|err| err.to_string())?;
+            for _ in 0..self.times {
+                black_box(typed_to_vec(&value, options)?);
+            }
+            Ok(())
+        })();
+    }
+}
+
+/// One `brine_serde::to_vec`, never inlined, so that a profiler can collect just it:
+/// `--toggle-collect='profile::typed_to_vec*'`.
+#[inline(never)]
+fn typed_to_vec<T: Serialize>(
+    value: &T,
+    options: &brine_serde::Options,
+) -> Result<Vec<u8>, String> {
+    brine_serde::to_vec(value, options).map_err(|err| err.to_string())
 }

@@ -18,6 +18,14 @@ pub enum EncodeError {
     DanglingNode(usize),
     /// A reference to a big int the graph does not hold.
     DanglingInt(usize),
+    /// A list or dict written with [`crate::Emitter`] was announced with one length and given
+    /// a number of items that needs another layout (CPython writes a lone item without MARK).
+    LengthMismatch {
+        /// The length announced.
+        expected: usize,
+        /// The items given.
+        actual: usize,
+    },
     /// Writing failed.
     Io(io::Error),
 }
@@ -37,6 +45,10 @@ impl fmt::Display for EncodeError {
             }
             EncodeError::DanglingNode(idx) => write!(f, "node {idx} is not in the graph"),
             EncodeError::DanglingInt(idx) => write!(f, "big int {idx} is not in the graph"),
+            EncodeError::LengthMismatch { expected, actual } => write!(
+                f,
+                "a container announced {expected} items but was given {actual}"
+            ),
             EncodeError::Io(err) => write!(f, "writing the pickle failed: {err}"),
         }
     }

@@ -9,6 +9,10 @@
 //! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
 //! written straight from the graph's buffers, never copied.
 //!
+//! [`Emitter`] is the same pickler one object at a time, for a writer that has no graph
+//! (`brine-serde` writes serde values with it): the graph pickler calls it for every object,
+//! so both make the same choices.
+//!
 //! This crate only writes: `brine-vm` reads pickles into graphs.
 //!
 //! # Example
@@ -26,6 +30,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod emit;
 mod error;
 mod optimize;
 mod output;
@@ -35,6 +40,7 @@ use std::io::Write;
 
 use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
 
+pub use emit::{Batch, Emitter};
 pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
 pub use save::{BufferCallback, PersistentId};
@@ -170,15 +176,10 @@ impl<'h> Pickler<'h> {
     ///
     /// As [`to_writer`].
     pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
-        if self.options.protocol > HIGHEST_PROTOCOL {
-            return Err(EncodeError::UnsupportedProtocol(self.options.protocol));
-        }
+        let emitter = Emitter::new(writer, &self.options)?;
         let machine = Machine::new(
             graph,
-            writer,
-            self.options.protocol,
-            self.options.fix_imports,
-            &self.options.extensions,
+            emitter,
             self.persistent_id.as_deref_mut().map(shorten_pid),
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
         );

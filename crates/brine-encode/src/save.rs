@@ -6,17 +6,11 @@
 
 use std::io::Write;
 
-use brine_lex::Opcode;
-use brine_value::{Change, ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, Value, compat};
-use hashbrown::{HashMap, HashSet};
-use num_bigint::BigInt;
+use brine_value::{Change, Graph, Node, NodeId, PickleBuffer, Value, compat};
+use hashbrown::HashSet;
 
+use crate::emit::{Batch, Emitter, NOT_MEMOIZED, header, is_shared_str};
 use crate::error::EncodeError;
-use crate::output::Output;
-
-/// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
-const BATCH_SIZE: usize = 1000;
-const NOT_MEMOIZED: u32 = u32::MAX;
 
 /// Decides, for each persistent object, the persistent id to write instead of the object.
 pub type PersistentId<'h> = dyn FnMut(&Graph, &Value) -> Option<Value> + 'h;
@@ -24,20 +18,7 @@ pub type PersistentId<'h> = dyn FnMut(&Graph, &Value) -> Option<Value> + 'h;
 /// out-of-band (`false`, the caller keeps the bytes).
 pub type BufferCallback<'h> = dyn FnMut(&PickleBuffer) -> bool + 'h;
 
-/// How CPython batches the items of a container.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Layout {
-    /// `batch_list_exact`: a list.
-    ExactList,
-    /// `batch_dict_exact`: a dict.
-    ExactDict,
-    /// `batch_list` / `batch_dict` over an iterator: items of a reduce's listitems/dictitems.
-    Generic,
-    /// `save_set`'s ADDITEMS batches.
-    AddItems,
-}
-
-/// Which items of a node a [`Task::Range`] or [`Task::Pairs`] walks.
+/// Which items of a node a [`Task::Range`], [`Task::Items`] or [`Task::Pairs`] walks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
     /// The items of a tuple, list, set or frozenset node, or the pairs of a dict node.
@@ -52,25 +33,28 @@ enum Task {
     Save(Value),
     Op(&'static [u8]),
     Text(Vec<u8>),
-    /// Once the node is memoized, later equal singletons refer to it.
-    RegisterSingleton(NodeId),
     MemoizeNode(NodeId),
-    MemoizeTemp,
-    /// Saves items `start..end` of a node, writing `each` after every one.
+    /// Closes a temporary tuple of this many items.
+    EndTuple(usize),
+    EmptyTuple,
+    /// Saves items `start..end` of a node, unbatched.
     Range {
         id: NodeId,
         field: Field,
         start: usize,
         end: usize,
-        each: Option<&'static [u8]>,
     },
-    /// Saves key-value pairs `start..end` of a dict node or a SetItems change.
+    /// Saves the items of a node in the batches `batch` lays out, from `batch.count()` on.
+    Items {
+        id: NodeId,
+        field: Field,
+        batch: Batch,
+    },
+    /// Saves the key-value pairs of a dict node or a SetItems change, as [`Task::Items`].
     Pairs {
         id: NodeId,
         field: Field,
-        start: usize,
-        end: usize,
-        each: Option<&'static [u8]>,
+        batch: Batch,
     },
     /// The elements are saved: unless that saved the tuple itself, write TUPLE and memoize.
     FinishTuple {
@@ -85,13 +69,7 @@ enum Task {
     /// The node is saved and memoized: write its changes, unless a re-entrant save of the
     /// node (through its constructor arguments) wrote them already.
     Changes(NodeId),
-    /// A temporary str, such as the Latin-1 decoding of bytes in their protocol 0-2 form.
-    TempStr(Vec<u8>),
-    /// Memoizes a temporary `bytes`; a singleton's content is remembered for later GETs.
-    MemoizeTempBytes(Option<Vec<u8>>),
-    /// A str CPython interns, such as `'latin1'`.
-    InternedStr(&'static str),
-    /// A global the pickler itself needs, such as `builtins.set`.
+    /// A global the pickler itself needs, such as `builtins.bytearray`.
     GlobalName(&'static str, &'static str),
     /// `bytes(obj)` of a bytearray, for its protocol 0-4 form.
     BytesOf(NodeId),
@@ -99,17 +77,10 @@ enum Task {
 
 pub(crate) struct Pickler<'g, 'h, W> {
     graph: &'g Graph,
-    proto: u8,
-    fix_imports: bool,
-    extensions: &'h ExtensionRegistry,
-    out: Output<W>,
+    /// Writes each object; holds the memo counter, the shared objects and the globals.
+    e: Emitter<'h, W>,
+    /// Each node's memo index, or [`NOT_MEMOIZED`].
     memo: Vec<u32>,
-    memo_len: u32,
-    /// Objects CPython keeps one of: empty and one-character str and bytes, and interned
-    /// names. Keyed by (is_bytes, content).
-    singletons: HashMap<(bool, Vec<u8>), u32>,
-    /// Globals by name: a class is one object however many nodes name it.
-    globals: HashMap<(String, String), u32>,
     /// For each node being saved, the memo size when its save began: re-entering it (a
     /// recursive tuple or constructor argument) is fine once something has been memoized
     /// since, and an endless cycle when nothing has.
@@ -124,23 +95,14 @@ pub(crate) struct Pickler<'g, 'h, W> {
 impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     pub(crate) fn new(
         graph: &'g Graph,
-        out: W,
-        proto: u8,
-        fix_imports: bool,
-        extensions: &'h ExtensionRegistry,
+        emitter: Emitter<'h, W>,
         persistent_id: Option<&'h mut PersistentId<'h>>,
         buffer_callback: Option<&'h mut BufferCallback<'h>>,
     ) -> Pickler<'g, 'h, W> {
         Pickler {
             graph,
-            proto,
-            fix_imports: fix_imports && proto < 3,
-            extensions,
-            out: Output::new(out),
+            e: emitter,
             memo: vec![NOT_MEMOIZED; graph.len()],
-            memo_len: 0,
-            singletons: HashMap::new(),
-            globals: HashMap::new(),
             entered: vec![NOT_MEMOIZED; graph.len()],
             changes_written: HashSet::new(),
             tasks: Vec::new(),
@@ -149,20 +111,13 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
     }
 
-    /// Writes PROTO, the value, STOP, and flushes the last frame.
+    /// Writes the value, STOP, and flushes the last frame (PROTO is the emitter's).
     pub(crate) fn dump(mut self, root: &Value) -> Result<W, EncodeError> {
-        if self.proto >= 2 {
-            self.out.write(&[Opcode::PROTO.0, self.proto])?;
-        }
-        if self.proto >= 4 {
-            self.out.start_framing()?;
-        }
-        self.tasks.push(Task::Op(b"."));
         self.tasks.push(Task::Save(*root));
         while let Some(task) = self.tasks.pop() {
             self.run(task)?;
         }
-        Ok(self.out.finish()?)
+        self.e.finish()
     }
 
     fn node(&self, id: NodeId) -> Result<&'g Node, EncodeError> {
@@ -174,16 +129,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     fn run(&mut self, task: Task) -> Result<(), EncodeError> {
         match task {
             Task::Save(value) => self.save(value)?,
-            Task::Op(bytes) => self.out.write(bytes)?,
-            Task::Text(bytes) => self.out.write(&bytes)?,
-            Task::RegisterSingleton(id) => {
-                if let Node::Bytes(data) = self.node(id)? {
-                    self.singletons
-                        .insert((true, data.to_vec()), self.memo[id.index()]);
-                }
-            }
+            Task::Op(bytes) => self.e.out.write(bytes)?,
+            Task::Text(bytes) => self.e.out.write(&bytes)?,
             Task::MemoizeNode(id) => {
-                let idx = self.memoize()?;
+                let idx = self.e.memoize()?;
                 self.memo[id.index()] = idx;
                 if let Node::Global { module, name } = self.node(id)? {
                     let names = (
@@ -191,20 +140,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         self.graph.get(name).as_str(),
                     );
                     if let (Some(module), Some(name)) = names {
-                        self.globals
-                            .insert((module.to_owned(), name.to_owned()), idx);
+                        self.e.register_global(module, name, idx);
                     }
                 }
             }
-            Task::MemoizeTemp => {
-                self.memoize()?;
+            Task::EndTuple(n_items) => {
+                self.e.end_tuple(n_items)?;
             }
+            Task::EmptyTuple => self.e.empty_tuple()?,
             Task::Range {
                 id,
                 field,
                 start,
                 end,
-                each,
             } => {
                 let items = self.field(id, field)?;
                 let items = items.get(start..end.min(items.len())).unwrap_or_default();
@@ -213,9 +161,6 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 for (offset, item) in items.iter().enumerate() {
                     if self.is_leaf(item) {
                         self.save_leaf(item)?;
-                        if let Some(op) = each {
-                            self.out.write(op)?;
-                        }
                         continue;
                     }
                     self.tasks.push(Task::Range {
@@ -223,48 +168,52 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         field,
                         start: start + offset + 1,
                         end,
-                        each,
                     });
-                    if let Some(op) = each {
-                        self.tasks.push(Task::Op(op));
-                    }
                     self.tasks.push(Task::Save(*item));
                     break;
                 }
             }
+            Task::Items {
+                id,
+                field,
+                mut batch,
+            } => {
+                let items = self.field(id, field)?;
+                let rest = items.get(batch.count()..).unwrap_or_default();
+                // As for a range; the batch writes the MARKs and APPENDS between items.
+                for item in rest {
+                    self.e.item(&mut batch)?;
+                    if self.is_leaf(item) {
+                        self.save_leaf(item)?;
+                        continue;
+                    }
+                    self.tasks.push(Task::Items { id, field, batch });
+                    self.tasks.push(Task::Save(*item));
+                    return Ok(());
+                }
+                self.e.end_items(&batch)?;
+            }
             Task::Pairs {
                 id,
                 field,
-                start,
-                end,
-                each,
+                mut batch,
             } => {
                 let pairs = self.pairs(id, field)?;
-                let pairs = pairs.get(start..end.min(pairs.len())).unwrap_or_default();
+                let rest = pairs.get(batch.count()..).unwrap_or_default();
                 // Pairs of leaves are written right here; any other pair suspends the walk.
-                for (offset, (key, value)) in pairs.iter().enumerate() {
+                for (key, value) in rest {
+                    self.e.item(&mut batch)?;
                     if self.is_leaf(key) && self.is_leaf(value) {
                         self.save_leaf(key)?;
                         self.save_leaf(value)?;
-                        if let Some(op) = each {
-                            self.out.write(op)?;
-                        }
                         continue;
                     }
-                    self.tasks.push(Task::Pairs {
-                        id,
-                        field,
-                        start: start + offset + 1,
-                        end,
-                        each,
-                    });
-                    if let Some(op) = each {
-                        self.tasks.push(Task::Op(op));
-                    }
+                    self.tasks.push(Task::Pairs { id, field, batch });
                     self.tasks.push(Task::Save(*value));
                     self.tasks.push(Task::Save(*key));
-                    break;
+                    return Ok(());
                 }
+                self.e.end_items(&batch)?;
             }
             Task::FinishTuple {
                 id,
@@ -274,26 +223,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
-                        let op: &[u8] = match (marked, n_items) {
-                            (true, _) => b"t",
-                            (false, 1) => b"\x85",
-                            (false, 2) => b"\x86",
-                            _ => b"\x87",
-                        };
-                        self.out.write(op)?;
-                        let idx = self.memoize()?;
+                        let idx = self.e.end_tuple(n_items)?;
                         self.memo[id.index()] = idx;
                     }
                     // Saving the elements saved the tuple: it is recursive. Drop what was
                     // pushed and fetch it from the memo.
-                    idx if marked && self.proto >= 1 => {
-                        self.out.write(b"1")?;
-                        self.write_get(idx)?;
+                    idx if marked && self.e.proto >= 1 => {
+                        self.e.out.write(b"1")?;
+                        self.e.get(idx)?;
                     }
                     idx => {
                         let pops = if marked { n_items + 1 } else { n_items };
-                        self.out.write(&vec![b'0'; pops])?;
-                        self.write_get(idx)?;
+                        self.e.out.write(&vec![b'0'; pops])?;
+                        self.e.get(idx)?;
                     }
                 }
             }
@@ -301,13 +243,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
-                        self.out.write(b"\x91")?;
-                        let idx = self.memoize()?;
+                        let idx = self.e.close_frozenset()?;
                         self.memo[id.index()] = idx;
                     }
                     idx => {
-                        self.out.write(b"1")?;
-                        self.write_get(idx)?;
+                        self.e.out.write(b"1")?;
+                        self.e.get(idx)?;
                     }
                 }
             }
@@ -315,12 +256,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
-                        let idx = self.memoize()?;
+                        let idx = self.e.memoize()?;
                         self.memo[id.index()] = idx;
                     }
                     idx => {
-                        self.out.write(b"0")?;
-                        self.write_get(idx)?;
+                        self.e.out.write(b"0")?;
+                        self.e.get(idx)?;
                     }
                 }
             }
@@ -330,25 +271,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     self.push_changes(id)?;
                 }
             }
-            Task::TempStr(text) => {
-                let singleton = is_singleton_str(&text);
-                self.save_str_bytes(&text, singleton)?;
-            }
-            Task::MemoizeTempBytes(singleton) => {
-                let idx = self.memoize()?;
-                if let Some(content) = singleton {
-                    self.singletons.insert((true, content), idx);
-                }
-            }
-            Task::InternedStr(text) => {
-                self.save_str_bytes(text.as_bytes(), true)?;
-            }
-            Task::GlobalName(module, name) => self.save_global_name(module, name, None)?,
+            Task::GlobalName(module, name) => self.e.global(module, name)?,
             Task::BytesOf(id) => {
                 let (Node::ByteArray(data) | Node::Bytes(data)) = self.node(id)? else {
                     return Ok(());
                 };
-                self.save_bytes_data(data, None)?;
+                self.e.bytes(data)?;
             }
         }
         Ok(())
@@ -373,7 +301,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
         match self.graph.try_node(id) {
             Some(Node::Str(_)) => true,
-            Some(Node::Bytes(_)) => self.proto >= 3,
+            Some(Node::Bytes(_)) => self.e.proto >= 3,
             _ => false,
         }
     }
@@ -408,45 +336,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         })
     }
 
-    fn memoize(&mut self) -> Result<u32, EncodeError> {
-        let idx = self.memo_len;
-        self.memo_len = idx
-            .checked_add(1)
-            .filter(|&len| len != NOT_MEMOIZED)
-            .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
-        if self.proto >= 4 {
-            self.out.write(b"\x94")?;
-        } else if self.proto >= 1 {
-            match u8::try_from(idx) {
-                Ok(small) => self.out.write(&[b'q', small])?,
-                Err(_) => {
-                    self.out.write(b"r")?;
-                    self.out.write(&idx.to_le_bytes())?;
-                }
-            }
-        } else {
-            self.out.write(format!("p{idx}\n").as_bytes())?;
-        }
-        Ok(idx)
-    }
-
-    fn write_get(&mut self, idx: u32) -> Result<(), EncodeError> {
-        if self.proto >= 1 {
-            match u8::try_from(idx) {
-                Ok(small) => self.out.write(&[b'h', small])?,
-                Err(_) => {
-                    self.out.write(b"j")?;
-                    self.out.write(&idx.to_le_bytes())?;
-                }
-            }
-        } else {
-            self.out.write(format!("g{idx}\n").as_bytes())?;
-        }
-        Ok(())
-    }
-
     fn save(&mut self, value: Value) -> Result<(), EncodeError> {
-        self.out.boundary()?;
+        self.e.boundary()?;
         if let Some(hook) = self.persistent_id.as_mut() {
             if let Some(pid) = hook(self.graph, &value) {
                 return self.save_persistent(pid);
@@ -463,33 +354,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     #[inline]
     fn save_scalar(&mut self, value: &Value) -> Result<(), EncodeError> {
         match *value {
-            Value::None => self.out.write(b"N")?,
-            Value::Bool(value) => match (self.proto >= 2, value) {
-                (true, true) => self.out.write(b"\x88")?,
-                (true, false) => self.out.write(b"\x89")?,
-                (false, true) => self.out.write(b"I01\n")?,
-                (false, false) => self.out.write(b"I00\n")?,
-            },
-            Value::Int(value) => self.save_int(value)?,
+            Value::None => self.e.none(),
+            Value::Bool(value) => self.e.bool(value),
+            Value::Int(value) => self.e.int(value),
             Value::BigInt(id) => {
                 let graph = self.graph;
                 let value = graph
                     .try_bigint(id)
                     .ok_or(EncodeError::DanglingInt(id.index()))?;
-                self.save_bigint(value)?;
+                self.e.bigint(value)
             }
-            Value::Float(value) if self.proto >= 1 => {
-                let mut op = [b'G'; 9];
-                op[1..].copy_from_slice(&value.to_be_bytes());
-                self.out.write(&op)?;
-            }
-            Value::Float(value) => {
-                let text = format!("F{}\n", brine_lex::repr::float_repr(value));
-                self.out.write(text.as_bytes())?;
-            }
-            Value::Node(id) => self.save_node(id)?,
+            Value::Float(value) => self.e.float(value),
+            Value::Node(id) => self.save_node(id),
         }
-        Ok(())
     }
 
     /// Writes a value [`Pickler::is_leaf`] said is a leaf: a scalar without the detour
@@ -499,65 +376,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         match value {
             Value::Node(_) => self.save(*value),
             scalar => {
-                self.out.boundary()?;
+                self.e.boundary()?;
                 self.save_scalar(scalar)
             }
         }
-    }
-
-    fn save_int(&mut self, value: i64) -> Result<(), EncodeError> {
-        if let Ok(small) = i32::try_from(value) {
-            if self.proto >= 1 {
-                match (u8::try_from(small), u16::try_from(small)) {
-                    (Ok(byte), _) => self.out.write(&[b'K', byte])?,
-                    (_, Ok(short)) => {
-                        self.out.write(b"M")?;
-                        self.out.write(&short.to_le_bytes())?;
-                    }
-                    _ => {
-                        self.out.write(b"J")?;
-                        self.out.write(&small.to_le_bytes())?;
-                    }
-                }
-            } else {
-                self.out.write(format!("I{small}\n").as_bytes())?;
-            }
-            return Ok(());
-        }
-        self.save_bigint(&BigInt::from(value))
-    }
-
-    /// An int outside the 32-bit range: LONG1/LONG4 from protocol 2, LONG text below.
-    fn save_bigint(&mut self, value: &BigInt) -> Result<(), EncodeError> {
-        if let Ok(small) = i32::try_from(value) {
-            return self.save_int(i64::from(small));
-        }
-        if self.proto >= 2 {
-            let encoded = encode_long(value);
-            match u8::try_from(encoded.len()) {
-                Ok(len) => self.out.write(&[0x8a, len])?,
-                Err(_) => {
-                    let len = i32::try_from(encoded.len()).map_err(|_| {
-                        EncodeError::Unpicklable("int too large to pickle".to_owned())
-                    })?;
-                    self.out.write(&[0x8b])?;
-                    self.out.write(&len.to_le_bytes())?;
-                }
-            }
-            self.out.write(&encoded)?;
-        } else {
-            self.out.write(format!("L{value}L\n").as_bytes())?;
-        }
-        Ok(())
     }
 
     fn save_node(&mut self, id: NodeId) -> Result<(), EncodeError> {
         let node = self.node(id)?;
         let idx = self.memo[id.index()];
         if idx != NOT_MEMOIZED {
-            return self.write_get(idx);
+            return self.e.get(idx);
         }
-        if self.entered[id.index()] == self.memo_len {
+        if self.entered[id.index()] == self.e.memo_len() {
             let kind = match node {
                 Node::Tuple(_) => "tuple",
                 Node::FrozenSet(_) => "frozenset",
@@ -572,24 +403,25 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
         match node {
             Node::Str(text) => {
-                let singleton = is_singleton_str(text.as_bytes());
-                let idx = self.save_str_bytes(text.as_bytes(), singleton)?;
+                let data = text.as_bytes();
+                let idx = self.e.str_bytes(data, is_shared_str(data))?;
                 self.memo[id.index()] = idx;
             }
-            Node::Bytes(data) => self.save_bytes_data(data, Some(id))?,
+            Node::Bytes(data) => {
+                let idx = self.e.bytes(data)?;
+                self.memo[id.index()] = idx;
+            }
             Node::ByteArray(data) => self.save_bytearray(id, data)?,
             Node::Tuple(items) => self.save_tuple(id, items.len())?,
             Node::List(items) => {
-                self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
-                let idx = self.memoize()?;
-                self.memo[id.index()] = idx;
-                self.push_list_items(id, Field::Items, items.len());
+                let batch = self.e.begin_list(Some(items.len()))?;
+                self.memo[id.index()] = batch.memo_idx();
+                self.push_items(id, Field::Items, batch);
             }
             Node::Dict(pairs) => {
-                self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
-                let idx = self.memoize()?;
-                self.memo[id.index()] = idx;
-                self.push_dict_items(id, Field::Items, pairs.len());
+                let batch = self.e.begin_dict(Some(pairs.len()))?;
+                self.memo[id.index()] = batch.memo_idx();
+                self.push_pairs(id, Field::Items, batch);
             }
             Node::Set(items) => self.save_set(id, items.len())?,
             Node::FrozenSet(items) => self.save_frozenset(id, items.len())?,
@@ -624,17 +456,17 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn enter(&mut self, id: NodeId) {
-        self.entered[id.index()] = self.memo_len;
+        self.entered[id.index()] = self.e.memo_len();
     }
 
     /// Pushes the tasks that write the node's changes, in order: BUILD after its state,
     /// and the APPENDS / SETITEMS / ADDITEMS batches of a list, dict or set subclass.
     fn push_changes(&mut self, id: NodeId) -> Result<(), EncodeError> {
         let changes = self.graph.changes(id);
-        if self.proto < 4 && changes.iter().any(|c| matches!(c, Change::AddItems(_))) {
+        if self.e.proto < 4 && changes.iter().any(|c| matches!(c, Change::AddItems(_))) {
             return Err(EncodeError::Unpicklable(format!(
                 "ADDITEMS on an object needs protocol 4, not {}",
-                self.proto
+                self.e.proto
             )));
         }
         for (index, change) in changes.iter().enumerate().rev() {
@@ -644,9 +476,18 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     self.tasks.push(Task::Op(b"b"));
                     self.tasks.push(Task::Save(*state));
                 }
-                Change::Append(items) => self.push_list_items(id, field, items.len()),
-                Change::SetItems(pairs) => self.push_dict_items(id, field, pairs.len()),
-                Change::AddItems(items) => self.push_additems(id, field, items.len()),
+                Change::Append(items) => {
+                    let batch = self.e.begin_extend(items.len());
+                    self.push_items(id, field, batch);
+                }
+                Change::SetItems(pairs) => {
+                    let batch = self.e.begin_store(pairs.len());
+                    self.push_pairs(id, field, batch);
+                }
+                Change::AddItems(items) => {
+                    let batch = self.e.begin_additems(items.len());
+                    self.push_items(id, field, batch);
+                }
                 _ => {
                     return Err(EncodeError::Unpicklable(format!(
                         "cannot pickle a {} change",
@@ -658,117 +499,11 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         Ok(())
     }
 
-    /// Writes a str (surrogatepass UTF-8) and memoizes it; returns its memo index.
-    ///
-    /// A singleton (empty, one Latin-1 character, or an interned name) is written once and
-    /// fetched from the memo after, as CPython's shared objects are.
-    fn save_str_bytes(&mut self, data: &[u8], singleton: bool) -> Result<u32, EncodeError> {
-        if singleton {
-            if let Some(&idx) = self.singletons.get(&(false, data.to_vec())) {
-                self.write_get(idx)?;
-                return Ok(idx);
-            }
-        }
-        if self.proto >= 1 {
-            let len = data.len();
-            if len <= 0xFF && self.proto >= 4 {
-                self.out.write(&[0x8c, len as u8])?;
-                self.out.write(data)?;
-            } else if len > 0xFFFF_FFFF {
-                if self.proto < 4 {
-                    return Err(EncodeError::Unpicklable(
-                        "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
-                    ));
-                }
-                let header = header(0x8d, &(len as u64).to_le_bytes());
-                self.out.write_large(&header, data)?;
-            } else {
-                let header = header(b'X', &(len as u32).to_le_bytes());
-                self.out.write_payload(&header, data)?;
-            }
-        } else {
-            let mut line = vec![b'V'];
-            raw_unicode_escape(data, &mut line);
-            line.push(b'\n');
-            self.out.write_payload(&[], &line)?;
-        }
-        let idx = self.memoize()?;
-        if singleton {
-            self.singletons.insert((false, data.to_vec()), idx);
-        }
-        Ok(idx)
-    }
-
-    /// Writes bytes; `id` is the node to memoize, `None` for a temporary `bytes(obj)`.
-    fn save_bytes_data(&mut self, data: &[u8], id: Option<NodeId>) -> Result<(), EncodeError> {
-        let singleton = data.len() <= 1;
-        if singleton {
-            if let Some(&idx) = self.singletons.get(&(true, data.to_vec())) {
-                if let Some(id) = id {
-                    self.memo[id.index()] = idx;
-                }
-                return self.write_get(idx);
-            }
-        }
-        if self.proto < 3 {
-            // bytes(): `__builtin__.bytes()`; else `_codecs.encode(latin1_text, 'latin1')`.
-            match id {
-                Some(node) => {
-                    self.enter(node);
-                    if singleton {
-                        self.tasks.push(Task::RegisterSingleton(node));
-                    }
-                    self.tasks.push(Task::FinishCall(node));
-                }
-                None => self
-                    .tasks
-                    .push(Task::MemoizeTempBytes(singleton.then(|| data.to_vec()))),
-            }
-            self.tasks.push(Task::Op(b"R"));
-            if data.is_empty() {
-                self.push_temp_tuple_empty();
-                self.tasks.push(Task::GlobalName("builtins", "bytes"));
-            } else {
-                let text = brine_value::PyStr::from_latin1(data).as_bytes().to_vec();
-                self.push_temp_tuple(2, |tasks| {
-                    tasks.push(Task::InternedStr("latin1"));
-                    tasks.push(Task::TempStr(text));
-                });
-                self.tasks.push(Task::GlobalName("_codecs", "encode"));
-            }
-            return Ok(());
-        }
-        let len = data.len();
-        if len <= 0xFF {
-            self.out.write(&[b'C', len as u8])?;
-            self.out.write(data)?;
-        } else if len > 0xFFFF_FFFF {
-            if self.proto < 4 {
-                return Err(EncodeError::Unpicklable(
-                    "cannot serialize a bytes object larger than 4GiB below protocol 4".to_owned(),
-                ));
-            }
-            let header = header(0x8e, &(len as u64).to_le_bytes());
-            self.out.write_large(&header, data)?;
-        } else {
-            let header = header(b'B', &(len as u32).to_le_bytes());
-            self.out.write_payload(&header, data)?;
-        }
-        let idx = self.memoize()?;
-        if let Some(id) = id {
-            self.memo[id.index()] = idx;
-        }
-        if singleton {
-            self.singletons.insert((true, data.to_vec()), idx);
-        }
-        Ok(())
-    }
-
     fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
-        if self.proto >= 5 {
+        if self.e.proto >= 5 {
             let header = header(0x96, &(data.len() as u64).to_le_bytes());
-            self.out.write_payload(&header, data)?;
-            let idx = self.memoize()?;
+            self.e.out.write_payload(&header, data)?;
+            let idx = self.e.memoize()?;
             self.memo[id.index()] = idx;
             return Ok(());
         }
@@ -777,7 +512,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(b"R"));
         if data.is_empty() {
-            self.push_temp_tuple_empty();
+            self.tasks.push(Task::EmptyTuple);
         } else {
             self.push_temp_tuple(1, |tasks| tasks.push(Task::BytesOf(id)));
         }
@@ -785,37 +520,22 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         Ok(())
     }
 
-    /// Pushes the tasks that save a temporary tuple whose `n_items` elements `push_items`
-    /// pushes (in reverse order).
+    /// Pushes the tasks that save a temporary tuple whose `n_items` (more than zero) elements
+    /// `push_items` pushes (in reverse order).
     fn push_temp_tuple(&mut self, n_items: usize, push_items: impl FnOnce(&mut Vec<Task>)) {
-        if n_items <= 3 && self.proto >= 2 {
-            self.tasks.push(Task::MemoizeTemp);
-            self.tasks.push(Task::Op(match n_items {
-                1 => b"\x85",
-                2 => b"\x86",
-                _ => b"\x87",
-            }));
-            push_items(&mut self.tasks);
-        } else {
-            self.tasks.push(Task::MemoizeTemp);
-            self.tasks.push(Task::Op(b"t"));
-            push_items(&mut self.tasks);
+        self.tasks.push(Task::EndTuple(n_items));
+        push_items(&mut self.tasks);
+        if self.e.tuple_needs_mark(n_items) {
             self.tasks.push(Task::Op(b"("));
         }
     }
 
-    fn push_temp_tuple_empty(&mut self) {
-        self.tasks
-            .push(Task::Op(if self.proto >= 1 { b")" } else { b"(t" }));
-    }
-
     fn save_tuple(&mut self, id: NodeId, n_items: usize) -> Result<(), EncodeError> {
         if n_items == 0 {
-            self.out.write(if self.proto >= 1 { b")" } else { b"(t" })?;
-            return Ok(());
+            return self.e.empty_tuple();
         }
         self.enter(id);
-        let marked = !(n_items <= 3 && self.proto >= 2);
+        let marked = self.e.tuple_needs_mark(n_items);
         self.tasks.push(Task::FinishTuple {
             id,
             n_items,
@@ -826,166 +546,56 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             field: Field::Items,
             start: 0,
             end: n_items,
-            each: None,
         });
-        if marked {
-            self.out.write(b"(")?;
-        }
-        Ok(())
+        self.e.begin_tuple(n_items)
     }
 
-    /// A list's items (`Field::Items`, CPython's batch_list_exact), or the items a list
-    /// subclass or other object is extended with (a change: batch_list over an iterator).
-    fn push_list_items(&mut self, id: NodeId, field: Field, len: usize) {
-        let layout = if field == Field::Items {
-            Layout::ExactList
-        } else {
-            Layout::Generic
-        };
-        self.push_batches(id, len, layout, b"a", b"e", |id, start, end, each| {
-            Task::Range {
-                id,
-                field,
-                start,
-                end,
-                each,
-            }
-        });
-    }
-
-    /// A dict's pairs, or the pairs stored into a dict subclass or other object, as
-    /// [`Pickler::push_list_items`].
-    fn push_dict_items(&mut self, id: NodeId, field: Field, len: usize) {
-        let layout = if field == Field::Items {
-            Layout::ExactDict
-        } else {
-            Layout::Generic
-        };
-        self.push_batches(id, len, layout, b"s", b"u", |id, start, end, each| {
-            Task::Pairs {
-                id,
-                field,
-                start,
-                end,
-                each,
-            }
-        });
-    }
-
-    /// Pushes the APPENDS / SETITEMS batches for `len` items in CPython's layout.
-    fn push_batches(
-        &mut self,
-        id: NodeId,
-        len: usize,
-        layout: Layout,
-        single: &'static [u8],
-        batch: &'static [u8],
-        range: impl Fn(NodeId, usize, usize, Option<&'static [u8]>) -> Task,
-    ) {
-        if len == 0 {
-            return;
-        }
-        if self.proto == 0 {
-            self.tasks.push(range(id, 0, len, Some(single)));
-            return;
-        }
-        if len == 1 && layout != Layout::AddItems {
-            self.tasks.push(Task::Op(single));
-            self.tasks.push(range(id, 0, 1, None));
-            return;
-        }
-        // The tasks run in reverse order of pushing, so the batches are pushed last first.
-        let mut push = |start: usize, end: usize, marked: bool| {
-            if marked {
-                self.tasks.push(Task::Op(batch));
-                self.tasks.push(range(id, start, end, None));
-                self.tasks.push(Task::Op(b"("));
-            } else {
-                self.tasks.push(Task::Op(single));
-                self.tasks.push(range(id, start, end, None));
-            }
-        };
-        // batch_dict_exact and ADDITEMS loop while the last batch was full, so a multiple of
-        // 1000 items ends with an empty batch.
-        if matches!(layout, Layout::ExactDict | Layout::AddItems) && len % BATCH_SIZE == 0 {
-            push(len, len, true);
-        }
-        for batch_idx in (0..len.div_ceil(BATCH_SIZE)).rev() {
-            let start = batch_idx * BATCH_SIZE;
-            let end = (start + BATCH_SIZE).min(len);
-            // batch_list over an iterator writes a lone last item with APPEND / SETITEM.
-            let marked = !(layout == Layout::Generic && end - start == 1);
-            push(start, end, marked);
+    /// Pushes the task that saves the items of `batch`'s container, if it has any.
+    fn push_items(&mut self, id: NodeId, field: Field, batch: Batch) {
+        if batch.len() != Some(0) {
+            self.tasks.push(Task::Items { id, field, batch });
         }
     }
 
-    fn push_additems(&mut self, id: NodeId, field: Field, len: usize) {
-        self.push_batches(
-            id,
-            len,
-            Layout::AddItems,
-            b"\x90",
-            b"\x90",
-            |id, start, end, each| Task::Range {
-                id,
-                field,
-                start,
-                end,
-                each,
-            },
-        );
+    /// Pushes the task that saves the pairs of `batch`'s dict, if it has any.
+    fn push_pairs(&mut self, id: NodeId, field: Field, batch: Batch) {
+        if batch.len() != Some(0) {
+            self.tasks.push(Task::Pairs { id, field, batch });
+        }
     }
 
     fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        if self.proto >= 4 {
-            self.out.write(b"\x8f")?;
-            let idx = self.memoize()?;
-            self.memo[id.index()] = idx;
-            if len > 0 {
-                self.push_additems(id, Field::Items, len);
-            }
+        if self.e.proto >= 4 {
+            let batch = self.e.begin_set(Some(len))?;
+            self.memo[id.index()] = batch.memo_idx();
+            self.push_items(id, Field::Items, batch);
             return Ok(());
         }
-        self.save_collection_call(id, len, "set")
+        // `set(list(items))`, memoized once called.
+        self.enter(id);
+        self.tasks.push(Task::FinishCall(id));
+        let batch = self.e.begin_set(Some(len))?;
+        self.tasks.push(Task::Items {
+            id,
+            field: Field::Items,
+            batch,
+        });
+        Ok(())
     }
 
     fn save_frozenset(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        if self.proto >= 4 {
-            self.enter(id);
-            self.out.write(b"(")?;
-            self.tasks.push(Task::FinishFrozenSet(id));
-            self.tasks.push(Task::Range {
-                id,
-                field: Field::Items,
-                start: 0,
-                end: len,
-                each: None,
-            });
-            return Ok(());
-        }
-        self.save_collection_call(id, len, "frozenset")
-    }
-
-    /// `set(list(items))` / `frozenset(list(items))`, the protocol 0-3 forms.
-    fn save_collection_call(
-        &mut self,
-        id: NodeId,
-        len: usize,
-        type_name: &'static str,
-    ) -> Result<(), EncodeError> {
         self.enter(id);
-        self.tasks.push(Task::FinishCall(id));
-        self.tasks.push(Task::Op(b"R"));
-        // The argument tuple holds a temporary list of the items.
-        let mut list_tasks = Vec::new();
-        std::mem::swap(&mut self.tasks, &mut list_tasks);
-        self.push_list_items(id, Field::Items, len);
-        self.tasks.push(Task::MemoizeTemp);
-        self.tasks
-            .push(Task::Op(if self.proto >= 1 { b"]" } else { b"(l" }));
-        let mut items_tasks = std::mem::replace(&mut self.tasks, list_tasks);
-        self.push_temp_tuple(1, |tasks| tasks.append(&mut items_tasks));
-        self.tasks.push(Task::GlobalName("builtins", type_name));
+        self.tasks.push(if self.e.proto >= 4 {
+            Task::FinishFrozenSet(id)
+        } else {
+            Task::FinishCall(id)
+        });
+        let batch = self.e.begin_frozenset(Some(len))?;
+        self.tasks.push(Task::Items {
+            id,
+            field: Field::Items,
+            batch,
+        });
         Ok(())
     }
 
@@ -997,98 +607,26 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         module_value: &Value,
         name_value: &Value,
     ) -> Result<(), EncodeError> {
-        if let Some(&idx) = self.globals.get(&(module.to_owned(), name.to_owned())) {
-            self.memo[id.index()] = idx;
-            return self.write_get(idx);
-        }
-        if self.proto >= 2 {
-            if let Some(code) = self.extensions.code(module, name) {
-                return self.write_ext(code);
-            }
-        }
-        if self.proto >= 4 {
-            self.enter(id);
-            self.tasks.push(Task::MemoizeNode(id));
-            self.tasks.push(Task::EndProgress(id));
-            self.tasks.push(Task::Op(b"\x93"));
-            self.tasks.push(Task::Save(*name_value));
-            self.tasks.push(Task::Save(*module_value));
-            return Ok(());
-        }
-        self.save_global_name(module, name, Some(id))
-    }
-
-    fn write_ext(&mut self, code: i32) -> Result<(), EncodeError> {
-        if let Ok(small) = u8::try_from(code) {
-            self.out.write(&[0x82, small])?;
-        } else if let Ok(short) = u16::try_from(code) {
-            self.out.write(&[0x83])?;
-            self.out.write(&short.to_le_bytes())?;
-        } else {
-            self.out.write(&[0x84])?;
-            self.out.write(&code.to_le_bytes())?;
-        }
-        Ok(())
-    }
-
-    /// A global by name: GLOBAL text below protocol 4, STACK_GLOBAL with interned names from
-    /// 4; a nested qualname below 4 as `getattr(parent, name)`. `id` is the graph node, if
-    /// the global is one.
-    fn save_global_name(
-        &mut self,
-        module: &str,
-        name: &str,
-        id: Option<NodeId>,
-    ) -> Result<(), EncodeError> {
-        let key = (module.to_owned(), name.to_owned());
-        if let Some(&idx) = self.globals.get(&key) {
-            if let Some(id) = id {
+        if self.e.proto < 4 {
+            if let Some(idx) = self.e.global_name(module, name)? {
                 self.memo[id.index()] = idx;
             }
-            return self.write_get(idx);
+            return Ok(());
         }
-        if self.proto >= 2 {
-            if let Some(code) = self.extensions.code(module, name) {
-                return self.write_ext(code);
-            }
-        }
-        if self.proto >= 4 {
-            self.save_str_bytes(module.as_bytes(), true)?;
-            self.save_str_bytes(name.as_bytes(), true)?;
-            self.out.write(b"\x93")?;
-        } else if let Some((parent, last)) = name.rsplit_once('.') {
-            // getattr(parent, last), then the result memoized as the global itself.
-            self.save_global_name("builtins", "getattr", None)?;
-            if self.proto < 2 {
-                self.out.write(b"(")?;
-            }
-            self.save_global_name(module, parent, None)?;
-            self.save_str_bytes(last.as_bytes(), is_singleton_str(last.as_bytes()))?;
-            self.out
-                .write(if self.proto >= 2 { b"\x86" } else { b"t" })?;
-            self.memoize()?;
-            self.out.write(b"R")?;
-        } else if self.proto >= 3 {
-            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
-        } else {
-            let (module, name) = if self.fix_imports {
-                compat::py3_to_py2(module, name)
-            } else {
-                (module, name)
-            };
-            if !module.is_ascii() || !name.is_ascii() {
-                return Err(EncodeError::Unpicklable(format!(
-                    "can't pickle global identifier '{module}.{name}' using pickle protocol {}",
-                    self.proto
-                )));
-            }
-            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
-        }
-        let idx = self.memoize()?;
-        self.globals.insert(key, idx);
-        if let Some(id) = id {
+        if let Some(idx) = self.e.global_idx(module, name) {
             self.memo[id.index()] = idx;
+            return self.e.get(idx);
         }
+        if self.e.known_global(module, name)? {
+            return Ok(());
+        }
+        // The module and name are nodes of the graph, saved (and memoized) as such.
+        self.enter(id);
+        self.tasks.push(Task::MemoizeNode(id));
+        self.tasks.push(Task::EndProgress(id));
+        self.tasks.push(Task::Op(b"\x93"));
+        self.tasks.push(Task::Save(*name_value));
+        self.tasks.push(Task::Save(*module_value));
         Ok(())
     }
 
@@ -1099,7 +637,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         args: &Value,
     ) -> Result<(), EncodeError> {
         // `copyreg.__newobj__(cls, *args)` from protocol 2 is NEWOBJ, as in CPython.
-        if self.proto >= 2 {
+        if self.e.proto >= 2 {
             if let Some(name) = self.global_name(callable) {
                 if name == "__newobj__" {
                     if let Some(Node::Tuple(items)) =
@@ -1112,7 +650,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                             self.tasks.push(Task::Op(b"\x81"));
                             let n_rest = rest.len();
                             if n_rest == 0 {
-                                self.push_temp_tuple_empty();
+                                self.tasks.push(Task::EmptyTuple);
                             } else {
                                 self.push_temp_tuple(n_rest, |tasks| {
                                     tasks.push(Task::Range {
@@ -1120,7 +658,6 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                                         field: Field::Items,
                                         start: 1,
                                         end: n_rest + 1,
-                                        each: None,
                                     });
                                 });
                             }
@@ -1155,7 +692,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     ) -> Result<(), EncodeError> {
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
-        match (kwargs, self.proto) {
+        match (kwargs, self.e.proto) {
             (None, 2..) => {
                 self.tasks.push(Task::Op(b"\x81"));
                 self.tasks.push(Task::Save(*args));
@@ -1185,7 +722,6 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         field: Field::Items,
                         start: 0,
                         end: n_items,
-                        each: None,
                     });
                     tasks.push(Task::Save(cls));
                 });
@@ -1217,7 +753,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.enter(id);
         self.tasks.push(Task::EndProgress(id));
         self.tasks.push(Task::MemoizeNode(id));
-        if self.proto == 0 {
+        if self.e.proto == 0 {
             let names =
                 class
                     .node()
@@ -1234,7 +770,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     "an instance's class must be a global at protocol 0".to_owned(),
                 ));
             };
-            let (module, name) = if self.fix_imports {
+            let (module, name) = if self.e.fix_imports {
                 compat::py3_to_py2(module, name)
             } else {
                 (module, name)
@@ -1246,9 +782,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 field: Field::Args,
                 start: 0,
                 end: n_args,
-                each: None,
             });
-            self.out.write(b"(")?;
+            self.e.out.write(b"(")?;
         } else {
             self.tasks.push(Task::Op(b"o"));
             self.tasks.push(Task::Range {
@@ -1256,16 +791,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 field: Field::Args,
                 start: 0,
                 end: n_args,
-                each: None,
             });
             self.tasks.push(Task::Save(*class));
-            self.out.write(b"(")?;
+            self.e.out.write(b"(")?;
         }
         Ok(())
     }
 
     fn save_persistent(&mut self, pid: Value) -> Result<(), EncodeError> {
-        if self.proto >= 1 {
+        if self.e.proto >= 1 {
             // The id itself is saved without asking the persistent_id hook again.
             self.tasks.push(Task::Op(b"Q"));
             let hook = self.persistent_id.take();
@@ -1288,12 +822,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 "persistent IDs in protocol 0 must be ASCII strings".to_owned(),
             ));
         };
-        self.out.write(format!("P{text}\n").as_bytes())?;
+        self.e.out.write(format!("P{text}\n").as_bytes())?;
         Ok(())
     }
 
     fn save_buffer(&mut self, id: NodeId, buffer: &PickleBuffer) -> Result<(), EncodeError> {
-        if self.proto < 5 {
+        if self.e.proto < 5 {
             return Err(EncodeError::Unpicklable(
                 "PickleBuffer can only be pickled with protocol >= 5".to_owned(),
             ));
@@ -1303,9 +837,9 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             None => true,
         };
         if !in_band {
-            self.out.write(b"\x97")?;
+            self.e.out.write(b"\x97")?;
             if buffer.readonly {
-                self.out.write(b"\x98")?;
+                self.e.out.write(b"\x98")?;
             }
             return Ok(());
         }
@@ -1314,70 +848,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 "an out-of-band buffer without its bytes cannot be written in-band".to_owned(),
             ));
         };
-        if buffer.readonly {
-            self.save_bytes_data(data, Some(id))
+        let idx = if buffer.readonly {
+            self.e.bytes(data)?
         } else {
             let header = header(0x96, &(data.len() as u64).to_le_bytes());
-            self.out.write_payload(&header, data)?;
-            let idx = self.memoize()?;
-            self.memo[id.index()] = idx;
-            Ok(())
-        }
-    }
-}
-
-/// Whether CPython keeps a single shared object for this str: the empty string and
-/// one-character strings below U+0100.
-fn is_singleton_str(data: &[u8]) -> bool {
-    // One code point below U+0100 is one ASCII byte or a two-byte sequence led by C2 or C3.
-    match data {
-        [] => true,
-        [byte] => byte.is_ascii(),
-        [lead, _] => matches!(lead, 0xC2 | 0xC3),
-        _ => false,
-    }
-}
-
-/// An opcode followed by its little-endian length prefix, without a heap allocation.
-struct Header {
-    bytes: [u8; 9],
-    len: usize,
-}
-
-impl std::ops::Deref for Header {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-fn header(op: u8, len: &[u8]) -> Header {
-    let mut bytes = [0u8; 9];
-    bytes[0] = op;
-    bytes[1..=len.len()].copy_from_slice(len);
-    Header {
-        bytes,
-        len: 1 + len.len(),
-    }
-}
-
-/// CPython's `encode_long`: little-endian two's complement in the fewest bytes.
-fn encode_long(value: &BigInt) -> Vec<u8> {
-    value.to_signed_bytes_le()
-}
-
-/// `raw-unicode-escape` of a str, after the replacements protocol 0 makes so the line can be
-/// read back: backslash, NUL, newline, carriage return and Ctrl-Z as `\uXXXX`.
-fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
-    for cp in brine_lex::pystr::code_points(data) {
-        match cp {
-            0x5C | 0x00 | 0x0A | 0x0D | 0x1A => {
-                out.extend_from_slice(format!("\\u{cp:04x}").as_bytes())
-            }
-            0..=0xFF => out.push(cp as u8),
-            0x100..=0xFFFF => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
-            _ => out.extend_from_slice(format!("\\U{cp:08x}").as_bytes()),
-        }
+            self.e.out.write_payload(&header, data)?;
+            self.e.memoize()?
+        };
+        self.memo[id.index()] = idx;
+        Ok(())
     }
 }

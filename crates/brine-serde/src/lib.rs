@@ -2,9 +2,10 @@
 //! equivalent Python objects, and any `Deserialize` type from the pickles CPython 2.7 to 3.13
 //! write, executing nothing.
 //!
-//! Serialization builds a [`brine_value::Graph`] of the Python objects a value stands for
-//! (a struct is a dict, or an instance of a class you name) and writes it with `brine-encode`,
-//! so the bytes are those `pickle.dumps` writes for the same objects at the same protocol.
+//! Serialization writes the Python objects a value stands for (a struct is a dict, or an
+//! instance of a class you name) while the value serializes, with `brine-encode`'s
+//! [`brine_encode::Emitter`], so the bytes are those `pickle.dumps` writes for the same objects
+//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`].
 //! Deserialization decodes with `brine-vm`, which imports and calls nothing, and reads the graph
 //! as serde's data model, recognising the forms CPython writes at each protocol: sets, bytes
 //! and bytearrays as protocol 0-3 reductions, OrderedDicts, instances of any class (their
@@ -143,6 +144,7 @@ mod options;
 mod ser;
 mod sets;
 mod shape;
+mod write;
 
 use std::io::{BufRead, Write};
 
@@ -166,8 +168,10 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 ///
 /// # Errors
 ///
-/// A map key or set item Python cannot hash, a protocol above 5, or an error the value's
-/// `Serialize` implementation reports.
+/// A map key or set item Python cannot hash, a protocol above 5, an error the value's
+/// `Serialize` implementation reports, or one that announced a length other than the number
+/// of items it gave where the layout depends on it ([`ErrorKind::Encode`] with
+/// `EncodeError::LengthMismatch`).
 ///
 /// # Example
 ///
@@ -178,15 +182,20 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Vec<u8>, Error> {
-    let graph = to_value(value, options)?;
-    Ok(brine_encode::to_vec(&graph, &options.encode_options())?)
+    write(Vec::new(), value, options)
 }
 
 /// Serializes `value` as a pickle to `writer`.
 ///
+/// The pickle is written while `value` serializes, in frames of about 64 KiB (large str and
+/// bytes go to `writer` directly), so memory stays bounded however large the value. On an
+/// error, a prefix of the pickle may have been written, as with Python's `pickle.dump`.
+///
 /// # Errors
 ///
-/// As [`to_vec`], and [`ErrorKind::Encode`] when writing fails.
+/// As [`to_vec`], and [`ErrorKind::Encode`] when writing fails or a `Serialize`
+/// implementation announced a length other than the number of items it then gave, where the
+/// pickle's layout depends on it (CPython writes a one-item list without MARK).
 ///
 /// # Example
 ///
@@ -202,9 +211,19 @@ pub fn to_writer<W: Write, T: ?Sized + Serialize>(
     value: &T,
     options: &Options,
 ) -> Result<(), Error> {
-    let graph = to_value(value, options)?;
-    brine_encode::to_writer(&graph, writer, &options.encode_options())?;
-    Ok(())
+    write(writer, value, options).map(drop)
+}
+
+/// Writes `value` straight to `writer` and returns the writer.
+fn write<W: Write, T: ?Sized + Serialize>(
+    writer: W,
+    value: &T,
+    options: &Options,
+) -> Result<W, Error> {
+    let encode = options.encode_options();
+    let mut pickler = write::Writer::new(writer, options, &encode)?;
+    value.serialize(&mut pickler)?;
+    pickler.finish()
 }
 
 /// Serializes `value` as the graph of Python objects [`to_vec`] writes.

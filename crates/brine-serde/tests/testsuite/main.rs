@@ -3,6 +3,7 @@
 //! differential tests against CPython 3.11.7, and errors, limits and borrowing.
 
 mod cpython;
+mod direct;
 mod errors;
 mod fixtures;
 mod roundtrip;

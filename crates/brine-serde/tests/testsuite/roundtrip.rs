@@ -55,7 +55,7 @@ enum Tree {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Record {
+pub(crate) struct Record {
     id: u64,
     big: i128,
     ubig: u128,
@@ -160,7 +160,7 @@ prop_compose! {
 }
 
 prop_compose! {
-    fn record()(
+    pub(crate) fn record()(
         (id, big, ubig, small, ratio, single, letter) in numbers(),
         (name, blob, maybe, tags, hashed, frozen, by_int, by_str, by_tuple) in collections(),
         by_bytes in prop::collection::btree_map(
@@ -187,6 +187,15 @@ prop_compose! {
             shape, shapes, marker: Marker, unit: (), pair, nested, tree,
         }
     }
+}
+
+/// Options that write `Record` and the types in it as instances of Python classes.
+pub(crate) fn instance_options() -> Options {
+    Options::default()
+        .class("Record", PyClass::new("app.models", "Record"))
+        .class("Marker", PyClass::new("app.models", "Marker"))
+        .class("F32", PyClass::new("app.models", "Single"))
+        .class("Group", PyClass::slots("app.models", "Group.Frozen"))
 }
 
 /// `record` through `options` at every protocol, three ways back.
@@ -225,12 +234,7 @@ proptest! {
 
     #[test]
     fn records_round_trip_as_instances(record in record()) {
-        let options = Options::default()
-            .class("Record", PyClass::new("app.models", "Record"))
-            .class("Marker", PyClass::new("app.models", "Marker"))
-            .class("F32", PyClass::new("app.models", "Single"))
-            .class("Group", PyClass::slots("app.models", "Group.Frozen"));
-        round_trip(&record, &options)?;
+        round_trip(&record, &instance_options())?;
     }
 
     #[test]

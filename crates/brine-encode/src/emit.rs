@@ -1,0 +1,1105 @@
+//! [`Emitter`]: the pickler one object at a time, for writers that have no graph.
+//!
+//! Every choice CPython 3.11's C pickler makes about a single object lives here: which opcode
+//! writes an int, float, str or bytes of a given size at a given protocol, the memo (PUT,
+//! BINPUT, MEMOIZE, GET), the objects CPython shares (empty and one-character str and bytes,
+//! interned names), globals by name, the batches of APPENDS / SETITEMS / ADDITEMS, and the
+//! frames. The graph pickler (`save.rs`) walks a graph and calls these; `brine-serde` calls
+//! them while a value serializes. Both write the same bytes for the same objects because
+//! there is only this one implementation.
+
+use std::io::Write;
+
+use brine_value::{ExtensionRegistry, compat};
+use hashbrown::{Equivalent, HashMap};
+use num_bigint::BigInt;
+
+use crate::error::EncodeError;
+use crate::output::Output;
+use crate::{HIGHEST_PROTOCOL, Options};
+
+/// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
+const BATCH_SIZE: usize = 1000;
+/// The memo index of an object not memoized (yet).
+pub(crate) const NOT_MEMOIZED: u32 = u32::MAX;
+/// A [`Batch`] length nobody knew up front.
+const UNKNOWN_LEN: usize = usize::MAX;
+
+/// Writes a pickle one object at a time, with exactly the opcodes CPython's C pickler writes
+/// for each object at the protocol: memo, shared objects, globals, batches and frames.
+///
+/// The caller walks its own data: it calls [`Emitter::boundary`] before each object (that is
+/// where a protocol 4 frame may end, as it ends where CPython's `save()` begins), then a method
+/// per object. Scalars are one call. Containers are opened, fed their items (one
+/// [`Emitter::item`] call before each item or key-value pair) and closed with
+/// [`Emitter::end`]. Objects are never shared unless the caller asks, through the memo index
+/// a method returns and [`Emitter::get`].
+///
+/// This is what `brine_serde::to_vec` writes with; [`crate::to_vec`] writes a whole graph.
+///
+/// # Example
+///
+/// ```
+/// use brine_encode::{Emitter, Options};
+///
+/// // pickle.dumps(["a", ("b", 1.5)], protocol=2)
+/// let options = Options::protocol(2);
+/// let mut emitter = Emitter::new(Vec::new(), &options)?;
+/// emitter.boundary()?;
+/// let mut list = emitter.begin_list(Some(2))?;
+/// emitter.item(&mut list)?;
+/// emitter.boundary()?;
+/// emitter.str("a")?;
+/// emitter.item(&mut list)?;
+/// emitter.boundary()?;
+/// emitter.begin_tuple(2)?;
+/// emitter.boundary()?;
+/// emitter.str("b")?;
+/// emitter.boundary()?;
+/// emitter.float(1.5)?;
+/// emitter.end_tuple(2)?;
+/// emitter.end(list)?;
+/// let pickle = emitter.finish()?;
+/// assert_eq!(
+///     pickle,
+///     b"\x80\x02]q\x00(X\x01\x00\x00\x00aq\x01X\x01\x00\x00\x00bq\x02G?\xf8\x00\x00\x00\x00\x00\x00\x86q\x03e."
+/// );
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+pub struct Emitter<'o, W> {
+    pub(crate) out: Output<W>,
+    pub(crate) proto: u8,
+    /// `fix_imports`, which only applies below protocol 3.
+    pub(crate) fix_imports: bool,
+    extensions: &'o ExtensionRegistry,
+    memo_len: u32,
+    /// The str objects CPython keeps one of, by content: empty and one-character (below
+    /// U+0100) strings, and interned names.
+    shared_strs: HashMap<Box<[u8]>, u32>,
+    /// The bytes objects CPython keeps one of: empty and one-byte.
+    shared_bytes: HashMap<Box<[u8]>, u32>,
+    /// Globals by name: a class is one object however often it is named.
+    globals: HashMap<GlobalKey, u32>,
+}
+
+/// A container being written: what [`Emitter::item`] and [`Emitter::end`] need to lay out
+/// its items as CPython does.
+///
+/// # Example
+///
+/// ```
+/// use brine_encode::{Emitter, Options};
+///
+/// // pickle.dumps({1: None}, protocol=2): one pair is SETITEM, without a MARK.
+/// let options = Options::protocol(2);
+/// let mut emitter = Emitter::new(Vec::new(), &options)?;
+/// emitter.boundary()?;
+/// let mut dict = emitter.begin_dict(None)?;
+/// emitter.item(&mut dict)?;
+/// emitter.int(1)?;
+/// emitter.none()?;
+/// assert_eq!(dict.count(), 1);
+/// emitter.end(dict)?;
+/// assert_eq!(emitter.finish()?, b"\x80\x02}q\x00K\x01Ns.");
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Batch {
+    layout: Layout,
+    /// The opcode for a lone item (APPEND, SETITEM), and the one closing a batch.
+    single: u8,
+    multi: u8,
+    /// The number of items announced, or [`UNKNOWN_LEN`].
+    len: usize,
+    /// Items begun so far.
+    count: usize,
+    /// Items that may begin before [`Emitter::item`] has something to write again (the
+    /// next batch, a pending MARK, protocol 0's APPEND after each item): the fast path only
+    /// counts down.
+    until: usize,
+    /// The current batch began with a MARK.
+    marked: bool,
+    /// The first item's MARK waits on whether a second item comes.
+    pending: bool,
+    tail: Tail,
+    /// The container's memo index, when it is memoized before its items.
+    idx: u32,
+}
+
+/// How CPython lays out the items of a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `batch_list_exact`: a lone item without MARK, otherwise MARK and APPENDS per 1000
+    /// items.
+    ExactList,
+    /// `batch_dict_exact`: as a list, and it loops while the last batch was full, so a
+    /// multiple of 1000 pairs ends with an empty batch.
+    ExactDict,
+    /// `batch_list` / `batch_dict` over an iterator (the items of a reduce's listitems or
+    /// dictitems): any batch of one item is written without MARK.
+    Generic,
+    /// `save_set`'s ADDITEMS: always MARKed.
+    AddItems,
+    /// A frozenset's items: all behind one MARK.
+    Unbatched,
+}
+
+/// What [`Emitter::end`] writes after the items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    Nothing,
+    /// The list was the argument of `set(...)` / `frozenset(...)`: close the argument tuple
+    /// and call.
+    Call,
+    /// FROZENSET.
+    FrozenSet,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct GlobalKey {
+    module: Box<str>,
+    name: Box<str>,
+}
+
+/// A [`GlobalKey`] to look up without allocating; hashes as one.
+#[derive(Hash)]
+struct GlobalRef<'a> {
+    module: &'a str,
+    name: &'a str,
+}
+
+impl Equivalent<GlobalKey> for GlobalRef<'_> {
+    fn equivalent(&self, key: &GlobalKey) -> bool {
+        *self.module == *key.module && *self.name == *key.name
+    }
+}
+
+impl Batch {
+    /// The items (or pairs) begun so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The number of items [`Emitter::end`] expects: the length announced, if any.
+    pub fn len(&self) -> Option<usize> {
+        (self.len != UNKNOWN_LEN).then_some(self.len)
+    }
+
+    /// Whether no item has been begun.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The container's memo index when it was memoized as it opened (a list, a dict, a set
+    /// from protocol 4), else [`NOT_MEMOIZED`].
+    pub(crate) fn memo_idx(&self) -> u32 {
+        self.idx
+    }
+
+    fn new(layout: Layout, ops: (u8, u8), len: Option<usize>, tail: Tail, idx: u32) -> Batch {
+        Batch {
+            layout,
+            single: ops.0,
+            multi: ops.1,
+            len: len.unwrap_or(UNKNOWN_LEN),
+            count: 0,
+            until: 0,
+            marked: false,
+            pending: false,
+            tail,
+            idx,
+        }
+    }
+}
+
+const LIST_OPS: (u8, u8) = (b'a', b'e');
+const DICT_OPS: (u8, u8) = (b's', b'u');
+const ADDITEMS_OPS: (u8, u8) = (0x90, 0x90);
+
+impl<'o, W: Write> Emitter<'o, W> {
+    /// Starts a pickle at `options.protocol`: writes PROTO (from protocol 2) and starts
+    /// framing (from 4).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::UnsupportedProtocol`] above 5, [`EncodeError::Io`] when writing fails.
+    pub fn new(writer: W, options: &'o Options) -> Result<Emitter<'o, W>, EncodeError> {
+        let proto = options.protocol;
+        if proto > HIGHEST_PROTOCOL {
+            return Err(EncodeError::UnsupportedProtocol(proto));
+        }
+        let mut out = Output::new(writer);
+        if proto >= 2 {
+            out.write(&[0x80, proto])?;
+        }
+        if proto >= 4 {
+            out.start_framing()?;
+        }
+        Ok(Emitter {
+            out,
+            proto,
+            fix_imports: options.fix_imports && proto < 3,
+            extensions: &options.extensions,
+            memo_len: 0,
+            shared_strs: HashMap::new(),
+            shared_bytes: HashMap::new(),
+            globals: HashMap::new(),
+        })
+    }
+
+    /// The protocol being written.
+    pub fn protocol(&self) -> u8 {
+        self.proto
+    }
+
+    /// The number of objects memoized so far.
+    pub(crate) fn memo_len(&self) -> u32 {
+        self.memo_len
+    }
+
+    /// Writes STOP, flushes the last frame and returns the writer.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`] when writing fails.
+    pub fn finish(mut self) -> Result<W, EncodeError> {
+        self.out.write(b".")?;
+        Ok(self.out.finish()?)
+    }
+
+    /// An object begins here: at protocol 4 and 5 the frame is committed once it holds
+    /// 64 KiB, as CPython commits frames only where `save()` begins.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`] when writing fails.
+    #[inline]
+    pub fn boundary(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.boundary()?)
+    }
+
+    /// `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`], as for every method that writes.
+    #[inline]
+    pub fn none(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.write(b"N")?)
+    }
+
+    /// `True` or `False`: NEWTRUE / NEWFALSE from protocol 2, `I01` / `I00` below.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn bool(&mut self, value: bool) -> Result<(), EncodeError> {
+        let op: &[u8] = match (self.proto >= 2, value) {
+            (true, true) => b"\x88",
+            (true, false) => b"\x89",
+            (false, true) => b"I01\n",
+            (false, false) => b"I00\n",
+        };
+        Ok(self.out.write(op)?)
+    }
+
+    /// An int: BININT1, BININT2 or BININT within 32 bits (INT text at protocol 0), LONG1
+    /// beyond (LONG text below protocol 2).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn int(&mut self, value: i64) -> Result<(), EncodeError> {
+        let Ok(small) = i32::try_from(value) else {
+            return self.bigint(&BigInt::from(value));
+        };
+        if self.proto == 0 {
+            return Ok(self.out.write(format!("I{small}\n").as_bytes())?);
+        }
+        match (u8::try_from(small), u16::try_from(small)) {
+            (Ok(byte), _) => self.out.write(&[b'K', byte])?,
+            (_, Ok(short)) => {
+                let [lo, hi] = short.to_le_bytes();
+                self.out.write(&[b'M', lo, hi])?;
+            }
+            _ => {
+                let [a, b, c, d] = small.to_le_bytes();
+                self.out.write(&[b'J', a, b, c, d])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An int of any size: as [`Emitter::int`] within 32 bits, LONG1 / LONG4 from protocol 2
+    /// and LONG text below.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] for an int of more than 2³¹ bytes; [`EncodeError::Io`].
+    pub fn bigint(&mut self, value: &BigInt) -> Result<(), EncodeError> {
+        if let Ok(small) = i32::try_from(value) {
+            return self.int(i64::from(small));
+        }
+        if self.proto < 2 {
+            return Ok(self.out.write(format!("L{value}L\n").as_bytes())?);
+        }
+        // CPython's `encode_long`: little-endian two's complement in the fewest bytes.
+        let encoded = value.to_signed_bytes_le();
+        match u8::try_from(encoded.len()) {
+            Ok(len) => self.out.write(&[0x8a, len])?,
+            Err(_) => {
+                let len = i32::try_from(encoded.len())
+                    .map_err(|_| EncodeError::Unpicklable("int too large to pickle".to_owned()))?;
+                self.out.write(&[0x8b])?;
+                self.out.write(&len.to_le_bytes())?;
+            }
+        }
+        Ok(self.out.write(&encoded)?)
+    }
+
+    /// A float: BINFLOAT from protocol 1, `repr()` text at 0.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn float(&mut self, value: f64) -> Result<(), EncodeError> {
+        if self.proto == 0 {
+            let text = format!("F{}\n", brine_lex::repr::float_repr(value));
+            return Ok(self.out.write(text.as_bytes())?);
+        }
+        let mut op = [b'G'; 9];
+        op[1..].copy_from_slice(&value.to_be_bytes());
+        Ok(self.out.write(&op)?)
+    }
+
+    /// A str object, memoized; returns its memo index. The empty string and one-character
+    /// strings below U+0100 are shared, as in CPython: written once, fetched with GET after.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] for a str over 4 GiB below protocol 4; too many objects
+    /// to memoize; [`EncodeError::Io`].
+    #[inline]
+    pub fn str(&mut self, text: &str) -> Result<u32, EncodeError> {
+        let data = text.as_bytes();
+        self.str_bytes(data, is_shared_str(data))
+    }
+
+    /// A str CPython interns (an identifier such as a global's name): one object per
+    /// content, like the shared one-character strings.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::str`].
+    pub fn interned_str(&mut self, text: &str) -> Result<u32, EncodeError> {
+        self.str_bytes(text.as_bytes(), true)
+    }
+
+    /// A str given as surrogatepass UTF-8, memoized; `shared` when it is one object per
+    /// content (see [`is_shared_str`]).
+    pub(crate) fn str_bytes(&mut self, data: &[u8], shared: bool) -> Result<u32, EncodeError> {
+        if shared {
+            if let Some(&idx) = self.shared_strs.get(data) {
+                self.get(idx)?;
+                return Ok(idx);
+            }
+        }
+        if self.proto == 0 {
+            let mut line = vec![b'V'];
+            raw_unicode_escape(data, &mut line);
+            line.push(b'\n');
+            self.out.write_payload(&[], &line)?;
+        } else {
+            let len = data.len();
+            if len <= 0xFF && self.proto >= 4 {
+                self.out.write(&[0x8c, len as u8])?;
+                self.out.write(data)?;
+            } else if len > 0xFFFF_FFFF {
+                if self.proto < 4 {
+                    return Err(EncodeError::Unpicklable(
+                        "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
+                    ));
+                }
+                let header = header(0x8d, &(len as u64).to_le_bytes());
+                self.out.write_large(&header, data)?;
+            } else {
+                let header = header(b'X', &(len as u32).to_le_bytes());
+                self.out.write_payload(&header, data)?;
+            }
+        }
+        let idx = self.memoize()?;
+        if shared {
+            self.shared_strs.insert(data.into(), idx);
+        }
+        Ok(idx)
+    }
+
+    /// A bytes object, memoized; returns its memo index. From protocol 3 SHORT_BINBYTES,
+    /// BINBYTES or BINBYTES8; below, what CPython writes there: `bytes()` for the empty one,
+    /// `_codecs.encode(latin1_text, 'latin1')` otherwise. Empty and one-byte bytes are shared.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] for bytes over 4 GiB below protocol 4; too many objects
+    /// to memoize; [`EncodeError::Io`].
+    pub fn bytes(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
+        let shared = data.len() <= 1;
+        if shared {
+            if let Some(&idx) = self.shared_bytes.get(data) {
+                self.get(idx)?;
+                return Ok(idx);
+            }
+        }
+        if self.proto < 3 {
+            if data.is_empty() {
+                self.global("builtins", "bytes")?;
+                self.empty_tuple()?;
+            } else {
+                self.global("_codecs", "encode")?;
+                self.begin_tuple(2)?;
+                let text = brine_value::PyStr::from_latin1(data);
+                let text = text.as_bytes();
+                self.str_bytes(text, is_shared_str(text))?;
+                self.interned_str("latin1")?;
+                self.end_tuple(2)?;
+            }
+            self.reduce()?;
+        } else {
+            let len = data.len();
+            if len <= 0xFF {
+                self.out.write(&[b'C', len as u8])?;
+                self.out.write(data)?;
+            } else if len > 0xFFFF_FFFF {
+                if self.proto < 4 {
+                    return Err(EncodeError::Unpicklable(
+                        "cannot serialize a bytes object larger than 4GiB below protocol 4"
+                            .to_owned(),
+                    ));
+                }
+                let header = header(0x8e, &(len as u64).to_le_bytes());
+                self.out.write_large(&header, data)?;
+            } else {
+                let header = header(b'B', &(len as u32).to_le_bytes());
+                self.out.write_payload(&header, data)?;
+            }
+        }
+        let idx = self.memoize()?;
+        if shared {
+            self.shared_bytes.insert(data.into(), idx);
+        }
+        Ok(idx)
+    }
+
+    /// Memoizes the object just written (MEMOIZE, BINPUT, LONG_BINPUT or PUT text, by
+    /// protocol and index) and returns its index.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] past 2³² - 1 objects; [`EncodeError::Io`].
+    #[inline]
+    pub fn memoize(&mut self) -> Result<u32, EncodeError> {
+        let idx = self.memo_len;
+        self.memo_len = idx
+            .checked_add(1)
+            .filter(|&len| len != NOT_MEMOIZED)
+            .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
+        if self.proto >= 4 {
+            self.out.write(b"\x94")?;
+        } else if self.proto >= 1 {
+            match u8::try_from(idx) {
+                Ok(small) => self.out.write(&[b'q', small])?,
+                Err(_) => {
+                    let [a, b, c, d] = idx.to_le_bytes();
+                    self.out.write(&[b'r', a, b, c, d])?;
+                }
+            }
+        } else {
+            self.out.write(format!("p{idx}\n").as_bytes())?;
+        }
+        Ok(idx)
+    }
+
+    /// Fetches memoized object `idx` again (BINGET, LONG_BINGET or GET text).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn get(&mut self, idx: u32) -> Result<(), EncodeError> {
+        if self.proto == 0 {
+            return Ok(self.out.write(format!("g{idx}\n").as_bytes())?);
+        }
+        match u8::try_from(idx) {
+            Ok(small) => self.out.write(&[b'h', small])?,
+            Err(_) => {
+                let [a, b, c, d] = idx.to_le_bytes();
+                self.out.write(&[b'j', a, b, c, d])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A global the pickler itself names (`builtins.set` for a set below protocol 4): GLOBAL
+    /// text below protocol 4 (Python 2 names at 0-2 with `fix_imports`, a nested name as
+    /// `getattr(parent, name)`), STACK_GLOBAL with interned names from 4, an extension code
+    /// from 2 where one is registered; a global named before is fetched with GET.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] for a non-ASCII name below protocol 3;
+    /// [`EncodeError::Io`].
+    pub fn global(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+        self.global_name(module, name).map(|_| ())
+    }
+
+    /// A global as an object of its own, as a class is: the same as [`Emitter::global`]
+    /// below protocol 4, and from 4 STACK_GLOBAL with the module and name saved as str
+    /// objects of their own (each at an object boundary), as the graph pickler writes a
+    /// global whose names are not shared with anything else.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::global`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_encode::{Emitter, Options};
+    ///
+    /// let options = Options::protocol(4);
+    /// let mut emitter = Emitter::new(Vec::new(), &options)?;
+    /// emitter.boundary()?;
+    /// emitter.global_object("collections", "OrderedDict")?;
+    /// // pickle.dumps(collections.OrderedDict, protocol=4)
+    /// assert_eq!(
+    ///     emitter.finish()?,
+    ///     b"\x80\x04\x95\x1f\x00\x00\x00\x00\x00\x00\x00\x8c\x0bcollections\x94\x8c\x0bOrderedDict\x94\x93\x94."
+    /// );
+    /// # Ok::<(), brine_encode::EncodeError>(())
+    /// ```
+    pub fn global_object(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+        if self.proto < 4 {
+            return self.global(module, name);
+        }
+        if self.known_global(module, name)? {
+            return Ok(());
+        }
+        self.boundary()?;
+        self.str(module)?;
+        self.boundary()?;
+        self.str(name)?;
+        self.stack_global(module, name)?;
+        Ok(())
+    }
+
+    /// If `module.name` was written before, fetches it (GET) or writes its extension code,
+    /// and says so.
+    pub(crate) fn known_global(&mut self, module: &str, name: &str) -> Result<bool, EncodeError> {
+        if let Some(idx) = self.global_idx(module, name) {
+            self.get(idx)?;
+            return Ok(true);
+        }
+        if self.proto >= 2 {
+            if let Some(code) = self.extensions.code(module, name) {
+                self.write_ext(code)?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The memo index of global `module.name`, if it was written.
+    pub(crate) fn global_idx(&self, module: &str, name: &str) -> Option<u32> {
+        self.globals.get(&GlobalRef { module, name }).copied()
+    }
+
+    /// STACK_GLOBAL of the two str just written, memoized and remembered as `module.name`.
+    pub(crate) fn stack_global(&mut self, module: &str, name: &str) -> Result<u32, EncodeError> {
+        self.out.write(b"\x93")?;
+        let idx = self.memoize()?;
+        self.register_global(module, name, idx);
+        Ok(idx)
+    }
+
+    pub(crate) fn register_global(&mut self, module: &str, name: &str, idx: u32) {
+        let key = GlobalKey {
+            module: module.into(),
+            name: name.into(),
+        };
+        self.globals.insert(key, idx);
+    }
+
+    /// [`Emitter::global`]; returns the memo index, `None` for an extension code (which
+    /// CPython does not memoize).
+    pub(crate) fn global_name(
+        &mut self,
+        module: &str,
+        name: &str,
+    ) -> Result<Option<u32>, EncodeError> {
+        if let Some(idx) = self.global_idx(module, name) {
+            self.get(idx)?;
+            return Ok(Some(idx));
+        }
+        if self.proto >= 2 {
+            if let Some(code) = self.extensions.code(module, name) {
+                self.write_ext(code)?;
+                return Ok(None);
+            }
+        }
+        if self.proto >= 4 {
+            self.interned_str(module)?;
+            self.interned_str(name)?;
+            return self.stack_global(module, name).map(Some);
+        }
+        if let Some((parent, last)) = name.rsplit_once('.') {
+            // getattr(parent, last), then the result memoized as the global itself.
+            self.global("builtins", "getattr")?;
+            self.begin_tuple(2)?;
+            self.global(module, parent)?;
+            self.str(last)?;
+            self.end_tuple(2)?;
+            self.reduce()?;
+        } else if self.proto >= 3 {
+            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+        } else {
+            let (module, name) = if self.fix_imports {
+                compat::py3_to_py2(module, name)
+            } else {
+                (module, name)
+            };
+            if !module.is_ascii() || !name.is_ascii() {
+                return Err(EncodeError::Unpicklable(format!(
+                    "can't pickle global identifier '{module}.{name}' using pickle protocol {}",
+                    self.proto
+                )));
+            }
+            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+        }
+        let idx = self.memoize()?;
+        self.register_global(module, name, idx);
+        Ok(Some(idx))
+    }
+
+    fn write_ext(&mut self, code: i32) -> Result<(), EncodeError> {
+        if let Ok(small) = u8::try_from(code) {
+            self.out.write(&[0x82, small])?;
+        } else if let Ok(short) = u16::try_from(code) {
+            self.out.write(&[0x83])?;
+            self.out.write(&short.to_le_bytes())?;
+        } else {
+            self.out.write(&[0x84])?;
+            self.out.write(&code.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The empty tuple: EMPTY_TUPLE (`MARK TUPLE` at protocol 0), never memoized, as CPython
+    /// keeps one empty tuple.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn empty_tuple(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.write(if self.proto >= 1 { b")" } else { b"(t" })?)
+    }
+
+    /// Whether a tuple of `n_items` items opens with MARK: beyond 3 items, or below protocol 2.
+    #[inline]
+    pub fn tuple_needs_mark(&self, n_items: usize) -> bool {
+        !(n_items <= 3 && self.proto >= 2)
+    }
+
+    /// Opens a tuple of `n_items` (more than zero) items: MARK when
+    /// [`Emitter::tuple_needs_mark`]. Its items follow, then [`Emitter::end_tuple`].
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn begin_tuple(&mut self, n_items: usize) -> Result<(), EncodeError> {
+        if self.tuple_needs_mark(n_items) {
+            self.mark()?;
+        }
+        Ok(())
+    }
+
+    /// Closes a tuple of `n_items` (more than zero) items: TUPLE1, TUPLE2, TUPLE3 or TUPLE,
+    /// memoized; returns its memo index.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::memoize`].
+    #[inline]
+    pub fn end_tuple(&mut self, n_items: usize) -> Result<u32, EncodeError> {
+        self.out.write(self.tuple_op(n_items))?;
+        self.memoize()
+    }
+
+    pub(crate) fn tuple_op(&self, n_items: usize) -> &'static [u8] {
+        match (self.tuple_needs_mark(n_items), n_items) {
+            (true, _) => b"t",
+            (false, 1) => b"\x85",
+            (false, 2) => b"\x86",
+            _ => b"\x87",
+        }
+    }
+
+    /// MARK.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn mark(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.write(b"(")?)
+    }
+
+    /// REDUCE: calls the callable below the argument tuple on the stack.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    pub fn reduce(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.write(b"R")?)
+    }
+
+    /// NEWOBJ: `cls.__new__(cls, *args)` (protocol 2 and above).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] below protocol 2; [`EncodeError::Io`].
+    pub fn newobj(&mut self) -> Result<(), EncodeError> {
+        if self.proto < 2 {
+            return Err(EncodeError::Unpicklable(
+                "NEWOBJ needs protocol 2 or above".to_owned(),
+            ));
+        }
+        Ok(self.out.write(b"\x81")?)
+    }
+
+    /// BUILD: sets the state just written on the object below it.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    pub fn build(&mut self) -> Result<(), EncodeError> {
+        Ok(self.out.write(b"b")?)
+    }
+
+    /// Opens a list of `len` items (`None`: not known yet): EMPTY_LIST, memoized. Its items
+    /// follow, each after [`Emitter::item`], then [`Emitter::end`].
+    ///
+    /// Whether the first item has a MARK before it depends on whether it is the only one; an
+    /// unknown length keeps it pending until the second item or the end says.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::memoize`].
+    pub fn begin_list(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
+        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        let idx = self.memoize()?;
+        Ok(Batch::new(
+            Layout::ExactList,
+            LIST_OPS,
+            len,
+            Tail::Nothing,
+            idx,
+        ))
+    }
+
+    /// Opens a dict of `len` pairs (`None`: not known yet): EMPTY_DICT, memoized. Each key and
+    /// value follow an [`Emitter::item`] call, then [`Emitter::end`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::memoize`].
+    pub fn begin_dict(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
+        self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
+        let idx = self.memoize()?;
+        Ok(Batch::new(
+            Layout::ExactDict,
+            DICT_OPS,
+            len,
+            Tail::Nothing,
+            idx,
+        ))
+    }
+
+    /// Opens a set: EMPTY_SET, memoized, and ADDITEMS batches from protocol 4; below,
+    /// `builtins.set([items])` as CPython writes it, memoized at the end.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::global`] and [`Emitter::memoize`].
+    pub fn begin_set(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
+        if self.proto >= 4 {
+            self.out.write(b"\x8f")?;
+            let idx = self.memoize()?;
+            return Ok(Batch::new(
+                Layout::AddItems,
+                ADDITEMS_OPS,
+                len,
+                Tail::Nothing,
+                idx,
+            ));
+        }
+        self.begin_call_list("set", len)
+    }
+
+    /// Opens a frozenset: MARK, its items, FROZENSET from protocol 4; below,
+    /// `builtins.frozenset([items])`. Memoized at the end.
+    ///
+    /// # Errors
+    ///
+    /// As [`Emitter::begin_set`].
+    pub fn begin_frozenset(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
+        if self.proto >= 4 {
+            self.mark()?;
+            return Ok(Batch::new(
+                Layout::Unbatched,
+                LIST_OPS,
+                len,
+                Tail::FrozenSet,
+                NOT_MEMOIZED,
+            ));
+        }
+        self.begin_call_list("frozenset", len)
+    }
+
+    /// `builtins.<type_name>(list)`: the global, the argument tuple opened, the list opened.
+    fn begin_call_list(
+        &mut self,
+        type_name: &'static str,
+        len: Option<usize>,
+    ) -> Result<Batch, EncodeError> {
+        self.global("builtins", type_name)?;
+        self.begin_tuple(1)?;
+        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        self.memoize()?;
+        Ok(Batch::new(
+            Layout::ExactList,
+            LIST_OPS,
+            len,
+            Tail::Call,
+            NOT_MEMOIZED,
+        ))
+    }
+
+    /// The items of a list subclass or other object a reduce extends (CPython's
+    /// `batch_list` over an iterator), `len` of them.
+    pub(crate) fn begin_extend(&mut self, len: usize) -> Batch {
+        Batch::new(
+            Layout::Generic,
+            LIST_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
+    }
+
+    /// The pairs stored into a dict subclass or other object (`batch_dict` over an iterator).
+    pub(crate) fn begin_store(&mut self, len: usize) -> Batch {
+        Batch::new(
+            Layout::Generic,
+            DICT_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
+    }
+
+    /// ADDITEMS batches into a set (subclass) already on the stack.
+    pub(crate) fn begin_additems(&mut self, len: usize) -> Batch {
+        Batch::new(
+            Layout::AddItems,
+            ADDITEMS_OPS,
+            Some(len),
+            Tail::Nothing,
+            NOT_MEMOIZED,
+        )
+    }
+
+    /// An item (or key-value pair) of `batch` follows: writes the MARK that opens a batch,
+    /// and the APPENDS / SETITEMS / ADDITEMS that close the one before.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    #[inline]
+    pub fn item(&mut self, batch: &mut Batch) -> Result<(), EncodeError> {
+        let index = batch.count;
+        batch.count += 1;
+        if batch.until == 0 {
+            return self.item_slow(batch, index);
+        }
+        batch.until -= 1;
+        Ok(())
+    }
+
+    fn item_slow(&mut self, batch: &mut Batch, index: usize) -> Result<(), EncodeError> {
+        // Unless said otherwise below, the next item with something to write begins the
+        // next batch.
+        batch.until = BATCH_SIZE - 1 - index % BATCH_SIZE;
+        if batch.layout == Layout::Unbatched {
+            batch.until = usize::MAX;
+            return Ok(());
+        }
+        if self.proto == 0 {
+            batch.until = 0;
+            // Protocol 0 has no MARKed batches: APPEND / SETITEM after each item, written
+            // before the next item begins.
+            if index > 0 {
+                self.out.write(&[batch.single])?;
+            }
+            return Ok(());
+        }
+        if batch.pending {
+            // A second item: the first one's batch had a MARK after all.
+            batch.pending = false;
+            batch.marked = true;
+            self.out.resolve_mark(true)?;
+            return Ok(());
+        }
+        if index > 0 {
+            self.out.write(&[if batch.marked {
+                batch.multi
+            } else {
+                batch.single
+            }])?;
+        }
+        batch.marked = match batch.layout {
+            Layout::ExactList | Layout::ExactDict if batch.len == UNKNOWN_LEN && index == 0 => {
+                batch.pending = true;
+                batch.until = 0;
+                self.out.pend_mark();
+                return Ok(());
+            }
+            Layout::ExactList | Layout::ExactDict => !(index == 0 && batch.len == 1),
+            Layout::Generic => batch.len.saturating_sub(index) != 1,
+            Layout::AddItems | Layout::Unbatched => true,
+        };
+        if batch.marked {
+            self.mark()?;
+        }
+        Ok(())
+    }
+
+    /// Closes `batch`'s container: the last APPENDS / SETITEMS / ADDITEMS (and CPython's
+    /// empty last batch of a dict or set whose size is a multiple of 1000), then what closes
+    /// the object; returns the container's memo index.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::LengthMismatch`] when the items begun do not match a length announced
+    /// to [`Emitter::begin_list`] or [`Emitter::begin_dict`] in a way that changes the layout
+    /// already written (one item announced and several given, or the reverse);
+    /// [`EncodeError::Io`].
+    pub fn end(&mut self, batch: Batch) -> Result<u32, EncodeError> {
+        self.end_items(&batch)?;
+        match batch.tail {
+            _ if batch.idx != NOT_MEMOIZED => Ok(batch.idx),
+            Tail::FrozenSet => self.close_frozenset(),
+            Tail::Nothing | Tail::Call => self.memoize(),
+        }
+    }
+
+    /// FROZENSET after a frozenset's items, memoized.
+    pub(crate) fn close_frozenset(&mut self) -> Result<u32, EncodeError> {
+        self.out.write(b"\x91")?;
+        self.memoize()
+    }
+
+    /// [`Emitter::end`] up to what makes the object: the graph pickler checks first whether
+    /// saving the items saved the object itself (a recursive frozenset or `set(...)` call).
+    pub(crate) fn end_items(&mut self, batch: &Batch) -> Result<(), EncodeError> {
+        let count = batch.count;
+        if matches!(batch.layout, Layout::ExactList | Layout::ExactDict)
+            && batch.len != UNKNOWN_LEN
+            && (batch.len == 1) != (count == 1)
+        {
+            return Err(EncodeError::LengthMismatch {
+                expected: batch.len,
+                actual: count,
+            });
+        }
+        if batch.layout != Layout::Unbatched && count > 0 {
+            if self.proto == 0 {
+                self.out.write(&[batch.single])?;
+            } else if batch.pending {
+                self.out.resolve_mark(false)?;
+                self.out.write(&[batch.single])?;
+            } else {
+                self.out.write(&[if batch.marked {
+                    batch.multi
+                } else {
+                    batch.single
+                }])?;
+                // batch_dict_exact and save_set loop while the last batch was full.
+                let loops_again = matches!(batch.layout, Layout::ExactDict | Layout::AddItems);
+                if loops_again && count % BATCH_SIZE == 0 {
+                    self.out.write(&[b'(', batch.multi])?;
+                }
+            }
+        }
+        if batch.tail == Tail::Call {
+            self.end_tuple(1)?;
+            self.reduce()?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether CPython keeps a single shared object for this str: the empty string and
+/// one-character strings below U+0100.
+pub(crate) fn is_shared_str(data: &[u8]) -> bool {
+    // One code point below U+0100 is one ASCII byte or a two-byte sequence led by C2 or C3.
+    match data {
+        [] => true,
+        [byte] => byte.is_ascii(),
+        [lead, _] => matches!(lead, 0xC2 | 0xC3),
+        _ => false,
+    }
+}
+
+/// An opcode followed by its little-endian length prefix, without a heap allocation.
+pub(crate) struct Header {
+    bytes: [u8; 9],
+    len: usize,
+}
+
+impl std::ops::Deref for Header {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+pub(crate) fn header(op: u8, len: &[u8]) -> Header {
+    let mut bytes = [0u8; 9];
+    bytes[0] = op;
+    bytes[1..=len.len()].copy_from_slice(len);
+    Header {
+        bytes,
+        len: 1 + len.len(),
+    }
+}
+
+/// `raw-unicode-escape` of a str, after the replacements protocol 0 makes so the line can be
+/// read back: backslash, NUL, newline, carriage return and Ctrl-Z as `\uXXXX`.
+fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
+    for cp in brine_lex::pystr::code_points(data) {
+        match cp {
+            0x5C | 0x00 | 0x0A | 0x0D | 0x1A => {
+                out.extend_from_slice(format!("\\u{cp:04x}").as_bytes())
+            }
+            0..=0xFF => out.push(cp as u8),
+            0x100..=0xFFFF => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
+            _ => out.extend_from_slice(format!("\\U{cp:08x}").as_bytes()),
+        }
+    }
+}
