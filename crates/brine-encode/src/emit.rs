@@ -312,24 +312,29 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`].
     #[inline]
     pub fn int(&mut self, value: i64) -> Result<(), EncodeError> {
-        let Ok(small) = i32::try_from(value) else {
-            return self.bigint(&BigInt::from(value));
-        };
-        if self.proto == 0 {
-            return Ok(self.out.write(format!("I{small}\n").as_bytes())?);
+        // The binary forms inline into the item loops; text and big ints are out of line.
+        if self.proto == 0 || i32::try_from(value).is_err() {
+            return self.int_slow(value);
         }
-        match (u8::try_from(small), u16::try_from(small)) {
-            (Ok(byte), _) => self.out.write(&[b'K', byte])?,
-            (_, Ok(short)) => {
-                let [lo, hi] = short.to_le_bytes();
-                self.out.write(&[b'M', lo, hi])?;
-            }
-            _ => {
-                let [a, b, c, d] = small.to_le_bytes();
-                self.out.write(&[b'J', a, b, c, d])?;
-            }
+        if let Ok(byte) = u8::try_from(value) {
+            self.out.write(&[b'K', byte])?;
+        } else if let Ok(short) = u16::try_from(value) {
+            let [lo, hi] = short.to_le_bytes();
+            self.out.write(&[b'M', lo, hi])?;
+        } else {
+            let [a, b, c, d] = (value as i32).to_le_bytes();
+            self.out.write(&[b'J', a, b, c, d])?;
         }
         Ok(())
+    }
+
+    /// [`Emitter::int`] at protocol 0 (INT text) or beyond 32 bits.
+    #[cold]
+    fn int_slow(&mut self, value: i64) -> Result<(), EncodeError> {
+        match i32::try_from(value) {
+            Ok(small) => Ok(self.out.write(format!("I{small}\n").as_bytes())?),
+            Err(_) => self.bigint(&BigInt::from(value)),
+        }
     }
 
     /// An int of any size: as [`Emitter::int`] within 32 bits, LONG1 / LONG4 from protocol 2
@@ -367,12 +372,18 @@ impl<'o, W: Write> Emitter<'o, W> {
     #[inline]
     pub fn float(&mut self, value: f64) -> Result<(), EncodeError> {
         if self.proto == 0 {
-            let text = format!("F{}\n", brine_lex::repr::float_repr(value));
-            return Ok(self.out.write(text.as_bytes())?);
+            return self.float_text(value);
         }
         let mut op = [b'G'; 9];
         op[1..].copy_from_slice(&value.to_be_bytes());
         Ok(self.out.write(&op)?)
+    }
+
+    /// [`Emitter::float`] at protocol 0: FLOAT with Python's repr.
+    #[cold]
+    fn float_text(&mut self, value: f64) -> Result<(), EncodeError> {
+        let text = format!("F{}\n", brine_lex::repr::float_repr(value));
+        Ok(self.out.write(text.as_bytes())?)
     }
 
     /// A str object, memoized; returns its memo index. The empty string and one-character

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use brine_value::{Change, Graph, Node, NodeId, PickleBuffer, Value, compat};
+use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Value, compat};
 use hashbrown::HashSet;
 
 use crate::emit::{Batch, Emitter, NOT_MEMOIZED, header, is_shared_str};
@@ -351,27 +351,30 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     /// Writes a scalar, which is never memoized: the hot path of a container's items, kept
     /// small so that it inlines into the item loops.
-    #[inline]
+    #[inline(always)]
     fn save_scalar(&mut self, value: &Value) -> Result<(), EncodeError> {
         match *value {
             Value::None => self.e.none(),
             Value::Bool(value) => self.e.bool(value),
             Value::Int(value) => self.e.int(value),
-            Value::BigInt(id) => {
-                let graph = self.graph;
-                let value = graph
-                    .try_bigint(id)
-                    .ok_or(EncodeError::DanglingInt(id.index()))?;
-                self.e.bigint(value)
-            }
+            Value::BigInt(id) => self.save_bigint(id),
             Value::Float(value) => self.e.float(value),
             Value::Node(id) => self.save_node(id),
         }
     }
 
+    #[cold]
+    fn save_bigint(&mut self, id: BigIntId) -> Result<(), EncodeError> {
+        let graph = self.graph;
+        let value = graph
+            .try_bigint(id)
+            .ok_or(EncodeError::DanglingInt(id.index()))?;
+        self.e.bigint(value)
+    }
+
     /// Writes a value [`Pickler::is_leaf`] said is a leaf: a scalar without the detour
     /// through [`Pickler::save`] (a leaf means there is no persistent_id hook to ask).
-    #[inline]
+    #[inline(always)]
     fn save_leaf(&mut self, value: &Value) -> Result<(), EncodeError> {
         match value {
             Value::Node(_) => self.save(*value),
