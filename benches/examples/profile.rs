@@ -7,13 +7,15 @@
 //! callgrind_annotate cg.out | head -40
 //! ```
 //!
-//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader) or `encode`
-//! (the graph, decoded once beforehand, written at the file's protocol).
+//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader over the bytes in
+//! memory; `decode_reader` is the same), `file` (`load` from the file through an 8 KiB
+//! `BufReader`, so that frames and large payloads are read out of the reader's buffer) or
+//! `encode` (the graph, decoded once beforehand, written at the file's protocol).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use brine_benches::{data_dir, decode, decode_reader, encode, workloads};
+use brine_benches::{data_dir, decode, decode_file, decode_reader, encode, workloads};
 
 fn main() -> ExitCode {
     match run() {
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
-        return Err("usage: profile decode|reader|encode WORKLOAD.pN [TIMES]".to_owned());
+        return Err("usage: profile decode|reader|file|encode WORKLOAD.pN [TIMES]".to_owned());
     };
     let times: usize = match rest.first() {
         Some(times) => times.parse().map_err(|err| format!("TIMES: {err}"))?,
@@ -45,9 +47,14 @@ fn run() -> Result<(), String> {
                 black_box(decode(workload).map_err(|err| err.to_string())?);
             }
         }
-        "reader" => {
+        "reader" | "decode_reader" => {
             for _ in 0..times {
                 black_box(decode_reader(workload).map_err(|err| err.to_string())?);
+            }
+        }
+        "file" => {
+            for _ in 0..times {
+                black_box(decode_file(&workload.path, &workload.buffers)?);
             }
         }
         "encode" => {
