@@ -7,16 +7,18 @@
 //! callgrind_annotate cg.out | head -40
 //! ```
 //!
-//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader), `encode`
-//! (the graph, decoded once beforehand, written at the file's protocol) or `typed-encode`
-//! (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`, decoded once
-//! beforehand).
+//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader over the bytes in
+//! memory; `decode_reader` is the same), `file` (`load` from the file through an 8 KiB
+//! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
+//! `encode` (the graph, decoded once beforehand, written at the file's protocol) or
+//! `typed-encode` (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`,
+//! decoded once beforehand).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
 use brine_benches::typed::{TypedBench, with_type};
-use brine_benches::{Workload, data_dir, decode, decode_reader, encode, workloads};
+use brine_benches::{Workload, data_dir, decode, decode_file, decode_reader, encode, workloads};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -34,7 +36,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|encode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -52,9 +54,14 @@ fn run() -> Result<(), String> {
                 black_box(decode(workload).map_err(|err| err.to_string())?);
             }
         }
-        "reader" => {
+        "reader" | "decode_reader" => {
             for _ in 0..times {
                 black_box(decode_reader(workload).map_err(|err| err.to_string())?);
+            }
+        }
+        "file" => {
+            for _ in 0..times {
+                black_box(decode_file(&workload.path, &workload.buffers)?);
             }
         }
         "encode" => {

@@ -12,7 +12,8 @@
 //!   from the input and decoded exactly as CPython decodes them. Length prefixes are checked
 //!   against the bytes present before anything is taken, so no input makes the lexer allocate
 //!   more than it holds.
-//! - [`StreamLexer`]: the same over a `BufRead`, holding only the current opcode in memory.
+//! - [`StreamLexer`]: the same over a `BufRead`, holding only the current opcode in memory;
+//!   [`read_op`] completes one opcode from a `BufRead`, for callers that lex in place.
 //! - [`dis`] and [`dis_reader`]: pickletools-identical disassembly.
 //! - [`pystr`], [`escape`] and [`repr`]: Python `str` text with lone surrogates, the protocol 0
 //!   escape syntaxes, and Python's `repr()` of argument values.
@@ -53,7 +54,7 @@ pub use dis::{DisError, DisOptions, dis, dis_reader};
 pub use error::{LexError, LexErrorKind};
 pub use lex::{Lexer, lex_op};
 pub use opcode::{ArgKind, OPCODES, Opcode, OpcodeInfo, StackKind};
-pub use stream::{ReadError, StreamLexer};
+pub use stream::{ReadError, StreamLexer, read_op};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

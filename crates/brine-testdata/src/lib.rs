@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 use std::fs;
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// One fixture: a pickle written by a pinned CPython, and pickletools' disassembly of it.
@@ -51,6 +52,32 @@ impl Fixture {
     pub fn name(&self) -> String {
         let stem = self.path.trim_start_matches("pickles/");
         stem.trim_end_matches(".pickle").to_owned()
+    }
+}
+
+/// A reader over a slice that hands out one byte at a time, from `fill_buf` and `read` alike,
+/// so that every opcode longer than a byte straddles the end of the reader's buffer.
+///
+/// What is left unread stays in the public field, for checking where a load stopped.
+#[derive(Debug)]
+pub struct Trickle<'a>(pub &'a [u8]);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let len = self.0.len().min(out.len()).min(1);
+        out[..len].copy_from_slice(&self.0[..len]);
+        self.0 = &self.0[len..];
+        Ok(len)
+    }
+}
+
+impl BufRead for Trickle<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        Ok(&self.0[..self.0.len().min(1)])
+    }
+
+    fn consume(&mut self, len: usize) {
+        self.0 = &self.0[len..];
     }
 }
 

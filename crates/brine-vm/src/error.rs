@@ -26,8 +26,13 @@ impl Error {
         }))
     }
 
-    pub(crate) fn from_lex(err: LexError) -> Error {
-        Error::new(ErrorKind::Lex(err.kind()), err.offset(), err.opcode())
+    /// The error of the lexer run over a part of the pickle that starts at offset `base`.
+    pub(crate) fn from_lex(err: LexError, base: u64) -> Error {
+        Error::new(
+            ErrorKind::Lex(err.kind()),
+            base + err.offset(),
+            err.opcode(),
+        )
     }
 
     /// What went wrong.

@@ -5,6 +5,10 @@
 //! without building an [`Op`]; every other opcode, and any of these that is not
 //! well-formed (truncated, invalid UTF-8), goes through the lexer and [`Machine::step`], so
 //! the lexer stays the one place that reports malformed input.
+//!
+//! The same loop runs over the chunks of a stream (`crate::read`): a reader's buffer or a
+//! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
+//! caller instead of being reported as truncated.
 
 use std::borrow::Cow;
 
@@ -14,18 +18,53 @@ use brine_value::{Node, PyStr, Value};
 use crate::error::{Error, ErrorKind};
 use crate::machine::{Machine, Step};
 
+/// Where a run over a chunk stopped.
+pub(crate) enum Chunk {
+    /// STOP ran: the pickle's result, and the position after STOP.
+    Stop(Value, usize),
+    /// The opcode at this position is cut by the chunk's end, or the chunk ends here.
+    More(usize),
+    /// A FRAME opened a frame that ends past the chunk: the frame starts at this position and
+    /// claims this many bytes.
+    Frame(usize, u64),
+}
+
 impl Machine<'_> {
     /// Runs the pickle that starts at `data[pos]` through its STOP; returns the result and
     /// the offset after STOP.
-    pub(crate) fn run_slice(
+    pub(crate) fn run_slice(&mut self, data: &[u8], pos: usize) -> Result<(Value, usize), Error> {
+        match self.run_chunk::<true>(data, pos, 0)? {
+            Chunk::Stop(root, end) => Ok((root, end)),
+            // A final chunk reports its end as NoStop and never asks for a frame.
+            Chunk::More(end) | Chunk::Frame(end, _) => Err(Error::new(
+                ErrorKind::Lex(brine_lex::LexErrorKind::NoStop),
+                end as u64,
+                None,
+            )),
+        }
+    }
+
+    /// Runs the opcodes of `data` from `data[pos]`, where `data[0]` is at offset `base` of the
+    /// pickle (offsets in errors and frames are the pickle's).
+    ///
+    /// When `FINAL`, `data` is the whole rest of the input: the run ends at STOP or with an
+    /// error. Otherwise more input follows `data`, and the run also ends with
+    /// [`Chunk::More`] at an opcode `data` does not hold whole (the lexer would call it
+    /// truncated), and with [`Chunk::Frame`] after a FRAME whose frame `data` does not hold.
+    pub(crate) fn run_chunk<const FINAL: bool>(
         &mut self,
         data: &[u8],
         mut pos: usize,
-    ) -> Result<(Value, usize), Error> {
+        base: u64,
+    ) -> Result<Chunk, Error> {
         loop {
-            let offset = pos;
+            let start = pos;
+            let offset = base + start as u64;
             let Some(&byte) = data.get(pos) else {
-                return Err(self.slow_error(data, pos));
+                if !FINAL {
+                    return Ok(Chunk::More(pos));
+                }
+                return Err(self.slow_error(data, pos, base));
             };
             let code = Opcode(byte);
             let fast = match byte {
@@ -80,10 +119,25 @@ impl Machine<'_> {
                 _ => None,
             };
             let Some((arg, len)) = fast else {
-                let (op, next) = brine_lex::lex_op(data, pos).map_err(Error::from_lex)?;
+                let (op, next) = match brine_lex::lex_op(data, pos) {
+                    Ok(lexed) => lexed,
+                    Err(err) if !FINAL && err.is_eof() => return Ok(Chunk::More(pos)),
+                    Err(err) => return Err(Error::from_lex(err, base)),
+                };
                 pos = next;
-                if let Step::Stop(root) = self.step(offset as u64, op)? {
-                    return Ok((root, pos));
+                let frame_len = frame_len(&op.arg);
+                if let Step::Stop(root) = self.step(offset, op)? {
+                    return Ok(Chunk::Stop(root, pos));
+                }
+                // A frame the chunk does not hold whole is read by the caller, so that a
+                // frame cut short is reported at its FRAME, as from a slice.
+                if let Some(len) = frame_len.filter(|_| !FINAL) {
+                    if self
+                        .frame_end()
+                        .is_some_and(|frame_end| frame_end > base + data.len() as u64)
+                    {
+                        return Ok(Chunk::Frame(pos, len));
+                    }
                 }
                 continue;
             };
@@ -94,8 +148,8 @@ impl Machine<'_> {
                         code,
                         arg: Arg::None,
                     };
-                    if let Step::Stop(root) = self.step(offset as u64, op)? {
-                        return Ok((root, pos));
+                    if let Step::Stop(root) = self.step(offset, op)? {
+                        return Ok(Chunk::Stop(root, pos));
                     }
                 }
                 FastArg::Scalar(value) => {
@@ -138,7 +192,7 @@ impl Machine<'_> {
                 FastArg::Str(text) => {
                     if brine_lex::pystr::validate(text).is_err() {
                         // The lexer reports the malformed text.
-                        return Err(self.slow_error(data, offset));
+                        return Err(self.slow_error(data, start, base));
                     }
                     self.begin(offset, code)?;
                     let text = self.payload(Cow::Borrowed(text))?;
@@ -151,20 +205,20 @@ impl Machine<'_> {
 
     /// Sets the opcode errors name and applies the frame rules, as [`Machine::step`] does.
     #[inline]
-    fn begin(&mut self, offset: usize, code: Opcode) -> Result<(), Error> {
-        self.offset = offset as u64;
+    fn begin(&mut self, offset: u64, code: Opcode) -> Result<(), Error> {
+        self.offset = offset;
         self.code = code;
         self.check_frame()
     }
 
     /// The lexer's error for the opcode at `pos` (which the fast path found malformed).
-    fn slow_error(&self, data: &[u8], pos: usize) -> Error {
+    fn slow_error(&self, data: &[u8], pos: usize, base: u64) -> Error {
         match brine_lex::lex_op(data, pos) {
-            Err(err) => Error::from_lex(err),
+            Err(err) => Error::from_lex(err, base),
             // The fast path only bails out on input the lexer rejects.
             Ok(_) => Error::new(
                 ErrorKind::Lex(brine_lex::LexErrorKind::InvalidUtf8(0)),
-                pos as u64,
+                base + pos as u64,
                 None,
             ),
         }
@@ -190,4 +244,12 @@ enum Empty {
     List,
     Dict,
     Tuple,
+}
+
+/// FRAME's length (the only Size argument), as it claims it.
+pub(crate) fn frame_len(arg: &Arg<'_>) -> Option<u64> {
+    match *arg {
+        Arg::Size(len) => Some(len),
+        _ => None,
+    }
 }

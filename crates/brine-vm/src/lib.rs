@@ -32,10 +32,10 @@ mod fast;
 mod machine;
 mod memo;
 mod options;
+mod read;
 
 use std::io::BufRead;
 
-use brine_lex::{ReadError, StreamLexer};
 use brine_value::{Graph, Value};
 use bytes::Bytes;
 
@@ -45,7 +45,7 @@ pub use options::{
     AllowList, FindClass, GlobalFilter, Limits, Options, StringEncoding, StringErrors,
 };
 
-use machine::{Machine, Step};
+use machine::Machine;
 
 /// Loads the pickle at the start of `data`, as `pickle.loads` does; bytes after its STOP are
 /// ignored unless [`Options::reject_trailing`] is set.
@@ -174,31 +174,8 @@ impl<'h> Unpickler<'h> {
     pub fn load<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let mut machine = Machine::new(&self.options, None, None, self.buffers, persistent_load);
-        let mut lexer = StreamLexer::new(reader);
-        loop {
-            let (offset, op) = match lexer.next_op() {
-                Ok(Some(next)) => next,
-                Ok(None) => {
-                    return Err(Error::new(
-                        ErrorKind::Lex(brine_lex::LexErrorKind::NoStop),
-                        0,
-                        None,
-                    ));
-                }
-                Err(ReadError::Lex(err)) => return Err(Error::from_lex(err)),
-                Err(ReadError::Io(err)) => return Err(Error::new(ErrorKind::Io(err), 0, None)),
-                Err(err) => {
-                    return Err(Error::new(
-                        ErrorKind::Io(std::io::Error::other(err.to_string())),
-                        0,
-                        None,
-                    ));
-                }
-            };
-            if let Step::Stop(root) = machine.step(offset, op)? {
-                return Ok(finish(machine, root));
-            }
-        }
+        let root = machine.run_reader(reader)?;
+        Ok(finish(machine, root))
     }
 
     fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {

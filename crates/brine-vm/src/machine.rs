@@ -34,8 +34,9 @@ pub(crate) struct Machine<'h> {
     buffers: Option<&'h [Bytes]>,
     next_buffer: usize,
     persistent_load: Option<&'h mut PersistentLoad<'h>>,
-    /// The input, when it is shared: payloads become slices of it instead of copies.
-    shared: Option<&'h Bytes>,
+    /// The input when it is shared, or the buffer of the opcode [`Machine::step_shared`] runs:
+    /// payloads become slices of it instead of copies.
+    shared: Option<Bytes>,
     payload_bytes: u64,
     /// Where the current FRAME ends, if one is open.
     frame_end: Option<u64>,
@@ -65,7 +66,7 @@ impl<'h> Machine<'h> {
             buffers,
             next_buffer: 0,
             persistent_load,
-            shared,
+            shared: shared.cloned(),
             payload_bytes: 0,
             frame_end: None,
             input_len,
@@ -416,8 +417,28 @@ impl<'h> Machine<'h> {
         Ok(Step::Continue)
     }
 
+    /// Executes one opcode read into `data`, a buffer nobody else holds: its payload becomes
+    /// a slice of `data` instead of a copy.
+    pub(crate) fn step_shared(
+        &mut self,
+        offset: u64,
+        op: Op<'_>,
+        data: &Bytes,
+    ) -> Result<Step, Error> {
+        let input = self.shared.replace(data.clone());
+        let res = self.step(offset, op);
+        self.shared = input;
+        res
+    }
+
+    /// Where the open frame ends, if one is open.
+    pub(crate) fn frame_end(&self) -> Option<u64> {
+        self.frame_end
+    }
+
     /// Closes the open frame when this opcode starts where it ends; an opcode that starts past
     /// its end means the previous one crossed it.
+    #[inline]
     pub(crate) fn check_frame(&mut self) -> Result<(), Error> {
         match self.frame_end {
             Some(frame_end) if self.offset > frame_end => Err(self.error(
@@ -687,7 +708,7 @@ impl<'h> Machine<'h> {
         }
         Ok(match data {
             Cow::Owned(data) => Bytes::from(data),
-            Cow::Borrowed(data) => match self.shared {
+            Cow::Borrowed(data) => match &self.shared {
                 Some(shared) if contains(shared, data) => shared.slice_ref(data),
                 _ => Bytes::copy_from_slice(data),
             },

@@ -1,6 +1,10 @@
 //! The unpickling machine over the whole CPython fixture corpus.
 
-use brine_vm::{Options, StringEncoding};
+use std::io::BufReader;
+
+use brine_testdata::Trickle;
+use brine_value::Graph;
+use brine_vm::{Error, Options, StringEncoding};
 
 /// The options a Python user would pass for these fixtures: the codes `brine_fixtures`
 /// registers with `copyreg.add_extension`, and latin1 for Python 2 strings.
@@ -33,6 +37,11 @@ fn every_fixture_decodes() {
                     "{}: the three inputs disagree",
                     fixture.name()
                 );
+                for (reader, res) in small_readers(&data, &options) {
+                    let graph =
+                        res.unwrap_or_else(|err| panic!("{} from {reader}: {err}", fixture.name()));
+                    assert!(graph == a, "{} from {reader} differs", fixture.name());
+                }
             }
             (a, b, c) => failures.push(format!(
                 "{}: {:?} / {:?} / {:?}",
@@ -53,6 +62,18 @@ fn every_fixture_decodes() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Loads `data` from readers whose buffers are smaller than most opcodes and frames: through a
+/// `BufReader` of 7 bytes, and one byte at a time.
+fn small_readers(data: &[u8], options: &Options) -> [(&'static str, Result<Graph, Error>); 2] {
+    [
+        (
+            "a 7-byte BufReader",
+            brine_vm::load(BufReader::with_capacity(7, data), options),
+        ),
+        ("a 1-byte reader", brine_vm::load(Trickle(data), options)),
+    ]
 }
 
 /// Where to cut or corrupt a fixture: every position of a small one, a spread of positions
@@ -79,16 +100,30 @@ fn every_truncation_is_an_error() {
             let res = brine_vm::loads(&data[..cut], &options);
             let err = res.expect_err(&format!("{} cut at {cut} loaded", fixture.name()));
             assert!(err.is_eof(), "{} cut at {cut}: {err}", fixture.name());
+            // From a reader, the same error at the same offset.
+            let expect = err.to_string();
             let res = brine_vm::load(&mut &data[..cut], &options);
-            assert!(
-                res.is_err(),
+            let err = res.expect_err(&format!(
                 "{} cut at {cut} loaded from a reader",
                 fixture.name()
-            );
+            ));
+            assert_eq!(err.to_string(), expect, "{} cut at {cut}", fixture.name());
+            for (reader, res) in small_readers(&data[..cut], &options) {
+                let err = res.expect_err(&format!(
+                    "{} cut at {cut} loaded from {reader}",
+                    fixture.name()
+                ));
+                assert_eq!(
+                    err.to_string(),
+                    expect,
+                    "{} cut at {cut} from {reader}",
+                    fixture.name()
+                );
+            }
             cuts += 1;
         }
     }
-    println!("{cuts} truncations, every one an end-of-input error");
+    println!("{cuts} truncations, every one an end-of-input error, the same from readers");
 }
 
 #[test]
@@ -124,4 +159,43 @@ fn single_byte_corruptions_give_a_graph_or_an_error() {
         }
     }
     println!("{runs} corrupted pickles loaded, {errors} of them errors, no panic");
+}
+
+#[test]
+fn back_to_back_pickles_load_one_by_one_from_one_reader() {
+    // Every fixture that loads and ends at its STOP, one after the other in one stream: each
+    // load must stop right after its STOP, whatever the reader buffered beyond it.
+    let options = fixture_options();
+    let mut stream = Vec::new();
+    let mut expected = Vec::new();
+    for fixture in brine_testdata::all() {
+        let data = fixture.bytes();
+        let mut lexer = brine_lex::Lexer::new(&data);
+        let ends_at_stop = lexer.by_ref().all(|res| res.is_ok()) && lexer.position() == data.len();
+        if let (true, Ok(graph)) = (ends_at_stop, brine_vm::loads(&data, &options)) {
+            stream.extend_from_slice(&data);
+            expected.push((fixture.name(), graph));
+        }
+    }
+    stream.extend_from_slice(b"tail");
+    let check = |name: &str, reader: &mut dyn FnMut() -> Result<Graph, Error>| {
+        for (fixture, graph) in &expected {
+            let loaded = reader().unwrap_or_else(|err| panic!("{fixture} from {name}: {err}"));
+            assert!(loaded == *graph, "{fixture} from {name} differs");
+        }
+    };
+    let mut slice = stream.as_slice();
+    check("a slice", &mut || brine_vm::load(&mut slice, &options));
+    assert_eq!(slice, b"tail");
+    let mut buffered = BufReader::with_capacity(7, stream.as_slice());
+    check("a 7-byte BufReader", &mut || {
+        brine_vm::load(&mut buffered, &options)
+    });
+    assert_eq!(std::io::Read::bytes(buffered).count(), 4);
+    let mut trickle = Trickle(&stream);
+    check("a 1-byte reader", &mut || {
+        brine_vm::load(&mut trickle, &options)
+    });
+    assert_eq!(trickle.0, b"tail");
+    println!("{} pickles loaded back to back", expected.len());
 }

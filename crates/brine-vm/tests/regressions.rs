@@ -1,5 +1,6 @@
 //! Replays every input the fuzzers ever found (fuzz/regressions/unpickle/): each one loads or
-//! fails the same way from a slice and from a reader, without a panic.
+//! fails the same way (the same error at the same offset) from a slice and from readers,
+//! without a panic.
 //!
 //! - `frame-longer-than-stream.pickle` (unpickle target): a FRAME claiming more bytes than the
 //!   pickle holds loaded from a reader but not from a slice; a frame that extends past STOP is
@@ -18,14 +19,17 @@ fn every_fuzz_finding_stays_fixed() {
         let options = brine_vm::Options::default();
         let from_slice = brine_vm::loads(&data, &options);
         let from_reader = brine_vm::load(&mut data.as_slice(), &options);
-        assert_eq!(
-            from_slice.is_ok(),
-            from_reader.is_ok(),
-            "{}: slice {:?} vs reader {:?}",
-            path.display(),
-            from_slice.err().map(|e| e.to_string()),
-            from_reader.err().map(|e| e.to_string())
-        );
+        let from_trickle = brine_vm::load(brine_testdata::Trickle(&data), &options);
+        // The same outcome, and the same error down to its offset, from every input.
+        let slice = from_slice
+            .map(|graph| format!("{graph:?}"))
+            .map_err(|e| e.to_string());
+        for (reader, res) in [("a reader", from_reader), ("a 1-byte reader", from_trickle)] {
+            let res = res
+                .map(|graph| format!("{graph:?}"))
+                .map_err(|e| e.to_string());
+            assert_eq!(res, slice, "{}: from {reader}", path.display());
+        }
         replayed += 1;
     }
     println!("{replayed} fuzz findings replayed");

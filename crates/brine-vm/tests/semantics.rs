@@ -3,18 +3,41 @@
 //! Expected values are written from CPython's behaviour (`pickle.loads` of the same bytes
 //! under 3.11), not from brine's output.
 
-use brine_value::{Node, Value};
-use brine_vm::{AllowList, ErrorKind, FindClass, Limits, Options, StringEncoding, StringErrors};
+use std::io::BufReader;
+
+use brine_testdata::Trickle;
+use brine_value::{Graph, Node, Value};
+use brine_vm::{
+    AllowList, Error, ErrorKind, FindClass, Limits, Options, StringEncoding, StringErrors,
+};
 
 /// Loads `pickle` with default options and compares the graph's repr.
 fn check(pickle: &[u8], expect: &str) {
     check_with(pickle, &Options::default(), expect);
 }
 
+/// Loads `pickle` from a slice and from readers, and compares the graph's repr.
 fn check_with(pickle: &[u8], options: &Options, expect: &str) {
     let graph =
         brine_vm::loads(pickle, options).unwrap_or_else(|err| panic!("{pickle:?} failed: {err}"));
     assert_eq!(format!("{graph:?}"), expect, "{pickle:?}");
+    for (reader, res) in readers(pickle, options) {
+        let graph = res.unwrap_or_else(|err| panic!("{pickle:?} from {reader} failed: {err}"));
+        assert_eq!(format!("{graph:?}"), expect, "{pickle:?} from {reader}");
+    }
+}
+
+/// Loads `pickle` from a reader over all of it, through a `BufReader` of 7 bytes, and one byte
+/// at a time (every opcode longer than a byte straddles the end of the reader's buffer).
+fn readers(pickle: &[u8], options: &Options) -> [(&'static str, Result<Graph, Error>); 3] {
+    [
+        ("a slice reader", brine_vm::load(pickle, options)),
+        (
+            "a 7-byte BufReader",
+            brine_vm::load(BufReader::with_capacity(7, pickle), options),
+        ),
+        ("a 1-byte reader", brine_vm::load(Trickle(pickle), options)),
+    ]
 }
 
 /// Loads `pickle` and checks the error's kind, opcode and offset.
@@ -34,6 +57,18 @@ fn check_err_with(
             assert!(expect(err.kind()), "{pickle:?}: unexpected error {err}");
             assert_eq!(err.offset(), offset, "{pickle:?}: {err}");
             assert!(!err.to_string().is_empty());
+            // Trailing data is a slice's concern; a reader stops at STOP.
+            if options.reject_trailing {
+                return;
+            }
+            for (reader, res) in readers(pickle, options) {
+                let reader_err = res.expect_err(&format!("{pickle:?} loaded from {reader}"));
+                assert_eq!(
+                    reader_err.to_string(),
+                    err.to_string(),
+                    "{pickle:?} from {reader}"
+                );
+            }
         }
     }
 }
@@ -369,11 +404,100 @@ fn limits_stop_hostile_input() {
 
 #[test]
 fn a_lying_length_allocates_nothing() {
-    check_err(b"\x8e\xff\xff\xff\xff\xff\xff\xff\x7f.", 0, |k| {
-        matches!(k, ErrorKind::Lex(brine_lex::LexErrorKind::Truncated { .. }))
-    });
+    let truncated =
+        |k: &ErrorKind| matches!(k, ErrorKind::Lex(brine_lex::LexErrorKind::Truncated { .. }));
+    check_err(b"\x8e\xff\xff\xff\xff\xff\xff\xff\x7f.", 0, truncated);
     let res = brine_vm::load(&mut &b"B\xff\xff\xff\xffabc"[..], &Options::default());
     assert!(res.unwrap_err().is_eof());
+    // Lengths of a terabyte and more with a few bytes behind them, in and out of a frame: an
+    // allocation of the claimed size would abort the test. check_err loads each from readers
+    // too, with the slice's error.
+    check_err(
+        b"\x80\x05\x8e\x00\x00\x00\x00\x00\x01\x00\x00abc",
+        2,
+        truncated,
+    );
+    check_err(
+        b"\x80\x05\x8d\x00\x00\x00\x00\x00\x01\x00\x00abc",
+        2,
+        truncated,
+    );
+    check_err(
+        b"\x80\x05\x96\xff\xff\xff\xff\xff\xff\xff\xffabc",
+        2,
+        truncated,
+    );
+    check_err(
+        b"\x80\x05\x95\x00\x00\x00\x00\x00\x01\x00\x00N.",
+        2,
+        truncated,
+    );
+    check_err(
+        b"\x80\x05\x95\xff\xff\xff\xff\xff\xff\xff\xffN.",
+        2,
+        truncated,
+    );
+    check_err(
+        b"\x80\x05\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x8e\x00\x00\x00\x00\x00\x01\x00\x00.",
+        11,
+        truncated,
+    );
+}
+
+#[test]
+fn frames_cut_short_fail_at_their_frame_from_readers_too() {
+    // pickle.dumps([1, 2], protocol=4), then the same with the frame cut after each byte.
+    let pickle = b"\x80\x04\x95\x09\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.";
+    check(pickle, "[1, 2]");
+    for cut in 11..pickle.len() {
+        let needed = 9 + 8;
+        let available = cut as u64 - 3;
+        check_err(
+            &pickle[..cut],
+            2,
+            |k| matches!(k, ErrorKind::Lex(kind) if *kind == brine_lex::LexErrorKind::Truncated { needed, available }),
+        );
+    }
+    // A frame that claims less than its opcodes: BININT1 crosses its end, STOP reports it.
+    let crossing = b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00]K\x01.";
+    check_err(crossing, 14, |k| matches!(k, ErrorKind::FrameMismatch(_)));
+    // A frame that claims bytes past STOP.
+    let past_stop = b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00N.N";
+    check_err(past_stop, 12, |k| matches!(k, ErrorKind::FrameMismatch(_)));
+}
+
+#[test]
+fn large_payloads_from_readers() {
+    // A tuple of a bytes, a str and a bytearray of 200 kB each, written as CPython writes
+    // large payloads at protocol 5: outside any frame. From a 7-byte BufReader each is read
+    // into a buffer of its own, which becomes the payload.
+    let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let text = "é".repeat(100_000);
+    let mut pickle = b"\x80\x05\x95\x01\x00\x00\x00\x00\x00\x00\x00(\x8e".to_vec();
+    pickle.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    pickle.extend_from_slice(&payload);
+    pickle.push(0x8d);
+    pickle.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    pickle.extend_from_slice(text.as_bytes());
+    pickle.push(0x96);
+    pickle.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    pickle.extend_from_slice(&payload);
+    pickle.extend_from_slice(b"t.");
+    let expect = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    let Some(Node::Tuple(items)) = expect.root().node() else {
+        panic!("{expect:?}");
+    };
+    assert_eq!(items.len(), 3);
+    for (reader, res) in readers(&pickle, &Options::default()) {
+        let graph = res.unwrap_or_else(|err| panic!("from {reader}: {err}"));
+        assert!(graph == expect, "from {reader}");
+    }
+    // The payload limit holds for a payload read whole, too.
+    let mut options = Options::default();
+    options.limits.max_bytes = 100_000;
+    check_err_with(&pickle, &options, 12, |k| {
+        matches!(k, ErrorKind::LimitExceeded { .. })
+    });
 }
 
 #[test]
@@ -423,6 +547,51 @@ fn successive_pickles_in_one_stream() {
         (Some(1), Some(2))
     );
     assert_eq!(stream, b"tail");
+    // Framed pickles and a large payload outside a frame, from readers that buffer past STOP
+    // and from one that buffers a byte at a time: each load stops right after its STOP.
+    let mut big = b"\x80\x05\x8e".to_vec();
+    big.extend_from_slice(&100_000u64.to_le_bytes());
+    big.extend(std::iter::repeat_n(b'x', 100_000));
+    big.push(b'.');
+    let pickles: [&[u8]; 4] = [
+        b"\x80\x04\x95\x09\x00\x00\x00\x00\x00\x00\x00]\x94(K\x01K\x02e.",
+        &big,
+        b"\x80\x02K\x03.",
+        b"\x80\x05\x95\x03\x00\x00\x00\x00\x00\x00\x00K\x04.",
+    ];
+    let stream = [&pickles.concat()[..], b"tail"].concat();
+    let expect: Vec<String> = pickles
+        .iter()
+        .map(|pickle| {
+            format!(
+                "{:?}",
+                brine_vm::loads(pickle, &Options::default()).unwrap()
+            )
+        })
+        .collect();
+    let load_all = |reader: &mut dyn std::io::BufRead| -> Vec<String> {
+        (0..pickles.len())
+            .map(|_| {
+                format!(
+                    "{:?}",
+                    brine_vm::load(&mut *reader, &Options::default()).unwrap()
+                )
+            })
+            .collect()
+    };
+    let mut slice = stream.as_slice();
+    assert_eq!(load_all(&mut slice), expect);
+    assert_eq!(slice, b"tail");
+    let mut trickle = Trickle(&stream);
+    assert_eq!(load_all(&mut trickle), expect);
+    assert_eq!(trickle.0, b"tail");
+    for capacity in [7, 64, 8192, 1 << 20] {
+        let mut buffered = BufReader::with_capacity(capacity, stream.as_slice());
+        assert_eq!(load_all(&mut buffered), expect, "capacity {capacity}");
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut buffered, &mut rest).unwrap();
+        assert_eq!(rest, b"tail", "capacity {capacity}");
+    }
     let mut options = Options::default();
     check_with(b"K\x01.junk", &options, "1");
     options.reject_trailing = true;
