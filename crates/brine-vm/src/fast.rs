@@ -143,6 +143,18 @@ impl Machine<'_> {
             };
             pos += len;
             match arg {
+                // The argument-less opcodes of containers, run without the general step.
+                FastArg::None if is_container_op(code) => {
+                    self.begin(offset, code)?;
+                    match code {
+                        Opcode::MARK => self.mark()?,
+                        Opcode::APPEND => self.append_one()?,
+                        Opcode::APPENDS => self.appends()?,
+                        Opcode::SETITEM => self.set_item()?,
+                        Opcode::SETITEMS => self.set_items_marked()?,
+                        _ => self.small_tuple(code)?,
+                    }
+                }
                 FastArg::None => {
                     let op = Op {
                         code,
@@ -252,4 +264,20 @@ pub(crate) fn frame_len(arg: &Arg<'_>) -> Option<u64> {
         Arg::Size(len) => Some(len),
         _ => None,
     }
+}
+
+/// The argument-less opcodes [`Machine::run_chunk`] runs itself.
+#[inline]
+fn is_container_op(code: Opcode) -> bool {
+    matches!(
+        code,
+        Opcode::MARK
+            | Opcode::APPEND
+            | Opcode::APPENDS
+            | Opcode::SETITEM
+            | Opcode::SETITEMS
+            | Opcode::TUPLE1
+            | Opcode::TUPLE2
+            | Opcode::TUPLE3
+    )
 }

@@ -18,6 +18,14 @@ pub(crate) struct Memo {
 }
 
 impl Memo {
+    /// A memo with room for `capacity` dense entries.
+    pub(crate) fn with_capacity(capacity: usize) -> Memo {
+        Memo {
+            dense: Vec::with_capacity(capacity),
+            ..Memo::default()
+        }
+    }
+
     /// Stores `value` under `key`, returning whether the key is new.
     #[inline]
     pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
