@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use brine_vm::StringEncoding;
+use brine_value::StringEncoding;
 
 use crate::{input, output};
 

@@ -12,9 +12,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use brine_lex::repr;
+use brine_value::StringEncoding;
 use brine_value::interpret::{self, Interpreted, Natural, Object, ObjectKind, Time};
 use brine_value::{NodeId, PyStr, Value};
-use brine_vm::StringEncoding;
 use hashbrown::{HashMap, HashSet};
 use num_bigint::BigInt;
 
@@ -420,6 +420,10 @@ impl<'g, 's> Writer<'g, 's> {
                     let _ = write!(buf, ",\"data\":\"{}\"", base64(data));
                 }
                 buf.push('}');
+            }
+            Natural::Ext(code) => {
+                open(buf, "ext");
+                let _ = write!(buf, "{code}}}");
             }
             Natural::Record { kind, fields } => {
                 open(buf, "record");

@@ -279,9 +279,9 @@ fn errors_are_reported_not_panics() {
         ),
         (&["json"][..], &b"\x80\x02]q\x00"[..], "error"),
         (
-            &["json", "--ext", "241=m:C"][..],
-            &b"\x80\x02\x82\xf2."[..],
-            "extension",
+            &["json"][..],
+            &b"\x80\x02\x82\x00."[..],
+            "EXT specifies code",
         ),
     ] {
         let out = brine(args, input);

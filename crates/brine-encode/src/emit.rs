@@ -409,6 +409,17 @@ impl<'o, W: Write> Emitter<'o, W> {
         self.str_bytes(text.as_bytes(), true)
     }
 
+    /// A str node of a graph, which says itself whether it is one object with another:
+    /// written afresh, and the first of each shared kind (see [`is_shared_str`]) stands for
+    /// that object where the emitter writes one itself (the text of `_codecs.encode`).
+    pub(crate) fn node_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
+        let idx = self.str_bytes(data, false)?;
+        if is_shared_str(data) && !self.shared_strs.contains_key(data) {
+            self.shared_strs.insert(data.into(), idx);
+        }
+        Ok(idx)
+    }
+
     /// A str given as surrogatepass UTF-8, memoized; `shared` when it is one object per
     /// content (see [`is_shared_str`]).
     pub(crate) fn str_bytes(&mut self, data: &[u8], shared: bool) -> Result<u32, EncodeError> {
@@ -502,6 +513,66 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.shared_bytes.insert(data.into(), idx);
         }
         Ok(idx)
+    }
+
+    /// A Python 2 `str`, memoized, as CPython 2.7's cPickle writes it: STRING with Python
+    /// 2's `repr` at protocol 0, SHORT_BINSTRING or BINSTRING from protocol 1. Protocol 3
+    /// and above have no such type: the caller writes what the `str` reads as instead.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] at protocol 3 or above, or over 4 GiB; too many objects
+    /// to memoize; [`EncodeError::Io`].
+    pub fn py2_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
+        if self.proto >= 3 {
+            return Err(EncodeError::Unpicklable(format!(
+                "protocol {} has no Python 2 str",
+                self.proto
+            )));
+        }
+        let len = data.len();
+        if self.proto == 0 {
+            // Python 2's repr of a str is Python 3's repr of the same bytes without the `b`.
+            let repr = brine_lex::repr::bytes_repr(data);
+            let mut line = Vec::with_capacity(repr.len() + 1);
+            line.push(b'S');
+            line.extend_from_slice(&repr.as_bytes()[1..]);
+            line.push(b'\n');
+            self.out.write_payload(&[], &line)?;
+        } else if len <= 0xFF {
+            self.out.write(&[b'U', len as u8])?;
+            self.out.write(data)?;
+        } else {
+            let len = u32::try_from(len).map_err(|_| {
+                EncodeError::Unpicklable("cannot serialize a Python 2 str over 4GiB".to_owned())
+            })?;
+            let header = header(b'T', &len.to_le_bytes());
+            self.out.write_payload(&header, data)?;
+        }
+        self.memoize()
+    }
+
+    /// An extension code (EXT1, EXT2 or EXT4, by size) naming a global, never memoized, as
+    /// CPython writes a global registered with `copyreg.add_extension`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] below protocol 2, or for a code outside 1 to 2³¹ - 1;
+    /// [`EncodeError::Io`].
+    pub fn ext(&mut self, code: i64) -> Result<(), EncodeError> {
+        if self.proto < 2 {
+            return Err(EncodeError::Unpicklable(format!(
+                "extension code {code} needs protocol 2, not {}",
+                self.proto
+            )));
+        }
+        let code = i32::try_from(code)
+            .ok()
+            .filter(|&code| code > 0)
+            .ok_or_else(|| {
+                EncodeError::Unpicklable(format!("extension code {code} is out of range"))
+            })?;
+        self.write_ext(code)
     }
 
     /// Memoizes the object just written (MEMOIZE, BINPUT, LONG_BINPUT or PUT text, by
@@ -692,6 +763,13 @@ impl<'o, W: Write> Emitter<'o, W> {
         let idx = self.memoize()?;
         self.register_global(module, name, idx);
         Ok(Some(idx))
+    }
+
+    /// The global the encoder's registry gives extension code `code`, if any.
+    pub(crate) fn extension_name(&self, code: i32) -> Option<(String, String)> {
+        self.extensions
+            .global(i64::from(code))
+            .map(|(module, name)| (module.to_owned(), name.to_owned()))
     }
 
     fn write_ext(&mut self, code: i32) -> Result<(), EncodeError> {
@@ -1064,9 +1142,17 @@ impl<'o, W: Write> Emitter<'o, W> {
     }
 }
 
-/// Whether CPython keeps a single shared object for this str: the empty string and
-/// one-character strings below U+0100.
-pub(crate) fn is_shared_str(data: &[u8]) -> bool {
+/// Whether CPython keeps a single shared object for this str (given as UTF-8): the empty
+/// string and one-character strings below U+0100. The [`Emitter`] writes such a str once and
+/// GETs it after; a graph says itself which of its str are one object.
+///
+/// # Example
+///
+/// ```
+/// assert!(brine_encode::is_shared_str("é".as_bytes()));
+/// assert!(!brine_encode::is_shared_str(b"ab"));
+/// ```
+pub fn is_shared_str(data: &[u8]) -> bool {
     // One code point below U+0100 is one ASCII byte or a two-byte sequence led by C2 or C3.
     match data {
         [] => true,

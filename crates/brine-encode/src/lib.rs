@@ -40,7 +40,7 @@ use std::io::Write;
 
 use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
 
-pub use emit::{Batch, Emitter};
+pub use emit::{Batch, Emitter, is_shared_str};
 pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
 pub use save::{BufferCallback, PersistentId};

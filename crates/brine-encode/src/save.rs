@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Value, compat};
+use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value, compat};
 use hashbrown::HashSet;
 
 use crate::emit::{Batch, Emitter, NOT_MEMOIZED, header, is_shared_str};
@@ -73,6 +73,9 @@ enum Task {
     GlobalName(&'static str, &'static str),
     /// `bytes(obj)` of a bytearray, for its protocol 0-4 form.
     BytesOf(NodeId),
+    /// Saves a value the pickle computes only to discard it (a POP follows): a call made
+    /// for its effect, or the first attempt at an object, which CPython never memoizes.
+    Discard(Value),
 }
 
 pub(crate) struct Pickler<'g, 'h, W> {
@@ -87,6 +90,13 @@ pub(crate) struct Pickler<'g, 'h, W> {
     entered: Vec<u32>,
     /// The nodes whose changes have been written.
     changes_written: HashSet<NodeId>,
+    /// The nodes whose prelude has been written.
+    preludes_written: HashSet<NodeId>,
+    /// The calls being written only to be discarded: not memoized once made.
+    discarding: HashSet<NodeId>,
+    /// The Python 2 `str` that are a datetime's packed state, written as bytes from
+    /// protocol 3 (what the datetime Python 3 loads gives when pickled again).
+    py2_as_bytes: HashSet<NodeId>,
     tasks: Vec<Task>,
     persistent_id: Option<&'h mut PersistentId<'h>>,
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
@@ -105,6 +115,9 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             memo: vec![NOT_MEMOIZED; graph.len()],
             entered: vec![NOT_MEMOIZED; graph.len()],
             changes_written: HashSet::new(),
+            preludes_written: HashSet::new(),
+            discarding: HashSet::new(),
+            py2_as_bytes: HashSet::new(),
             tasks: Vec::new(),
             persistent_id,
             buffer_callback,
@@ -114,6 +127,11 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// Writes the value, STOP, and flushes the last frame (PROTO is the emitter's).
     pub(crate) fn dump(mut self, root: &Value) -> Result<W, EncodeError> {
         self.tasks.push(Task::Save(*root));
+        // What the pickle computed and discarded with nothing on its stack comes first.
+        for effect in self.graph.effects().iter().rev() {
+            self.tasks.push(Task::Op(b"0"));
+            self.tasks.push(Task::Discard(*effect));
+        }
         while let Some(task) = self.tasks.pop() {
             self.run(task)?;
         }
@@ -254,6 +272,9 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
             Task::FinishCall(id) => {
                 self.entered[id.index()] = NOT_MEMOIZED;
+                if self.discarding.remove(&id) {
+                    return Ok(());
+                }
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
                         let idx = self.e.memoize()?;
@@ -277,6 +298,18 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     return Ok(());
                 };
                 self.e.bytes(data)?;
+            }
+            Task::Discard(value) => {
+                if let Some(id) = value.node() {
+                    let call = matches!(
+                        self.graph.try_node(id),
+                        Some(Node::Reduce { .. } | Node::NewObj { .. })
+                    );
+                    if call && self.memo[id.index()] == NOT_MEMOIZED {
+                        self.discarding.insert(id);
+                    }
+                }
+                self.save(value)?;
             }
         }
         Ok(())
@@ -391,6 +424,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if idx != NOT_MEMOIZED {
             return self.e.get(idx);
         }
+        // The first attempt at the object, which CPython writes and drops before it.
+        if !self.graph.prelude(id).is_empty() && self.preludes_written.insert(id) {
+            self.tasks.push(Task::Save(Value::Node(id)));
+            for value in self.graph.prelude(id).iter().rev() {
+                self.tasks.push(Task::Op(b"0"));
+                self.tasks.push(Task::Discard(*value));
+            }
+            return Ok(());
+        }
         if self.entered[id.index()] == self.e.memo_len() {
             let kind = match node {
                 Node::Tuple(_) => "tuple",
@@ -405,9 +447,11 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             self.tasks.push(Task::Changes(id));
         }
         match node {
+            // The graph says which str are one object: CPython shares the one-character
+            // ones it makes itself, but two equal str it was given stay two (a dict key
+            // and a Counter's key of `'aab'`), so the shared table is not consulted here.
             Node::Str(text) => {
-                let data = text.as_bytes();
-                let idx = self.e.str_bytes(data, is_shared_str(data))?;
+                let idx = self.e.node_str(text.as_bytes())?;
                 self.memo[id.index()] = idx;
             }
             Node::Bytes(data) => {
@@ -415,6 +459,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.memo[id.index()] = idx;
             }
             Node::ByteArray(data) => self.save_bytearray(id, data)?,
+            Node::Py2Str(data) => self.save_py2_str(id, data)?,
+            Node::Ext(code) => self.save_ext(*code)?,
             Node::Tuple(items) => self.save_tuple(id, items.len())?,
             Node::List(items) => {
                 let batch = self.e.begin_list(Some(items.len()))?;
@@ -491,6 +537,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     let batch = self.e.begin_additems(items.len());
                     self.push_items(id, field, batch);
                 }
+                // `setter(obj, state)`, with CPython's TUPLE2 at every protocol.
+                Change::SetState { setter, state } => {
+                    self.tasks.push(Task::Op(b"0"));
+                    self.tasks.push(Task::Op(b"R"));
+                    self.tasks.push(Task::Op(b"\x86"));
+                    self.tasks.push(Task::Save(*state));
+                    self.tasks.push(Task::Save(Value::Node(id)));
+                    self.tasks.push(Task::Save(*setter));
+                }
+                Change::Effect(value) => {
+                    self.tasks.push(Task::Op(b"0"));
+                    self.tasks.push(Task::Discard(*value));
+                }
                 _ => {
                     return Err(EncodeError::Unpicklable(format!(
                         "cannot pickle a {} change",
@@ -500,6 +559,42 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
         }
         Ok(())
+    }
+
+    /// A Python 2 `str`: itself at protocols 0-2; from 3, what it reads as with the
+    /// graph's encoding (a `str`, or `bytes` for `encoding="bytes"`), and a datetime's
+    /// packed state as the bytes it is.
+    fn save_py2_str(&mut self, id: NodeId, data: &bytes::Bytes) -> Result<(), EncodeError> {
+        let idx = if self.e.proto < 3 {
+            self.e.py2_str(data)?
+        } else if self.py2_as_bytes.contains(&id) {
+            self.e.bytes(data)?
+        } else {
+            match self.graph.py2_text().decode(data) {
+                Ok(Py2Value::Str(text)) => {
+                    let text = text.as_bytes();
+                    self.e.str_bytes(text, is_shared_str(text))?
+                }
+                Ok(Py2Value::Bytes(data)) => self.e.bytes(&data)?,
+                Err(err) => return Err(EncodeError::Unpicklable(err.to_string())),
+            }
+        };
+        self.memo[id.index()] = idx;
+        Ok(())
+    }
+
+    /// An extension code no registry resolved: EXT again, or by name where the encoder's
+    /// registry names it and the protocol has no EXT.
+    fn save_ext(&mut self, code: i64) -> Result<(), EncodeError> {
+        if self.e.proto < 2 {
+            if let Some((module, name)) = i32::try_from(code)
+                .ok()
+                .and_then(|code| self.e.extension_name(code))
+            {
+                return self.e.global(&module, &name);
+            }
+        }
+        self.e.ext(code)
     }
 
     fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
@@ -671,12 +766,44 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
         }
+        if self.e.proto >= 3 {
+            self.mark_datetime_state(callable, args);
+        }
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(b"R"));
         self.tasks.push(Task::Save(*args));
         self.tasks.push(Task::Save(*callable));
         Ok(())
+    }
+
+    /// Python 2 wrote a date, time or datetime with its packed state as a `str`; the object
+    /// Python 3 loads (under `encoding="latin1"`, as the datetime docs require) pickles that
+    /// state as `bytes`, so that is what is written.
+    fn mark_datetime_state(&mut self, callable: &Value, args: &Value) {
+        let is_datetime = callable
+            .node()
+            .and_then(|c| self.graph.try_node(c))
+            .is_some_and(|node| match node {
+                Node::Global { module, name } => {
+                    self.graph.get(module).as_str() == Some("datetime")
+                        && matches!(
+                            self.graph.get(name).as_str(),
+                            Some("date" | "time" | "datetime")
+                        )
+                }
+                _ => false,
+            });
+        if !is_datetime {
+            return;
+        }
+        if let Some(Node::Tuple(items)) = args.node().and_then(|a| self.graph.try_node(a)) {
+            if let Some(state) = items.first().and_then(Value::node) {
+                if matches!(self.graph.try_node(state), Some(Node::Py2Str(_))) {
+                    self.py2_as_bytes.insert(state);
+                }
+            }
+        }
     }
 
     fn global_name(&self, value: &Value) -> Option<&'g str> {

@@ -12,7 +12,7 @@ fn extensions() -> brine_value::ExtensionRegistry {
 
 fn decode_options() -> brine_vm::Options {
     let mut options = brine_vm::Options::default();
-    options.encoding = brine_vm::StringEncoding::Latin1;
+    options.encoding = brine_value::StringEncoding::Latin1;
     options.extensions = extensions();
     options
 }

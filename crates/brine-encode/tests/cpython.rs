@@ -157,7 +157,7 @@ fn python2_pickles_written_again_load_in_python_27() {
     let dir = scratch("cpython27");
     let mut decode = brine_vm::Options::default();
     decode.extensions = extensions();
-    decode.encoding = brine_vm::StringEncoding::Bytes;
+    decode.encoding = brine_value::StringEncoding::Bytes;
     decode.fix_imports = false;
     let mut pairs = Vec::new();
     let mut names = Vec::new();

@@ -445,6 +445,14 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
             Shape::BigInt(v) => self.visit_bigint(v, visitor),
             Shape::Float(v) => visitor.visit_f64(v),
             Shape::Str(text) => self.visit_text(text, visitor),
+            Shape::AsciiStr(text) => match self.ctx.source.str(text) {
+                Some(borrowed) => visitor.visit_borrowed_str(borrowed),
+                None => visitor.visit_str(text),
+            },
+            Shape::OwnedStr(text) => match text.as_str() {
+                Some(text) => visitor.visit_str(text),
+                None => Err(ErrorKind::LoneSurrogate.into()),
+            },
             Shape::Bytes(data, _) => self.visit_data(data, visitor),
             // `bytes()`, as protocols 0-2 write empty bytes: as borrowable as any empty slice.
             Shape::OwnedBytes(data, _) if data.is_empty() => visitor.visit_borrowed_bytes(&[]),
@@ -591,11 +599,13 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
 
     fn enumeration<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.shape()? {
-            Shape::Str(_) => visitor.visit_enum(EnumAccess {
-                de: self,
-                variant: self.value,
-                content: None,
-            }),
+            Shape::Str(_) | Shape::AsciiStr(_) | Shape::OwnedStr(_) => {
+                visitor.visit_enum(EnumAccess {
+                    de: self,
+                    variant: self.value,
+                    content: None,
+                })
+            }
             Shape::Map(map) if map.parts.iter().map(|part| part.len()).sum::<usize>() == 1 => {
                 self.enter(map.id)?;
                 let part = map.parts.iter().find(|part| part.len() == 1).copied();

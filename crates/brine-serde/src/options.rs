@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use brine_vm::{Limits, StringEncoding, StringErrors};
+use brine_value::{StringEncoding, StringErrors};
+use brine_vm::Limits;
 
 /// How Rust values map to pickles and back. `Default` is the safe setting: protocol 4, limits
 /// on, every struct a dict.

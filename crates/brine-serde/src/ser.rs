@@ -19,6 +19,8 @@ pub(crate) struct Builder<'o> {
     names: HashMap<&'static str, Value>,
     /// Globals: one object per class, as CPython memoizes a class once.
     globals: HashMap<(String, String), Value>,
+    /// The str CPython keeps one object of (`brine_encode::is_shared_str`).
+    shared_strs: HashMap<String, Value>,
 }
 
 /// What an instance is made from.
@@ -36,14 +38,28 @@ impl<'o> Builder<'o> {
             options,
             names: HashMap::new(),
             globals: HashMap::new(),
+            shared_strs: HashMap::new(),
         }
+    }
+
+    /// A str node, shared where CPython shares the str object.
+    fn text(&mut self, text: &str) -> Value {
+        if !brine_encode::is_shared_str(text.as_bytes()) {
+            return self.graph.add_str(text);
+        }
+        if let Some(value) = self.shared_strs.get(text) {
+            return *value;
+        }
+        let value = self.graph.add_str(text);
+        self.shared_strs.insert(text.to_owned(), value);
+        value
     }
 
     fn name(&mut self, name: &'static str) -> Value {
         if let Some(value) = self.names.get(name) {
             return *value;
         }
-        let value = self.graph.add_str(name);
+        let value = self.text(name);
         self.names.insert(name, value);
         value
     }
@@ -62,7 +78,7 @@ impl<'o> Builder<'o> {
             Some((parent, attr)) => {
                 let parent = self.global(module, parent);
                 let getattr = self.global("builtins", "getattr");
-                let attr = self.graph.add_str(attr);
+                let attr = self.text(attr);
                 let args = self.add(Node::Tuple(vec![parent, attr]));
                 self.add(Node::Reduce {
                     callable: getattr,
@@ -70,8 +86,8 @@ impl<'o> Builder<'o> {
                 })
             }
             None => {
-                let module = self.graph.add_str(module);
-                let name = self.graph.add_str(qualname);
+                let module = self.text(module);
+                let name = self.text(qualname);
                 self.add(Node::Global { module, name })
             }
         };
@@ -261,10 +277,13 @@ impl<'a, 'o> ser::Serializer for &'a mut Builder<'o> {
     }
 
     fn serialize_char(self, v: char) -> Result<Value, Error> {
-        Ok(self.graph.add_str(v.encode_utf8(&mut [0; 4])))
+        Ok(self.text(v.encode_utf8(&mut [0; 4])))
     }
 
     fn serialize_str(self, v: &str) -> Result<Value, Error> {
+        if brine_encode::is_shared_str(v.as_bytes()) {
+            return Ok(self.text(v));
+        }
         Ok(self.add(Node::Str(PyStr::new(v))))
     }
 

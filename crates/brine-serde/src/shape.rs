@@ -16,6 +16,10 @@ pub(crate) enum Shape<'g> {
     BigInt(&'g BigInt),
     Float(f64),
     Str(&'g PyStr),
+    /// An ASCII Python 2 `str`: the same text in every encoding.
+    AsciiStr(&'g str),
+    /// A Python 2 `str` read as text with the graph's encoding.
+    OwnedStr(PyStr),
     /// `bytes`, `bytearray` or a protocol 5 buffer, held in the graph.
     Bytes(&'g [u8], &'static str),
     /// Bytes made by a protocol 0-2 reduction: `_codecs.encode(text, 'latin1')`.
@@ -162,7 +166,7 @@ pub(crate) fn describe(graph: &Graph, value: &Value) -> String {
         Shape::Bool(_) => "bool".to_owned(),
         Shape::Int(_) | Shape::BigInt(_) => "int".to_owned(),
         Shape::Float(_) => "float".to_owned(),
-        Shape::Str(_) => "str".to_owned(),
+        Shape::Str(_) | Shape::AsciiStr(_) | Shape::OwnedStr(_) => "str".to_owned(),
         Shape::Bytes(_, kind) | Shape::OwnedBytes(_, kind) => kind.to_owned(),
         Shape::Seq(seq) => seq.kind.to_owned(),
         Shape::Map(map) => map.kind.to_owned(),
@@ -214,6 +218,19 @@ fn base_shape<'g>(
 ) -> Shape<'g> {
     let (class, callable_args): (Option<Class<'_>>, &[Value]) = match node {
         Node::Str(text) => return Shape::Str(text),
+        // What `pickle.loads(data, encoding=...)` gives for a Python 2 str.
+        Node::Py2Str(data) => {
+            let text = graph.py2_text();
+            if data.is_ascii() && text.encoding != brine_value::StringEncoding::Bytes {
+                // ASCII bytes are valid UTF-8.
+                return Shape::AsciiStr(std::str::from_utf8(data).unwrap_or_default());
+            }
+            return match text.decode(data) {
+                Ok(brine_value::Py2Value::Str(text)) => Shape::OwnedStr(text),
+                Ok(brine_value::Py2Value::Bytes(_)) => Shape::Bytes(data, "bytes"),
+                Err(err) => Shape::Other(format!("str (Python 2): {err}")),
+            };
+        }
         Node::Bytes(data) => return Shape::Bytes(data, "bytes"),
         Node::ByteArray(data) => return Shape::Bytes(data, "bytearray"),
         Node::Tuple(items) => return seq("tuple", vec![items], id),

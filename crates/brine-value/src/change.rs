@@ -25,6 +25,20 @@ pub enum Change {
     SetItems(Vec<(Value, Value)>),
     /// ADDITEMS on something other than a set: `object.add(item)` for each item.
     AddItems(Vec<Value>),
+    /// The state setter of a six-item `__reduce__`: `setter(object, state)`, which CPython
+    /// writes where BUILD would go, as `setter object state TUPLE2 REDUCE POP` (the argument
+    /// tuple is never memoized and the call's result is discarded).
+    SetState {
+        /// What is called, usually a global.
+        setter: Value,
+        /// Its second argument.
+        state: Value,
+    },
+    /// A value computed while this object was on top of the stack and then discarded by
+    /// POP: a call made for its effect on other objects, such as a post-processing
+    /// `setattr(object, name, value)`. The encoder writes it back at the same place,
+    /// followed by POP.
+    Effect(Value),
 }
 
 impl Change {
@@ -36,13 +50,19 @@ impl Change {
             Change::Append(_) => "append",
             Change::SetItems(_) => "setitems",
             Change::AddItems(_) => "additems",
+            Change::SetState { .. } => "setstate",
+            Change::Effect(_) => "effect",
         }
     }
 
     /// Calls `visit` on every value the change refers to, in order.
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
-            Change::Build(state) => visit(state),
+            Change::Build(state) | Change::Effect(state) => visit(state),
+            Change::SetState { setter, state } => {
+                visit(setter);
+                visit(state);
+            }
             Change::Append(items) | Change::AddItems(items) => items.iter().for_each(visit),
             Change::SetItems(pairs) => {
                 for (key, value) in pairs {
@@ -79,6 +99,44 @@ pub(crate) enum Changes {
 }
 
 impl Changes {
+    pub(crate) fn pop(&mut self) -> Option<Change> {
+        match self {
+            Changes::One(_) => {
+                let Changes::One(only) = std::mem::replace(self, Changes::Many(Vec::new())) else {
+                    unreachable!("matched One above");
+                };
+                Some(only)
+            }
+            Changes::Many(changes) => changes.pop(),
+        }
+    }
+
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&Change) -> bool) {
+        if let Changes::One(_) = self {
+            let Changes::One(only) = std::mem::replace(self, Changes::Many(Vec::new())) else {
+                unreachable!("matched One above");
+            };
+            *self = Changes::Many(vec![only]);
+        }
+        if let Changes::Many(changes) = self {
+            changes.retain(keep);
+            // What the removed changes stood between may merge now, as it would have been
+            // recorded without them.
+            let mut merged: Vec<Change> = Vec::with_capacity(changes.len());
+            for change in changes.drain(..) {
+                match merged.last_mut() {
+                    Some(last) => {
+                        if let Some(change) = last.merge(change) {
+                            merged.push(change);
+                        }
+                    }
+                    None => merged.push(change),
+                }
+            }
+            *changes = merged;
+        }
+    }
+
     pub(crate) fn as_slice(&self) -> &[Change] {
         match self {
             Changes::One(change) => std::slice::from_ref(change),

@@ -23,17 +23,30 @@ impl fmt::Debug for Graph {
             labels: HashMap::new(),
             out: String::new(),
         };
+        // What the pickle computed and discarded with nothing on its stack comes first, as
+        // statements before the result.
+        for effect in self.effects() {
+            printer.value(effect, 0);
+            printer.out.push_str("; ");
+        }
         printer.value(self.root_value(), 0);
         f.write_str(&printer.out)
     }
 }
 
-/// The nodes reachable from the root through more than one edge.
+/// The nodes reachable from the root (and the graph's effects) through more than one edge.
 fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
     let mut seen: HashMap<NodeId, u32> = HashMap::new();
     let mut stack: Vec<NodeId> = graph.root_value().node().into_iter().collect();
     if let Some(root) = graph.root_value().node() {
         seen.insert(root, 0);
+    }
+    for effect in graph.effects().iter().filter_map(Value::node) {
+        let count = seen.entry(effect).or_insert(0);
+        *count += 1;
+        if *count == 1 && Some(effect) != graph.root_value().node() {
+            stack.push(effect);
+        }
     }
     while let Some(id) = stack.pop() {
         graph.for_each_child(id, |child| {
@@ -102,11 +115,26 @@ impl Printer<'_> {
             return;
         };
         let depth = depth + 1;
+        // A prelude was computed and dropped right before the node: `(prelude; node)`.
+        let prelude = graph.prelude(id);
+        if !prelude.is_empty() {
+            self.out.push('(');
+            for value in prelude {
+                self.value(value, depth);
+                self.out.push_str("; ");
+            }
+        }
         match node {
             Node::Str(text) => self.out.push_str(&repr::str_repr(text.as_bytes())),
             Node::Bytes(data) => self.out.push_str(&repr::bytes_repr(data)),
             Node::ByteArray(data) => {
                 let _ = write!(self.out, "bytearray({})", repr::bytes_repr(data));
+            }
+            Node::Py2Str(data) => {
+                let _ = write!(self.out, "py2str({})", repr::bytes_repr(data));
+            }
+            Node::Ext(code) => {
+                let _ = write!(self.out, "<ext {code}>");
             }
             Node::Tuple(items) => {
                 self.out.push('(');
@@ -184,15 +212,23 @@ impl Printer<'_> {
             }
         }
         self.changes(id, depth);
+        if !prelude.is_empty() {
+            self.out.push(')');
+        }
     }
 
     /// The changes as method calls after the node: `.build(state)`, `.append([…])`,
-    /// `.setitems({…})`, `.additems([…])`.
+    /// `.setitems({…})`, `.additems([…])`, `.setstate(setter, state)`, `.effect(value)`.
     fn changes(&mut self, id: NodeId, depth: usize) {
         for change in self.graph.changes(id) {
             let _ = write!(self.out, ".{}(", change.kind_name());
             match change {
-                Change::Build(state) => self.value(state, depth),
+                Change::Build(state) | Change::Effect(state) => self.value(state, depth),
+                Change::SetState { setter, state } => {
+                    self.value(setter, depth);
+                    self.out.push_str(", ");
+                    self.value(state, depth);
+                }
                 Change::Append(items) | Change::AddItems(items) => {
                     self.out.push('[');
                     self.seq(items, depth);

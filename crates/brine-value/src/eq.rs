@@ -9,7 +9,11 @@ use crate::value::{NodeId, Value};
 
 impl PartialEq for Graph {
     fn eq(&self, other: &Graph) -> bool {
-        Isomorphism::new(self, other).values(self.root_value(), other.root_value())
+        let (a, b) = (self.effects(), other.effects());
+        let mut iso = Isomorphism::new(self, other);
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| iso.pair(x, y))
+            && iso.values(self.root_value(), other.root_value())
     }
 }
 
@@ -66,7 +70,7 @@ impl<'g> Isomorphism<'g> {
                 return false;
             }
             let (a, b) = (self.a, self.b);
-            if !self.changes(a.changes(x), b.changes(y)) {
+            if !self.changes(a.changes(x), b.changes(y)) || !self.all(a.prelude(x), b.prelude(y)) {
                 return false;
             }
         }
@@ -112,7 +116,19 @@ impl<'g> Isomorphism<'g> {
     fn changes(&mut self, xs: &[Change], ys: &[Change]) -> bool {
         xs.len() == ys.len()
             && xs.iter().zip(ys).all(|pair| match pair {
-                (Change::Build(x), Change::Build(y)) => self.pair(x, y),
+                (Change::Build(x), Change::Build(y)) | (Change::Effect(x), Change::Effect(y)) => {
+                    self.pair(x, y)
+                }
+                (
+                    Change::SetState {
+                        setter: sx,
+                        state: tx,
+                    },
+                    Change::SetState {
+                        setter: sy,
+                        state: ty,
+                    },
+                ) => self.pair(sx, sy) && self.pair(tx, ty),
                 (Change::Append(x), Change::Append(y))
                 | (Change::AddItems(x), Change::AddItems(y)) => self.all(x, y),
                 (Change::SetItems(x), Change::SetItems(y)) => self.pairs(x, y),
@@ -123,7 +139,10 @@ impl<'g> Isomorphism<'g> {
     fn nodes(&mut self, x: &Node, y: &Node) -> bool {
         match (x, y) {
             (Node::Str(x), Node::Str(y)) => x == y,
-            (Node::Bytes(x), Node::Bytes(y)) | (Node::ByteArray(x), Node::ByteArray(y)) => x == y,
+            (Node::Bytes(x), Node::Bytes(y))
+            | (Node::ByteArray(x), Node::ByteArray(y))
+            | (Node::Py2Str(x), Node::Py2Str(y)) => x == y,
+            (Node::Ext(x), Node::Ext(y)) => x == y,
             (Node::Tuple(x), Node::Tuple(y))
             | (Node::List(x), Node::List(y))
             | (Node::Set(x), Node::Set(y))

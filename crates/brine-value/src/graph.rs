@@ -5,6 +5,7 @@ use num_bigint::BigInt;
 
 use crate::change::{Change, Changes};
 use crate::node::Node;
+use crate::py2str::Py2Text;
 use crate::pystr::PyStr;
 use crate::value::{BigIntId, NodeId, Value};
 
@@ -38,8 +39,14 @@ pub struct Graph {
     nodes: Vec<Node>,
     /// Only the nodes that were changed have an entry: most have none.
     changes: HashMap<NodeId, Changes>,
+    /// Values computed and discarded before a node was first pushed, by node (rare).
+    preludes: HashMap<NodeId, Vec<Value>>,
+    /// Values computed and discarded with no object on the stack to attach them to.
+    effects: Vec<Value>,
     /// The ints outside the `i64` range, which [`Value::BigInt`] indexes.
     bigints: Vec<BigInt>,
+    /// How the Python 2 `str` nodes read as text.
+    py2_text: Py2Text,
     root: Value,
 }
 
@@ -54,9 +61,23 @@ impl Graph {
         Graph {
             nodes: Vec::with_capacity(capacity),
             changes: HashMap::new(),
+            preludes: HashMap::new(),
+            effects: Vec::new(),
             bigints: Vec::new(),
+            py2_text: Py2Text::default(),
             root: Value::None,
         }
+    }
+
+    /// How the graph's Python 2 `str` nodes ([`Node::Py2Str`]) read as text: the `encoding`
+    /// and `errors` its loader was given (default: ASCII, strict, as in Python).
+    pub fn py2_text(&self) -> Py2Text {
+        self.py2_text
+    }
+
+    /// Sets how the graph's Python 2 `str` nodes read as text.
+    pub fn set_py2_text(&mut self, py2_text: Py2Text) {
+        self.py2_text = py2_text;
     }
 
     /// Adds a node and returns its id.
@@ -199,9 +220,104 @@ impl Graph {
         }
     }
 
-    /// Calls `visit` on every value node `id` refers to: its own children, then those of its
-    /// changes.
+    /// Removes the last change of node `id` and returns it.
+    pub fn pop_change(&mut self, id: NodeId) -> Option<Change> {
+        let changes = self.changes.get_mut(&id)?;
+        let last = changes.pop();
+        if changes.as_slice().is_empty() {
+            self.changes.remove(&id);
+        }
+        last
+    }
+
+    /// Removes the changes of node `id` for which `keep` says `false`.
+    pub fn retain_changes(&mut self, id: NodeId, keep: impl FnMut(&Change) -> bool) {
+        let Some(changes) = self.changes.get_mut(&id) else {
+            return;
+        };
+        changes.retain(keep);
+        if changes.as_slice().is_empty() {
+            self.changes.remove(&id);
+        }
+    }
+
+    /// The nodes that have changes, in no particular order.
+    pub fn changed_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.changes.keys().copied()
+    }
+
+    /// The values the pickle computed and discarded right before it first pushed node `id`,
+    /// in stream order (empty for nearly every node).
+    ///
+    /// CPython writes an object that its own constructor arguments refer back to (a set
+    /// holding an instance whose state holds the set, at protocols 0-3) as `callable args
+    /// REDUCE POP GET`: the outer call builds a first copy, whose arguments built and
+    /// memoized the object itself, and the copy is dropped for the memoized object. The
+    /// copy is this node's prelude, and the encoder writes it, then POP, where it first
+    /// writes the node.
+    pub fn prelude(&self, id: NodeId) -> &[Value] {
+        self.preludes.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Records a value computed and discarded right before node `id` was pushed.
+    pub fn push_prelude(&mut self, id: NodeId, value: Value) {
+        self.preludes.entry(id).or_default().push(value);
+    }
+
+    /// Removes the prelude values of node `id` for which `keep` says `false`.
+    pub fn retain_prelude(&mut self, id: NodeId, keep: impl FnMut(&Value) -> bool) {
+        if let Some(values) = self.preludes.get_mut(&id) {
+            values.retain(keep);
+            if values.is_empty() {
+                self.preludes.remove(&id);
+            }
+        }
+    }
+
+    /// The nodes that have a prelude, in no particular order.
+    pub fn prelude_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.preludes.keys().copied()
+    }
+
+    /// The values the pickle computed and discarded when no object was on its stack to
+    /// attach them to (`os.system('ls') POP` at the start of a pickle), in stream order.
+    /// The encoder writes each, then POP, before the root.
+    pub fn effects(&self) -> &[Value] {
+        &self.effects
+    }
+
+    /// Records a value computed and discarded with nothing on the stack to attach it to.
+    pub fn push_effect(&mut self, value: Value) {
+        self.effects.push(value);
+    }
+
+    /// Removes the last effect and returns it.
+    pub fn pop_effect(&mut self) -> Option<Value> {
+        self.effects.pop()
+    }
+
+    /// Removes the effects for which `keep` says `false`.
+    pub fn retain_effects(&mut self, keep: impl FnMut(&Value) -> bool) {
+        self.effects.retain(keep);
+    }
+
+    /// Whether anything was computed and discarded: a prelude, an effect, or a
+    /// [`Change::Effect`] or [`Change::SetState`] of some node.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+            || !self.preludes.is_empty()
+            || self.changes.values().any(|changes| {
+                changes
+                    .as_slice()
+                    .iter()
+                    .any(|c| matches!(c, Change::Effect(_) | Change::SetState { .. }))
+            })
+    }
+
+    /// Calls `visit` on every value node `id` refers to: its prelude, its own children, then
+    /// those of its changes.
     pub fn for_each_child(&self, id: NodeId, mut visit: impl FnMut(&Value)) {
+        self.prelude(id).iter().for_each(&mut visit);
         if let Some(node) = self.try_node(id) {
             node.for_each_child(&mut visit);
         }
@@ -326,8 +442,15 @@ impl<'g> ValueRef<'g> {
         }
     }
 
-    /// The text of a `str` without lone surrogates.
+    /// The text of a `str` without lone surrogates, or of a Python 2 `str` that is ASCII
+    /// (the same text in every encoding the graph may name, `bytes` aside).
     pub fn as_str(&self) -> Option<&'g str> {
+        if let Some(Node::Py2Str(data)) = self.node() {
+            if data.is_ascii() && self.graph.py2_text.encoding != crate::StringEncoding::Bytes {
+                return std::str::from_utf8(data).ok();
+            }
+            return None;
+        }
         self.as_pystr().and_then(PyStr::as_str)
     }
 
@@ -339,11 +462,44 @@ impl<'g> ValueRef<'g> {
         }
     }
 
-    /// The bytes of a `bytes` or `bytearray`.
+    /// The bytes of a `bytes` or `bytearray`, or of a Python 2 `str` in a graph loaded with
+    /// `encoding="bytes"` (which is what `pickle.loads` gives then).
     pub fn as_bytes(&self) -> Option<&'g [u8]> {
         match self.node()? {
             Node::Bytes(data) | Node::ByteArray(data) => Some(data),
+            Node::Py2Str(data) if self.graph.py2_text.encoding == crate::StringEncoding::Bytes => {
+                Some(data)
+            }
             _ => None,
+        }
+    }
+
+    /// The text of a `str`, or of a Python 2 `str` read with the graph's
+    /// [`Graph::py2_text`], as `pickle.loads` would give it; `None` for anything else, for
+    /// text with lone surrogates, and for a Python 2 `str` the encoding cannot decode (or
+    /// `encoding="bytes"`).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::{Graph, Node, Py2Text, StringEncoding, Value};
+    ///
+    /// let mut graph = Graph::new();
+    /// let text = graph.add(Node::Py2Str(bytes::Bytes::from_static(b"caf\xe9")));
+    /// graph.set_root(Value::Node(text));
+    /// assert_eq!(graph.root().text(), None); // not ASCII
+    /// graph.set_py2_text(Py2Text { encoding: StringEncoding::Latin1, ..Py2Text::default() });
+    /// assert_eq!(graph.root().text().as_deref(), Some("café"));
+    /// ```
+    pub fn text(&self) -> Option<std::borrow::Cow<'g, str>> {
+        match self.node()? {
+            Node::Py2Str(data) => match self.graph.py2_text.decode(data).ok()? {
+                crate::Py2Value::Str(text) => text
+                    .as_str()
+                    .map(|text| std::borrow::Cow::Owned(text.to_owned())),
+                crate::Py2Value::Bytes(_) => None,
+            },
+            _ => self.as_str().map(std::borrow::Cow::Borrowed),
         }
     }
 
@@ -402,7 +558,7 @@ impl<'g> ValueRef<'g> {
         pairs
             .iter()
             .rev()
-            .find(|(k, _)| graph.get(k).as_pystr().is_some_and(|s| *s == key))
+            .find(|(k, _)| graph.get(k).as_str() == Some(key))
             .map(|(_, value)| ValueRef { graph, value })
     }
 

@@ -42,6 +42,7 @@ mod extension;
 mod graph;
 pub mod interpret;
 mod node;
+mod py2str;
 mod pystr;
 mod value;
 
@@ -50,6 +51,7 @@ pub use eq::same_shape;
 pub use extension::{ExtensionError, ExtensionRegistry};
 pub use graph::{Graph, ValueRef};
 pub use node::{Node, PickleBuffer};
+pub use py2str::{DecodeError, Py2Text, Py2Value, StringEncoding, StringErrors};
 pub use pystr::PyStr;
 pub use value::{BigIntId, NodeId, Value};
 

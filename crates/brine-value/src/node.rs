@@ -24,6 +24,10 @@ pub enum Node {
     Bytes(Bytes),
     /// Python `bytearray` (BYTEARRAY8).
     ByteArray(Bytes),
+    /// A Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING): bytes whose text depends on
+    /// the encoding the reader chooses (`pickle.loads(data, encoding=...)`), kept as written
+    /// so that re-encoding at protocols 0-2 writes the same Python 2 `str` back.
+    Py2Str(Bytes),
     /// Python `tuple`.
     Tuple(Vec<Value>),
     /// Python `list`.
@@ -42,6 +46,9 @@ pub enum Node {
         /// The qualified name, e.g. `OrderedDict` or `Outer.Inner`.
         name: Value,
     },
+    /// An extension code (EXT1, EXT2, EXT4) that no registry resolved: a global named by
+    /// its number in `copyreg`'s extension registry.
+    Ext(i64),
     /// REDUCE: `callable(*args)`.
     Reduce {
         /// What would be called.
@@ -98,12 +105,14 @@ impl Node {
             Node::Str(_) => "str",
             Node::Bytes(_) => "bytes",
             Node::ByteArray(_) => "bytearray",
+            Node::Py2Str(_) => "str (Python 2)",
             Node::Tuple(_) => "tuple",
             Node::List(_) => "list",
             Node::Dict(_) => "dict",
             Node::Set(_) => "set",
             Node::FrozenSet(_) => "frozenset",
             Node::Global { .. } => "global",
+            Node::Ext(_) => "extension code",
             Node::Reduce { .. } => "reduce",
             Node::NewObj { .. } => "newobj",
             Node::Inst { .. } => "inst",
@@ -118,7 +127,12 @@ impl Node {
     /// visits both.
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
-            Node::Str(_) | Node::Bytes(_) | Node::ByteArray(_) | Node::Buffer(_) => {}
+            Node::Str(_)
+            | Node::Bytes(_)
+            | Node::ByteArray(_)
+            | Node::Py2Str(_)
+            | Node::Ext(_)
+            | Node::Buffer(_) => {}
             Node::Tuple(items) | Node::List(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 items.iter().for_each(visit);
             }

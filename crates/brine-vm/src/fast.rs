@@ -199,6 +199,7 @@ impl Machine<'_> {
                         return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                     };
                     let value = *value;
+                    self.got(value);
                     self.push(value)?;
                 }
                 FastArg::Str(text) => {

@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod discard;
 mod error;
 mod fast;
 mod machine;
@@ -41,9 +42,7 @@ use bytes::Bytes;
 
 pub use error::{Error, ErrorKind};
 pub use machine::PersistentLoad;
-pub use options::{
-    AllowList, FindClass, GlobalFilter, Limits, Options, StringEncoding, StringErrors,
-};
+pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
 use machine::Machine;
 
@@ -203,9 +202,7 @@ fn shorten<'a>(hook: &'a mut PersistentLoad<'_>) -> &'a mut PersistentLoad<'a> {
 }
 
 fn finish(machine: Machine<'_>, root: Value) -> Graph {
-    let mut graph = machine.graph;
-    graph.set_root(root);
-    graph
+    machine.finish(root)
 }
 
 #[cfg(doctest)]

@@ -4,14 +4,17 @@
 use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
-use brine_value::{Change, Graph, Node, NodeId, PickleBuffer, PyStr, Value, compat};
+use brine_value::{
+    Change, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
+};
 use bytes::Bytes;
 use hashbrown::HashMap;
 use num_bigint::BigInt;
 
+use crate::discard::{Discarded, Site, prune};
 use crate::error::{Error, ErrorKind};
 use crate::memo::Memo;
-use crate::options::{Options, StringEncoding, StringErrors};
+use crate::options::{FindClass, Options};
 
 /// A persistent_load hook: given the graph and the persistent id, the value to use instead.
 pub type PersistentLoad<'h> = dyn FnMut(&mut Graph, Value) -> Result<Value, String> + 'h;
@@ -45,7 +48,12 @@ pub(crate) struct Machine<'h> {
     // The opcode being executed, for errors.
     pub(crate) offset: u64,
     pub(crate) code: Opcode,
+    /// The values POP and POP_MARK discarded, in stream order, with where each was kept.
+    discarded: Vec<Discarded>,
 }
+
+/// How far down the stack a discarded value looks for the object it was made with.
+const ANCHOR_SEARCH: usize = 64;
 
 /// The most nodes and memo entries reserved from the input's length (57 KiB of arena).
 const SMALL_RESERVE: u64 = 1024;
@@ -65,9 +73,14 @@ impl<'h> Machine<'h> {
         // 4, 8, 16, ... entries: that growth was a fifth of decoding a 536-byte pickle. Capped
         // well below the allocator's mmap threshold; a large pickle grows them as it goes.
         let small = input_len.map_or(0, |len| (len / 16).min(SMALL_RESERVE) as usize);
+        let mut graph = Graph::with_capacity(small);
+        graph.set_py2_text(Py2Text {
+            encoding: options.encoding,
+            errors: options.errors,
+        });
         Machine {
             options,
-            graph: Graph::with_capacity(small),
+            graph,
             stack: Vec::with_capacity(small.min(STACK_RESERVE)),
             marks: Vec::new(),
             memo: Memo::with_capacity(small),
@@ -82,6 +95,7 @@ impl<'h> Machine<'h> {
             input_len,
             offset: 0,
             code: Opcode::STOP,
+            discarded: Vec::new(),
         }
     }
 
@@ -112,7 +126,9 @@ impl<'h> Machine<'h> {
             }
             Opcode::POP => {
                 if self.stack.len() > self.fence() {
-                    self.stack.pop();
+                    if let Some(value) = self.stack.pop() {
+                        self.discard(value);
+                    }
                 } else if self.marks.last() == Some(&self.stack.len()) {
                     // POP of a MARK removes the mark, as in CPython.
                     self.marks.pop();
@@ -121,7 +137,9 @@ impl<'h> Machine<'h> {
                 }
             }
             Opcode::POP_MARK => {
-                self.pop_mark()?;
+                for value in self.pop_mark()? {
+                    self.discard(value);
+                }
             }
             Opcode::DUP => {
                 let top = *self.top()?;
@@ -267,6 +285,7 @@ impl<'h> Machine<'h> {
                     return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                 };
                 let value = *value;
+                self.got(value);
                 self.push(value)?;
             }
 
@@ -314,7 +333,7 @@ impl<'h> Machine<'h> {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
                 self.expect_tuple(&args)?;
-                if !matches!(self.node_of(&kwargs), Some(Node::Dict(_))) {
+                if !self.may_be(&kwargs, |node| matches!(node, Node::Dict(_))) {
                     return Err(self.error(ErrorKind::ExpectedDict));
                 }
                 let cls = self.pop()?;
@@ -766,45 +785,11 @@ impl<'h> Machine<'h> {
         })
     }
 
-    /// A Python 2 `str`, decoded as the options say.
+    /// A Python 2 `str`: its bytes, as written. The loader's `encoding` is recorded in the
+    /// graph ([`Graph::py2_text`]) and applied by whatever reads the value as text, as
+    /// Python 3 applies it, so that a protocol 0-2 re-encoding writes the same `str` back.
     fn py2_string(&mut self, data: Cow<'_, [u8]>) -> Result<Node, Error> {
-        let encoding = self.options.encoding;
-        if encoding == StringEncoding::Bytes {
-            return Ok(Node::Bytes(self.payload(data)?));
-        }
-        if data.is_ascii() {
-            return Ok(Node::Str(PyStr::from_surrogatepass_unchecked(
-                self.payload(data)?,
-            )));
-        }
-        let decoded = match encoding {
-            StringEncoding::Latin1 => Ok(PyStr::from_latin1(&data)),
-            StringEncoding::Utf8 => {
-                decode_with_errors(
-                    &data,
-                    self.options.errors,
-                    |rest| match std::str::from_utf8(rest) {
-                        Ok(_) => rest.len(),
-                        Err(err) => err.valid_up_to(),
-                    },
-                )
-            }
-            _ => decode_with_errors(&data, self.options.errors, |rest| {
-                rest.iter()
-                    .position(|b| !b.is_ascii())
-                    .unwrap_or(rest.len())
-            }),
-        };
-        let text = decoded.map_err(|position| {
-            self.error(ErrorKind::StringDecode {
-                encoding: encoding.name(),
-                position,
-            })
-        })?;
-        self.payload_bytes = self
-            .payload_bytes
-            .saturating_add(text.as_bytes().len() as u64);
-        Ok(Node::Str(text))
+        Ok(Node::Py2Str(self.payload(data)?))
     }
 
     /// A global from GLOBAL, INST or an extension code: fix_imports, then the policy.
@@ -825,8 +810,8 @@ impl<'h> Machine<'h> {
 
     /// STACK_GLOBAL keeps the str nodes the pickle pushed, so their sharing is preserved.
     fn stack_global(&mut self, module: Value, name: Value) -> Result<Value, Error> {
-        let texts = match (self.node_of(&module), self.node_of(&name)) {
-            (Some(Node::Str(module)), Some(Node::Str(name))) => module
+        let texts = match (self.text_of(&module)?, self.text_of(&name)?) {
+            (Some(module), Some(name)) => module
                 .as_str()
                 .zip(name.as_str())
                 .map(|(m, n)| (m.to_owned(), n.to_owned())),
@@ -857,27 +842,320 @@ impl<'h> Machine<'h> {
         self.add(Node::Global { module, name })
     }
 
+    /// EXT1, EXT2, EXT4: the global the registry names, or the code itself when no registry
+    /// entry names one (nothing is resolved, so a code is just another name), one node per
+    /// code as CPython's extension cache gives one object.
     fn extension(&mut self, code: i64) -> Result<Value, Error> {
         if let Some(global) = self.ext_cache.get(&code) {
             return Ok(*global);
         }
-        let Some((module, name)) = self.options.extensions.global(code) else {
-            return Err(self.error(if code <= 0 {
-                ErrorKind::ExtensionCodeNotPositive(code)
-            } else {
-                ErrorKind::UnregisteredExtension(code)
-            }));
+        if code <= 0 {
+            return Err(self.error(ErrorKind::ExtensionCodeNotPositive(code)));
+        }
+        let global = match self.options.extensions.global(code) {
+            Some((module, name)) => self.global(module, name)?,
+            // A code no registry resolves cannot be checked against an allow list.
+            None if self.options.reject_unregistered_extensions
+                || !matches!(self.options.find_class, FindClass::KeepAll) =>
+            {
+                return Err(self.error(ErrorKind::UnregisteredExtension(code)));
+            }
+            None => self.add(Node::Ext(code))?,
         };
-        let global = self.global(module, name)?;
         self.ext_cache.insert(code, global);
         Ok(global)
     }
 
+    /// REDUCE and NEWOBJ take an argument tuple. A value whose type only running the pickle
+    /// would tell (the result of a call, a global, a persistent object) may be one, so it is
+    /// kept; what is certainly not a tuple is rejected, as CPython rejects it.
     fn expect_tuple(&self, args: &Value) -> Result<(), Error> {
-        match self.node_of(args) {
-            Some(Node::Tuple(_)) => Ok(()),
-            _ => Err(self.error(ErrorKind::ExpectedTuple)),
+        if self.may_be(args, |node| matches!(node, Node::Tuple(_))) {
+            Ok(())
+        } else {
+            Err(self.error(ErrorKind::ExpectedTuple))
         }
+    }
+
+    /// Whether `value` may be of the type `is_type` accepts: it is, or it is a node whose
+    /// Python type is known only at run time.
+    fn may_be(&self, value: &Value, is_type: impl Fn(&Node) -> bool) -> bool {
+        match self.node_of(value) {
+            Some(node) if is_type(node) => true,
+            Some(
+                Node::Reduce { .. }
+                | Node::NewObj { .. }
+                | Node::Inst { .. }
+                | Node::Obj { .. }
+                | Node::Global { .. }
+                | Node::Ext(_)
+                | Node::PersistentId(_),
+            ) => true,
+            _ => false,
+        }
+    }
+
+    /// The text of a str operand: a `str`, or a Python 2 `str` read with the loader's
+    /// encoding (`None` for anything else, or `bytes`).
+    fn text_of(&self, value: &Value) -> Result<Option<PyStr>, Error> {
+        Ok(match self.node_of(value) {
+            Some(Node::Str(text)) => Some(text.clone()),
+            Some(Node::Py2Str(data)) => match self.graph.py2_text().decode(data) {
+                Ok(Py2Value::Str(text)) => Some(text),
+                Ok(Py2Value::Bytes(_)) => None,
+                Err(err) => {
+                    return Err(self.error(ErrorKind::StringDecode {
+                        encoding: err.encoding.name(),
+                        position: err.position,
+                    }));
+                }
+            },
+            _ => None,
+        })
+    }
+
+    /// POP and POP_MARK: the value is gone from the stack, but whatever made it ran (a
+    /// REDUCE has called, a BUILD has set state), so it is kept where CPython writes such a
+    /// value. A state setter's call `setter(obj, state)` becomes a [`Change::SetState`] of
+    /// `obj`; anything else a [`Change::Effect`] of the object nearest the top of the stack
+    /// (or of the graph, when there is none), until [`Machine::finish`] drops those that
+    /// other references keep anyway (the items of a recursive tuple) or that did nothing.
+    fn discard(&mut self, value: Value) {
+        let Some(id) = value.node() else {
+            return;
+        };
+        let anchor = self
+            .stack
+            .iter()
+            .rev()
+            .take(ANCHOR_SEARCH)
+            .find_map(Value::node);
+        let end = self.offset + 1;
+        if let Some(anchor) = anchor {
+            if let Some(change) = self.state_setter(id, anchor) {
+                self.graph.push_change(anchor, change);
+                self.discarded.push(Discarded {
+                    value,
+                    site: Site::SetState,
+                    end,
+                });
+                return;
+            }
+            self.graph.push_change(anchor, Change::Effect(value));
+        } else {
+            self.graph.push_effect(value);
+        }
+        let site = anchor.map_or(Site::Graph, Site::Change);
+        self.discarded.push(Discarded { value, site, end });
+    }
+
+    /// `setter(obj, state)` as CPython writes a state setter: a REDUCE of a tuple of two,
+    /// `obj` first, written with TUPLE2 and never memoized, and its result never memoized.
+    fn state_setter(&self, id: NodeId, anchor: NodeId) -> Option<Change> {
+        let Node::Reduce { callable, args } = self.graph.node(id) else {
+            return None;
+        };
+        let Some(Node::Tuple(items)) = self.node_of(args) else {
+            return None;
+        };
+        let [obj, state] = items[..] else {
+            return None;
+        };
+        let last_put = self.memo.last_put();
+        if obj != Value::Node(anchor)
+            || last_put == Some(*args)
+            || last_put == Some(Value::Node(id))
+        {
+            return None;
+        }
+        Some(Change::SetState {
+            setter: *callable,
+            state,
+        })
+    }
+
+    /// GET right after a POP that discarded a call of the same callable (or class) as the
+    /// object it fetches: CPython's `callable args REDUCE POP GET` for an object its own
+    /// arguments refer back to. The discarded call was the first attempt at the object:
+    /// it becomes the object's prelude.
+    #[inline]
+    pub(crate) fn got(&mut self, value: Value) {
+        let Some(last) = self.discarded.last().copied() else {
+            return;
+        };
+        // At protocol 0 the POP of a MARK may stand between.
+        if last.end + 1 < self.offset {
+            return;
+        }
+        self.take_over(last, value);
+    }
+
+    #[cold]
+    fn take_over(&mut self, last: Discarded, value: Value) {
+        let (Some(id), Some(discarded)) = (value.node(), last.value.node()) else {
+            return;
+        };
+        if self.outer_copy(id) || last.end != self.offset {
+            return;
+        }
+        if id == discarded || !matches!(last.site, Site::Change(_) | Site::Graph) {
+            return;
+        }
+        let (same_call, same_fields) = match (self.graph.node(discarded), self.graph.node(id)) {
+            (
+                Node::Reduce { callable, args },
+                Node::Reduce {
+                    callable: callable_b,
+                    args: args_b,
+                },
+            ) => (
+                callable == callable_b,
+                callable == callable_b && self.same_object(args, args_b),
+            ),
+            (
+                Node::NewObj { cls, args, kwargs },
+                Node::NewObj {
+                    cls: cls_b,
+                    args: args_b,
+                    kwargs: kwargs_b,
+                },
+            ) => (
+                cls == cls_b,
+                cls == cls_b
+                    && self.same_object(args, args_b)
+                    && match (kwargs, kwargs_b) {
+                        (Some(a), Some(b)) => self.same_object(a, b),
+                        (a, b) => a == b,
+                    },
+            ),
+            _ => (false, false),
+        };
+        if !same_call {
+            return;
+        }
+        match last.site {
+            Site::Change(anchor) => {
+                self.graph.pop_change(anchor);
+            }
+            _ => {
+                self.graph.pop_effect();
+            }
+        }
+        // A first attempt made of the very same parts as the object is what the encoder
+        // writes anyway for an object its own arguments refer back to: nothing to keep.
+        if same_fields && self.graph.changes(discarded).is_empty() {
+            self.discarded.pop();
+            return;
+        }
+        self.graph.push_prelude(id, last.value);
+        if let Some(entry) = self.discarded.last_mut() {
+            entry.site = Site::Prelude(id);
+        }
+    }
+
+    /// CPython writes a tuple (or frozenset) that its items refer back to as the items, then
+    /// POPs (or POP_MARK) and a GET of the tuple their saving memoized: the popped items are
+    /// a copy of the tuple's, which the encoder writes again from the tuple itself. Drops
+    /// that copy when it is one, and says so.
+    fn outer_copy(&mut self, id: NodeId) -> bool {
+        // Popped scalars left no record: the copy is of the items that are nodes.
+        let items: Vec<Value> = match self.graph.node(id) {
+            Node::Tuple(items) | Node::FrozenSet(items) => items
+                .iter()
+                .copied()
+                .filter(|item| item.node().is_some())
+                .collect(),
+            _ => return false,
+        };
+        let n_items = items.len();
+        if n_items == 0 {
+            return false;
+        }
+        let Some(start) = self.discarded.len().checked_sub(n_items) else {
+            return false;
+        };
+        let popped = &self.discarded[start..];
+        let last_end = popped[n_items - 1].end;
+        // The GET follows the POPs, or at protocol 0 the POP of their MARK.
+        if !matches!(self.offset.checked_sub(last_end), Some(0 | 1)) {
+            return false;
+        }
+        // POP after POP pops the last item first; one POP_MARK pops them all, in order.
+        let one_by_one = popped.windows(2).all(|pair| pair[0].end + 1 == pair[1].end);
+        let marked = popped.iter().all(|entry| entry.end == last_end);
+        let matches = if one_by_one && n_items > 1 {
+            popped
+                .iter()
+                .rev()
+                .zip(&items)
+                .all(|(p, i)| self.same_object(&p.value, i))
+        } else {
+            marked
+                && popped
+                    .iter()
+                    .zip(&items)
+                    .all(|(p, i)| self.same_object(&p.value, i))
+        };
+        if !matches
+            || popped
+                .iter()
+                .any(|entry| !matches!(entry.site, Site::Change(_) | Site::Graph))
+        {
+            return false;
+        }
+        for entry in self.discarded.split_off(start).into_iter().rev() {
+            match entry.site {
+                Site::Change(anchor) => {
+                    self.graph.pop_change(anchor);
+                }
+                _ => {
+                    self.graph.pop_effect();
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether `popped`, an item of an outer copy, stands for the same object as `item`: the
+    /// same node, or one the pickler writes afresh each time (a persistent id, an extension
+    /// code) with the same content.
+    fn same_object(&self, popped: &Value, item: &Value) -> bool {
+        if popped == item {
+            return true;
+        }
+        match (self.node_of(popped), self.node_of(item)) {
+            (Some(Node::PersistentId(a)), Some(Node::PersistentId(b))) => {
+                a == b
+                    || matches!(
+                        (self.node_of(a), self.node_of(b)),
+                        (Some(Node::Str(x)), Some(Node::Str(y))) if x == y
+                    )
+            }
+            (Some(Node::Ext(a)), Some(Node::Ext(b))) => a == b,
+            // CPython has one empty tuple, never memoized: EMPTY_TUPLE each time.
+            (Some(Node::Tuple(a)), Some(Node::Tuple(b))) => a.is_empty() && b.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// At STOP: what is left on the stack was computed and discarded too, and the
+    /// discarded values that other references keep anyway, or that hold nothing that
+    /// acted (no call, no global, no persistent id), are dropped.
+    pub(crate) fn finish(mut self, root: Value) -> Graph {
+        let left: Vec<Value> = self.stack.drain(..).collect();
+        for value in left.into_iter().filter(|value| value.node().is_some()) {
+            self.graph.push_effect(value);
+            self.discarded.push(Discarded {
+                value,
+                site: Site::Graph,
+                end: u64::MAX,
+            });
+        }
+        self.graph.set_root(root);
+        if !self.discarded.is_empty() {
+            prune(&mut self.graph, &self.discarded);
+        }
+        self.graph
     }
 
     fn persistent(&mut self, pid: Value) -> Result<Value, Error> {
@@ -904,33 +1182,4 @@ fn contains(whole: &Bytes, part: &[u8]) -> bool {
 /// The lexer validated the digits; an optional sign and ASCII digits always parse.
 fn parse_big_decimal(text: &[u8]) -> BigInt {
     BigInt::parse_bytes(text, 10).unwrap_or_default()
-}
-
-/// Decodes `data`, where `valid_prefix(rest)` is how many leading bytes of `rest` decode as
-/// themselves, handling each undecodable byte as `errors` says.
-fn decode_with_errors(
-    data: &[u8],
-    errors: StringErrors,
-    valid_prefix: impl Fn(&[u8]) -> usize,
-) -> Result<PyStr, usize> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut pos = 0;
-    while pos < data.len() {
-        let valid = valid_prefix(&data[pos..]);
-        out.extend_from_slice(&data[pos..pos + valid]);
-        pos += valid;
-        if pos == data.len() {
-            break;
-        }
-        match errors {
-            StringErrors::Strict => return Err(pos),
-            StringErrors::Replace => out.extend_from_slice("\u{FFFD}".as_bytes()),
-            StringErrors::Ignore => {}
-            StringErrors::SurrogateEscape => {
-                brine_lex::pystr::push_code_point(&mut out, 0xDC00 + u32::from(data[pos]));
-            }
-        }
-        pos += 1;
-    }
-    Ok(PyStr::from_surrogatepass_unchecked(Bytes::from(out)))
 }

@@ -15,6 +15,8 @@ pub(crate) struct Memo {
     dense: Vec<Option<Value>>,
     sparse: HashMap<u64, Value>,
     len: usize,
+    /// The value the latest PUT stored.
+    last: Option<Value>,
 }
 
 impl Memo {
@@ -29,6 +31,7 @@ impl Memo {
     /// Stores `value` under `key`, returning whether the key is new.
     #[inline]
     pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
+        self.last = Some(value);
         let dense_len = self.dense.len() as u64;
         // The common case: CPython numbers entries 0, 1, 2, ...
         if key == dense_len && self.sparse.is_empty() {
@@ -55,6 +58,11 @@ impl Memo {
             Some(slot) if key < self.dense.len() as u64 => slot.as_ref(),
             _ => self.sparse.get(&key),
         }
+    }
+
+    /// The value the latest PUT stored.
+    pub(crate) fn last_put(&self) -> Option<Value> {
+        self.last
     }
 
     /// The number of distinct keys stored.

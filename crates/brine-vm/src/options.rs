@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use brine_value::ExtensionRegistry;
+use brine_value::{ExtensionRegistry, StringEncoding, StringErrors};
 use hashbrown::HashSet;
 
 /// How to load a pickle. `Default` is the safe setting: limits on, every global kept as an
@@ -17,11 +17,15 @@ pub struct Options {
     ///
     /// Default: `true`, as in Python.
     pub fix_imports: bool,
-    /// How Python 2 `str` objects (STRING, BINSTRING, SHORT_BINSTRING) are decoded.
+    /// How Python 2 `str` objects (STRING, BINSTRING, SHORT_BINSTRING) read as text. The
+    /// graph keeps their bytes as written ([`brine_value::Node::Py2Str`]) and records this
+    /// choice ([`brine_value::Graph::py2_text`]) for whatever reads them as text
+    /// (interpretation, serde, the encoder at protocol 3 and above), where Python 3 applies
+    /// it; a protocol 0-2 re-encoding writes the same `str` back whatever it is.
     ///
     /// Default: ASCII, as in Python.
     pub encoding: StringEncoding,
-    /// What to do with bytes the encoding cannot decode.
+    /// What to do with bytes the encoding cannot decode, where they are read as text.
     ///
     /// Default: strict (an error).
     pub errors: StringErrors,
@@ -29,10 +33,18 @@ pub struct Options {
     ///
     /// Default: every global is accepted as an inert name (nothing is imported).
     pub find_class: FindClass,
-    /// The codes EXT1, EXT2 and EXT4 refer to.
+    /// The codes EXT1, EXT2 and EXT4 refer to. A code the registry does not name is kept as
+    /// a [`brine_value::Node::Ext`] (nothing is resolved, so a code is just another name for
+    /// a global), unless [`Options::reject_unregistered_extensions`] is set or `find_class`
+    /// is not [`FindClass::KeepAll`] (an allow list cannot vet a name it cannot read).
     ///
-    /// Default: empty, as in CPython (an extension code is then an error).
+    /// Default: empty, as in CPython.
     pub extensions: ExtensionRegistry,
+    /// Reject an extension code the registry does not name, as CPython does ("unregistered
+    /// extension code").
+    ///
+    /// Default: `false`: the code is kept in the graph.
+    pub reject_unregistered_extensions: bool,
     /// The resource limits.
     ///
     /// Default: see [`Limits`].
@@ -51,66 +63,11 @@ impl Default for Options {
             errors: StringErrors::default(),
             find_class: FindClass::default(),
             extensions: ExtensionRegistry::default(),
+            reject_unregistered_extensions: false,
             limits: Limits::default(),
             reject_trailing: false,
         }
     }
-}
-
-/// How Python 2 `str` objects are decoded (Python's `encoding` parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum StringEncoding {
-    /// `'ASCII'`: Python's default.
-    #[default]
-    Ascii,
-    /// `'latin1'`: every byte is a code point; never fails. The choice for NumPy arrays and
-    /// datetime objects pickled by Python 2.
-    Latin1,
-    /// `'utf-8'`.
-    Utf8,
-    /// `'bytes'`: keep them as `bytes`.
-    Bytes,
-}
-
-impl StringEncoding {
-    /// The encoding Python calls `name` (`"ASCII"`, `"latin1"`, `"latin-1"`, `"iso-8859-1"`,
-    /// `"utf-8"`, `"utf8"`, `"bytes"`), ignoring case.
-    pub fn from_name(name: &str) -> Option<StringEncoding> {
-        let normalized = name.to_ascii_lowercase().replace('_', "-");
-        Some(match normalized.as_str() {
-            "ascii" | "us-ascii" => StringEncoding::Ascii,
-            "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" | "l1" => StringEncoding::Latin1,
-            "utf-8" | "utf8" => StringEncoding::Utf8,
-            "bytes" => StringEncoding::Bytes,
-            _ => return None,
-        })
-    }
-
-    /// Python's name for the encoding.
-    pub fn name(self) -> &'static str {
-        match self {
-            StringEncoding::Ascii => "ascii",
-            StringEncoding::Latin1 => "latin1",
-            StringEncoding::Utf8 => "utf-8",
-            StringEncoding::Bytes => "bytes",
-        }
-    }
-}
-
-/// What to do with bytes the encoding cannot decode (Python's `errors` parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum StringErrors {
-    /// `'strict'`: an error.
-    #[default]
-    Strict,
-    /// `'replace'`: U+FFFD.
-    Replace,
-    /// `'ignore'`: drop the byte.
-    Ignore,
-    /// `'surrogateescape'`: U+DC80 + byte, which round-trips.
-    SurrogateEscape,
 }
 
 /// Which globals a pickle may name. Nothing is ever imported; a policy only decides which

@@ -4,7 +4,8 @@ use std::io::BufReader;
 
 use brine_testdata::Trickle;
 use brine_value::Graph;
-use brine_vm::{Error, Options, StringEncoding};
+use brine_value::StringEncoding;
+use brine_vm::{Error, Options};
 
 /// The options a Python user would pass for these fixtures: the codes `brine_fixtures`
 /// registers with `copyreg.add_extension`, and latin1 for Python 2 strings.

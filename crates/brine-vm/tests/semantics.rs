@@ -6,10 +6,8 @@
 use std::io::BufReader;
 
 use brine_testdata::Trickle;
-use brine_value::{Graph, Node, Value};
-use brine_vm::{
-    AllowList, Error, ErrorKind, FindClass, Limits, Options, StringEncoding, StringErrors,
-};
+use brine_value::{Graph, Node, Py2Text, Py2Value, StringEncoding, StringErrors, Value};
+use brine_vm::{AllowList, Error, ErrorKind, FindClass, Limits, Options};
 
 /// Loads `pickle` with default options and compares the graph's repr.
 fn check(pickle: &[u8], expect: &str) {
@@ -102,36 +100,63 @@ fn strings_and_bytes() {
     check(b"X\x03\x00\x00\x00\xed\xa0\x80.", "'\\ud800'");
     check(b"C\x02\x00\xff.", "b'\\x00\\xff'");
     check(b"\x96\x01\x00\x00\x00\x00\x00\x00\x00a.", "bytearray(b'a')");
-    check(b"S'abc'\n.", "'abc'");
-    check(b"U\x03abc.", "'abc'");
+    check(b"S'abc'\n.", "py2str(b'abc')");
+    check(b"U\x03abc.", "py2str(b'abc')");
 }
 
 #[test]
-fn python2_strings_follow_encoding_and_errors() {
+fn python2_strings_keep_their_bytes_and_the_encoding() {
+    // Whatever the encoding, the graph holds the Python 2 str as written (so that it can be
+    // written back), and records the encoding for the readers that need text.
     let pickle = b"U\x04caf\xe9.";
-    check_err(pickle, 0, |k| {
-        matches!(k, ErrorKind::StringDecode { position: 3, .. })
-    });
+    let cases = [
+        (StringEncoding::Ascii, StringErrors::Strict, None),
+        (StringEncoding::Latin1, StringErrors::Strict, Some("café")),
+        (
+            StringEncoding::Ascii,
+            StringErrors::Replace,
+            Some("caf\u{fffd}"),
+        ),
+        (StringEncoding::Ascii, StringErrors::Ignore, Some("caf")),
+        (
+            StringEncoding::Utf8,
+            StringErrors::Replace,
+            Some("caf\u{fffd}"),
+        ),
+    ];
+    for (encoding, errors, text) in cases {
+        let mut options = Options::default();
+        options.encoding = encoding;
+        options.errors = errors;
+        let graph = brine_vm::loads(pickle, &options).unwrap();
+        assert_eq!(format!("{graph:?}"), "py2str(b'caf\\xe9')");
+        assert_eq!(graph.py2_text(), Py2Text { encoding, errors });
+        let Some(Node::Py2Str(data)) = graph.root().node() else {
+            panic!("not a python 2 str: {graph:?}");
+        };
+        let decoded = graph.py2_text().decode(data).ok().map(|value| match value {
+            Py2Value::Str(text) => text.as_str().unwrap().to_owned(),
+            Py2Value::Bytes(_) => unreachable!("no bytes encoding here"),
+        });
+        assert_eq!(decoded.as_deref(), text, "{encoding:?} {errors:?}");
+    }
     let mut options = Options::default();
-    options.encoding = StringEncoding::Latin1;
-    check_with(pickle, &options, "'café'");
     options.encoding = StringEncoding::Bytes;
-    check_with(pickle, &options, "b'caf\\xe9'");
-    options.encoding = StringEncoding::Ascii;
-    options.errors = StringErrors::Replace;
-    check_with(pickle, &options, "'caf\u{fffd}'");
-    options.errors = StringErrors::SurrogateEscape;
-    check_with(pickle, &options, "'caf\\udce9'");
-    options.errors = StringErrors::Ignore;
-    check_with(pickle, &options, "'caf'");
-    options.encoding = StringEncoding::Utf8;
-    options.errors = StringErrors::Strict;
-    check_with(b"U\x05caf\xc3\xa9.", &options, "'café'");
+    let graph = brine_vm::loads(pickle, &options).unwrap();
+    let Some(Node::Py2Str(data)) = graph.root().node() else {
+        panic!("not a python 2 str: {graph:?}");
+    };
     assert_eq!(
-        StringEncoding::from_name("Latin-1"),
-        Some(StringEncoding::Latin1)
+        graph.py2_text().decode(data).unwrap(),
+        Py2Value::Bytes(bytes::Bytes::from_static(b"caf\xe9"))
     );
-    assert_eq!(StringEncoding::from_name("koi8-r"), None);
+    // STACK_GLOBAL reads Python 2 str operands as text, as Python 3 does.
+    let graph = brine_vm::loads(b"\x80\x04U\x02osU\x06system\x93.", &Options::default()).unwrap();
+    assert_eq!(graph.root().as_global(), Some(("os", "system")));
+    options.encoding = StringEncoding::Bytes;
+    check_err_with(b"\x80\x04U\x02osU\x06system\x93.", &options, 14, |k| {
+        matches!(k, ErrorKind::StackGlobalNotStr)
+    });
 }
 
 #[test]
@@ -247,7 +272,7 @@ fn find_class_policy_rejects_by_name() {
 fn calls_are_recorded_not_made() {
     check(
         b"cos\nsystem\n(S'ls'\ntR.",
-        "reduce(<global os.system>, ('ls',))",
+        "reduce(<global os.system>, (py2str(b'ls'),))",
     );
     check(
         b"\x80\x02c__main__\nC\n)\x81}b.",
@@ -318,8 +343,12 @@ fn persistent_ids_keep_or_call_the_hook() {
 }
 
 #[test]
-fn extension_codes_need_the_registry() {
-    check_err(b"\x82\x01.", 0, |k| {
+fn extension_codes_are_kept_or_resolved() {
+    // A code no registry names is kept as the code; CPython's refusal is opt-in.
+    check(b"\x82\x01.", "<ext 1>");
+    let mut strict = Options::default();
+    strict.reject_unregistered_extensions = true;
+    check_err_with(b"\x82\x01.", &strict, 0, |k| {
         matches!(k, ErrorKind::UnregisteredExtension(1))
     });
     check_err(b"\x84\x00\x00\x00\x00.", 0, |k| {

@@ -3,7 +3,8 @@
 use std::io::BufRead;
 
 use brine_value::{ExtensionRegistry, Graph, Value};
-use brine_vm::{FindClass, Limits, StringEncoding, StringErrors};
+use brine_value::{StringEncoding, StringErrors};
+use brine_vm::{FindClass, Limits};
 use bytes::Bytes;
 
 use crate::error::Error;

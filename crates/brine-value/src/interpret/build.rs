@@ -143,6 +143,12 @@ impl Reader<'_> {
             Node::Str(text) => Natural::Str(text.clone()),
             Node::Bytes(data) => Natural::Bytes(data.clone()),
             Node::ByteArray(data) => Natural::ByteArray(data.clone()),
+            // A Python 2 `str` reads as the loader's encoding says; bytes it cannot decode
+            // stay bytes rather than being lost.
+            Node::Py2Str(data) => match self.graph.py2_text().decode(data) {
+                Ok(crate::Py2Value::Str(text)) => Natural::Str(text),
+                _ => Natural::Bytes(data.clone()),
+            },
             Node::Tuple(items) => Natural::Tuple(items.clone()),
             Node::List(items) => Natural::List(items.clone()),
             Node::Dict(pairs) => Natural::Dict(pairs.clone()),
@@ -181,6 +187,7 @@ impl Reader<'_> {
             }
             Node::PersistentId(pid) => Natural::PersistentId(*pid),
             Node::Buffer(buffer) => Natural::Buffer(buffer.clone()),
+            Node::Ext(code) => Natural::Ext(*code),
         }
     }
 

@@ -205,6 +205,7 @@ impl Isomorphism<'_> {
             (Natural::Object(x), Natural::Object(y)) => self.objects(x, y),
             (Natural::PersistentId(x), Natural::PersistentId(y)) => self.pair(x, y),
             (Natural::Buffer(x), Natural::Buffer(y)) => x == y,
+            (Natural::Ext(x), Natural::Ext(y)) => x == y,
             (
                 Natural::Record {
                     kind: kx,

@@ -109,6 +109,8 @@ pub enum Natural {
     PersistentId(Value),
     /// NEXT_BUFFER: a protocol 5 out-of-band buffer.
     Buffer(PickleBuffer),
+    /// An extension code no registry resolved: a global known only by its number.
+    Ext(i64),
     /// A node that is malformed for its kind (a REDUCE whose arguments are not a tuple, a
     /// global whose names are not text): the graph node as it was; or a change that cannot
     /// be merged into its object (a second `__setstate__` state, ADDITEMS on an instance):
@@ -253,6 +255,7 @@ impl Natural {
                 ObjectKind::Call => "call",
             },
             Natural::PersistentId(_) => "persistent_id",
+            Natural::Ext(_) => "ext",
             Natural::Buffer(_) => "buffer",
             Natural::Record { .. } => "record",
         }
@@ -264,6 +267,7 @@ impl Natural {
             Natural::Str(_)
             | Natural::Bytes(_)
             | Natural::ByteArray(_)
+            | Natural::Ext(_)
             | Natural::Global(_)
             | Natural::Complex { .. }
             | Natural::Date(_)
@@ -302,6 +306,7 @@ impl Natural {
             Natural::Str(_)
             | Natural::Bytes(_)
             | Natural::ByteArray(_)
+            | Natural::Ext(_)
             | Natural::Global(_)
             | Natural::Complex { .. }
             | Natural::Date(_)

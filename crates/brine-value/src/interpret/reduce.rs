@@ -57,6 +57,8 @@ impl<'g> Reader<'g> {
     pub(super) fn text(&self, value: &Value) -> Option<&'g str> {
         match self.node(value)? {
             Node::Str(text) => text.as_str(),
+            // An ASCII Python 2 `str` reads the same in every text encoding.
+            Node::Py2Str(data) if data.is_ascii() => std::str::from_utf8(data).ok(),
             _ => None,
         }
     }
@@ -317,6 +319,8 @@ impl<'g> Reader<'g> {
                 .code_points()
                 .map(|cp| u8::try_from(cp).ok())
                 .collect::<Option<Vec<u8>>>()?,
+            // Python 2's packed state, whatever the encoding (datetime takes it as latin1).
+            Node::Py2Str(data) => data.to_vec(),
             _ => self.bytes_of(value, depth + 1)?.to_vec(),
         };
         (data.len() == len).then_some(data)

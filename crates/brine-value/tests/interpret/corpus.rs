@@ -1,6 +1,7 @@
 //! Interpreting the fixture corpus.
 
-use brine_vm::{Options, StringEncoding};
+use brine_value::StringEncoding;
+use brine_vm::Options;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,57 @@
+# Writes the CPython 3.11.7 pickles that tests/effects.rs re-encodes and compares: objects
+# whose pickles make calls they then pop (a state setter, the first attempt at a set its own
+# items refer back to), and globals named by extension codes.
+# Run from this folder: $(pyenv root)/versions/3.11.7/bin/python gen_effects.py
+import pickle, copyreg, collections, sys
+assert sys.version_info[:3] == (3, 11, 7)
+
+def setter(obj, state):
+    obj.__dict__.update(state)
+
+class WithSetter:
+    def __init__(self):
+        self.a = 1
+    def __reduce__(self):
+        return (WithSetter.__new__, (WithSetter,), {'a': self.a}, None, None, setter)
+
+class Plain:
+    pass
+
+class Hashed:
+    def __hash__(self):
+        return 1
+
+import __main__
+for cls in (WithSetter, Plain, Hashed):
+    cls.__module__ = 'm'
+setter.__module__ = 'm'
+import types
+m = types.ModuleType('m'); sys.modules['m'] = m
+m.WithSetter = WithSetter; m.Plain = Plain; m.Hashed = Hashed; m.setter = setter
+
+cases = []
+for p in range(6):
+    cases.append((f"state_setter_p{p}", "a __reduce__ with a state setter (6-tuple)", pickle.dumps(WithSetter(), p)))
+c = Plain(); fs = frozenset([c]); c.s = fs
+for p in range(6):
+    cases.append((f"frozenset_through_instance_p{p}", "c = Plain(); s = frozenset([c]); c.s = s", pickle.dumps(fs, p)))
+h = Hashed(); st = {h}; h.s = st
+for p in range(6):
+    cases.append((f"set_through_instance_p{p}", "h = Hashed(); s = {h}; h.s = s", pickle.dumps(st, p)))
+copyreg.add_extension('collections', 'OrderedDict', 240)
+copyreg.add_extension('collections', 'Counter', 0x1234)
+copyreg.add_extension('collections', 'deque', 0x12345678)
+v = [collections.OrderedDict(a=1), collections.Counter('aab'), collections.deque([1])]
+for p in range(2, 6):
+    cases.append((f"extension_codes_p{p}", "[OrderedDict(a=1), Counter('aab'), deque([1])] with codes 240, 0x1234, 0x12345678", pickle.dumps(v, p)))
+
+import os
+for name, what, data in cases:
+    with open(name + ".pickle", "wb") as f:
+        f.write(data)
+with open("README.md", "w") as f:
+    f.write("# CPython 3.11.7 pickles with popped calls and extension codes\n\n")
+    f.write("Written by `gen_effects.py` (run it here with the pinned 3.11.7); do not edit.\n\n")
+    f.write("| file | object |\n|---|---|\n")
+    for name, what, data in cases:
+        f.write(f"| `{name}.pickle` | {what} |\n")
