@@ -1,6 +1,6 @@
 //! Hand-made graphs: the edges of the recognisers, malformed nodes, depth, and equality.
 
-use brine_value::interpret::{Interpreted, Natural, interpret};
+use brine_interpret::natural::{Interpreted, Natural, interpret};
 use brine_value::{Change, Graph, Node, Value};
 
 use crate::show::show;

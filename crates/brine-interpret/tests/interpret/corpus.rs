@@ -5,7 +5,7 @@ use brine_vm::{Options, StringEncoding};
 use std::collections::BTreeMap;
 
 use brine_testdata::Fixture;
-use brine_value::interpret::{Interpreted, interpret};
+use brine_interpret::natural::{Interpreted, interpret};
 
 use crate::show::show;
 
