@@ -39,6 +39,21 @@ pub(crate) fn node<'g>(reader: Reader<'g>, id: NodeId) -> NodeView<'g> {
     }
 }
 
+/// Node `id` as the generic call its REDUCE records, with its changes merged in.
+pub(crate) fn call<'g>(reader: Reader<'g>, id: NodeId) -> Option<NodeView<'g>> {
+    let graph = reader.graph();
+    let Node::Reduce { callable, args } = graph.try_node(id)? else {
+        return None;
+    };
+    let mut view = reader.generic_call(callable, args)?;
+    let changes = graph.changes(id);
+    let absorbed = absorb_all(reader, &mut view, changes);
+    Some(NodeView {
+        view,
+        unmerged: &changes[absorbed..],
+    })
+}
+
 /// What a node is on its own, before any change.
 fn alone<'g>(reader: Reader<'g>, node: &'g Node) -> View<'g> {
     let graph = reader.graph();

@@ -90,7 +90,8 @@ mod view;
 
 pub use time::{Date, Time, TimeDelta, TimeZone};
 pub use view::{
-    Data, GlobalName, Interpreter, Items, NodeView, Object, ObjectKind, Pairs, View,
+    Data, GlobalName, Interpreter, Items, ItemsIter, NodeView, Object, ObjectKind, Pairs,
+    PairsIter, View,
 };
 
 #[cfg(doctest)]

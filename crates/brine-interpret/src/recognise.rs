@@ -18,7 +18,7 @@ use crate::view::{GlobalName, Object, ObjectKind, View};
 
 /// How deep a pattern may look through nested reductions (`bytes(_codecs.encode(...))`,
 /// `getattr(getattr(...), ...)`): enough for every form CPython writes, and a bound on work.
-pub(crate) const MAX_PATTERN_DEPTH: usize = 8;
+pub(crate) const MAX_PATTERN_DEPTH: usize = 16;
 
 /// A recogniser: the view of `callable(*args)`, or `None` when the arguments are not what
 /// the callable takes (Python would raise, so the call stays a call). `depth` counts the

@@ -81,6 +81,14 @@ impl<'g> Interpreter<'g> {
         absorb::node(Reader::new(self.graph), id)
     }
 
+    /// Node `id` read as the generic call its REDUCE records (`callable(*args)`, with its
+    /// changes merged in), whatever a recogniser makes of it; `None` when the node is not a
+    /// REDUCE with an argument tuple. For readers that map only some recognised kinds: a
+    /// `Decimal` is also the call `decimal.Decimal('3.14')`.
+    pub fn call(&self, id: NodeId) -> Option<NodeView<'g>> {
+        absorb::call(Reader::new(self.graph), id)
+    }
+
     /// The short kind name of what `value` means: `"int"`, `"set"`, `"datetime"`,
     /// `"instance"`, … ([`View::kind_name`]).
     pub fn kind_name(&self, value: &Value) -> &'static str {
@@ -448,6 +456,81 @@ impl<'g> Pairs<'g> {
     /// Whether there is no pair.
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
+    }
+}
+
+impl<'g> IntoIterator for Items<'g> {
+    type Item = &'g Value;
+    type IntoIter = ItemsIter<'g>;
+
+    fn into_iter(self) -> ItemsIter<'g> {
+        ItemsIter {
+            current: self.first.iter(),
+            rest: self.rest.into_iter(),
+        }
+    }
+}
+
+/// The items of [`Items`], owned by the iterator.
+#[derive(Debug, Clone)]
+pub struct ItemsIter<'g> {
+    current: std::slice::Iter<'g, Value>,
+    rest: std::vec::IntoIter<&'g [Value]>,
+}
+
+impl<'g> Iterator for ItemsIter<'g> {
+    type Item = &'g Value;
+
+    fn next(&mut self) -> Option<&'g Value> {
+        loop {
+            if let Some(item) = self.current.next() {
+                return Some(item);
+            }
+            self.current = self.rest.next()?.iter();
+        }
+    }
+}
+
+impl<'g> IntoIterator for Pairs<'g> {
+    type Item = (&'g Value, &'g Value);
+    type IntoIter = PairsIter<'g>;
+
+    fn into_iter(self) -> PairsIter<'g> {
+        PairsIter {
+            graph: self.graph,
+            current: PairRun::Pairs(&[]),
+            rest: self.runs.into_iter(),
+        }
+    }
+}
+
+/// The pairs of [`Pairs`], owned by the iterator.
+#[derive(Debug, Clone)]
+pub struct PairsIter<'g> {
+    graph: &'g Graph,
+    current: PairRun<'g>,
+    rest: std::vec::IntoIter<PairRun<'g>>,
+}
+
+impl<'g> Iterator for PairsIter<'g> {
+    type Item = (&'g Value, &'g Value);
+
+    fn next(&mut self) -> Option<(&'g Value, &'g Value)> {
+        loop {
+            match self.current {
+                PairRun::Pairs([(key, value), rest @ ..]) => {
+                    self.current = PairRun::Pairs(rest);
+                    return Some((key, value));
+                }
+                PairRun::List([item, rest @ ..]) => {
+                    self.current = PairRun::List(rest);
+                    if let Some(pair) = pair_of(self.graph, item) {
+                        return Some(pair);
+                    }
+                }
+                _ => self.current = self.rest.next()?,
+            }
+        }
     }
 }
 
