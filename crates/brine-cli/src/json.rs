@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use brine_lex::repr;
 use brine_interpret::natural::{self, Interpreted, Natural, Object};
 use brine_interpret::{ObjectKind, Time};
+use brine_lex::repr;
 use brine_value::{NodeId, PyStr, Value};
 use brine_vm::StringEncoding;
 use hashbrown::{HashMap, HashSet};

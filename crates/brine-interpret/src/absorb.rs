@@ -73,7 +73,9 @@ fn alone<'g>(reader: Reader<'g>, node: &'g Node) -> View<'g> {
             }),
             _ => View::Record(node),
         },
-        Node::Reduce { callable, args } => reader.reduce(callable, args).unwrap_or(View::Record(node)),
+        Node::Reduce { callable, args } => {
+            reader.reduce(callable, args).unwrap_or(View::Record(node))
+        }
         Node::NewObj { cls, args, kwargs } => {
             let args = reader.tuple(args);
             let kwargs = match kwargs {
@@ -162,8 +164,7 @@ fn absorb_state<'g>(reader: Reader<'g>, object: &mut Object<'g>, state: &'g Valu
         return true;
     }
     if let Some([dict, slots]) = reader.tuple(state) {
-        if let (Some(dict), Some(slots)) = (reader.dict_or_none(dict), reader.dict_or_none(slots))
-        {
+        if let (Some(dict), Some(slots)) = (reader.dict_or_none(dict), reader.dict_or_none(slots)) {
             if object.setstate.is_some() {
                 return false;
             }

@@ -92,7 +92,12 @@ impl<'g> Reader<'g> {
     }
 
     /// A known call `callable(*args)`, looked up in [`RECOGNISERS`].
-    pub(crate) fn known(self, callable: &Value, args: &'g [Value], depth: usize) -> Option<View<'g>> {
+    pub(crate) fn known(
+        self,
+        callable: &Value,
+        args: &'g [Value],
+        depth: usize,
+    ) -> Option<View<'g>> {
         if depth > MAX_PATTERN_DEPTH {
             return None;
         }

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use num_bigint::BigInt;
 
 use crate::absorb;
-use crate::time::{Date, Time, TimeDelta, TimeZone};
 use crate::recognise::Reader;
+use crate::time::{Date, Time, TimeDelta, TimeZone};
 
 /// The interpreter over one graph: hands out a [`View`] of any value, on demand.
 ///

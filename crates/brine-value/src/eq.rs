@@ -112,11 +112,7 @@ fn nodes(work: &mut Worklist<'_, Graphs<'_>>, x: &Node, y: &Node) -> bool {
                 args: ay,
                 kwargs: ky,
             },
-        ) => {
-            work.value(cx, cy)
-                && work.value(ax, ay)
-                && work.option(kx.as_ref(), ky.as_ref())
-        }
+        ) => work.value(cx, cy) && work.value(ax, ay) && work.option(kx.as_ref(), ky.as_ref()),
         (
             Node::Inst {
                 class: cx,

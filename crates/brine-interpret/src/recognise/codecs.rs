@@ -115,20 +115,51 @@ mod tests {
     fn encoding_names_resolve_as_codecs_lookup_does() {
         // Each name is one `_codecs.encode` of CPython 3.11.7 accepts for the codec.
         for name in [
-            "latin1", "latin-1", "LATIN_1", "iso8859-1", "iso-8859-1", "iso_8859_1", "l1", "L1",
-            "8859", "cp819", "latin", " latin1", "latin 1", "latin--1", "ISO 8859-1",
-            "iso-ir-100", "iso8859.1",
+            "latin1",
+            "latin-1",
+            "LATIN_1",
+            "iso8859-1",
+            "iso-8859-1",
+            "iso_8859_1",
+            "l1",
+            "L1",
+            "8859",
+            "cp819",
+            "latin",
+            " latin1",
+            "latin 1",
+            "latin--1",
+            "ISO 8859-1",
+            "iso-ir-100",
+            "iso8859.1",
         ] {
             assert_eq!(codec(name), Some(Codec::Latin1), "{name:?}");
         }
-        for name in ["ascii", "us-ascii", "US_ASCII", "646", "us", "cp367", "us.ascii", "ANSI_X3.4_1968"] {
+        for name in [
+            "ascii",
+            "us-ascii",
+            "US_ASCII",
+            "646",
+            "us",
+            "cp367",
+            "us.ascii",
+            "ANSI_X3.4_1968",
+        ] {
             assert_eq!(codec(name), Some(Codec::Ascii), "{name:?}");
         }
         for name in ["utf8", "UTF_8", "utf-8", "u8", "utf"] {
             assert_eq!(codec(name), Some(Codec::Utf8), "{name:?}");
         }
         // LookupError in CPython.
-        for name in ["latin.1", "l.1", "utf.8", "latin-2", "", "utf-16", "iso8859-15"] {
+        for name in [
+            "latin.1",
+            "l.1",
+            "utf.8",
+            "latin-2",
+            "",
+            "utf-16",
+            "iso8859-15",
+        ] {
             assert_eq!(codec(name), None, "{name:?}");
         }
     }

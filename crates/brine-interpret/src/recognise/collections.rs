@@ -42,7 +42,10 @@ pub(super) fn counter<'g>(
 ) -> Option<View<'g>> {
     match args {
         [] => Some(View::Counter(Pairs::empty(reader.graph()))),
-        [counts] => Some(View::Counter(Pairs::of(reader.graph(), reader.dict(counts)?))),
+        [counts] => Some(View::Counter(Pairs::of(
+            reader.graph(),
+            reader.dict(counts)?,
+        ))),
         _ => None,
     }
 }

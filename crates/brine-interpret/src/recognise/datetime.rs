@@ -26,7 +26,10 @@ pub(super) fn time<'g>(reader: Reader<'g>, args: &'g [Value], depth: usize) -> O
         return None;
     }
     let data = packed(reader, state, 6, depth)?;
-    Some(View::Time(unpack_time(&data, self::tzinfo(reader, tzinfo.first())?)?))
+    Some(View::Time(unpack_time(
+        &data,
+        self::tzinfo(reader, tzinfo.first())?,
+    )?))
 }
 
 /// `datetime(state[, tzinfo])`: the date's four bytes (the fold in the month's top bit),

@@ -11,12 +11,14 @@ use crate::view::View;
 const MAX_FRACTION_BITS: u64 = 1 << 14;
 
 /// `Decimal(text)` (or an int).
-pub(super) fn decimal<'g>(reader: Reader<'g>, args: &'g [Value], _depth: usize) -> Option<View<'g>> {
+pub(super) fn decimal<'g>(
+    reader: Reader<'g>,
+    args: &'g [Value],
+    _depth: usize,
+) -> Option<View<'g>> {
     match args {
         [Value::Int(value)] => Some(View::Decimal(value.to_string())),
-        [Value::BigInt(id)] => Some(View::Decimal(
-            reader.graph().try_bigint(*id)?.to_string(),
-        )),
+        [Value::BigInt(id)] => Some(View::Decimal(reader.graph().try_bigint(*id)?.to_string())),
         [text] => decimal::canonical(reader.text(text)?).map(View::Decimal),
         _ => None,
     }

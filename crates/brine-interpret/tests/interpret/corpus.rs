@@ -4,8 +4,8 @@ use brine_vm::{Options, StringEncoding};
 
 use std::collections::BTreeMap;
 
-use brine_testdata::Fixture;
 use brine_interpret::natural::{Interpreted, interpret};
+use brine_testdata::Fixture;
 
 use crate::show::show;
 
