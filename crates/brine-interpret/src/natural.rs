@@ -148,7 +148,7 @@ impl Interpreted {
     }
 }
 
-/// An object of an [`Interpreted`](crate::Interpreted) graph.
+/// An object of an [`Interpreted`] graph.
 ///
 /// Child values are [`Value`]s whose [`Value::Node`] ids index the `Interpreted` arena (not the
 /// [`Graph`] the interpretation was made from).

@@ -278,6 +278,39 @@ impl<'g> View<'g> {
         }
     }
 
+    /// The items, when the view is a sequence (a tuple, list, set, frozenset or deque); the
+    /// view back otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The view itself, when it is not a sequence.
+    pub fn into_items(self) -> Result<Items<'g>, View<'g>> {
+        match self {
+            View::Tuple(items) => Ok(Items::new(items)),
+            View::List(items)
+            | View::Set(items)
+            | View::FrozenSet(items)
+            | View::Deque { items, .. } => Ok(items),
+            other => Err(other),
+        }
+    }
+
+    /// The pairs, when the view is a mapping (a dict, OrderedDict, Counter or defaultdict);
+    /// the view back otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The view itself, when it is not a mapping.
+    pub fn into_pairs(self) -> Result<Pairs<'g>, View<'g>> {
+        match self {
+            View::Dict(pairs)
+            | View::OrderedDict(pairs)
+            | View::Counter(pairs)
+            | View::DefaultDict { items: pairs, .. } => Ok(pairs),
+            other => Err(other),
+        }
+    }
+
     /// The kind in words for messages: the kind name, with the class or callable of an
     /// object (`"m.C instance"`, `"call of posix.system"`), the name of a global
     /// (`"global os.system"`) and the kind of a malformed node (`"record of a reduce"`).

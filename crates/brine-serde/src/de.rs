@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use brine_interpret::{Data, Interpreter, Object, View};
+use brine_interpret::{Data, Interpreter, Items, Object, Pairs, View};
 use brine_value::{Graph, Node, NodeId, PickleBuffer, PyStr, Value};
 use num_bigint::BigInt;
 use serde::de::value::{BorrowedStrDeserializer, SeqDeserializer, StrDeserializer};
@@ -438,6 +438,24 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         })
     }
 
+    fn visit_sequence<V: Visitor<'de>>(
+        &self,
+        items: Items<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = items.len();
+        self.visit_items(items.into_iter(), len, visitor)
+    }
+
+    fn visit_mapping<V: Visitor<'de>>(
+        &self,
+        pairs: Pairs<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = pairs.len();
+        self.visit_pairs(pairs.into_iter(), len, visitor)
+    }
+
     /// An instance's attributes as a map: its `__dict__`, then its slots.
     fn visit_fields<V: Visitor<'de>>(
         &self,
@@ -493,7 +511,15 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
             }
             Value::BigInt(_) => {}
         }
-        match self.view()? {
+        let view = match self.view()?.into_items() {
+            Ok(items) => return self.visit_sequence(items, visitor),
+            Err(view) => view,
+        };
+        let view = match view.into_pairs() {
+            Ok(pairs) => return self.visit_mapping(pairs, visitor),
+            Err(view) => view,
+        };
+        match view {
             View::None => visitor.visit_unit(),
             View::Bool(v) => visitor.visit_bool(v),
             View::Int(v) => visitor.visit_i64(v),
@@ -508,26 +534,10 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                 "python out-of-band PickleBuffer without its data".to_owned(),
             )
             .into()),
-            View::Tuple(items) => self.visit_items(items.iter(), items.len(), visitor),
-            View::List(items)
-            | View::Set(items)
-            | View::FrozenSet(items)
-            | View::Deque { items, .. } => {
-                let len = items.len();
-                self.visit_items(items.into_iter(), len, visitor)
-            }
-            View::Dict(pairs)
-            | View::OrderedDict(pairs)
-            | View::Counter(pairs)
-            | View::DefaultDict { items: pairs, .. } => {
-                let len = pairs.len();
-                self.visit_pairs(pairs.into_iter(), len, visitor)
-            }
             View::Object(object) => {
                 let object = *object;
                 if !object.dict_items.is_empty() {
-                    let len = object.dict_items.len();
-                    return self.visit_pairs(object.dict_items.into_iter(), len, visitor);
+                    return self.visit_mapping(object.dict_items, visitor);
                 }
                 if !object.list_items.is_empty() {
                     return self.visit_object_items(object, visitor);
@@ -568,15 +578,11 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.view()? {
-            View::Tuple(items) => self.visit_items(items.iter(), items.len(), visitor),
-            View::List(items)
-            | View::Set(items)
-            | View::FrozenSet(items)
-            | View::Deque { items, .. } => {
-                let len = items.len();
-                self.visit_items(items.into_iter(), len, visitor)
-            }
+        let view = match self.view()?.into_items() {
+            Ok(items) => return self.visit_sequence(items, visitor),
+            Err(view) => view,
+        };
+        match view {
             // bytes into a Vec<u8> without serde_bytes: a sequence of ints.
             View::Bytes(Data::Shared(data)) | View::ByteArray(Data::Shared(data)) => {
                 visitor.visit_seq(SeqDeserializer::new(data.iter().copied()))
@@ -609,32 +615,21 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         fields: Option<&'static [&'static str]>,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.view()? {
-            View::Dict(pairs)
-            | View::OrderedDict(pairs)
-            | View::Counter(pairs)
-            | View::DefaultDict { items: pairs, .. } => {
-                let len = pairs.len();
-                self.visit_pairs(pairs.into_iter(), len, visitor)
-            }
-            // A struct from a tuple: positional fields, as a namedtuple or a tuple state.
-            View::Tuple(items) if fields.is_some() => {
-                self.visit_items(items.iter(), items.len(), visitor)
-            }
-            View::List(items)
-            | View::Set(items)
-            | View::FrozenSet(items)
-            | View::Deque { items, .. }
-                if fields.is_some() =>
-            {
-                let len = items.len();
-                self.visit_items(items.into_iter(), len, visitor)
-            }
+        let view = match self.view()?.into_pairs() {
+            Ok(pairs) => return self.visit_mapping(pairs, visitor),
+            Err(view) => view,
+        };
+        // A struct from a sequence: positional fields, as a namedtuple or a tuple state.
+        let view = match view.into_items() {
+            Ok(items) if fields.is_some() => return self.visit_sequence(items, visitor),
+            Ok(_) => return self.any(visitor),
+            Err(view) => view,
+        };
+        match view {
             View::Object(object) => {
                 let object = *object;
                 if !object.dict_items.is_empty() {
-                    let len = object.dict_items.len();
-                    return self.visit_pairs(object.dict_items.into_iter(), len, visitor);
+                    return self.visit_mapping(object.dict_items, visitor);
                 }
                 match state_view(&object) {
                     Some(StateView::Fields) => self.visit_fields(object, visitor),
@@ -676,18 +671,16 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn enumeration<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.view()? {
-            View::Str(_) => visitor.visit_enum(EnumAccess {
+        let view = self.view()?;
+        if let View::Str(_) = view {
+            return visitor.visit_enum(EnumAccess {
                 de: self,
                 variant: self.value,
                 content: None,
-            }),
-            View::Dict(pairs)
-            | View::OrderedDict(pairs)
-            | View::Counter(pairs)
-            | View::DefaultDict { items: pairs, .. }
-                if pairs.len() == 1 =>
-            {
+            });
+        }
+        match view.into_pairs() {
+            Ok(pairs) if pairs.len() == 1 => {
                 let id = self.id()?;
                 self.enter(id)?;
                 let Some((variant, content)) = pairs.into_iter().next() else {
@@ -701,8 +694,11 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
                     content: Some((content, id)),
                 })
             }
-            other => Err(de::Error::invalid_type(
-                Unexpected::Other(&format!("python {}", other.describe())),
+            _ => Err(de::Error::invalid_type(
+                Unexpected::Other(&format!(
+                    "python {}",
+                    self.ctx.interpreter.describe(self.value)
+                )),
                 &"a str (unit variant) or a dict with one key (other variants)",
             )),
         }

@@ -40,16 +40,12 @@ struct Graphs<'g> {
 
 impl Compare for Graphs<'_> {
     fn scalars(&self, x: &Value, y: &Value) -> bool {
-        match (x, y) {
-            (Value::None, Value::None) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => {
-                matches!((self.a.try_bigint(*x), self.b.try_bigint(*y)), (Some(x), Some(y)) if x == y)
-            }
-            (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-            _ => false,
-        }
+        iso::same_scalar(
+            x,
+            y,
+            |x, y| matches!((self.a.try_bigint(x), self.b.try_bigint(y)), (Some(x), Some(y)) if x == y),
+            |x, y| x.to_bits() == y.to_bits(),
+        )
     }
 
     fn nodes(&self, x: NodeId, y: NodeId, work: &mut Worklist<'_, Self>) -> bool {

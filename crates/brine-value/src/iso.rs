@@ -4,7 +4,7 @@
 
 use hashbrown::HashMap;
 
-use crate::value::{NodeId, Value};
+use crate::value::{BigIntId, NodeId, Value};
 
 /// How two arenas compare, for [`isomorphic`].
 ///
@@ -77,6 +77,24 @@ pub fn isomorphic<C: Compare + ?Sized>(cmp: &C, x: &Value, y: &Value) -> bool {
         }
     }
     true
+}
+
+/// Whether two scalars are the same: of one kind and equal, big ints as `bigints` compares
+/// their ids, floats as `floats` compares them. A node is no scalar: `false`.
+pub fn same_scalar(
+    x: &Value,
+    y: &Value,
+    bigints: impl FnOnce(BigIntId, BigIntId) -> bool,
+    floats: impl FnOnce(f64, f64) -> bool,
+) -> bool {
+    match (x, y) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::BigInt(x), Value::BigInt(y)) => bigints(*x, *y),
+        (Value::Float(x), Value::Float(y)) => floats(*x, *y),
+        _ => false,
+    }
 }
 
 /// The correspondence found so far, and the node pairs still to compare.

@@ -45,16 +45,12 @@ type Work<'w, 'g> = Worklist<'w, Naturals<'g>>;
 
 impl Compare for Naturals<'_> {
     fn scalars(&self, x: &Value, y: &Value) -> bool {
-        match (x, y) {
-            (Value::None, Value::None) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => {
-                matches!((self.a.bigint(*x), self.b.bigint(*y)), (Some(x), Some(y)) if x == y)
-            }
-            (Value::Float(x), Value::Float(y)) => same_float(*x, *y),
-            _ => false,
-        }
+        iso::same_scalar(
+            x,
+            y,
+            |x, y| matches!((self.a.bigint(x), self.b.bigint(y)), (Some(x), Some(y)) if x == y),
+            same_float,
+        )
     }
 
     fn leaves(&self, x: NodeId, y: NodeId) -> Option<bool> {
