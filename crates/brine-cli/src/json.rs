@@ -1,6 +1,6 @@
 //! `brine json`: the value of a pickle as JSON, in the format docs/json.md describes.
 //!
-//! The pickle is decoded, interpreted (`brine_value::interpret`) and written without
+//! The pickle is decoded, interpreted (`brine_interpret::natural`) and written without
 //! recursion: plain JSON for what JSON can hold, a tagged object (`{"$tuple": [...]}`) for
 //! everything else, and `{"$id": n, ...}` / `{"$ref": n}` for objects reached more than once.
 //! The text is exactly what `python/describe_pickle.py` prints for the object Python loads,
@@ -11,9 +11,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use brine_interpret::natural::{self, Interpreted, Natural, Object};
+use brine_interpret::{ObjectKind, Time};
 use brine_lex::repr;
 use brine_value::StringEncoding;
-use brine_value::interpret::{self, Interpreted, Natural, Object, ObjectKind, Time};
 use brine_value::{NodeId, PyStr, Value};
 use hashbrown::{HashMap, HashSet};
 use num_bigint::BigInt;
@@ -56,7 +57,7 @@ pub fn run(args: &JsonArgs) -> Result<(), Box<dyn std::error::Error>> {
         .max_output
         .unwrap_or_else(|| (64 << 20) + 32 * data.len() as u64);
     let graph = brine_vm::loads_bytes(bytes::Bytes::from(data), &options)?;
-    let interpreted = interpret::interpret(&graph);
+    let interpreted = natural::interpret(&graph);
     let mut out = output::open(None)?;
     write_json(&interpreted, &mut out, limit)?;
     out.write_all(b"\n")?;

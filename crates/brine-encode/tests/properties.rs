@@ -2,7 +2,7 @@
 //! protocol and decode back.
 
 use arbitrary::{Arbitrary, Unstructured};
-use brine_value::interpret::interpret;
+use brine_interpret::natural::interpret;
 use brine_value::{Change, Graph, Node, Value};
 
 /// A small deterministic generator of test inputs (xorshift64*), so failures reproduce.

@@ -8,13 +8,13 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use brine_value::{Graph, Node, NodeId, PyStr, Value};
+use brine_interpret::{Data, Interpreter, Items, Object, Pairs, View};
+use brine_value::{Graph, Node, NodeId, PickleBuffer, PyStr, Value};
 use num_bigint::BigInt;
 use serde::de::value::{BorrowedStrDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Expected, Unexpected, Visitor};
 
 use crate::error::{Error, ErrorKind};
-use crate::shape::{self, Object, Pairs, Shape, StateView};
 use crate::{INSTANCE_TOKEN, Options};
 
 /// Where the graph's str and bytes payloads can be borrowed from for `'de`.
@@ -111,6 +111,7 @@ where
     let max_containers = budget(graph, options);
     let ctx = Ctx {
         graph,
+        interpreter: Interpreter::new(graph),
         source,
         max_depth: options.max_depth,
         budget: Cell::new(max_containers),
@@ -132,6 +133,8 @@ where
 
 struct Ctx<'g, S> {
     graph: &'g Graph,
+    /// How the graph's values read: brine-interpret's view.
+    interpreter: Interpreter<'g>,
     source: S,
     max_depth: usize,
     /// How many more containers may be entered.
@@ -244,7 +247,7 @@ impl<'a, 'g> Frame<'a, 'g> {
                             let _ = write!(out, "[{text:?}]");
                         }
                         None => {
-                            let _ = write!(out, "[<{}>]", shape::describe(graph, key));
+                            let _ = write!(out, "[<{}>]", Interpreter::new(graph).describe(key));
                         }
                     },
                 },
@@ -283,10 +286,14 @@ impl<S> Clone for ValueDe<'_, '_, S> {
 impl<S> Copy for ValueDe<'_, '_, S> {}
 
 impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
-    /// The value resolved; reading an object's changes is work, charged to the expansion
-    /// budget.
-    fn shape(&self) -> Result<Shape<'g>, Error> {
-        let (shape, steps) = shape::shape_counted(self.ctx.graph, self.value);
+    /// What the value means (brine-interpret's view); reading an object's changes is work,
+    /// charged to the expansion budget. A kind serde's data model has no place for that a
+    /// REDUCE made (a `Decimal`, a `date`) is read as the call it is.
+    fn view(&self) -> Result<View<'g>, Error> {
+        let Value::Node(id) = *self.value else {
+            return Ok(self.ctx.interpreter.view(self.value));
+        };
+        let steps = self.ctx.graph.changes(id).len();
         if steps > 1 {
             let budget = self.ctx.budget.get();
             let Some(left) = budget.checked_sub(steps as u64) else {
@@ -294,7 +301,27 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
             };
             self.ctx.budget.set(left);
         }
-        Ok(shape)
+        let view = self.ctx.interpreter.node(id).view;
+        // A Python 2 str the encoding cannot read fails as Python 3's loads would.
+        if let View::Record(Node::Py2Str(data)) = view {
+            if let Err(err) = self.ctx.graph.py2_text().decode(data) {
+                return Err(ErrorKind::Message(err.to_string()).into());
+            }
+        }
+        if has_serde_form(&view) {
+            return Ok(view);
+        }
+        Ok(match self.ctx.interpreter.call(id) {
+            Some(call) => call.view,
+            None => view,
+        })
+    }
+
+    /// The node of a container view: every container is a node.
+    fn id(&self) -> Result<NodeId, Error> {
+        self.value
+            .node()
+            .ok_or_else(|| ErrorKind::Message("a container that is not a node".to_owned()).into())
     }
 
     /// Records the path and the Python type on an error that has none yet.
@@ -302,7 +329,7 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         res.map_err(|err| {
             err.locate(
                 || self.frame.path(self.ctx.graph),
-                || shape::describe(self.ctx.graph, self.value),
+                || self.ctx.interpreter.describe(self.value),
             )
         })
     }
@@ -335,6 +362,28 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         }
     }
 
+    /// A Python 2 `str` read as text: borrowed from the input where it is ASCII (the text is
+    /// the graph's bytes), else the decoded text.
+    fn visit_py2_text<V: Visitor<'de>>(&self, text: PyStr, visitor: V) -> Result<V::Value, Error> {
+        if let Some(Node::Py2Str(data)) =
+            self.value.node().and_then(|id| self.ctx.graph.try_node(id))
+        {
+            if let Some(ascii) = data
+                .is_ascii()
+                .then(|| std::str::from_utf8(data).ok())
+                .flatten()
+            {
+                if let Some(borrowed) = self.ctx.source.str(ascii) {
+                    return visitor.visit_borrowed_str(borrowed);
+                }
+            }
+        }
+        match text.as_str() {
+            Some(text) => visitor.visit_str(text),
+            None => Err(ErrorKind::LoneSurrogate.into()),
+        }
+    }
+
     fn visit_text<V: Visitor<'de>>(&self, text: &'g PyStr, visitor: V) -> Result<V::Value, Error> {
         let checked = match *self.value {
             Value::Node(id) => {
@@ -361,6 +410,16 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         }
     }
 
+    /// Bytes of the graph, or decoded from a protocol 0-2 reduction's text.
+    fn visit_bytes<V: Visitor<'de>>(&self, data: Data<'g>, visitor: V) -> Result<V::Value, Error> {
+        match data {
+            Data::Shared(data) => self.visit_data(data, visitor),
+            // `bytes()`, as protocols 0-2 write empty bytes: as borrowable as any empty slice.
+            Data::Decoded(data) if data.is_empty() => visitor.visit_borrowed_bytes(&[]),
+            Data::Decoded(data) => visitor.visit_byte_buf(data),
+        }
+    }
+
     fn visit_bigint<V: Visitor<'de>>(&self, value: &BigInt, visitor: V) -> Result<V::Value, Error> {
         if let Ok(v) = u64::try_from(value) {
             visitor.visit_u64(v)
@@ -373,59 +432,101 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         }
     }
 
-    fn visit_seq_parts<V: Visitor<'de>>(
+    fn visit_items<V: Visitor<'de>, I: Iterator<Item = &'g Value>>(
         &self,
-        parts: Vec<&'g [Value]>,
-        id: NodeId,
+        items: I,
+        remaining: usize,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        let id = self.id()?;
         self.enter(id)?;
-        let remaining = parts.iter().map(|part| part.len()).sum();
         visitor.visit_seq(SeqAccess {
             de: *self,
             id,
-            items: [].iter(),
-            parts: parts.into_iter(),
+            items,
             count: 0,
             remaining,
         })
     }
 
-    fn visit_map_parts<V: Visitor<'de>>(
+    fn visit_pairs<V: Visitor<'de>, I: Iterator<Item = (&'g Value, &'g Value)>>(
         &self,
-        parts: Vec<Pairs<'g>>,
-        id: NodeId,
+        pairs: I,
+        remaining: usize,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        let id = self.id()?;
         self.enter(id)?;
-        let remaining = parts.iter().map(|part| part.len()).sum();
         visitor.visit_map(MapAccess {
             de: *self,
             id,
-            parts,
-            part: 0,
-            idx: 0,
+            pairs,
             remaining,
             value: None,
         })
     }
 
+    fn visit_sequence<V: Visitor<'de>>(
+        &self,
+        items: Items<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = items.len();
+        self.visit_items(items.into_iter(), len, visitor)
+    }
+
+    fn visit_mapping<V: Visitor<'de>>(
+        &self,
+        pairs: Pairs<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let len = pairs.len();
+        self.visit_pairs(pairs.into_iter(), len, visitor)
+    }
+
+    /// An instance's attributes as a map: its `__dict__`, then its slots.
+    fn visit_fields<V: Visitor<'de>>(
+        &self,
+        object: Object<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let remaining = object.state.len() + object.slots.len();
+        let fields = object.state.into_iter().chain(object.slots);
+        self.visit_pairs(fields, remaining, visitor)
+    }
+
+    /// The items of an object read as a sequence: its constructor arguments (a namedtuple),
+    /// then its list items (a list subclass, a deque).
+    fn visit_object_items<V: Visitor<'de>>(
+        &self,
+        object: Object<'g>,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let remaining = object.args.len() + object.list_items.len();
+        let items = object.args.iter().chain(object.list_items);
+        self.visit_items(items, remaining, visitor)
+    }
+
     /// An instance's state, deserialized as what it is, one level in.
     fn state<T>(
         &self,
-        object: &Object<'g>,
         state: &'g Value,
         then: impl FnOnce(ValueDe<'_, 'g, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.enter(object.id)?;
-        let frame = self.frame.child(Segment::Same, object.id);
+        let id = self.id()?;
+        self.enter(id)?;
+        let frame = self.frame.child(Segment::Same, id);
         then(self.at(state, &frame))
     }
 
+    fn unsupported<T>(&self, view: &View<'g>) -> Result<T, Error> {
+        Err(ErrorKind::Unsupported(format!("python {}", view.describe())).into())
+    }
+
     fn any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        // Scalars and str first, without resolving a shape: the items of a list of numbers,
+        // Scalars and str first, without reading a view: the items of a list of numbers,
         // the fields of a record. (A str's changes, which only a hand-made pickle has, mean
-        // nothing to the data model: the shape of a str is its text either way.)
+        // nothing to the data model: a str is its text either way.)
         match *self.value {
             Value::None => return visitor.visit_unit(),
             Value::Bool(v) => return visitor.visit_bool(v),
@@ -438,53 +539,48 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
             }
             Value::BigInt(_) => {}
         }
-        match self.shape()? {
-            Shape::None => visitor.visit_unit(),
-            Shape::Bool(v) => visitor.visit_bool(v),
-            Shape::Int(v) => visitor.visit_i64(v),
-            Shape::BigInt(v) => self.visit_bigint(v, visitor),
-            Shape::Float(v) => visitor.visit_f64(v),
-            Shape::Str(text) => self.visit_text(text, visitor),
-            Shape::AsciiStr(text) => match self.ctx.source.str(text) {
-                Some(borrowed) => visitor.visit_borrowed_str(borrowed),
-                None => visitor.visit_str(text),
-            },
-            Shape::OwnedStr(text) => match text.as_str() {
-                Some(text) => visitor.visit_str(text),
-                None => Err(ErrorKind::LoneSurrogate.into()),
-            },
-            Shape::Bytes(data, _) => self.visit_data(data, visitor),
-            // `bytes()`, as protocols 0-2 write empty bytes: as borrowable as any empty slice.
-            Shape::OwnedBytes(data, _) if data.is_empty() => visitor.visit_borrowed_bytes(&[]),
-            Shape::OwnedBytes(data, _) => visitor.visit_byte_buf(data),
-            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.id, visitor),
-            Shape::Map(map) => self.visit_map_parts(map.parts, map.id, visitor),
-            Shape::Object(object) => {
-                if !object.set_items.is_empty() {
-                    let parts = object
-                        .set_items
-                        .iter()
-                        .map(|pairs| Pairs::Pairs(pairs))
-                        .collect();
-                    return self.visit_map_parts(parts, object.id, visitor);
+        let view = match self.view()?.into_items() {
+            Ok(items) => return self.visit_sequence(items, visitor),
+            Err(view) => view,
+        };
+        let view = match view.into_pairs() {
+            Ok(pairs) => return self.visit_mapping(pairs, visitor),
+            Err(view) => view,
+        };
+        match view {
+            View::None => visitor.visit_unit(),
+            View::Bool(v) => visitor.visit_bool(v),
+            View::Int(v) => visitor.visit_i64(v),
+            View::BigInt(v) => self.visit_bigint(v, visitor),
+            View::Float(v) => visitor.visit_f64(v),
+            View::Str(text) => self.visit_text(text, visitor),
+            View::Py2Str(text) => self.visit_py2_text(text, visitor),
+            View::Bytes(data) | View::ByteArray(data) => self.visit_bytes(data, visitor),
+            View::Buffer(PickleBuffer {
+                data: Some(data), ..
+            }) => self.visit_data(data, visitor),
+            View::Buffer(_) => Err(ErrorKind::Unsupported(
+                "python out-of-band PickleBuffer without its data".to_owned(),
+            )
+            .into()),
+            View::Object(object) => {
+                let object = *object;
+                if !object.dict_items.is_empty() {
+                    return self.visit_mapping(object.dict_items, visitor);
                 }
-                if !object.appended.is_empty() {
-                    return self.visit_seq_parts(object_items(&object), object.id, visitor);
+                if !object.list_items.is_empty() {
+                    return self.visit_object_items(object, visitor);
                 }
-                match object.state_view(self.ctx.graph) {
-                    Some(StateView::Fields(parts)) => {
-                        self.visit_map_parts(parts, object.id, visitor)
-                    }
-                    Some(StateView::Value(state)) => {
-                        self.state(&object, state, |de| de.any(visitor))
-                    }
+                match state_view(&object) {
+                    Some(StateView::Fields) => self.visit_fields(object, visitor),
+                    Some(StateView::Value(state)) => self.state(state, |de| de.any(visitor)),
                     None if !object.args.is_empty() => {
-                        self.visit_seq_parts(vec![object.args], object.id, visitor)
+                        self.visit_items(object.args.iter(), object.args.len(), visitor)
                     }
-                    None => self.visit_map_parts(Vec::new(), object.id, visitor),
+                    None => self.visit_fields(object, visitor),
                 }
             }
-            Shape::Other(what) => Err(ErrorKind::Unsupported(format!("python {what}")).into()),
+            other => self.unsupported(&other),
         }
     }
 
@@ -511,21 +607,30 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.shape()? {
-            Shape::Seq(seq) => self.visit_seq_parts(seq.parts, seq.id, visitor),
+        let view = match self.view()?.into_items() {
+            Ok(items) => return self.visit_sequence(items, visitor),
+            Err(view) => view,
+        };
+        match view {
             // bytes into a Vec<u8> without serde_bytes: a sequence of ints.
-            Shape::Bytes(data, _) => visitor.visit_seq(SeqDeserializer::new(data.iter().copied())),
-            Shape::OwnedBytes(data, _) => visitor.visit_seq(SeqDeserializer::new(data.into_iter())),
-            Shape::Object(object) => {
-                if !object.appended.is_empty() || !object.args.is_empty() {
-                    return self.visit_seq_parts(object_items(&object), object.id, visitor);
+            View::Bytes(Data::Shared(data)) | View::ByteArray(Data::Shared(data)) => {
+                visitor.visit_seq(SeqDeserializer::new(data.iter().copied()))
+            }
+            View::Buffer(PickleBuffer {
+                data: Some(data), ..
+            }) => visitor.visit_seq(SeqDeserializer::new(data.iter().copied())),
+            View::Bytes(Data::Decoded(data)) | View::ByteArray(Data::Decoded(data)) => {
+                visitor.visit_seq(SeqDeserializer::new(data.into_iter()))
+            }
+            View::Object(object) => {
+                let object = *object;
+                if !object.list_items.is_empty() || !object.args.is_empty() {
+                    return self.visit_object_items(object, visitor);
                 }
-                match object.state_view(self.ctx.graph) {
-                    Some(StateView::Value(state)) => {
-                        self.state(&object, state, |de| de.seq(visitor))
-                    }
+                match state_view(&object) {
+                    Some(StateView::Value(state)) => self.state(state, |de| de.seq(visitor)),
                     _ => Err(de::Error::invalid_type(
-                        Unexpected::Other(&object.describe()),
+                        Unexpected::Other(&View::Object(Box::new(object)).describe()),
                         &visitor,
                     )),
                 }
@@ -539,34 +644,33 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
         fields: Option<&'static [&'static str]>,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.shape()? {
-            Shape::Map(map) => self.visit_map_parts(map.parts, map.id, visitor),
-            // A struct from a tuple: positional fields, as a namedtuple or a tuple state.
-            Shape::Seq(seq) if fields.is_some() => self.visit_seq_parts(seq.parts, seq.id, visitor),
-            Shape::Object(object) => {
-                if !object.set_items.is_empty() {
-                    let parts = object
-                        .set_items
-                        .iter()
-                        .map(|pairs| Pairs::Pairs(pairs))
-                        .collect();
-                    return self.visit_map_parts(parts, object.id, visitor);
+        let view = match self.view()?.into_pairs() {
+            Ok(pairs) => return self.visit_mapping(pairs, visitor),
+            Err(view) => view,
+        };
+        // A struct from a sequence: positional fields, as a namedtuple or a tuple state.
+        let view = match view.into_items() {
+            Ok(items) if fields.is_some() => return self.visit_sequence(items, visitor),
+            Ok(_) => return self.any(visitor),
+            Err(view) => view,
+        };
+        match view {
+            View::Object(object) => {
+                let object = *object;
+                if !object.dict_items.is_empty() {
+                    return self.visit_mapping(object.dict_items, visitor);
                 }
-                match object.state_view(self.ctx.graph) {
-                    Some(StateView::Fields(parts)) => {
-                        self.visit_map_parts(parts, object.id, visitor)
-                    }
+                match state_view(&object) {
+                    Some(StateView::Fields) => self.visit_fields(object, visitor),
                     Some(StateView::Value(state)) => {
-                        self.state(&object, state, |de| de.map(fields, visitor))
+                        self.state(state, |de| de.map(fields, visitor))
                     }
                     None if fields.is_some() && !object.args.is_empty() => {
-                        self.visit_seq_parts(vec![object.args], object.id, visitor)
+                        self.visit_items(object.args.iter(), object.args.len(), visitor)
                     }
-                    None if object.args.is_empty() => {
-                        self.visit_map_parts(Vec::new(), object.id, visitor)
-                    }
+                    None if object.args.is_empty() => self.visit_fields(object, visitor),
                     None => Err(de::Error::invalid_type(
-                        Unexpected::Other(&object.describe()),
+                        Unexpected::Other(&View::Object(Box::new(object)).describe()),
                         &visitor,
                     )),
                 }
@@ -576,59 +680,53 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 
     fn instance<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let class = match self.shape()? {
-            Shape::Object(object) => object.class,
+        let view = self.view()?;
+        let class = match &view {
+            View::Object(object) => object.class(),
             _ => None,
         };
-        let Some((module, qualname)) = class else {
+        let Some(class) = class else {
             return Err(de::Error::invalid_type(
-                Unexpected::Other(&format!(
-                    "python {}",
-                    shape::describe(self.ctx.graph, self.value)
-                )),
+                Unexpected::Other(&format!("python {}", view.describe())),
                 &"a python instance",
             ));
         };
         visitor.visit_map(InstanceAccess {
             de: self,
-            module,
-            qualname,
+            module: class.module,
+            qualname: class.name,
             step: 0,
         })
     }
 
     fn enumeration<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.shape()? {
-            Shape::Str(_) | Shape::AsciiStr(_) | Shape::OwnedStr(_) => {
-                visitor.visit_enum(EnumAccess {
-                    de: self,
-                    variant: self.value,
-                    content: None,
-                })
-            }
-            Shape::Map(map) if map.parts.iter().map(|part| part.len()).sum::<usize>() == 1 => {
-                self.enter(map.id)?;
-                let part = map.parts.iter().find(|part| part.len() == 1).copied();
-                let (variant, content) = match part {
-                    Some(Pairs::Pairs([(key, value)])) => (key, value),
-                    Some(Pairs::List([item])) => pair(self.ctx.graph, item)?,
-                    _ => {
-                        return Err(ErrorKind::Message(
-                            "expected one (key, value) pair".to_owned(),
-                        )
-                        .into());
-                    }
+        let view = self.view()?;
+        if let View::Str(_) | View::Py2Str(_) = view {
+            return visitor.visit_enum(EnumAccess {
+                de: self,
+                variant: self.value,
+                content: None,
+            });
+        }
+        match view.into_pairs() {
+            Ok(pairs) if pairs.len() == 1 => {
+                let id = self.id()?;
+                self.enter(id)?;
+                let Some((variant, content)) = pairs.into_iter().next() else {
+                    return Err(
+                        ErrorKind::Message("expected one (key, value) pair".to_owned()).into(),
+                    );
                 };
                 visitor.visit_enum(EnumAccess {
                     de: self,
                     variant,
-                    content: Some((content, map.id)),
+                    content: Some((content, id)),
                 })
             }
             _ => Err(de::Error::invalid_type(
                 Unexpected::Other(&format!(
                     "python {}",
-                    shape::describe(self.ctx.graph, self.value)
+                    self.ctx.interpreter.describe(self.value)
                 )),
                 &"a str (unit variant) or a dict with one key (other variants)",
             )),
@@ -636,36 +734,55 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> ValueDe<'a, 'g, S> {
     }
 }
 
-/// The items of an object read as a sequence: its constructor arguments (a namedtuple, or the
-/// list of a list subclass below protocol 2), then what APPEND added (a list subclass, a deque).
-fn object_items<'g>(object: &Object<'g>) -> Vec<&'g [Value]> {
-    let mut parts = Vec::with_capacity(1 + object.appended.len());
-    if !object.args.is_empty() {
-        parts.push(object.args);
+/// Whether serde's data model has a place for the view: scalars, str, bytes, sequences,
+/// mappings and objects.
+fn has_serde_form(view: &View<'_>) -> bool {
+    matches!(
+        view,
+        View::None
+            | View::Bool(_)
+            | View::Int(_)
+            | View::BigInt(_)
+            | View::Float(_)
+            | View::Str(_)
+            | View::Bytes(_)
+            | View::ByteArray(_)
+            | View::Buffer(_)
+            | View::Tuple(_)
+            | View::List(_)
+            | View::Set(_)
+            | View::FrozenSet(_)
+            | View::Deque { .. }
+            | View::Dict(_)
+            | View::OrderedDict(_)
+            | View::Counter(_)
+            | View::DefaultDict { .. }
+            | View::Object(_)
+    )
+}
+
+/// How an instance's state reads as struct fields.
+enum StateView<'g> {
+    /// Dicts: `__dict__` and slots, merged in order as BUILD applies them.
+    Fields,
+    /// A state of another kind, handed to `__setstate__` in Python: read it as it is.
+    Value(&'g Value),
+}
+
+/// The state as struct fields, following `object.__setstate__`'s default: a dict updates
+/// `__dict__`, a `(dict, slots)` pair sets both; a `None` state sets nothing.
+fn state_view<'g>(object: &Object<'g>) -> Option<StateView<'g>> {
+    match object.setstate {
+        Some(Value::None) => Some(StateView::Fields),
+        Some(state) => Some(StateView::Value(state)),
+        None if object.state.is_empty() && object.slots.is_empty() => None,
+        None => Some(StateView::Fields),
     }
-    parts.extend(object.appended.iter().copied());
-    parts
 }
 
 fn num_bigint_to_f64(value: &BigInt) -> f64 {
     // Python's float(int) rounds to nearest; the decimal route does the same.
     value.to_string().parse().unwrap_or(f64::NAN)
-}
-
-/// A `[key, value]` item of a Python 2 OrderedDict's list.
-fn pair<'g>(graph: &'g Graph, item: &'g Value) -> Result<(&'g Value, &'g Value), Error> {
-    match graph
-        .get(item)
-        .as_list()
-        .or_else(|| graph.get(item).as_tuple())
-    {
-        Some([key, value]) => Ok((key, value)),
-        _ => Err(ErrorKind::Message(format!(
-            "expected a (key, value) pair, found python {}",
-            shape::describe(graph, item)
-        ))
-        .into()),
-    }
 }
 
 macro_rules! forward {
@@ -715,18 +832,12 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let res = match self.shape()? {
-            Shape::None => visitor.visit_unit(),
+        let res = match self.view()? {
+            View::None => visitor.visit_unit(),
             // `()` is also the empty tuple.
-            Shape::Seq(seq)
-                if seq.kind == "tuple" && seq.parts.iter().all(|part| part.is_empty()) =>
-            {
-                visitor.visit_unit()
-            }
+            View::Tuple([]) => visitor.visit_unit(),
             // An instance with no state: a `PyInstance<()>`.
-            Shape::Object(object)
-                if object.state_view(self.ctx.graph).is_none() && object.args.is_empty() =>
-            {
+            View::Object(object) if state_view(&object).is_none() && object.args.is_empty() => {
                 visitor.visit_unit()
             }
             _ => self.any(visitor),
@@ -739,10 +850,10 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let res = match self.shape()? {
-            Shape::None => visitor.visit_unit(),
+        let res = match self.view()? {
+            View::None => visitor.visit_unit(),
             // A unit struct mapped to a class: an instance, its state if any ignored.
-            Shape::Object(_) => visitor.visit_unit(),
+            View::Object(_) => visitor.visit_unit(),
             _ => self.any(visitor),
         };
         self.locate(res)
@@ -753,11 +864,11 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        let res = match self.shape()? {
+        let res = match self.view()? {
             // A newtype struct mapped to a class: the instance's state is the inner value.
-            Shape::Object(object) => match object.state_view(self.ctx.graph) {
+            View::Object(object) => match state_view(&object) {
                 Some(StateView::Value(state)) => {
-                    self.state(&object, state, |de| visitor.visit_newtype_struct(de))
+                    self.state(state, |de| visitor.visit_newtype_struct(de))
                 }
                 _ => visitor.visit_newtype_struct(self),
             },
@@ -820,37 +931,30 @@ impl<'de, 'a, 'g, S: Source<'de, 'g>> de::Deserializer<'de> for ValueDe<'a, 'g, 
     }
 }
 
-/// The items of a sequence, in parts.
-struct SeqAccess<'a, 'g, S> {
+/// The items of a sequence.
+struct SeqAccess<'a, 'g, S, I> {
     de: ValueDe<'a, 'g, S>,
     id: NodeId,
-    /// The rest of the current part.
-    items: std::slice::Iter<'g, Value>,
-    /// The parts after it.
-    parts: std::vec::IntoIter<&'g [Value]>,
+    items: I,
     count: usize,
     remaining: usize,
 }
 
-impl<'de, 'g, S: Source<'de, 'g>> de::SeqAccess<'de> for SeqAccess<'_, 'g, S> {
+impl<'de, 'g, S: Source<'de, 'g>, I: Iterator<Item = &'g Value>> de::SeqAccess<'de>
+    for SeqAccess<'_, 'g, S, I>
+{
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        let item = loop {
-            if let Some(item) = self.items.next() {
-                break item;
-            }
-            let Some(part) = self.parts.next() else {
-                return Ok(None);
-            };
-            self.items = part.iter();
+        let Some(item) = self.items.next() else {
+            return Ok(None);
         };
         let index = self.count;
         self.count += 1;
-        self.remaining -= 1;
+        self.remaining = self.remaining.saturating_sub(1);
         let frame = self.de.frame.child(Segment::Index(index), self.id);
         seed.deserialize(self.de.at(item, &frame)).map(Some)
     }
@@ -860,43 +964,31 @@ impl<'de, 'g, S: Source<'de, 'g>> de::SeqAccess<'de> for SeqAccess<'_, 'g, S> {
     }
 }
 
-/// The pairs of a map or an instance's state, in parts.
-struct MapAccess<'a, 'g, S> {
+/// The pairs of a map or an instance's state.
+struct MapAccess<'a, 'g, S, I> {
     de: ValueDe<'a, 'g, S>,
     id: NodeId,
-    parts: Vec<Pairs<'g>>,
-    part: usize,
-    idx: usize,
+    pairs: I,
     remaining: usize,
     value: Option<(&'g Value, &'g Value)>,
 }
 
-impl<'de, 'g, S: Source<'de, 'g>> de::MapAccess<'de> for MapAccess<'_, 'g, S> {
+impl<'de, 'g, S: Source<'de, 'g>, I: Iterator<Item = (&'g Value, &'g Value)>> de::MapAccess<'de>
+    for MapAccess<'_, 'g, S, I>
+{
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        loop {
-            let Some(part) = self.parts.get(self.part).copied() else {
-                return Ok(None);
-            };
-            if self.idx >= part.len() {
-                self.part += 1;
-                self.idx = 0;
-                continue;
-            }
-            let (key, value) = match part {
-                Pairs::Pairs(pairs) => (&pairs[self.idx].0, &pairs[self.idx].1),
-                Pairs::List(items) => pair(self.de.ctx.graph, &items[self.idx])?,
-            };
-            self.idx += 1;
-            self.remaining -= 1;
-            self.value = Some((key, value));
-            let frame = self.de.frame.child(Segment::Key(key), self.id);
-            return seed.deserialize(self.de.at(key, &frame)).map(Some);
-        }
+        let Some((key, value)) = self.pairs.next() else {
+            return Ok(None);
+        };
+        self.remaining = self.remaining.saturating_sub(1);
+        self.value = Some((key, value));
+        let frame = self.de.frame.child(Segment::Key(key), self.id);
+        seed.deserialize(self.de.at(key, &frame)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
@@ -1010,7 +1102,7 @@ impl<'de, 'g, S: Source<'de, 'g>> de::VariantAccess<'de> for VariantAccess<'_, '
             Some((content, _)) => Err(de::Error::invalid_type(
                 Unexpected::Other(&format!(
                     "python {}",
-                    shape::describe(self.de.ctx.graph, content)
+                    self.de.ctx.interpreter.describe(content)
                 )),
                 &"None for a unit variant",
             )),

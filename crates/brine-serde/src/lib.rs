@@ -7,7 +7,8 @@
 //! [`brine_encode::Emitter`], so the bytes are those `pickle.dumps` writes for the same objects
 //! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`].
 //! Deserialization decodes with `brine-vm`, which imports and calls nothing, and reads the graph
-//! as serde's data model, recognising the forms CPython writes at each protocol: sets, bytes
+//! as serde's data model through `brine-interpret`'s view of it, so it knows the forms CPython
+//! writes at each protocol as that crate does: sets, bytes
 //! and bytearrays as protocol 0-3 reductions, OrderedDicts, instances of any class (their
 //! `__dict__`, slots or `__setstate__` state), namedtuples, Python 2 `str`. `&str` and `&[u8]`
 //! borrow from the input where the pickle holds them as UTF-8 or raw bytes.
@@ -16,7 +17,8 @@
 //! class's name and its state, never the class's behaviour; it does not represent shared
 //! references or cycles (serde's data model is a tree: a shared object is read once per
 //! reference, and a cycle is an error); and it does not interpret values outside the table
-//! below (datetime, Decimal, numpy arrays are the opt-in `brine_value::interpret` layer's job).
+//! below (a datetime or a Decimal reads as the call that makes it; `brine_interpret` gives
+//! their values).
 //!
 //! - [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`]: the common path.
 //! - [`to_value`], [`from_value`]: to and from a [`brine_value::Graph`], to inspect or edit one.
@@ -143,7 +145,6 @@ mod instance;
 mod options;
 mod ser;
 mod sets;
-mod shape;
 mod write;
 
 use std::io::{BufRead, Write};

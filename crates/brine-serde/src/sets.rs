@@ -1,34 +1,73 @@
-//! [`as_set`] and [`as_frozenset`]: serde has no set type, so a field says it is one.
+//! [`as_set`] and [`as_frozenset`]: serde has no set type, so a field says it is one. The two
+//! modules are one shape with another token, made by one macro.
 
-/// A collection written as a Python `set`, for `#[serde(with = "brine_serde::as_set")]` on a
-/// `HashSet`, `BTreeSet`, `Vec` or any collection whose references iterate.
-///
-/// Serde's data model has no sets: without this, a `HashSet` is written as a list. With other
-/// serde formats the field is still a plain sequence. Reading needs no attribute: a set,
-/// frozenset, list or tuple (and the protocol 0-3 `builtins.set([...])` form) all deserialize
-/// into any sequence type; `deserialize` is here so that `with` works both ways.
-///
-/// # Example
-///
-/// ```
-/// use std::collections::BTreeSet;
-///
-/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
-/// struct Tags {
-///     #[serde(with = "brine_serde::as_set")]
-///     tags: BTreeSet<String>,
-/// }
-///
-/// let tags = Tags { tags: ["a".to_owned(), "b".to_owned()].into() };
-/// let pickle = brine_serde::to_vec(&tags, &Default::default())?;
-/// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
-/// assert_eq!(format!("{graph:?}"), "{'tags': {'a', 'b'}}");
-/// assert_eq!(brine_serde::from_slice::<Tags>(&pickle, &Default::default())?, tags);
-/// # Ok::<(), brine_serde::Error>(())
-/// ```
-pub mod as_set {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+/// A `#[serde(with = ...)]` module that writes a collection as the Python set kind `$token`
+/// names, and reads any sequence.
+macro_rules! set_module {
+    (
+        $(#[$module_doc:meta])*
+        $module:ident, $token:path;
+        $(#[$serialize_doc:meta])*
+        serialize;
+        $(#[$deserialize_doc:meta])*
+        deserialize;
+    ) => {
+        $(#[$module_doc])*
+        pub mod $module {
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+            $(#[$serialize_doc])*
+            pub fn serialize<T, E, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+            where
+                T: ?Sized,
+                for<'a> &'a T: IntoIterator<Item = &'a E>,
+                E: Serialize,
+                S: Serializer,
+            {
+                serializer
+                    .serialize_newtype_struct($token, &super::Items(value, std::marker::PhantomData))
+            }
+
+            $(#[$deserialize_doc])*
+            pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+            where
+                T: Deserialize<'de>,
+                D: Deserializer<'de>,
+            {
+                T::deserialize(deserializer)
+            }
+        }
+    };
+}
+
+set_module! {
+    /// A collection written as a Python `set`, for `#[serde(with = "brine_serde::as_set")]` on a
+    /// `HashSet`, `BTreeSet`, `Vec` or any collection whose references iterate.
+    ///
+    /// Serde's data model has no sets: without this, a `HashSet` is written as a list. With other
+    /// serde formats the field is still a plain sequence. Reading needs no attribute: a set,
+    /// frozenset, list or tuple (and the protocol 0-3 `builtins.set([...])` form) all deserialize
+    /// into any sequence type; `deserialize` is here so that `with` works both ways.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::collections::BTreeSet;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct Tags {
+    ///     #[serde(with = "brine_serde::as_set")]
+    ///     tags: BTreeSet<String>,
+    /// }
+    ///
+    /// let tags = Tags { tags: ["a".to_owned(), "b".to_owned()].into() };
+    /// let pickle = brine_serde::to_vec(&tags, &Default::default())?;
+    /// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+    /// assert_eq!(format!("{graph:?}"), "{'tags': {'a', 'b'}}");
+    /// assert_eq!(brine_serde::from_slice::<Tags>(&pickle, &Default::default())?, tags);
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
+    as_set, crate::SET_TOKEN;
     /// Writes `value` as a `set`.
     ///
     /// # Errors
@@ -46,19 +85,7 @@ pub mod as_set {
     /// assert_eq!(pickle, b"\x80\x04\x95\t\x00\x00\x00\x00\x00\x00\x00\x8f\x94(K\x01K\x02\x90.");
     /// # Ok::<(), brine_serde::Error>(())
     /// ```
-    pub fn serialize<T, E, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
-    where
-        T: ?Sized,
-        for<'a> &'a T: IntoIterator<Item = &'a E>,
-        E: Serialize,
-        S: Serializer,
-    {
-        serializer.serialize_newtype_struct(
-            crate::SET_TOKEN,
-            &super::Items(value, std::marker::PhantomData),
-        )
-    }
-
+    serialize;
     /// Reads any sequence: a set, frozenset, list or tuple.
     ///
     /// # Errors
@@ -82,37 +109,30 @@ pub mod as_set {
     /// assert_eq!(ids.ids.len(), 2);
     /// # Ok::<(), brine_serde::Error>(())
     /// ```
-    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        T::deserialize(deserializer)
-    }
+    deserialize;
 }
 
-/// A collection written as a Python `frozenset`, for
-/// `#[serde(with = "brine_serde::as_frozenset")]`: the hashable set, which can be a dict key or
-/// an item of another set.
-///
-/// # Example
-///
-/// ```
-/// use std::collections::{BTreeMap, BTreeSet};
-///
-/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Debug)]
-/// struct Group(#[serde(with = "brine_serde::as_frozenset")] BTreeSet<i64>);
-///
-/// let scores = BTreeMap::from([(Group([1, 2].into()), "pair")]);
-/// let pickle = brine_serde::to_vec(&scores, &Default::default())?;
-/// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
-/// assert_eq!(format!("{graph:?}"), "{frozenset({1, 2}): 'pair'}");
-/// assert_eq!(brine_serde::from_slice::<BTreeMap<Group, String>>(&pickle, &Default::default())?.len(), 1);
-/// # Ok::<(), brine_serde::Error>(())
-/// ```
-pub mod as_frozenset {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
+set_module! {
+    /// A collection written as a Python `frozenset`, for
+    /// `#[serde(with = "brine_serde::as_frozenset")]`: the hashable set, which can be a dict key or
+    /// an item of another set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::collections::{BTreeMap, BTreeSet};
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Debug)]
+    /// struct Group(#[serde(with = "brine_serde::as_frozenset")] BTreeSet<i64>);
+    ///
+    /// let scores = BTreeMap::from([(Group([1, 2].into()), "pair")]);
+    /// let pickle = brine_serde::to_vec(&scores, &Default::default())?;
+    /// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+    /// assert_eq!(format!("{graph:?}"), "{frozenset({1, 2}): 'pair'}");
+    /// assert_eq!(brine_serde::from_slice::<BTreeMap<Group, String>>(&pickle, &Default::default())?.len(), 1);
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
+    as_frozenset, crate::FROZENSET_TOKEN;
     /// Writes `value` as a `frozenset`.
     ///
     /// # Errors
@@ -130,19 +150,7 @@ pub mod as_frozenset {
     /// assert_eq!(pickle, b"\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00(K\x01K\x02\x91\x94.");
     /// # Ok::<(), brine_serde::Error>(())
     /// ```
-    pub fn serialize<T, E, S>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
-    where
-        T: ?Sized,
-        for<'a> &'a T: IntoIterator<Item = &'a E>,
-        E: Serialize,
-        S: Serializer,
-    {
-        serializer.serialize_newtype_struct(
-            crate::FROZENSET_TOKEN,
-            &super::Items(value, std::marker::PhantomData),
-        )
-    }
-
+    serialize;
     /// Reads any sequence: a set, frozenset, list or tuple.
     ///
     /// # Errors
@@ -166,13 +174,7 @@ pub mod as_frozenset {
     /// assert_eq!(ids.ids.len(), 2);
     /// # Ok::<(), brine_serde::Error>(())
     /// ```
-    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<T, D::Error>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        T::deserialize(deserializer)
-    }
+    deserialize;
 }
 
 /// The items of a collection, serialized as a sequence.

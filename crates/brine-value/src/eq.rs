@@ -1,19 +1,20 @@
 //! Graph equality by identity topology: an isomorphism between the reachable nodes.
 
-use hashbrown::HashMap;
-
 use crate::change::Change;
 use crate::graph::Graph;
+use crate::iso::{self, Compare, Worklist};
 use crate::node::Node;
 use crate::value::{NodeId, Value};
 
 impl PartialEq for Graph {
     fn eq(&self, other: &Graph) -> bool {
-        let (a, b) = (self.effects(), other.effects());
-        let mut iso = Isomorphism::new(self, other);
-        a.len() == b.len()
-            && a.iter().zip(b).all(|(x, y)| iso.pair(x, y))
-            && iso.values(self.root_value(), other.root_value())
+        // What a graph computed and discarded before its root counts as much as the root.
+        let values = |graph: &Graph| {
+            let mut values = graph.effects().to_vec();
+            values.push(*graph.root_value());
+            values
+        };
+        iso::isomorphic_all(&Graphs { a: self, b: other }, &values(self), &values(other))
     }
 }
 
@@ -34,183 +35,125 @@ impl PartialEq for Graph {
 /// assert!(!same_shape(&a, &root_a, &b, &root_b));
 /// ```
 pub fn same_shape(a: &Graph, value_a: &Value, b: &Graph, value_b: &Value) -> bool {
-    Isomorphism::new(a, b).values(value_a, value_b)
+    iso::isomorphic(&Graphs { a, b }, value_a, value_b)
 }
 
-/// The mapping built so far, and the node pairs still to compare.
-struct Isomorphism<'g> {
+/// Two graphs compared node for node: every node has identity, changes included.
+struct Graphs<'g> {
     a: &'g Graph,
     b: &'g Graph,
-    a_to_b: HashMap<NodeId, NodeId>,
-    b_to_a: HashMap<NodeId, NodeId>,
-    pending: Vec<(NodeId, NodeId)>,
 }
 
-impl<'g> Isomorphism<'g> {
-    fn new(a: &'g Graph, b: &'g Graph) -> Isomorphism<'g> {
-        Isomorphism {
-            a,
-            b,
-            a_to_b: HashMap::new(),
-            b_to_a: HashMap::new(),
-            pending: Vec::new(),
-        }
+impl Compare for Graphs<'_> {
+    fn scalars(&self, x: &Value, y: &Value) -> bool {
+        iso::same_scalar(
+            x,
+            y,
+            |x, y| matches!((self.a.try_bigint(x), self.b.try_bigint(y)), (Some(x), Some(y)) if x == y),
+            |x, y| x.to_bits() == y.to_bits(),
+        )
     }
 
-    /// Compares two values and then, without recursion, every node pair they lead to.
-    fn values(mut self, x: &Value, y: &Value) -> bool {
-        if !self.pair(x, y) {
+    fn nodes(&self, x: NodeId, y: NodeId, work: &mut Worklist<'_, Self>) -> bool {
+        let (Some(node_a), Some(node_b)) = (self.a.try_node(x), self.b.try_node(y)) else {
             return false;
-        }
-        while let Some((x, y)) = self.pending.pop() {
-            let (Some(node_a), Some(node_b)) = (self.a.try_node(x), self.b.try_node(y)) else {
-                return false;
-            };
-            if !self.nodes(node_a, node_b) {
-                return false;
-            }
-            let (a, b) = (self.a, self.b);
-            if !self.changes(a.changes(x), b.changes(y)) || !self.all(a.prelude(x), b.prelude(y)) {
-                return false;
-            }
-        }
-        true
+        };
+        nodes(work, node_a, node_b)
+            && changes(work, self.a.changes(x), self.b.changes(y))
+            && work.all(self.a.prelude(x), self.b.prelude(y))
     }
+}
 
-    /// Compares two values shallowly, queueing node pairs seen for the first time.
-    fn pair(&mut self, x: &Value, y: &Value) -> bool {
-        match (x, y) {
-            (Value::None, Value::None) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::BigInt(x), Value::BigInt(y)) => {
-                matches!((self.a.try_bigint(*x), self.b.try_bigint(*y)), (Some(x), Some(y)) if x == y)
+fn changes(work: &mut Worklist<'_, Graphs<'_>>, xs: &[Change], ys: &[Change]) -> bool {
+    xs.len() == ys.len()
+        && xs.iter().zip(ys).all(|pair| match pair {
+            (Change::Build(x), Change::Build(y)) | (Change::Effect(x), Change::Effect(y)) => {
+                work.value(x, y)
             }
-            (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-            (Value::Node(x), Value::Node(y)) => match (self.a_to_b.get(x), self.b_to_a.get(y)) {
-                (Some(mapped), _) => mapped == y,
-                (None, Some(_)) => false,
-                (None, None) => {
-                    self.a_to_b.insert(*x, *y);
-                    self.b_to_a.insert(*y, *x);
-                    self.pending.push((*x, *y));
-                    true
-                }
+            (
+                Change::SetState {
+                    setter: sx,
+                    state: tx,
+                },
+                Change::SetState {
+                    setter: sy,
+                    state: ty,
+                },
+            ) => work.value(sx, sy) && work.value(tx, ty),
+            (Change::Append(x), Change::Append(y)) | (Change::AddItems(x), Change::AddItems(y)) => {
+                work.all(x, y)
+            }
+            (Change::SetItems(x), Change::SetItems(y)) => work.pairs(x, y),
+            _ => false,
+        })
+}
+
+fn nodes(work: &mut Worklist<'_, Graphs<'_>>, x: &Node, y: &Node) -> bool {
+    match (x, y) {
+        (Node::Str(x), Node::Str(y)) => x == y,
+        (Node::Bytes(x), Node::Bytes(y))
+        | (Node::ByteArray(x), Node::ByteArray(y))
+        | (Node::Py2Str(x), Node::Py2Str(y)) => x == y,
+        (Node::Ext(x), Node::Ext(y)) => x == y,
+        (Node::Tuple(x), Node::Tuple(y))
+        | (Node::List(x), Node::List(y))
+        | (Node::Set(x), Node::Set(y))
+        | (Node::FrozenSet(x), Node::FrozenSet(y)) => work.all(x, y),
+        (Node::Dict(x), Node::Dict(y)) => work.pairs(x, y),
+        (
+            Node::Global {
+                module: mx,
+                name: nx,
             },
-            _ => false,
-        }
-    }
-
-    fn all(&mut self, xs: &[Value], ys: &[Value]) -> bool {
-        xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| self.pair(x, y))
-    }
-
-    fn pairs(&mut self, xs: &[(Value, Value)], ys: &[(Value, Value)]) -> bool {
-        xs.len() == ys.len()
-            && xs
-                .iter()
-                .zip(ys)
-                .all(|((kx, vx), (ky, vy))| self.pair(kx, ky) && self.pair(vx, vy))
-    }
-
-    fn changes(&mut self, xs: &[Change], ys: &[Change]) -> bool {
-        xs.len() == ys.len()
-            && xs.iter().zip(ys).all(|pair| match pair {
-                (Change::Build(x), Change::Build(y)) | (Change::Effect(x), Change::Effect(y)) => {
-                    self.pair(x, y)
-                }
-                (
-                    Change::SetState {
-                        setter: sx,
-                        state: tx,
-                    },
-                    Change::SetState {
-                        setter: sy,
-                        state: ty,
-                    },
-                ) => self.pair(sx, sy) && self.pair(tx, ty),
-                (Change::Append(x), Change::Append(y))
-                | (Change::AddItems(x), Change::AddItems(y)) => self.all(x, y),
-                (Change::SetItems(x), Change::SetItems(y)) => self.pairs(x, y),
-                _ => false,
-            })
-    }
-
-    fn nodes(&mut self, x: &Node, y: &Node) -> bool {
-        match (x, y) {
-            (Node::Str(x), Node::Str(y)) => x == y,
-            (Node::Bytes(x), Node::Bytes(y))
-            | (Node::ByteArray(x), Node::ByteArray(y))
-            | (Node::Py2Str(x), Node::Py2Str(y)) => x == y,
-            (Node::Ext(x), Node::Ext(y)) => x == y,
-            (Node::Tuple(x), Node::Tuple(y))
-            | (Node::List(x), Node::List(y))
-            | (Node::Set(x), Node::Set(y))
-            | (Node::FrozenSet(x), Node::FrozenSet(y)) => self.all(x, y),
-            (Node::Dict(x), Node::Dict(y)) => self.pairs(x, y),
-            (
-                Node::Global {
-                    module: mx,
-                    name: nx,
-                },
-                Node::Global {
-                    module: my,
-                    name: ny,
-                },
-            ) => self.pair(mx, my) && self.pair(nx, ny),
-            (
-                Node::Reduce {
-                    callable: cx,
-                    args: ax,
-                },
-                Node::Reduce {
-                    callable: cy,
-                    args: ay,
-                },
-            ) => self.pair(cx, cy) && self.pair(ax, ay),
-            (
-                Node::NewObj {
-                    cls: cx,
-                    args: ax,
-                    kwargs: kx,
-                },
-                Node::NewObj {
-                    cls: cy,
-                    args: ay,
-                    kwargs: ky,
-                },
-            ) => {
-                self.pair(cx, cy)
-                    && self.pair(ax, ay)
-                    && match (kx, ky) {
-                        (None, None) => true,
-                        (Some(kx), Some(ky)) => self.pair(kx, ky),
-                        _ => false,
-                    }
-            }
-            (
-                Node::Inst {
-                    class: cx,
-                    args: ax,
-                },
-                Node::Inst {
-                    class: cy,
-                    args: ay,
-                },
-            )
-            | (
-                Node::Obj {
-                    class: cx,
-                    args: ax,
-                },
-                Node::Obj {
-                    class: cy,
-                    args: ay,
-                },
-            ) => self.pair(cx, cy) && self.all(ax, ay),
-            (Node::PersistentId(x), Node::PersistentId(y)) => self.pair(x, y),
-            (Node::Buffer(x), Node::Buffer(y)) => x == y,
-            _ => false,
-        }
+            Node::Global {
+                module: my,
+                name: ny,
+            },
+        ) => work.value(mx, my) && work.value(nx, ny),
+        (
+            Node::Reduce {
+                callable: cx,
+                args: ax,
+            },
+            Node::Reduce {
+                callable: cy,
+                args: ay,
+            },
+        ) => work.value(cx, cy) && work.value(ax, ay),
+        (
+            Node::NewObj {
+                cls: cx,
+                args: ax,
+                kwargs: kx,
+            },
+            Node::NewObj {
+                cls: cy,
+                args: ay,
+                kwargs: ky,
+            },
+        ) => work.value(cx, cy) && work.value(ax, ay) && work.option(kx.as_ref(), ky.as_ref()),
+        (
+            Node::Inst {
+                class: cx,
+                args: ax,
+            },
+            Node::Inst {
+                class: cy,
+                args: ay,
+            },
+        )
+        | (
+            Node::Obj {
+                class: cx,
+                args: ax,
+            },
+            Node::Obj {
+                class: cy,
+                args: ay,
+            },
+        ) => work.value(cx, cy) && work.all(ax, ay),
+        (Node::PersistentId(x), Node::PersistentId(y)) => work.value(x, y),
+        (Node::Buffer(x), Node::Buffer(y)) => x == y,
+        _ => false,
     }
 }

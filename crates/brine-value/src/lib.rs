@@ -12,11 +12,12 @@
 //!   containers, did to a node after it was created.
 //! - [`ValueRef`]: a read API (`as_list()`, `get("key")`, iteration).
 //! - [`PyStr`]: a Python `str`, lone surrogates included.
-//! - [`interpret`]: the opt-in layer that turns standard reductions (set, OrderedDict,
-//!   datetime, instances, …) into natural values, identity kept.
+//! - [`iso`]: the graph-isomorphism work list behind [`same_shape`], for arenas of any kind.
 //!
-//! This crate does not parse or write pickles: `brine-vm` builds graphs from pickles and
-//! `brine-encode` writes them.
+//! This crate does not parse or write pickles, and does not say what a reduction means:
+//! `brine-vm` builds graphs from pickles, `brine-encode` writes them, and `brine-interpret`
+//! reads the standard reductions (set, OrderedDict, datetime, instances, …) as the values
+//! they stand for.
 //!
 //! # Example
 //!
@@ -40,7 +41,7 @@ mod debug;
 mod eq;
 mod extension;
 mod graph;
-pub mod interpret;
+pub mod iso;
 mod node;
 mod py2str;
 mod pystr;

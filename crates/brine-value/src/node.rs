@@ -10,7 +10,7 @@ use crate::value::Value;
 ///
 /// The object-building forms are inert: a [`Node::Global`] is a name, a [`Node::Reduce`]
 /// records "call this with that", and nothing is ever looked up or called. The opt-in
-/// [`crate::interpret`] layer turns the standard ones into natural values.
+/// `brine-interpret` layer turns the standard ones into natural values.
 ///
 /// What a pickle does to an object after creating it (BUILD, and APPEND, SETITEMS or
 /// ADDITEMS on something that is not a plain list, dict or set) is kept beside the node, as

@@ -9,6 +9,13 @@ impl NodeId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The id of the node at `index` of an arena: for arenas built beside a graph (the
+    /// interpretation layer's natural nodes), whose ids [`Value::Node`] holds too. `None`
+    /// beyond `u32::MAX`.
+    pub fn from_index(index: usize) -> Option<NodeId> {
+        u32::try_from(index).ok().map(NodeId)
+    }
 }
 
 /// The index of an int outside the `i64` range in its [`crate::Graph`]'s table of big ints.

@@ -5,7 +5,7 @@
 //! called. A global becomes a name, REDUCE and NEWOBJ become records of the call a Python
 //! unpickler would make, BUILD a record of the state it would set. Loading is therefore safe
 //! for any input; deciding what the objects mean is left to the caller (or to the opt-in
-//! interpretation in `brine-value`).
+//! interpretation in `brine-interpret`).
 //!
 //! What CPython offers is here in Rust form: `fix_imports`, `encoding` and `errors` for
 //! Python 2 pickles, a persistent_load hook, the extension registry, out-of-band buffers, and

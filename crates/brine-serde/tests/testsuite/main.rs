@@ -1,9 +1,11 @@
 //! brine-serde's integration tests, in one binary: property round trips through every
 //! protocol, the CPython fixture corpus read into Rust types and written back byte for byte,
-//! differential tests against CPython 3.11.7, and errors, limits and borrowing.
+//! differential tests against CPython 3.11.7, the forms read through brine-interpret, and
+//! errors, limits and borrowing.
 
 mod cpython;
 mod direct;
 mod errors;
 mod fixtures;
+mod forms;
 mod roundtrip;

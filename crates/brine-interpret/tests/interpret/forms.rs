@@ -1,6 +1,6 @@
 //! Each recognised form, from pickles CPython wrote.
 
-use brine_value::interpret::interpret;
+use brine_interpret::natural::interpret;
 
 use crate::corpus::fixture_options;
 use crate::show::show;

@@ -4,3 +4,5 @@ mod corpus;
 mod forms;
 mod graphs;
 mod show;
+mod tidy;
+mod view;

@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use brine_interpret::natural::{Interpreted, Natural, Object};
+use brine_interpret::{ObjectKind, Time};
 use brine_lex::repr;
 use brine_value::Value;
-use brine_value::interpret::{Interpreted, Natural, Object, ObjectKind, Time};
 use hashbrown::HashMap;
 
 /// The text of the interpreted graph.

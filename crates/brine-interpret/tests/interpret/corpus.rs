@@ -5,8 +5,8 @@ use brine_vm::Options;
 
 use std::collections::BTreeMap;
 
+use brine_interpret::natural::{Interpreted, interpret};
 use brine_testdata::Fixture;
-use brine_value::interpret::{Interpreted, interpret};
 
 use crate::show::show;
 

@@ -8,7 +8,7 @@
 /// "3.140" → "3.140"   "1e5" → "1E+5"   ".5" → "0.5"   "0.0000001" → "1E-7"
 /// "nan" → "NaN"       "-inf" → "-Infinity"   "sNaN012" → "sNaN12"
 /// ```
-pub(super) fn canonical(text: &str) -> Option<String> {
+pub(crate) fn canonical(text: &str) -> Option<String> {
     let text = text.trim();
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),

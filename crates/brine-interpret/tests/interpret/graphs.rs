@@ -1,49 +1,49 @@
 //! Hand-made graphs: the edges of the recognisers, malformed nodes, depth, and equality.
 
-use brine_value::interpret::{Interpreted, Natural, interpret};
+use brine_interpret::natural::{Interpreted, Natural, interpret};
 use brine_value::{Change, Graph, Node, Value};
 
 use crate::show::show;
 
 /// Builds graphs tersely.
-struct Builder(Graph);
+pub(crate) struct Builder(pub(crate) Graph);
 
 impl Builder {
-    fn new() -> Builder {
+    pub(crate) fn new() -> Builder {
         Builder(Graph::new())
     }
 
-    fn add(&mut self, node: Node) -> Value {
+    pub(crate) fn add(&mut self, node: Node) -> Value {
         Value::Node(self.0.add(node))
     }
 
     /// Records `change` on `object` and returns the object.
-    fn change(&mut self, object: Value, change: Change) -> Value {
+    pub(crate) fn change(&mut self, object: Value, change: Change) -> Value {
         self.0.push_change(object.node().expect("a node"), change);
         object
     }
 
-    fn str(&mut self, text: &str) -> Value {
+    pub(crate) fn str(&mut self, text: &str) -> Value {
         self.0.add_str(text)
     }
 
-    fn global(&mut self, module: &str, name: &str) -> Value {
+    pub(crate) fn global(&mut self, module: &str, name: &str) -> Value {
         let module = self.str(module);
         let name = self.str(name);
         self.add(Node::Global { module, name })
     }
 
-    fn tuple(&mut self, items: Vec<Value>) -> Value {
+    pub(crate) fn tuple(&mut self, items: Vec<Value>) -> Value {
         self.add(Node::Tuple(items))
     }
 
-    fn call(&mut self, module: &str, name: &str, args: Vec<Value>) -> Value {
+    pub(crate) fn call(&mut self, module: &str, name: &str, args: Vec<Value>) -> Value {
         let callable = self.global(module, name);
         let args = self.tuple(args);
         self.add(Node::Reduce { callable, args })
     }
 
-    fn dict(&mut self, pairs: Vec<(&str, Value)>) -> Value {
+    pub(crate) fn dict(&mut self, pairs: Vec<(&str, Value)>) -> Value {
         let pairs = pairs
             .into_iter()
             .map(|(key, value)| (self.str(key), value))
@@ -51,7 +51,7 @@ impl Builder {
         self.add(Node::Dict(pairs))
     }
 
-    fn finish(mut self, root: Value) -> Interpreted {
+    pub(crate) fn finish(mut self, root: Value) -> Interpreted {
         self.0.set_root(root);
         interpret(&self.0)
     }

@@ -1,17 +1,157 @@
-//! [`Natural`]: the objects of an [`Interpreted`](super::Interpreted) graph, with the standard
-//! reductions turned into the values they stand for.
+//! [`Interpreted`]: an owned arena of [`Natural`] nodes, what the [`View`](crate::View)s of a
+//! graph's reachable nodes say, kept for what a borrowed view cannot do: comparing two graphs
+//! as Python compares the objects (producers and protocols write one object differently),
+//! printing, and `brine json`.
+//!
+//! # Equality
+//!
+//! Two `Interpreted` graphs are equal (`==`) when their reachable nodes correspond
+//! one-to-one, as [`Graph`] equality has it, with the differences Python's own equality
+//! makes: immutable leaves (`str`, `bytes`, globals, `complex`, `Decimal`, `Fraction`,
+//! `range`, `date`, `timedelta`, `timezone`) compare by value, since producers share them
+//! differently (interning, singletons, memoization); dicts, sets and instance attributes
+//! compare without regard to order when their keys are such leaves (or tuples and
+//! frozensets of them), since Python 2 wrote them in hash order; floats compare by their
+//! bits except that every nan equals every nan; and `range`s compare as Python compares
+//! them, as sequences (`range(1, 11, 2) == range(1, 10, 2)`).
+//!
+//! # Example
+//!
+//! ```
+//! use brine_interpret::natural::{Natural, interpret};
+//! use brine_value::{Graph, Node, Value};
+//!
+//! // l = []; l.append(l): one list that contains itself.
+//! let mut graph = Graph::new();
+//! let list = graph.add(Node::List(Vec::new()));
+//! if let Node::List(items) = graph.node_mut(list) {
+//!     items.push(Value::Node(list));
+//! }
+//! graph.set_root(Value::Node(list));
+//!
+//! let interpreted = interpret(&graph);
+//! let root = interpreted.root_value().node().unwrap();
+//! assert_eq!(interpreted.node(root), &Natural::List(vec![Value::Node(root)]));
+//! ```
 
+mod build;
+mod eq;
+
+use brine_value::{BigIntId, Graph, NodeId, PickleBuffer, PyStr, Value};
 use bytes::Bytes;
+use hashbrown::HashMap;
 use num_bigint::BigInt;
 
-use crate::node::PickleBuffer;
-use crate::pystr::PyStr;
-use crate::value::Value;
+use crate::time::{Date, Time, TimeDelta, TimeZone};
+use crate::view::ObjectKind;
 
-/// An object of an [`Interpreted`](super::Interpreted) graph.
+/// Interprets the whole graph into an owned arena: the standard reductions become natural
+/// values, identity and cycles kept. Never fails: what is not recognised is kept as a
+/// generic record. Each node is read through [`crate::Interpreter`], the one recogniser.
+///
+/// The work and the memory are linear in the size of the graph, and nothing recurses on the
+/// graph's depth: a 100,000-deep list is fine.
+///
+/// # Example
+///
+/// ```
+/// use brine_interpret::natural::{Natural, interpret};
+/// use brine_value::{Graph, Node, Value};
+///
+/// // reduce(<global builtins.frozenset>, ([1],))
+/// let mut graph = Graph::new();
+/// let module = graph.add_str("builtins");
+/// let name = graph.add_str("frozenset");
+/// let callable = Value::Node(graph.add(Node::Global { module, name }));
+/// let items = graph.add(Node::List(vec![Value::Int(1)]));
+/// let args = Value::Node(graph.add(Node::Tuple(vec![Value::Node(items)])));
+/// let root = graph.add(Node::Reduce { callable, args });
+/// graph.set_root(Value::Node(root));
+///
+/// let interpreted = interpret(&graph);
+/// let root = interpreted.root_value().node().unwrap();
+/// assert_eq!(interpreted.node(root), &Natural::FrozenSet(vec![Value::Int(1)]));
+/// ```
+pub fn interpret(graph: &Graph) -> Interpreted {
+    build::run(graph)
+}
+
+/// A graph of [`Natural`] nodes: what [`interpret`] made of a [`Graph`].
+///
+/// Nodes live in an arena and refer to each other by [`NodeId`] in [`Value::Node`], as in a
+/// [`Graph`]; only the nodes reachable from the root are present. Equality is described in
+/// the [module documentation](self#equality).
+#[derive(Debug, Clone, Default)]
+pub struct Interpreted {
+    nodes: Vec<Natural>,
+    root: Value,
+    from_graph: HashMap<NodeId, NodeId>,
+    /// The graph's big ints: [`Value::BigInt`] ids index them here as they did there.
+    bigints: Vec<BigInt>,
+}
+
+impl Interpreted {
+    /// The big int with id `id`, or `None` when out of range.
+    pub fn bigint(&self, id: BigIntId) -> Option<&BigInt> {
+        self.bigints.get(id.index())
+    }
+
+    /// The root value.
+    pub fn root_value(&self) -> &Value {
+        &self.root
+    }
+
+    /// The natural node with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// When `id` does not come from this graph and is out of range.
+    pub fn node(&self, id: NodeId) -> &Natural {
+        &self.nodes[id.index()]
+    }
+
+    /// The natural node with id `id`, or `None` when out of range.
+    pub fn try_node(&self, id: NodeId) -> Option<&Natural> {
+        self.nodes.get(id.index())
+    }
+
+    /// All natural nodes, by id.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = (NodeId, &Natural)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(idx, node)| (build::arena_id(idx), node))
+    }
+
+    /// The number of natural nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there is no natural node (the root is a scalar).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The natural node that the graph node `id` became, if it was reached. An object with a
+    /// change that could not be merged became a chain of records: this is the last of them.
+    pub fn natural_of(&self, id: NodeId) -> Option<NodeId> {
+        self.from_graph.get(&id).copied()
+    }
+
+    /// The module and qualified name of a [`Natural::Global`].
+    pub fn global(&self, value: &Value) -> Option<&Global> {
+        match self.try_node(value.node()?)? {
+            Natural::Global(global) => Some(global),
+            _ => None,
+        }
+    }
+}
+
+/// An object of an [`Interpreted`] graph.
 ///
 /// Child values are [`Value`]s whose [`Value::Node`] ids index the `Interpreted` arena (not the
-/// [`crate::Graph`] the interpretation was made from).
+/// [`Graph`] the interpretation was made from).
 ///
 /// The plain kinds (`Str` to `FrozenSet`) are the graph's own; the others are what the opt-in
 /// interpretation recognised. What it did not recognise is an [`Object`] of kind
@@ -116,11 +256,11 @@ pub enum Natural {
     /// be merged into its object (a second `__setstate__` state, ADDITEMS on an instance):
     /// the object before the change, then the change's values.
     Record {
-        /// The graph node's [`crate::Node::kind_name`], e.g. `"reduce"`, or the change's
-        /// [`crate::Change::kind_name`], e.g. `"build"`.
+        /// The graph node's [`brine_value::Node::kind_name`], e.g. `"reduce"`, or the change's
+        /// [`brine_value::Change::kind_name`], e.g. `"build"`.
         kind: &'static str,
-        /// The node's children in [`crate::Node::for_each_child`] order; for a change, the
-        /// object before it, then the change's values in [`crate::Change::for_each_child`]
+        /// The node's children in [`brine_value::Node::for_each_child`] order; for a change, the
+        /// object before it, then the change's values in [`brine_value::Change::for_each_child`]
         /// order.
         fields: Vec<Value>,
     },
@@ -160,67 +300,6 @@ pub struct Object {
     pub list_items: Vec<Value>,
     /// The pairs SETITEM(S) set (`dictitems` of `__reduce__`).
     pub dict_items: Vec<(Value, Value)>,
-}
-
-/// How an [`Object`] came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ObjectKind {
-    /// `cls.__new__(cls, *args, **kwargs)`, or an instance INST/OBJ made: the object is an
-    /// instance of `callable`.
-    Instance,
-    /// `callable(*args)`: a REDUCE the interpretation does not know. An enum member is one:
-    /// `Color(1)`, since telling an `Enum` from any other class would mean importing it.
-    Call,
-}
-
-/// A calendar date, as `datetime.date` holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Date {
-    /// The year.
-    pub year: u16,
-    /// The month, 1 to 12.
-    pub month: u8,
-    /// The day of the month.
-    pub day: u8,
-}
-
-/// A time of day, as `datetime.time` (and the time part of `datetime.datetime`) holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Time {
-    /// The hour, 0 to 23.
-    pub hour: u8,
-    /// The minute.
-    pub minute: u8,
-    /// The second.
-    pub second: u8,
-    /// The microsecond.
-    pub microsecond: u32,
-    /// The `tzinfo`: `None`, a [`Natural::TimeZone`], or any other object.
-    pub tzinfo: Value,
-    /// The `fold` (PEP 495): `true` for the second of two repeated wall times. Pickles keep it
-    /// from protocol 4 on.
-    pub fold: bool,
-}
-
-/// A duration, normalized as `datetime.timedelta` keeps it: `0 <= seconds < 86400` and
-/// `0 <= microseconds < 1_000_000`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TimeDelta {
-    /// Whole days, possibly negative.
-    pub days: i32,
-    /// Seconds within the day.
-    pub seconds: i32,
-    /// Microseconds within the second.
-    pub microseconds: i32,
-}
-
-/// A fixed-offset time zone, as `datetime.timezone` holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TimeZone {
-    /// The offset from UTC, strictly between -24 and 24 hours.
-    pub offset: TimeDelta,
-    /// The name given to the constructor, if any.
-    pub name: Option<PyStr>,
 }
 
 impl Natural {
