@@ -1,5 +1,7 @@
 //! [`Change`]: what a pickle did to an object after creating it.
 
+use bytes::Bytes;
+
 use crate::value::Value;
 
 /// A change a pickle made to an existing object, in place, as Python would.
@@ -25,6 +27,10 @@ pub enum Change {
     SetItems(Vec<(Value, Value)>),
     /// ADDITEMS on something other than a set: `object.add(item)` for each item.
     AddItems(Vec<Value>),
+    /// Raw bytes that follow the object's BUILD in the input and belong to it, outside any
+    /// opcode: joblib writes each numpy array's data right after its `NumpyArrayWrapper`.
+    /// Shared with the input, never copied, so that an encoder can write them back.
+    Raw(Bytes),
 }
 
 impl Change {
@@ -36,10 +42,11 @@ impl Change {
             Change::Append(_) => "append",
             Change::SetItems(_) => "setitems",
             Change::AddItems(_) => "additems",
+            Change::Raw(_) => "raw",
         }
     }
 
-    /// Calls `visit` on every value the change refers to, in order.
+    /// Calls `visit` on every value the change refers to, in order (none for [`Change::Raw`]).
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
             Change::Build(state) => visit(state),
@@ -50,6 +57,7 @@ impl Change {
                     visit(value);
                 }
             }
+            Change::Raw(_) => {}
         }
     }
 

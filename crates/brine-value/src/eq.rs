@@ -116,6 +116,7 @@ impl<'g> Isomorphism<'g> {
                 (Change::Append(x), Change::Append(y))
                 | (Change::AddItems(x), Change::AddItems(y)) => self.all(x, y),
                 (Change::SetItems(x), Change::SetItems(y)) => self.pairs(x, y),
+                (Change::Raw(x), Change::Raw(y)) => x == y,
                 _ => false,
             })
     }
