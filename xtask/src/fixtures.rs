@@ -52,6 +52,16 @@ pub const PINS: &[Pin] = &[
     },
 ];
 
+/// The third-party packages the container fixtures are made with, installed from PyPI into a
+/// throwaway virtual environment of the reference CPython: the only place their versions are
+/// written down.
+pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
+    ("numpy", "2.1.3"),
+    ("joblib", "1.4.2"),
+    ("lz4", "4.3.3"),
+    ("zstandard", "0.23.0"),
+];
+
 /// The reference producer: its `pickletools` disassembles every fixture, and its pickles also
 /// get an `optimized` variant.
 pub const REFERENCE: &str = "py311";
@@ -235,7 +245,7 @@ impl fmt::Display for Pin {
 }
 
 /// Finds the interpreter of `pin` and checks its exact version.
-fn locate(pin: &Pin) -> Result<PathBuf, String> {
+pub(crate) fn locate(pin: &Pin) -> Result<PathBuf, String> {
     let var = pin.env_var();
     if let Some(value) = env::var_os(&var).filter(|value| !value.is_empty()) {
         let exe = PathBuf::from(value);

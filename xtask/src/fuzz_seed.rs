@@ -2,7 +2,7 @@
 //!
 //! Every fixture pickle goes into the corpus of the targets that read pickles (`unpickle`,
 //! `lex`, `dis`), and compressed copies of a few into `decompress`, so the fuzzers start from
-//! everything CPython writes. The corpora live in `fuzz/corpus/` (not committed).
+//! everything CPython writes; the container fixtures seed `container`. The corpora live in `fuzz/corpus/` (not committed).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,6 +36,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
             );
             fs::copy(file, dir.join(name)).map_err(|err| format!("{}: {err}", file.display()))?;
             seeded += 1;
+        }
+    }
+    let dir = root.join("fuzz/corpus/container");
+    fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    let mut pending = vec![root.join("fixtures/containers")];
+    while let Some(next) = pending.pop() {
+        for path in read_dir(&next)? {
+            if path.is_dir() {
+                pending.push(path);
+            } else if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("py" | "tsv")
+            ) {
+                let rel = path.strip_prefix(&root).unwrap_or(&path);
+                let name = rel.to_string_lossy().replace('/', "-");
+                fs::copy(&path, dir.join(name))
+                    .map_err(|err| format!("{}: {err}", path.display()))?;
+                seeded += 1;
+            }
         }
     }
     println!("seeded {seeded} corpus files from {} fixtures", files.len());

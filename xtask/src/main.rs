@@ -4,6 +4,7 @@
 
 mod bench_data;
 mod bench_python;
+mod container_fixtures;
 mod fixtures;
 mod fuzz_seed;
 
@@ -16,6 +17,9 @@ usage: cargo xtask <command> [options]
 commands:
   fixtures [--check] [--allow-missing]
       regenerate fixtures/ with the pinned CPythons (--check: compare only)
+  container-fixtures
+      regenerate fixtures/containers/ in a throwaway venv of CPython 3.11.7 with the pinned
+      numpy, joblib, lz4 and zstandard
   fuzz-seed
       seed fuzz/corpus/ from the fixtures
   bench-data [--force]
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     };
     let res = match command.as_str() {
         "fixtures" => fixtures::run(rest),
+        "container-fixtures" => container_fixtures::run(rest),
         "fuzz-seed" => fuzz_seed::run(rest),
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),

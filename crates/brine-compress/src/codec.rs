@@ -18,6 +18,12 @@ use crate::Error;
 /// | `xz`   | `lzma.compress` (FORMAT_XZ, CRC64) | `fd 37 7a 58 5a 00`          | 0..=9         | 6       |
 /// | `zstd` | `zstandard.compress`               | `28 b5 2f fd`                | -131072..=22  | 3       |
 /// | `lz4`  | `lz4.frame.compress`               | `04 22 4d 18`                | 0..=0         | 0       |
+/// | `zlib` | `zlib.compress`                    | `78` + header check          | 0..=9         | 6       |
+/// | `lzma` | `lzma.compress` (FORMAT_ALONE)     | `5d` + dictionary size       | 0..=9         | 6       |
+///
+/// zlib and lzma (the legacy `.lzma` format) are the formats joblib's `zlib` and `lzma`
+/// compressors write; zlib needs the `gzip` feature (one deflate implementation) and lzma
+/// the `xz` feature (one liblzma).
 ///
 /// The default levels are the ones Python's modules use.
 /// For zstd, levels 20..=22 are zstd's "ultra" levels, negative levels are its fast levels, and
@@ -37,12 +43,16 @@ pub enum Codec {
     Zstd,
     /// The LZ4 frame format.
     Lz4,
+    /// zlib (RFC 1950): deflate with an Adler-32 trailer.
+    Zlib,
+    /// The legacy `.lzma` format (LZMA_ALONE): a 13-byte header and an LZMA1 stream.
+    LzmaAlone,
 }
 
 /// How hard to compress: a named point of the codec's range, or an exact level.
 ///
 /// `Fastest` and `Best` resolve per codec: gzip 1 and 9, bz2 1 and 9, xz 0 and 9, zstd 1 and 19
-/// (the highest level below zstd's ultra levels) and lz4 0 and 0.
+/// (the highest level below zstd's ultra levels), lz4 0 and 0, zlib 1 and 9, lzma 0 and 9.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Level {
@@ -87,10 +97,19 @@ pub struct Compression {
 
 impl Codec {
     /// All codecs, enabled or not, in the order of this documentation.
-    pub const ALL: [Codec; 5] = [Codec::Gzip, Codec::Bz2, Codec::Xz, Codec::Zstd, Codec::Lz4];
+    pub const ALL: [Codec; 7] = [
+        Codec::Gzip,
+        Codec::Bz2,
+        Codec::Xz,
+        Codec::Zstd,
+        Codec::Lz4,
+        Codec::Zlib,
+        Codec::LzmaAlone,
+    ];
 
-    /// How many leading bytes [`Codec::detect`] looks at; fewer never detect bz2.
-    pub const DETECT_LEN: usize = 10;
+    /// How many leading bytes [`Codec::detect`] looks at; fewer never detect bz2, and check
+    /// less of an lzma header.
+    pub const DETECT_LEN: usize = 13;
 
     /// Recognises a compressed stream by its leading magic bytes.
     ///
@@ -100,6 +119,11 @@ impl Codec {
     /// bz2 is recognised only with its first block or end-of-stream magic after `BZh1`..`BZh9`,
     /// so it needs [`Codec::DETECT_LEN`] bytes.
     /// Streams that open with a skippable frame (zstd, lz4) are not recognised.
+    /// zlib is recognised by its first byte `78` (deflate with a 32 KiB window, which every
+    /// zlib writer uses) and its header check; lzma by the properties byte `5d` every
+    /// encoder writes, a dictionary size of the form 2^n or 2^n + 2^(n-1) and, when 13
+    /// bytes are there, an uncompressed size that is unknown or below 2^38.
+    /// No pickle starts with `78`, and none with `5d 00` (EMPTY_LIST, then no opcode).
     ///
     /// # Example
     ///
@@ -130,6 +154,27 @@ impl Codec {
                 return Some(Codec::Bz2);
             }
         }
+        if let [0x78, flags, ..] = *data {
+            // FDICT (a preset dictionary) is never set by Python's or joblib's writers.
+            if (0x7800 | u16::from(flags)) % 31 == 0 && flags & 0x20 == 0 {
+                return Some(Codec::Zlib);
+            }
+        }
+        if let [0x5d, d0, d1, d2, d3, ref size @ ..] = *data {
+            let dict = u32::from_le_bytes([d0, d1, d2, d3]);
+            let low = dict & dict.wrapping_neg();
+            let dict_ok = dict >= 4096 && (dict == low || dict == low * 3);
+            let size_ok = match size {
+                [s0, s1, s2, s3, s4, s5, s6, s7, ..] => {
+                    let size = u64::from_le_bytes([*s0, *s1, *s2, *s3, *s4, *s5, *s6, *s7]);
+                    size == u64::MAX || size < 1 << 38
+                }
+                _ => true,
+            };
+            if dict_ok && size_ok {
+                return Some(Codec::LzmaAlone);
+            }
+        }
         None
     }
 
@@ -147,10 +192,13 @@ impl Codec {
             Codec::Xz => "xz",
             Codec::Zstd => "zstd",
             Codec::Lz4 => "lz4",
+            Codec::Zlib => "zlib",
+            Codec::LzmaAlone => "lzma",
         }
     }
 
-    /// The usual file extension, without the dot: `gz`, `bz2`, `xz`, `zst`, `lz4`.
+    /// The usual file extension, without the dot: `gz`, `bz2`, `xz`, `zst`, `lz4`, and
+    /// joblib's `z` and `lzma`.
     ///
     /// # Example
     ///
@@ -164,6 +212,8 @@ impl Codec {
             Codec::Xz => "xz",
             Codec::Zstd => "zst",
             Codec::Lz4 => "lz4",
+            Codec::Zlib => "z",
+            Codec::LzmaAlone => "lzma",
         }
     }
 
@@ -182,6 +232,8 @@ impl Codec {
             Codec::Xz => cfg!(feature = "xz"),
             Codec::Zstd => cfg!(feature = "zstd"),
             Codec::Lz4 => cfg!(feature = "lz4"),
+            Codec::Zlib => cfg!(feature = "gzip"),
+            Codec::LzmaAlone => cfg!(feature = "xz"),
         }
     }
 
@@ -197,7 +249,7 @@ impl Codec {
     /// ```
     pub const fn level_range(self) -> RangeInclusive<i32> {
         match self {
-            Codec::Gzip | Codec::Xz => 0..=9,
+            Codec::Gzip | Codec::Xz | Codec::Zlib | Codec::LzmaAlone => 0..=9,
             Codec::Bz2 => 1..=9,
             Codec::Zstd => -(1 << 17)..=22,
             Codec::Lz4 => 0..=0,
@@ -214,7 +266,7 @@ impl Codec {
     pub const fn default_level(self) -> i32 {
         match self {
             Codec::Gzip | Codec::Bz2 => 9,
-            Codec::Xz => 6,
+            Codec::Xz | Codec::Zlib | Codec::LzmaAlone => 6,
             Codec::Zstd => 3,
             Codec::Lz4 => 0,
         }
@@ -241,11 +293,11 @@ impl Codec {
         Ok(match level {
             Level::Default => self.default_level(),
             Level::Fastest => match self {
-                Codec::Xz | Codec::Lz4 => 0,
-                Codec::Gzip | Codec::Bz2 | Codec::Zstd => 1,
+                Codec::Xz | Codec::Lz4 | Codec::LzmaAlone => 0,
+                Codec::Gzip | Codec::Bz2 | Codec::Zstd | Codec::Zlib => 1,
             },
             Level::Best => match self {
-                Codec::Gzip | Codec::Bz2 | Codec::Xz => 9,
+                Codec::Gzip | Codec::Bz2 | Codec::Xz | Codec::Zlib | Codec::LzmaAlone => 9,
                 Codec::Zstd => 19,
                 Codec::Lz4 => 0,
             },
@@ -281,7 +333,7 @@ impl FromStr for Codec {
     type Err = Error;
 
     /// Parses a codec name, ASCII case-insensitively: `gzip` (or `gz`), `bz2` (or `bzip2`),
-    /// `xz`, `zstd` (or `zst`) and `lz4`.
+    /// `xz`, `zstd` (or `zst`), `lz4`, `zlib` (or `z`) and `lzma`.
     fn from_str(name: &str) -> Result<Codec, Error> {
         let lower = name.to_ascii_lowercase();
         Ok(match lower.as_str() {
@@ -290,6 +342,8 @@ impl FromStr for Codec {
             "xz" => Codec::Xz,
             "zstd" | "zst" => Codec::Zstd,
             "lz4" => Codec::Lz4,
+            "zlib" | "z" => Codec::Zlib,
+            "lzma" => Codec::LzmaAlone,
             _ => {
                 return Err(Error::UnknownCodec {
                     name: name.to_owned(),
@@ -425,11 +479,11 @@ mod tests {
         );
         check(
             "brotli:3",
-            "err unknown codec `brotli`: expected one of gzip, bz2, xz, zstd, lz4",
+            "err unknown codec `brotli`: expected one of gzip, bz2, xz, zstd, lz4, zlib, lzma",
         );
         check(
             "",
-            "err unknown codec ``: expected one of gzip, bz2, xz, zstd, lz4",
+            "err unknown codec ``: expected one of gzip, bz2, xz, zstd, lz4, zlib, lzma",
         );
     }
 
@@ -447,6 +501,17 @@ mod tests {
         // A protocol 0 pickle opening with MARK, the first byte of the zstd magic.
         assert_eq!(Codec::detect(b"(lp0\n."), None);
         assert_eq!(Codec::detect(b"\x80\x05\x95"), None);
+        // zlib.compress(b"") at levels 1, 6 and 9.
+        assert_eq!(Codec::detect(b"\x78\x01"), Some(Codec::Zlib));
+        assert_eq!(Codec::detect(b"\x78\x9c"), Some(Codec::Zlib));
+        assert_eq!(Codec::detect(b"\x78\xda"), Some(Codec::Zlib));
+        assert_eq!(Codec::detect(b"\x78\x9d"), None);
+        // lzma.compress(b"", format=lzma.FORMAT_ALONE): an 8 MiB dictionary, size unknown.
+        let alone = b"\x5d\x00\x00\x80\x00\xff\xff\xff\xff\xff\xff\xff\xff";
+        assert_eq!(Codec::detect(alone), Some(Codec::LzmaAlone));
+        // pickle.dumps([], 1) and pickle.dumps([], 0)[1:]: EMPTY_LIST then BINPUT, STOP.
+        assert_eq!(Codec::detect(b"]q\x00."), None);
+        assert_eq!(Codec::detect(b"]."), None);
     }
 
     #[test]

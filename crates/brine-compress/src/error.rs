@@ -18,7 +18,7 @@ use crate::Codec;
 #[non_exhaustive]
 pub enum Error {
     /// A codec name that is none of the known ones.
-    #[error("unknown codec `{name}`: expected one of gzip, bz2, xz, zstd, lz4")]
+    #[error("unknown codec `{name}`: expected one of gzip, bz2, xz, zstd, lz4, zlib, lzma")]
     UnknownCodec {
         /// The name as given.
         name: String,

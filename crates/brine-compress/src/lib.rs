@@ -1,9 +1,11 @@
 //! Compressed pickles, as Python writes them: `gzip.compress(pickle.dumps(obj))` and its
-//! siblings for bz2, lzma (xz), zstandard and lz4.frame.
+//! siblings for bz2, lzma (xz and the legacy `.lzma` format), zlib, zstandard and lz4.frame
+//! (joblib's compressors among them).
 //!
 //! This crate turns a compressed byte stream into the pickle bytes inside it and back:
 //!
-//! - [`Codec::detect`] recognises gzip, bz2, xz, zstd and lz4 frames by their magic bytes;
+//! - [`Codec::detect`] recognises gzip, bz2, xz, zstd, lz4, zlib and `.lzma` streams by their
+//!   magic bytes;
 //!   anything else, such as a plain pickle starting with PROTO (`0x80`), passes through.
 //! - [`decompress_reader`] and [`compress_writer`] are streaming `Read` and `Write` adapters
 //!   that work in constant memory on streams of any length; [`decompress`] and [`compress`]
@@ -17,9 +19,9 @@
 //!
 //! It knows nothing about pickles themselves: it neither parses nor checks the bytes it
 //! decompresses, and decompressing is never unpickling.
-//! It does not do the zlib or raw-deflate formats, the legacy `.lzma` (LZMA_ALONE) format,
-//! lz4's block or legacy formats, zstd dictionaries, or the archive formats (zip, tar) that
-//! hold pickles; it does not guess a codec from a file name.
+//! It does not do raw deflate, lz4's block or legacy formats, zstd dictionaries, or the
+//! archive formats (zip, tar) that hold pickles (brine-container reads those); it does not
+//! guess a codec from a file name.
 //!
 //! # Example
 //!
@@ -42,9 +44,10 @@
 //! A codec whose feature is off is still detected and named, and using it is
 //! [`Error::CodecDisabled`].
 //!
-//! - `gzip`: gzip through `flate2` with its pure-Rust backend (miniz_oxide).
+//! - `gzip`: gzip and zlib through `flate2` with its pure-Rust backend (miniz_oxide).
 //! - `bz2`: bzip2 through `bzip2` with its pure-Rust backend (libbz2-rs-sys).
-//! - `xz`: the .xz container through `liblzma`, which builds the C liblzma it bundles.
+//! - `xz`: the .xz container and the legacy `.lzma` format through `liblzma`, which builds
+//!   the C liblzma it bundles.
 //! - `zstd`: Zstandard through `zstd`, which builds the C libzstd it bundles.
 //! - `lz4`: the LZ4 frame format; blocks through the pure-Rust `lz4_flex`, the frame parsed
 //!   here.

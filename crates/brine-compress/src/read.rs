@@ -23,6 +23,8 @@ mod input;
 mod lz4;
 #[cfg(feature = "xz")]
 mod xz;
+#[cfg(feature = "gzip")]
+mod zlib;
 #[cfg(feature = "zstd")]
 pub(crate) mod zstd;
 
@@ -105,7 +107,8 @@ impl Default for Options {
 ///
 /// All members of a multi-member stream are read, as Python reads them: concatenated gzip
 /// members (with zero padding between them), bz2 streams, xz streams (with stream padding)
-/// and zstd and lz4 frames (with skippable frames).
+/// and zstd and lz4 frames (with skippable frames); zlib and `.lzma` streams one after
+/// another, as joblib's readers take them.
 /// It returns `Ok(0)` only after the codec's end marker and trailer have been checked; input
 /// that ends early is an error of kind [`io::ErrorKind::UnexpectedEof`] carrying
 /// [`Error::Truncated`], never a short clean end.
@@ -299,9 +302,17 @@ fn new_decoder<R: Read>(
     if codec == Codec::Bz2 {
         return Ok(Box::new(bz2::Decoder::new()));
     }
+    #[cfg(feature = "gzip")]
+    if codec == Codec::Zlib {
+        return Ok(Box::new(zlib::Decoder::new()));
+    }
     #[cfg(feature = "xz")]
-    if codec == Codec::Xz {
-        return Ok(Box::new(xz::Decoder::new(options.max_decoder_memory)?));
+    if matches!(codec, Codec::Xz | Codec::LzmaAlone) {
+        let alone = codec == Codec::LzmaAlone;
+        return Ok(Box::new(xz::Decoder::new(
+            options.max_decoder_memory,
+            alone,
+        )?));
     }
     #[cfg(feature = "zstd")]
     if codec == Codec::Zstd {
@@ -335,6 +346,12 @@ fn sniff(head: &[u8]) -> Option<Codec> {
     }
     if head.is_empty() || head.len() >= Codec::DETECT_LEN {
         return None;
+    }
+    // A cut zlib or .lzma header: no pickle is `78` alone, nor starts with `5d 00`.
+    match head {
+        [0x78] => return Some(Codec::Zlib),
+        [0x5d] | [0x5d, 0x00, ..] => return Some(Codec::LzmaAlone),
+        _ => {}
     }
     MAGICS.iter().find_map(|&(codec, magic)| {
         let matches = head.len() < magic.len()
@@ -424,7 +441,7 @@ impl<R: Read> DecompressReader<R> {
             Codec::Gzip => self.input.skip_zeros()?,
             // The .xz format allows stream padding in multiples of four zero bytes.
             Codec::Xz => self.input.skip_zeros()?,
-            Codec::Bz2 | Codec::Zstd | Codec::Lz4 => 0,
+            Codec::Bz2 | Codec::Zstd | Codec::Lz4 | Codec::Zlib | Codec::LzmaAlone => 0,
         };
         if codec == Codec::Xz && zeros % 4 != 0 {
             return Err(Error::Corrupt {
@@ -444,6 +461,9 @@ impl<R: Read> DecompressReader<R> {
             Codec::Xz => &[0xfd, b'7', b'z', b'X', b'Z', 0x00],
             Codec::Zstd => &[0x28, 0xb5, 0x2f, 0xfd],
             Codec::Lz4 => &[0x04, 0x22, 0x4d, 0x18],
+            // joblib reads zlib streams one after another, as gzip members.
+            Codec::Zlib => &[0x78],
+            Codec::LzmaAlone => &[0x5d, 0x00],
         };
         let skippable = match head {
             [0x50..=0x5f, rest @ ..] => {

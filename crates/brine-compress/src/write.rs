@@ -220,6 +220,10 @@ enum Encoder<W: Write> {
     Bz2(bzip2::write::BzEncoder<Gate<W>>),
     #[cfg(feature = "xz")]
     Xz(liblzma::write::XzEncoder<Gate<W>>),
+    #[cfg(feature = "gzip")]
+    Zlib(flate2::write::ZlibEncoder<Gate<W>>),
+    #[cfg(feature = "xz")]
+    LzmaAlone(liblzma::write::XzEncoder<Gate<W>>),
     #[cfg(feature = "zstd")]
     Zstd(zstd::stream::write::Encoder<'static, Gate<W>>),
     #[cfg(feature = "lz4")]
@@ -242,6 +246,10 @@ macro_rules! each_encoder {
             Encoder::Bz2($bound) => $body,
             #[cfg(feature = "xz")]
             Encoder::Xz($bound) => $body,
+            #[cfg(feature = "gzip")]
+            Encoder::Zlib($bound) => $body,
+            #[cfg(feature = "xz")]
+            Encoder::LzmaAlone($bound) => $body,
             #[cfg(feature = "zstd")]
             Encoder::Zstd($bound) => $body,
             #[cfg(feature = "lz4")]
@@ -281,6 +289,23 @@ impl<W: Write> Encoder<W> {
             )
             .map_err(|err| io::Error::other(format!("xz encoder setup failed: {err}")))?;
             return Ok(Encoder::Xz(liblzma::write::XzEncoder::new_stream(
+                gate, stream,
+            )));
+        }
+        #[cfg(feature = "gzip")]
+        if codec == Codec::Zlib {
+            // The level was checked against 0..=9.
+            let level = flate2::Compression::new(level.unsigned_abs());
+            return Ok(Encoder::Zlib(flate2::write::ZlibEncoder::new(gate, level)));
+        }
+        #[cfg(feature = "xz")]
+        if codec == Codec::LzmaAlone {
+            // The level was checked against 0..=9; Python's FORMAT_ALONE writes the
+            // uncompressed size as unknown and ends with the end-of-payload marker, as this does.
+            let stream = liblzma::stream::LzmaOptions::new_preset(level.unsigned_abs())
+                .and_then(|options| liblzma::stream::Stream::new_lzma_encoder(&options))
+                .map_err(|err| io::Error::other(format!("lzma encoder setup failed: {err}")))?;
+            return Ok(Encoder::LzmaAlone(liblzma::write::XzEncoder::new_stream(
                 gate, stream,
             )));
         }
@@ -332,7 +357,13 @@ impl<W: Write> Encoder<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        each_encoder!(self, encoder => encoder.flush())
+        match self {
+            // The .lzma encoder cannot sync-flush mid-stream: what it has written so far is
+            // flushed, and the rest waits for `finish`.
+            #[cfg(feature = "xz")]
+            Encoder::LzmaAlone(encoder) => encoder.get_mut().flush(),
+            _ => each_encoder!(self, encoder => encoder.flush()),
+        }
     }
 
     fn finish(self) -> io::Result<Gate<W>> {
@@ -343,6 +374,10 @@ impl<W: Write> Encoder<W> {
             Encoder::Bz2(encoder) => encoder.finish(),
             #[cfg(feature = "xz")]
             Encoder::Xz(encoder) => encoder.finish(),
+            #[cfg(feature = "gzip")]
+            Encoder::Zlib(encoder) => encoder.finish(),
+            #[cfg(feature = "xz")]
+            Encoder::LzmaAlone(encoder) => encoder.finish(),
             #[cfg(feature = "zstd")]
             Encoder::Zstd(encoder) => encoder.finish(),
             #[cfg(feature = "lz4")]

@@ -1,5 +1,7 @@
 //! [`Change`]: what a pickle did to an object after creating it.
 
+use bytes::Bytes;
+
 use crate::value::Value;
 
 /// A change a pickle made to an existing object, in place, as Python would.
@@ -39,6 +41,10 @@ pub enum Change {
     /// `setattr(object, name, value)`. The encoder writes it back at the same place,
     /// followed by POP.
     Effect(Value),
+    /// Raw bytes that follow the object's BUILD in the input and belong to it, outside any
+    /// opcode: joblib writes each numpy array's data right after its `NumpyArrayWrapper`.
+    /// Shared with the input, never copied, so that an encoder can write them back.
+    Raw(Bytes),
 }
 
 impl Change {
@@ -52,10 +58,11 @@ impl Change {
             Change::AddItems(_) => "additems",
             Change::SetState { .. } => "setstate",
             Change::Effect(_) => "effect",
+            Change::Raw(_) => "raw",
         }
     }
 
-    /// Calls `visit` on every value the change refers to, in order.
+    /// Calls `visit` on every value the change refers to, in order (none for [`Change::Raw`]).
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
             Change::Build(state) | Change::Effect(state) => visit(state),
@@ -70,6 +77,7 @@ impl Change {
                     visit(value);
                 }
             }
+            Change::Raw(_) => {}
         }
     }
 

@@ -218,7 +218,8 @@ impl Printer<'_> {
     }
 
     /// The changes as method calls after the node: `.build(state)`, `.append([…])`,
-    /// `.setitems({…})`, `.additems([…])`, `.setstate(setter, state)`, `.effect(value)`.
+    /// `.setitems({…})`, `.additems([…])`, `.setstate(setter, state)`, `.effect(value)`,
+    /// `.raw(<n bytes>)`.
     fn changes(&mut self, id: NodeId, depth: usize) {
         for change in self.graph.changes(id) {
             let _ = write!(self.out, ".{}(", change.kind_name());
@@ -238,6 +239,10 @@ impl Printer<'_> {
                     self.out.push('{');
                     self.pairs(pairs, depth);
                     self.out.push('}');
+                }
+                // The length, not the bytes: raw array data may be gigabytes.
+                Change::Raw(data) => {
+                    let _ = write!(self.out, "<{} bytes>", data.len());
                 }
             }
             self.out.push(')');

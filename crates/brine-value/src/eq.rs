@@ -84,6 +84,7 @@ fn changes(work: &mut Worklist<'_, Graphs<'_>>, xs: &[Change], ys: &[Change]) ->
                 work.all(x, y)
             }
             (Change::SetItems(x), Change::SetItems(y)) => work.pairs(x, y),
+            (Change::Raw(x), Change::Raw(y)) => x == y,
             _ => false,
         })
 }

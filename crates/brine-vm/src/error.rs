@@ -125,6 +125,8 @@ pub enum ErrorKind {
     BadPersistentId,
     /// The persistent_load hook refused an id.
     PersistentLoad(String),
+    /// The after_build hook failed, or claimed raw bytes the input does not hold.
+    AfterBuild(String),
     /// EXT1/2/4 with a code of zero or less.
     ExtensionCodeNotPositive(i64),
     /// EXT1/2/4 with a code the extension registry does not hold.
@@ -194,6 +196,7 @@ impl fmt::Display for ErrorKind {
                 f.write_str("persistent IDs in protocol 0 must be ASCII strings")
             }
             ErrorKind::PersistentLoad(message) => write!(f, "persistent_load failed: {message}"),
+            ErrorKind::AfterBuild(message) => write!(f, "after_build failed: {message}"),
             ErrorKind::ExtensionCodeNotPositive(code) => {
                 write!(f, "EXT specifies code <= 0: {code}")
             }

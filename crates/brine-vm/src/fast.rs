@@ -163,6 +163,9 @@ impl Machine<'_> {
                     if let Step::Stop(root) = self.step(offset, op)? {
                         return Ok(Chunk::Stop(root, pos));
                     }
+                    if code == Opcode::BUILD && self.after_build.is_some() {
+                        pos = self.after_build::<FINAL>(data, pos)?;
+                    }
                 }
                 FastArg::Scalar(value) => {
                     self.begin(offset, code)?;

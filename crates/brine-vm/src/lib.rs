@@ -37,10 +37,11 @@ mod read;
 
 use std::io::BufRead;
 
-use brine_value::{Graph, Value};
+use brine_value::{Graph, NodeId, Value};
 use bytes::Bytes;
 
 pub use error::{Error, ErrorKind};
+pub use machine::AfterBuild;
 pub use machine::PersistentLoad;
 pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
@@ -118,6 +119,7 @@ pub struct Unpickler<'h> {
     options: Options,
     buffers: Option<&'h [Bytes]>,
     persistent_load: Option<Box<PersistentLoad<'h>>>,
+    after_build: Option<Box<AfterBuild<'h>>>,
 }
 
 impl<'h> Unpickler<'h> {
@@ -127,6 +129,7 @@ impl<'h> Unpickler<'h> {
             options,
             buffers: None,
             persistent_load: None,
+            after_build: None,
         }
     }
 
@@ -144,6 +147,37 @@ impl<'h> Unpickler<'h> {
         hook: impl FnMut(&mut Graph, Value) -> Result<Value, String> + 'h,
     ) -> Unpickler<'h> {
         self.persistent_load = Some(Box::new(hook));
+        self
+    }
+
+    /// A function BUILD calls after setting an object's state, with the graph, the object and
+    /// the input after BUILD, that returns how many raw bytes of that input belong to the
+    /// object (joblib writes each numpy array's data right after its `NumpyArrayWrapper`).
+    /// The machine checks that they are there, keeps them on the object as a
+    /// [`brine_value::Change::Raw`] (shared with the input by [`Unpickler::loads_bytes`]) and
+    /// goes on after them. An error from the hook is [`ErrorKind::AfterBuild`].
+    ///
+    /// Raw bytes exist only in a slice: [`Unpickler::load`] with this hook is an error.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::Change;
+    ///
+    /// // An object, its BUILD, then three raw bytes that are no opcodes, then the rest.
+    /// let pickle = b"\x80\x02cm\nC\n)\x81}b\xff\xfe\xfd.";
+    /// let graph = brine_vm::Unpickler::new(Default::default())
+    ///     .after_build(|_, _, rest| Ok(if rest.starts_with(b"\xff") { 3 } else { 0 }))
+    ///     .loads(pickle)?;
+    /// let changes = graph.root().changes();
+    /// assert!(matches!(&changes[1], Change::Raw(raw) if raw[..] == b"\xff\xfe\xfd"[..]));
+    /// # Ok::<(), brine_vm::Error>(())
+    /// ```
+    pub fn after_build(
+        mut self,
+        hook: impl FnMut(&Graph, NodeId, &[u8]) -> Result<u64, String> + 'h,
+    ) -> Unpickler<'h> {
+        self.after_build = Some(Box::new(hook));
         self
     }
 
@@ -171,6 +205,15 @@ impl<'h> Unpickler<'h> {
     ///
     /// As [`load`].
     pub fn load<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
+        if self.after_build.is_some() {
+            return Err(Error::new(
+                ErrorKind::AfterBuild(
+                    "raw bytes after BUILD cannot be taken from a reader; load from a slice".into(),
+                ),
+                0,
+                None,
+            ));
+        }
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let mut machine = Machine::new(&self.options, None, None, self.buffers, persistent_load);
         let root = machine.run_reader(reader)?;
@@ -187,6 +230,7 @@ impl<'h> Unpickler<'h> {
             self.buffers,
             persistent_load,
         );
+        machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
         let (root, end) = machine.run_slice(data, 0)?;
         if self.options.reject_trailing && end < data.len() {
             let trailing = (data.len() - end) as u64;
@@ -198,6 +242,11 @@ impl<'h> Unpickler<'h> {
 
 /// Lets the machine borrow the hook for less than the unpickler's lifetime.
 fn shorten<'a>(hook: &'a mut PersistentLoad<'_>) -> &'a mut PersistentLoad<'a> {
+    hook
+}
+
+/// Lets the machine borrow the hook for less than the unpickler's lifetime.
+fn shorten_after_build<'a>(hook: &'a mut AfterBuild<'_>) -> &'a mut AfterBuild<'a> {
     hook
 }
 

@@ -19,6 +19,10 @@ use crate::options::{FindClass, Options};
 /// A persistent_load hook: given the graph and the persistent id, the value to use instead.
 pub type PersistentLoad<'h> = dyn FnMut(&mut Graph, Value) -> Result<Value, String> + 'h;
 
+/// An after_build hook: given the graph, the object BUILD just set the state of, and the input
+/// after BUILD, how many raw bytes that follow belong to the object.
+pub type AfterBuild<'h> = dyn FnMut(&Graph, NodeId, &[u8]) -> Result<u64, String> + 'h;
+
 /// What a step did: go on, or the pickle's result at STOP.
 pub(crate) enum Step {
     Continue,
@@ -37,6 +41,8 @@ pub(crate) struct Machine<'h> {
     buffers: Option<&'h [Bytes]>,
     next_buffer: usize,
     persistent_load: Option<&'h mut PersistentLoad<'h>>,
+    /// Set by the unpickler after `new`, for slices only.
+    pub(crate) after_build: Option<&'h mut AfterBuild<'h>>,
     /// The input when it is shared, or the buffer of the opcode [`Machine::step_shared`] runs:
     /// payloads become slices of it instead of copies.
     shared: Option<Bytes>,
@@ -89,6 +95,7 @@ impl<'h> Machine<'h> {
             buffers,
             next_buffer: 0,
             persistent_load,
+            after_build: None,
             shared: shared.cloned(),
             payload_bytes: 0,
             frame_end: None,
@@ -1169,6 +1176,62 @@ impl<'h> Machine<'h> {
             }),
             None => self.add(Node::PersistentId(pid)),
         }
+    }
+}
+
+impl Machine<'_> {
+    /// Runs the after_build hook on the object BUILD left on the stack, and takes the raw
+    /// bytes it claims from `data[pos..]` (the input after BUILD) as a [`Change::Raw`].
+    /// Returns where the opcodes go on.
+    pub(crate) fn after_build<const FINAL: bool>(
+        &mut self,
+        data: &[u8],
+        pos: usize,
+    ) -> Result<usize, Error> {
+        let Some(hook) = self.after_build.as_mut() else {
+            return Ok(pos);
+        };
+        if !FINAL {
+            return Err(self.error(ErrorKind::AfterBuild(
+                "raw bytes after BUILD cannot be taken from a reader; load from a slice".into(),
+            )));
+        }
+        // BUILD leaves its object on the stack, and refuses anything that is not a node.
+        let Some(id) = self.stack.last().and_then(Value::node) else {
+            return Ok(pos);
+        };
+        let rest = &data[pos..];
+        let claimed = match hook(&self.graph, id, rest) {
+            Ok(claimed) => claimed,
+            Err(message) => return Err(self.error(ErrorKind::AfterBuild(message))),
+        };
+        if claimed == 0 {
+            return Ok(pos);
+        }
+        // Checked against what is there before anything is taken.
+        let Some(len) = usize::try_from(claimed)
+            .ok()
+            .filter(|&len| len <= rest.len())
+        else {
+            return Err(self.error(ErrorKind::AfterBuild(format!(
+                "the object claims {claimed} raw bytes after BUILD, but {} remain",
+                rest.len()
+            ))));
+        };
+        // Raw bytes sit outside frames: the frame that held BUILD must end with it.
+        let start = self.offset + 1;
+        match self.frame_end {
+            Some(frame_end) if frame_end == start => self.frame_end = None,
+            Some(_) => {
+                return Err(self.error(ErrorKind::FrameMismatch(
+                    "raw bytes after BUILD inside a frame",
+                )));
+            }
+            None => {}
+        }
+        let raw = self.payload(Cow::Borrowed(&rest[..len]))?;
+        self.graph.push_change(id, Change::Raw(raw));
+        Ok(pos + len)
     }
 }
 

@@ -1,5 +1,6 @@
-//! .xz streams through `liblzma`'s stream decoder, one stream at a time; the padding between
-//! streams is the reader's business.
+//! .xz streams through `liblzma`'s stream decoder, and legacy `.lzma` (LZMA_ALONE) streams
+//! through its alone decoder, one stream at a time; the padding between streams is the
+//! reader's business.
 
 use std::io;
 use std::io::Read;
@@ -16,23 +17,30 @@ use super::Input;
 pub(crate) struct Decoder {
     inner: Stream,
     memlimit: u64,
+    alone: bool,
     ended: bool,
 }
 
 impl Decoder {
-    pub(crate) fn new(memlimit: u64) -> io::Result<Decoder> {
+    /// An .xz decoder, or with `alone` a legacy `.lzma` one.
+    pub(crate) fn new(memlimit: u64, alone: bool) -> io::Result<Decoder> {
         Ok(Decoder {
-            inner: new_stream(memlimit)?,
+            inner: new_stream(memlimit, alone)?,
             memlimit,
+            alone,
             ended: false,
         })
     }
 }
 
-fn new_stream(memlimit: u64) -> io::Result<Stream> {
-    // No flags: one stream (the reader handles concatenation), and every check is verified.
-    Stream::new_stream_decoder(memlimit.max(1), 0)
-        .map_err(|err| io::Error::other(format!("xz decoder setup failed: {err}")))
+fn new_stream(memlimit: u64, alone: bool) -> io::Result<Stream> {
+    let stream = if alone {
+        Stream::new_lzma_decoder(memlimit.max(1))
+    } else {
+        // No flags: one stream (the reader handles concatenation), and every check is verified.
+        Stream::new_stream_decoder(memlimit.max(1), 0)
+    };
+    stream.map_err(|err| io::Error::other(format!("lzma decoder setup failed: {err}")))
 }
 
 impl<R: Read> Decode<R> for Decoder {
@@ -68,7 +76,7 @@ impl<R: Read> Decode<R> for Decoder {
     }
 
     fn reset(&mut self) -> Result<(), Fault> {
-        self.inner = new_stream(self.memlimit)?;
+        self.inner = new_stream(self.memlimit, self.alone)?;
         self.ended = false;
         Ok(())
     }

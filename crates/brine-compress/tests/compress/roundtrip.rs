@@ -154,6 +154,10 @@ fn a_writer_dropped_unfinished_leaves_a_truncated_stream() {
             writer.write_all(&payload).unwrap();
             writer.flush().unwrap();
         }
+        // The .lzma encoder cannot flush mid-stream, so it may have written nothing at all.
+        if codec == Codec::LzmaAlone && sink.is_empty() {
+            continue;
+        }
         let err = brine_compress::decompress(&sink, &Options::default()).unwrap_err();
         assert!(matches!(err, Error::Truncated { .. }), "{codec}: {err}");
     }
