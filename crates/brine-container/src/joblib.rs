@@ -89,7 +89,7 @@ fn wrapper(graph: &Graph, node: NodeId, rest: &[u8]) -> Result<Wrapper, String> 
     else {
         return Ok(Wrapper::None);
     };
-    match class {
+    match class.as_str() {
         "NumpyArrayWrapper" => {}
         "NDArrayWrapper" | "ZNDArrayWrapper" => {
             let file = state
@@ -153,25 +153,18 @@ fn wrapper(graph: &Graph, node: NodeId, rest: &[u8]) -> Result<Wrapper, String> 
     Ok(Wrapper::Raw(len))
 }
 
-/// The joblib wrapper class name of the object `node`, if it is an instance of one.
-fn class_name(graph: &Graph, node: NodeId) -> Option<&str> {
-    let class = match graph.node(node) {
-        Node::NewObj { cls, .. } => cls,
-        Node::Obj { class, .. } | Node::Inst { class, .. } => class,
-        // Protocols 0 and 1: copyreg._reconstructor(cls, object, None).
-        Node::Reduce { callable, args } => {
-            let (module, name) = graph.get(callable).as_global()?;
-            if (module, name) != ("copyreg", "_reconstructor")
-                && (module, name) != ("copy_reg", "_reconstructor")
-            {
-                return None;
-            }
-            graph.get(args).as_tuple()?.first()?
-        }
-        _ => return None,
+/// The joblib wrapper class name of the object `node`, if it is an instance of one
+/// (whatever form the protocol wrote it in: brine-interpret reads the instance).
+fn class_name(graph: &Graph, node: NodeId) -> Option<String> {
+    let brine_interpret::View::Object(object) =
+        brine_interpret::Interpreter::new(graph).node(node).view
+    else {
+        return None;
     };
-    let (module, name) = graph.get(class).as_global()?;
-    MODULES.contains(&module).then_some(name)
+    let class = object.class()?;
+    MODULES
+        .contains(&class.module)
+        .then(|| class.name.into_owned())
 }
 
 /// A `numpy.dtype(typestr, ...)` reduction: its type string and BUILD state.

@@ -17,9 +17,10 @@ use crate::error::Error;
 /// ```
 /// // A Python 2 pickle of the str 'caf\xe9' (protocol 2).
 /// let data = b"\x80\x02U\x04caf\xe9q\x00.";
-/// assert!(brine::loads(data).is_err()); // ASCII by default, as in Python
+/// // The graph keeps the Python 2 str as written; reading it as text applies the encoding.
+/// assert_eq!(brine::loads(data)?.root().text(), None); // ASCII by default, as in Python
 /// let graph = brine::Unpickler::new().encoding("latin1")?.loads(data)?;
-/// assert_eq!(graph.root().as_str(), Some("café"));
+/// assert_eq!(graph.root().text().as_deref(), Some("café"));
 /// # Ok::<(), brine::Error>(())
 /// ```
 pub struct Unpickler<'h> {
