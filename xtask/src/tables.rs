@@ -35,7 +35,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--check" => true,
         _ => return Err("usage: cargo xtask tables [--check]".into()),
     };
-    let python = brine_python::reference()?;
+    let python = brine_python::reference().map_err(|err| err.to_string())?;
     generate(&python, check)
 }
 
