@@ -95,7 +95,9 @@ fn render(python: &Path, root: &Path, table: &Table) -> Result<String, String> {
         .expect("piped stdin")
         .write_all(&out.stdout)
         .map_err(|e| format!("rustfmt: {e}"))?;
-    let formatted = rustfmt.wait_with_output().map_err(|e| format!("rustfmt: {e}"))?;
+    let formatted = rustfmt
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
     if !formatted.status.success() {
         return Err(format!(
             "rustfmt rejected the output of {}: {}",
