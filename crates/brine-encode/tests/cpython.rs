@@ -88,7 +88,7 @@ fn conversions_load_in_cpython_311_as_the_originals() {
         .iter()
         .filter(|f| f.producer == "py311" && f.variant == "plain")
     {
-        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
         for proto in 0..=5u8 {
             let mut options = brine_encode::Options::protocol(proto);
             options.extensions = extensions();
@@ -146,7 +146,7 @@ fn python2_pickles_written_again_load_in_python_27() {
         .iter()
         .filter(|f| f.producer == "py27")
     {
-        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
         for proto in 0..=2u8 {
             let mut options = brine_encode::Options::protocol(proto);
             options.extensions = extensions();

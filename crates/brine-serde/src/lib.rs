@@ -121,7 +121,7 @@
 //!
 //! let index = Index::from(IndexState { words: vec!["salt".into(), "brine".into()] });
 //! let pickle = brine_serde::to_vec(&index, &Default::default())?;
-//! let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+//! let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
 //! assert_eq!(format!("{graph:?}"), "{'words': ['salt', 'brine']}");
 //! let back: Index = brine_serde::from_slice(&pickle, &Default::default())?;
 //! assert_eq!(back.positions["brine"], 1);
@@ -284,7 +284,7 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     let start = shared.as_ptr() as usize;
     // `shared` stays alive (and unchanged) until deserialization is over: the offsets
     // `de::FromInput` computes are only meaningful while it is.
-    let graph = brine_vm::loads_bytes(shared.clone(), &options.vm_options())?;
+    let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
     let lent = de::TextCache::default();
     let source = de::FromInput {
         input: data,
@@ -318,7 +318,7 @@ pub fn from_reader<R: BufRead, T: DeserializeOwned>(
     reader: R,
     options: &Options,
 ) -> Result<T, Error> {
-    let graph = brine_vm::load(reader, &options.vm_options())?;
+    let graph = brine_vm::from_reader(reader, &options.vm_options())?;
     de::deserialize(&graph, de::Owned, options)
 }
 
