@@ -104,14 +104,17 @@ pub use unpickler::Unpickler;
 /// assert_eq!((graph.get(name).as_str(), graph.get(value).as_i64()), (Some("a"), Some(1)));
 /// # Ok::<(), brine::Error>(())
 /// ```
+#[doc(inline)]
 pub use brine_interpret as interpret;
 
 /// The compression layer (`brine-compress`).
 #[cfg(feature = "compress")]
+#[doc(inline)]
 pub use brine_compress as compress;
 /// serde both ways: Rust types to pickles and back (`brine-serde`). The common calls are at
 /// the crate root: [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`].
 #[cfg(feature = "serde")]
+#[doc(inline)]
 pub use brine_serde as serde;
 #[cfg(feature = "serde")]
 #[doc(inline)]
@@ -120,6 +123,7 @@ pub use brine_serde::{Options, PyClass};
 mod serde_path;
 /// The HMAC signing envelope (`brine-sign`).
 #[cfg(feature = "sign")]
+#[doc(inline)]
 pub use brine_sign as sign;
 #[cfg(feature = "serde")]
 pub use serde_path::{
