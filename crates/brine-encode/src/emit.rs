@@ -1400,3 +1400,63 @@ fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `write` on a fresh emitter at `protocol` and returns what it wrote after PROTO and
+    /// before STOP (protocols 0-3, which have no frames), or the error.
+    fn emit(
+        protocol: u8,
+        write: impl FnOnce(&mut Emitter<'_, Vec<u8>>) -> Result<(), EncodeError>,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let options = Options::protocol(protocol);
+        let mut emitter = Emitter::new(Vec::new(), &options)?;
+        write(&mut emitter)?;
+        let out = emitter.finish()?;
+        let start = if protocol >= 2 { 2 } else { 0 };
+        Ok(out[start..out.len() - 1].to_vec())
+    }
+
+    #[test]
+    fn opcodes_some_protocols_lack_are_refused_there() {
+        let refused =
+            |protocol, write: fn(&mut Emitter<'_, Vec<u8>>) -> Result<(), EncodeError>| {
+                matches!(emit(protocol, write), Err(EncodeError::Unpicklable(_)))
+            };
+        assert!(refused(1, |e| e.newobj()));
+        assert!(refused(3, |e| e.newobj_ex()));
+        assert!(refused(0, |e| e.pop_mark()));
+        assert!(refused(0, |e| e.obj()));
+        assert!(refused(0, |e| e.binpersid()));
+        assert!(refused(1, |e| e.inst("m", "C")));
+        assert!(refused(3, |e| e.stack_global_of_nodes()));
+        assert!(refused(4, |e| e.bytearray8(b"x").map(|_| ())));
+        assert!(refused(4, |e| e.next_buffer(false)));
+        assert!(refused(0, |e| e.persid("a\nb")));
+        assert!(refused(0, |e| e.persid("é")));
+    }
+
+    #[test]
+    fn opcodes_are_written_where_the_protocol_has_them() {
+        // POP, POP_MARK, NEWOBJ, BUILD, REDUCE.
+        let ops = emit(2, |e| {
+            e.pop()?;
+            e.pop_mark()?;
+            e.newobj()?;
+            e.build()?;
+            e.reduce()
+        });
+        assert_eq!(ops.unwrap(), b"01\x81bR");
+        // A state setter's TUPLE2 even at protocol 0, as CPython's save_reduce writes it.
+        assert_eq!(emit(0, |e| e.state_setter_args()).unwrap(), b"\x86");
+        assert_eq!(emit(0, |e| e.persid("key 1")).unwrap(), b"Pkey 1\n");
+        assert_eq!(emit(0, |e| e.inst("m", "C")).unwrap(), b"im\nC\n");
+        // fix_imports: Python 2 names below protocol 3.
+        assert_eq!(
+            emit(0, |e| e.inst("builtins", "object")).unwrap(),
+            b"i__builtin__\nobject\n"
+        );
+    }
+}
