@@ -13,7 +13,7 @@ use std::{env, fs};
 
 use sha2::{Digest, Sha256};
 
-use crate::fixtures::{PINS, REFERENCE};
+use crate::fixtures::{PINS, REFERENCE, python_command};
 
 /// The scripts the data depends on, relative to `benches/`.
 const SCRIPTS: [&str; 2] = ["genperfdata.py", "bench_classes.py"];
@@ -134,21 +134,6 @@ pub fn reference_python() -> Result<PathBuf, String> {
         tried.join("; "),
         pin.version
     ))
-}
-
-/// A command running `exe` as the benchmarks need it: hash randomization off, no bytecode
-/// written beside the scripts, no `PYTHON*` variables from the caller.
-pub fn python_command(exe: &Path) -> Command {
-    let mut cmd = Command::new(exe);
-    for (key, _) in env::vars_os() {
-        if key.to_string_lossy().starts_with("PYTHON") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("PYTHONHASHSEED", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null());
-    cmd
 }
 
 /// The `#` lines the manifest of the current scripts starts with (after its first line).

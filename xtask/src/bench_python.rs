@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::{env, fs};
 
-use crate::bench_data;
+use crate::{bench_data, fixtures};
 
 const USAGE: &str = "usage: cargo xtask bench-python [options]
 
@@ -111,7 +111,7 @@ fn bench(opts: &Args) -> Result<(), String> {
             .args(["--min-time-ms", &opts.min_time_ms.to_string()])
             .args(["--label", &file.label]);
         rows.extend(parse_rows(&output(&mut rust, "bench_table")?)?);
-        let mut cpython = bench_data::python_command(&python);
+        let mut cpython = fixtures::python_command(&python);
         cpython
             .arg(bench_data::benches_dir().join("timepickle.py"))
             .arg("time")
@@ -509,7 +509,7 @@ fn memory_table(out: &mut String, data: &Path, python: &Path, filter: &str) -> R
             cells.push(fmt_size(*graph));
             cells.push(format!("{:.2}", peak as f64 / budget));
         }
-        let mut cmd = bench_data::python_command(python);
+        let mut cmd = fixtures::python_command(python);
         cmd.arg(bench_data::benches_dir().join("timepickle.py"))
             .arg("memory")
             .arg(&file.pickle)

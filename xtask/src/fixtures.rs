@@ -333,8 +333,9 @@ fn probe(exe: &Path) -> Result<(String, PathBuf), String> {
 }
 
 /// A command running `exe` in a controlled environment: no `PYTHON*` variables from the
-/// caller, hash randomization off, no bytecode written next to the scripts.
-fn python_command(exe: &Path) -> Command {
+/// caller, hash randomization off, no bytecode written next to the scripts. Fixtures and
+/// benchmarks run every Python this way.
+pub(crate) fn python_command(exe: &Path) -> Command {
     let mut cmd = Command::new(exe);
     for (key, _) in env::vars_os() {
         if key.to_string_lossy().starts_with("PYTHON") {

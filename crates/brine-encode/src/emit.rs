@@ -871,11 +871,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Unpicklable`] below protocol 2; [`EncodeError::Io`].
     pub fn newobj(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 2 {
-            return Err(EncodeError::Unpicklable(
-                "NEWOBJ needs protocol 2 or above".to_owned(),
-            ));
-        }
+        self.needs(2, "NEWOBJ")?;
         self.op(Opcode::NEWOBJ)
     }
 
@@ -894,11 +890,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Unpicklable`] below protocol 4; [`EncodeError::Io`].
     pub fn newobj_ex(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 4 {
-            return Err(EncodeError::Unpicklable(
-                "NEWOBJ_EX needs protocol 4 or above".to_owned(),
-            ));
-        }
+        self.needs(4, "NEWOBJ_EX")?;
         self.op(Opcode::NEWOBJ_EX)
     }
 
@@ -924,11 +916,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Unpicklable`] at protocol 0; [`EncodeError::Io`].
     pub fn pop_mark(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 1 {
-            return Err(EncodeError::Unpicklable(
-                "POP_MARK needs protocol 1 or above".to_owned(),
-            ));
-        }
+        self.needs(1, "POP_MARK")?;
         self.op(Opcode::POP_MARK)
     }
 
@@ -941,11 +929,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// STACK_GLOBAL of the module and name just written, as graph nodes of their own; the
     /// caller memoizes it (protocol 4 and above).
     pub(crate) fn stack_global_of_nodes(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 4 {
-            return Err(EncodeError::Unpicklable(
-                "STACK_GLOBAL needs protocol 4 or above".to_owned(),
-            ));
-        }
+        self.needs(4, "STACK_GLOBAL")?;
         self.op(Opcode::STACK_GLOBAL)
     }
 
@@ -969,11 +953,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// OBJ: an old-style instance of the class after the MARK, with the arguments after the
     /// class (protocol 1 and above).
     pub(crate) fn obj(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 1 {
-            return Err(EncodeError::Unpicklable(
-                "OBJ needs protocol 1 or above".to_owned(),
-            ));
-        }
+        self.needs(1, "OBJ")?;
         self.op(Opcode::OBJ)
     }
 
@@ -984,11 +964,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Unpicklable`] at protocol 0, where [`Emitter::persid`] writes one;
     /// [`EncodeError::Io`].
     pub fn binpersid(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 1 {
-            return Err(EncodeError::Unpicklable(
-                "BINPERSID needs protocol 1 or above".to_owned(),
-            ));
-        }
+        self.needs(1, "BINPERSID")?;
         self.op(Opcode::BINPERSID)
     }
 
@@ -1015,12 +991,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// (`bytearray(bytes)`) its caller writes; too many objects to memoize;
     /// [`EncodeError::Io`].
     pub fn bytearray8(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
-        if self.proto < 5 {
-            return Err(EncodeError::Unpicklable(format!(
-                "BYTEARRAY8 needs protocol 5, not {}",
-                self.proto
-            )));
-        }
+        self.needs(5, "BYTEARRAY8")?;
         let header = header(Opcode::BYTEARRAY8, &(data.len() as u64).to_le_bytes());
         self.out.write_payload(&header, data)?;
         self.memoize()
@@ -1040,6 +1011,17 @@ impl<'o, W: Write> Emitter<'o, W> {
         self.op(Opcode::NEXT_BUFFER)?;
         if readonly {
             self.op(Opcode::READONLY_BUFFER)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses `what` (an opcode's name) below protocol `protocol`, which introduced it.
+    fn needs(&self, protocol: u8, what: &str) -> Result<(), EncodeError> {
+        if self.proto < protocol {
+            return Err(EncodeError::Unpicklable(format!(
+                "{what} needs protocol {protocol} or above, not {}",
+                self.proto
+            )));
         }
         Ok(())
     }
