@@ -5,6 +5,8 @@
 mod bz2;
 #[cfg(feature = "gzip")]
 mod gzip;
+#[cfg(feature = "gzip")]
+mod inflate;
 #[cfg_attr(
     not(all(
         feature = "gzip",
@@ -21,6 +23,8 @@ mod gzip;
 mod input;
 #[cfg(feature = "lz4")]
 mod lz4;
+#[cfg(any(feature = "bz2", feature = "gzip", feature = "xz", feature = "zstd"))]
+mod step;
 #[cfg(feature = "xz")]
 mod xz;
 #[cfg(feature = "gzip")]

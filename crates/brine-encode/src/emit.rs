@@ -10,6 +10,7 @@
 
 use std::io::Write;
 
+use brine_lex::Opcode;
 use brine_value::{ExtensionRegistry, compat};
 use hashbrown::{Equivalent, HashMap};
 use num_bigint::BigInt;
@@ -67,10 +68,10 @@ const UNKNOWN_LEN: usize = usize::MAX;
 /// # Ok::<(), brine_encode::EncodeError>(())
 /// ```
 pub struct Emitter<'o, W> {
-    pub(crate) out: Output<W>,
-    pub(crate) proto: u8,
+    out: Output<W>,
+    proto: u8,
     /// `fix_imports`, which only applies below protocol 3.
-    pub(crate) fix_imports: bool,
+    fix_imports: bool,
     extensions: &'o ExtensionRegistry,
     memo_len: u32,
     /// The str objects CPython keeps one of, by content: empty and one-character (below
@@ -107,8 +108,8 @@ pub struct Emitter<'o, W> {
 pub struct Batch {
     layout: Layout,
     /// The opcode for a lone item (APPEND, SETITEM), and the one closing a batch.
-    single: u8,
-    multi: u8,
+    single: Opcode,
+    multi: Opcode,
     /// The number of items announced, or [`UNKNOWN_LEN`].
     len: usize,
     /// Items begun so far.
@@ -196,7 +197,13 @@ impl Batch {
         self.idx
     }
 
-    fn new(layout: Layout, ops: (u8, u8), len: Option<usize>, tail: Tail, idx: u32) -> Batch {
+    fn new(
+        layout: Layout,
+        ops: (Opcode, Opcode),
+        len: Option<usize>,
+        tail: Tail,
+        idx: u32,
+    ) -> Batch {
         Batch {
             layout,
             single: ops.0,
@@ -212,9 +219,9 @@ impl Batch {
     }
 }
 
-const LIST_OPS: (u8, u8) = (b'a', b'e');
-const DICT_OPS: (u8, u8) = (b's', b'u');
-const ADDITEMS_OPS: (u8, u8) = (0x90, 0x90);
+const LIST_OPS: (Opcode, Opcode) = (Opcode::APPEND, Opcode::APPENDS);
+const DICT_OPS: (Opcode, Opcode) = (Opcode::SETITEM, Opcode::SETITEMS);
+const ADDITEMS_OPS: (Opcode, Opcode) = (Opcode::ADDITEMS, Opcode::ADDITEMS);
 
 impl<'o, W: Write> Emitter<'o, W> {
     /// Starts a pickle at `options.protocol`: writes PROTO (from protocol 2) and starts
@@ -230,7 +237,7 @@ impl<'o, W: Write> Emitter<'o, W> {
         }
         let mut out = Output::new(writer);
         if proto >= 2 {
-            out.write(&[0x80, proto])?;
+            out.write(&[Opcode::PROTO.0, proto])?;
         }
         if proto >= 4 {
             out.start_framing()?;
@@ -263,7 +270,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Io`] when writing fails.
     pub fn finish(mut self) -> Result<W, EncodeError> {
-        self.out.write(b".")?;
+        self.op(Opcode::STOP)?;
         Ok(self.out.finish()?)
     }
 
@@ -285,7 +292,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`], as for every method that writes.
     #[inline]
     pub fn none(&mut self) -> Result<(), EncodeError> {
-        Ok(self.out.write(b"N")?)
+        self.op(Opcode::NONE)
     }
 
     /// `True` or `False`: NEWTRUE / NEWFALSE from protocol 2, `I01` / `I00` below.
@@ -295,13 +302,12 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`].
     #[inline]
     pub fn bool(&mut self, value: bool) -> Result<(), EncodeError> {
-        let op: &[u8] = match (self.proto >= 2, value) {
-            (true, true) => b"\x88",
-            (true, false) => b"\x89",
-            (false, true) => b"I01\n",
-            (false, false) => b"I00\n",
-        };
-        Ok(self.out.write(op)?)
+        match (self.proto >= 2, value) {
+            (true, true) => self.op(Opcode::NEWTRUE),
+            (true, false) => self.op(Opcode::NEWFALSE),
+            (false, true) => self.line(Opcode::INT, "01"),
+            (false, false) => self.line(Opcode::INT, "00"),
+        }
     }
 
     /// An int: BININT1, BININT2 or BININT within 32 bits (INT text at protocol 0), LONG1
@@ -317,13 +323,13 @@ impl<'o, W: Write> Emitter<'o, W> {
             return self.int_slow(value);
         }
         if let Ok(byte) = u8::try_from(value) {
-            self.out.write(&[b'K', byte])?;
+            self.out.write(&[Opcode::BININT1.0, byte])?;
         } else if let Ok(short) = u16::try_from(value) {
             let [lo, hi] = short.to_le_bytes();
-            self.out.write(&[b'M', lo, hi])?;
+            self.out.write(&[Opcode::BININT2.0, lo, hi])?;
         } else {
             let [a, b, c, d] = (value as i32).to_le_bytes();
-            self.out.write(&[b'J', a, b, c, d])?;
+            self.out.write(&[Opcode::BININT.0, a, b, c, d])?;
         }
         Ok(())
     }
@@ -332,7 +338,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     #[cold]
     fn int_slow(&mut self, value: i64) -> Result<(), EncodeError> {
         match i32::try_from(value) {
-            Ok(small) => Ok(self.out.write(format!("I{small}\n").as_bytes())?),
+            Ok(small) => self.line(Opcode::INT, &small.to_string()),
             Err(_) => self.bigint(&BigInt::from(value)),
         }
     }
@@ -348,16 +354,16 @@ impl<'o, W: Write> Emitter<'o, W> {
             return self.int(i64::from(small));
         }
         if self.proto < 2 {
-            return Ok(self.out.write(format!("L{value}L\n").as_bytes())?);
+            return self.line(Opcode::LONG, &format!("{value}L"));
         }
         // CPython's `encode_long`: little-endian two's complement in the fewest bytes.
         let encoded = value.to_signed_bytes_le();
         match u8::try_from(encoded.len()) {
-            Ok(len) => self.out.write(&[0x8a, len])?,
+            Ok(len) => self.out.write(&[Opcode::LONG1.0, len])?,
             Err(_) => {
                 let len = i32::try_from(encoded.len())
                     .map_err(|_| EncodeError::Unpicklable("int too large to pickle".to_owned()))?;
-                self.out.write(&[0x8b])?;
+                self.op(Opcode::LONG4)?;
                 self.out.write(&len.to_le_bytes())?;
             }
         }
@@ -374,7 +380,7 @@ impl<'o, W: Write> Emitter<'o, W> {
         if self.proto == 0 {
             return self.float_text(value);
         }
-        let mut op = [b'G'; 9];
+        let mut op = [Opcode::BINFLOAT.0; 9];
         op[1..].copy_from_slice(&value.to_be_bytes());
         Ok(self.out.write(&op)?)
     }
@@ -382,8 +388,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`Emitter::float`] at protocol 0: FLOAT with Python's repr.
     #[cold]
     fn float_text(&mut self, value: f64) -> Result<(), EncodeError> {
-        let text = format!("F{}\n", brine_lex::repr::float_repr(value));
-        Ok(self.out.write(text.as_bytes())?)
+        self.line(Opcode::FLOAT, &brine_lex::repr::float_repr(value))
     }
 
     /// A str object, memoized; returns its memo index. The empty string and one-character
@@ -430,14 +435,14 @@ impl<'o, W: Write> Emitter<'o, W> {
             }
         }
         if self.proto == 0 {
-            let mut line = vec![b'V'];
+            let mut line = vec![Opcode::UNICODE.0];
             raw_unicode_escape(data, &mut line);
             line.push(b'\n');
             self.out.write_payload(&[], &line)?;
         } else {
             let len = data.len();
             if len <= 0xFF && self.proto >= 4 {
-                self.out.write(&[0x8c, len as u8])?;
+                self.out.write(&[Opcode::SHORT_BINUNICODE.0, len as u8])?;
                 self.out.write(data)?;
             } else if len > 0xFFFF_FFFF {
                 if self.proto < 4 {
@@ -445,10 +450,10 @@ impl<'o, W: Write> Emitter<'o, W> {
                         "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
                     ));
                 }
-                let header = header(0x8d, &(len as u64).to_le_bytes());
+                let header = header(Opcode::BINUNICODE8, &(len as u64).to_le_bytes());
                 self.out.write_large(&header, data)?;
             } else {
-                let header = header(b'X', &(len as u32).to_le_bytes());
+                let header = header(Opcode::BINUNICODE, &(len as u32).to_le_bytes());
                 self.out.write_payload(&header, data)?;
             }
         }
@@ -492,7 +497,7 @@ impl<'o, W: Write> Emitter<'o, W> {
         } else {
             let len = data.len();
             if len <= 0xFF {
-                self.out.write(&[b'C', len as u8])?;
+                self.out.write(&[Opcode::SHORT_BINBYTES.0, len as u8])?;
                 self.out.write(data)?;
             } else if len > 0xFFFF_FFFF {
                 if self.proto < 4 {
@@ -501,10 +506,10 @@ impl<'o, W: Write> Emitter<'o, W> {
                             .to_owned(),
                     ));
                 }
-                let header = header(0x8e, &(len as u64).to_le_bytes());
+                let header = header(Opcode::BINBYTES8, &(len as u64).to_le_bytes());
                 self.out.write_large(&header, data)?;
             } else {
-                let header = header(b'B', &(len as u32).to_le_bytes());
+                let header = header(Opcode::BINBYTES, &(len as u32).to_le_bytes());
                 self.out.write_payload(&header, data)?;
             }
         }
@@ -535,18 +540,18 @@ impl<'o, W: Write> Emitter<'o, W> {
             // Python 2's repr of a str is Python 3's repr of the same bytes without the `b`.
             let repr = brine_lex::repr::bytes_repr(data);
             let mut line = Vec::with_capacity(repr.len() + 1);
-            line.push(b'S');
+            line.push(Opcode::STRING.0);
             line.extend_from_slice(&repr.as_bytes()[1..]);
             line.push(b'\n');
             self.out.write_payload(&[], &line)?;
         } else if len <= 0xFF {
-            self.out.write(&[b'U', len as u8])?;
+            self.out.write(&[Opcode::SHORT_BINSTRING.0, len as u8])?;
             self.out.write(data)?;
         } else {
             let len = u32::try_from(len).map_err(|_| {
                 EncodeError::Unpicklable("cannot serialize a Python 2 str over 4GiB".to_owned())
             })?;
-            let header = header(b'T', &len.to_le_bytes());
+            let header = header(Opcode::BINSTRING, &len.to_le_bytes());
             self.out.write_payload(&header, data)?;
         }
         self.memoize()
@@ -589,17 +594,17 @@ impl<'o, W: Write> Emitter<'o, W> {
             .filter(|&len| len != NOT_MEMOIZED)
             .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
         if self.proto >= 4 {
-            self.out.write(b"\x94")?;
+            self.op(Opcode::MEMOIZE)?;
         } else if self.proto >= 1 {
             match u8::try_from(idx) {
-                Ok(small) => self.out.write(&[b'q', small])?,
+                Ok(small) => self.out.write(&[Opcode::BINPUT.0, small])?,
                 Err(_) => {
                     let [a, b, c, d] = idx.to_le_bytes();
-                    self.out.write(&[b'r', a, b, c, d])?;
+                    self.out.write(&[Opcode::LONG_BINPUT.0, a, b, c, d])?;
                 }
             }
         } else {
-            self.out.write(format!("p{idx}\n").as_bytes())?;
+            self.line(Opcode::PUT, &idx.to_string())?;
         }
         Ok(idx)
     }
@@ -612,13 +617,13 @@ impl<'o, W: Write> Emitter<'o, W> {
     #[inline]
     pub fn get(&mut self, idx: u32) -> Result<(), EncodeError> {
         if self.proto == 0 {
-            return Ok(self.out.write(format!("g{idx}\n").as_bytes())?);
+            return self.line(Opcode::GET, &idx.to_string());
         }
         match u8::try_from(idx) {
-            Ok(small) => self.out.write(&[b'h', small])?,
+            Ok(small) => self.out.write(&[Opcode::BINGET.0, small])?,
             Err(_) => {
                 let [a, b, c, d] = idx.to_le_bytes();
-                self.out.write(&[b'j', a, b, c, d])?;
+                self.out.write(&[Opcode::LONG_BINGET.0, a, b, c, d])?;
             }
         }
         Ok(())
@@ -700,7 +705,7 @@ impl<'o, W: Write> Emitter<'o, W> {
 
     /// STACK_GLOBAL of the two str just written, memoized and remembered as `module.name`.
     pub(crate) fn stack_global(&mut self, module: &str, name: &str) -> Result<u32, EncodeError> {
-        self.out.write(b"\x93")?;
+        self.op(Opcode::STACK_GLOBAL)?;
         let idx = self.memoize()?;
         self.register_global(module, name, idx);
         Ok(idx)
@@ -745,7 +750,7 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.end_tuple(2)?;
             self.reduce()?;
         } else if self.proto >= 3 {
-            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+            self.line(Opcode::GLOBAL, &format!("{module}\n{name}"))?;
         } else {
             let (module, name) = if self.fix_imports {
                 compat::py3_to_py2(module, name)
@@ -758,7 +763,7 @@ impl<'o, W: Write> Emitter<'o, W> {
                     self.proto
                 )));
             }
-            self.out.write(format!("c{module}\n{name}\n").as_bytes())?;
+            self.line(Opcode::GLOBAL, &format!("{module}\n{name}"))?;
         }
         let idx = self.memoize()?;
         self.register_global(module, name, idx);
@@ -774,12 +779,12 @@ impl<'o, W: Write> Emitter<'o, W> {
 
     fn write_ext(&mut self, code: i32) -> Result<(), EncodeError> {
         if let Ok(small) = u8::try_from(code) {
-            self.out.write(&[0x82, small])?;
+            self.out.write(&[Opcode::EXT1.0, small])?;
         } else if let Ok(short) = u16::try_from(code) {
-            self.out.write(&[0x83])?;
+            self.op(Opcode::EXT2)?;
             self.out.write(&short.to_le_bytes())?;
         } else {
-            self.out.write(&[0x84])?;
+            self.op(Opcode::EXT4)?;
             self.out.write(&code.to_le_bytes())?;
         }
         Ok(())
@@ -793,7 +798,11 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`].
     #[inline]
     pub fn empty_tuple(&mut self) -> Result<(), EncodeError> {
-        Ok(self.out.write(if self.proto >= 1 { b")" } else { b"(t" })?)
+        if self.proto >= 1 {
+            self.op(Opcode::EMPTY_TUPLE)
+        } else {
+            self.ops(&[Opcode::MARK, Opcode::TUPLE])
+        }
     }
 
     /// Whether a tuple of `n_items` items opens with MARK: beyond 3 items, or below protocol 2.
@@ -824,16 +833,16 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// As [`Emitter::memoize`].
     #[inline]
     pub fn end_tuple(&mut self, n_items: usize) -> Result<u32, EncodeError> {
-        self.out.write(self.tuple_op(n_items))?;
+        self.op(self.tuple_op(n_items))?;
         self.memoize()
     }
 
-    pub(crate) fn tuple_op(&self, n_items: usize) -> &'static [u8] {
+    fn tuple_op(&self, n_items: usize) -> Opcode {
         match (self.tuple_needs_mark(n_items), n_items) {
-            (true, _) => b"t",
-            (false, 1) => b"\x85",
-            (false, 2) => b"\x86",
-            _ => b"\x87",
+            (true, _) => Opcode::TUPLE,
+            (false, 1) => Opcode::TUPLE1,
+            (false, 2) => Opcode::TUPLE2,
+            _ => Opcode::TUPLE3,
         }
     }
 
@@ -844,7 +853,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Io`].
     #[inline]
     pub fn mark(&mut self) -> Result<(), EncodeError> {
-        Ok(self.out.write(b"(")?)
+        self.op(Opcode::MARK)
     }
 
     /// REDUCE: calls the callable below the argument tuple on the stack.
@@ -853,7 +862,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Io`].
     pub fn reduce(&mut self) -> Result<(), EncodeError> {
-        Ok(self.out.write(b"R")?)
+        self.op(Opcode::REDUCE)
     }
 
     /// NEWOBJ: `cls.__new__(cls, *args)` (protocol 2 and above).
@@ -862,12 +871,8 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Unpicklable`] below protocol 2; [`EncodeError::Io`].
     pub fn newobj(&mut self) -> Result<(), EncodeError> {
-        if self.proto < 2 {
-            return Err(EncodeError::Unpicklable(
-                "NEWOBJ needs protocol 2 or above".to_owned(),
-            ));
-        }
-        Ok(self.out.write(b"\x81")?)
+        self.needs(2, "NEWOBJ")?;
+        self.op(Opcode::NEWOBJ)
     }
 
     /// BUILD: sets the state just written on the object below it.
@@ -876,7 +881,180 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::Io`].
     pub fn build(&mut self) -> Result<(), EncodeError> {
-        Ok(self.out.write(b"b")?)
+        self.op(Opcode::BUILD)
+    }
+
+    /// NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)` (protocol 4 and above).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] below protocol 4; [`EncodeError::Io`].
+    pub fn newobj_ex(&mut self) -> Result<(), EncodeError> {
+        self.needs(4, "NEWOBJ_EX")?;
+        self.op(Opcode::NEWOBJ_EX)
+    }
+
+    /// POP: discards the object just written, as CPython does after a call made for its
+    /// effect.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    pub fn pop(&mut self) -> Result<(), EncodeError> {
+        self.op(Opcode::POP)
+    }
+
+    /// Discards the `n` objects just written (POP each).
+    pub(crate) fn pops(&mut self, n: usize) -> Result<(), EncodeError> {
+        (0..n).try_for_each(|_| self.pop())
+    }
+
+    /// POP_MARK: discards everything down to and including the last MARK (protocol 1 and
+    /// above).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] at protocol 0; [`EncodeError::Io`].
+    pub fn pop_mark(&mut self) -> Result<(), EncodeError> {
+        self.needs(1, "POP_MARK")?;
+        self.op(Opcode::POP_MARK)
+    }
+
+    /// TUPLE2 at any protocol: CPython's `save_reduce` packs a state setter's `(obj, state)`
+    /// this way even at protocols 0 and 1, where it writes no other TUPLE2.
+    pub(crate) fn state_setter_args(&mut self) -> Result<(), EncodeError> {
+        self.op(Opcode::TUPLE2)
+    }
+
+    /// STACK_GLOBAL of the module and name just written, as graph nodes of their own; the
+    /// caller memoizes it (protocol 4 and above).
+    pub(crate) fn stack_global_of_nodes(&mut self) -> Result<(), EncodeError> {
+        self.needs(4, "STACK_GLOBAL")?;
+        self.op(Opcode::STACK_GLOBAL)
+    }
+
+    /// INST's opcode and class name, after the MARK and arguments of an old-style instance
+    /// (protocol 0; Python 2 names with `fix_imports`).
+    pub(crate) fn inst(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+        if self.proto != 0 {
+            return Err(EncodeError::Unpicklable(format!(
+                "INST is written at protocol 0, not {}",
+                self.proto
+            )));
+        }
+        let (module, name) = if self.fix_imports {
+            compat::py3_to_py2(module, name)
+        } else {
+            (module, name)
+        };
+        self.line(Opcode::INST, &format!("{module}\n{name}"))
+    }
+
+    /// OBJ: an old-style instance of the class after the MARK, with the arguments after the
+    /// class (protocol 1 and above).
+    pub(crate) fn obj(&mut self) -> Result<(), EncodeError> {
+        self.needs(1, "OBJ")?;
+        self.op(Opcode::OBJ)
+    }
+
+    /// BINPERSID: the object just written is a persistent id (protocol 1 and above).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] at protocol 0, where [`Emitter::persid`] writes one;
+    /// [`EncodeError::Io`].
+    pub fn binpersid(&mut self) -> Result<(), EncodeError> {
+        self.needs(1, "BINPERSID")?;
+        self.op(Opcode::BINPERSID)
+    }
+
+    /// PERSID: a persistent id as a line of ASCII text (protocol 0).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] for an id that is not ASCII or holds a newline, as
+    /// CPython refuses; [`EncodeError::Io`].
+    pub fn persid(&mut self, text: &str) -> Result<(), EncodeError> {
+        if !text.is_ascii() || text.contains('\n') {
+            return Err(EncodeError::Unpicklable(
+                "persistent IDs in protocol 0 must be ASCII strings".to_owned(),
+            ));
+        }
+        self.line(Opcode::PERSID, text)
+    }
+
+    /// A bytearray in-band: BYTEARRAY8, memoized (protocol 5); returns its memo index.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] below protocol 5, where a bytearray is a call
+    /// (`bytearray(bytes)`) its caller writes; too many objects to memoize;
+    /// [`EncodeError::Io`].
+    pub fn bytearray8(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
+        self.needs(5, "BYTEARRAY8")?;
+        let header = header(Opcode::BYTEARRAY8, &(data.len() as u64).to_le_bytes());
+        self.out.write_payload(&header, data)?;
+        self.memoize()
+    }
+
+    /// An out-of-band buffer: NEXT_BUFFER, and READONLY_BUFFER when `readonly` (protocol 5).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Unpicklable`] below protocol 5; [`EncodeError::Io`].
+    pub fn next_buffer(&mut self, readonly: bool) -> Result<(), EncodeError> {
+        if self.proto < 5 {
+            return Err(EncodeError::Unpicklable(
+                "PickleBuffer can only be pickled with protocol >= 5".to_owned(),
+            ));
+        }
+        self.op(Opcode::NEXT_BUFFER)?;
+        if readonly {
+            self.op(Opcode::READONLY_BUFFER)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses `what` (an opcode's name) below protocol `protocol`, which introduced it.
+    fn needs(&self, protocol: u8, what: &str) -> Result<(), EncodeError> {
+        if self.proto < protocol {
+            return Err(EncodeError::Unpicklable(format!(
+                "{what} needs protocol {protocol} or above, not {}",
+                self.proto
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes an opcode without argument, or whose argument the caller writes next.
+    #[inline(always)]
+    fn op(&mut self, code: Opcode) -> Result<(), EncodeError> {
+        Ok(self.out.write(&[code.0])?)
+    }
+
+    /// Writes opcodes without argument, one after the other.
+    #[inline(always)]
+    fn ops<const N: usize>(&mut self, codes: &[Opcode; N]) -> Result<(), EncodeError> {
+        Ok(self.out.write(&codes.map(|code| code.0))?)
+    }
+
+    /// Writes a protocol 0 opcode whose argument is a line of text (`text` without its
+    /// newline).
+    fn line(&mut self, code: Opcode, text: &str) -> Result<(), EncodeError> {
+        let mut line = Vec::with_capacity(text.len() + 2);
+        line.push(code.0);
+        line.extend_from_slice(text.as_bytes());
+        line.push(b'\n');
+        Ok(self.out.write(&line)?)
+    }
+
+    /// EMPTY_LIST (`MARK LIST` at protocol 0).
+    fn empty_list(&mut self) -> Result<(), EncodeError> {
+        if self.proto >= 1 {
+            self.op(Opcode::EMPTY_LIST)
+        } else {
+            self.ops(&[Opcode::MARK, Opcode::LIST])
+        }
     }
 
     /// Opens a list of `len` items (`None`: not known yet): EMPTY_LIST, memoized. Its items
@@ -889,7 +1067,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// As [`Emitter::memoize`].
     pub fn begin_list(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
-        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        self.empty_list()?;
         let idx = self.memoize()?;
         Ok(Batch::new(
             Layout::ExactList,
@@ -907,7 +1085,11 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// As [`Emitter::memoize`].
     pub fn begin_dict(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
-        self.out.write(if self.proto >= 1 { b"}" } else { b"(d" })?;
+        if self.proto >= 1 {
+            self.op(Opcode::EMPTY_DICT)?;
+        } else {
+            self.ops(&[Opcode::MARK, Opcode::DICT])?;
+        }
         let idx = self.memoize()?;
         Ok(Batch::new(
             Layout::ExactDict,
@@ -926,7 +1108,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// As [`Emitter::global`] and [`Emitter::memoize`].
     pub fn begin_set(&mut self, len: Option<usize>) -> Result<Batch, EncodeError> {
         if self.proto >= 4 {
-            self.out.write(b"\x8f")?;
+            self.op(Opcode::EMPTY_SET)?;
             let idx = self.memoize()?;
             return Ok(Batch::new(
                 Layout::AddItems,
@@ -967,7 +1149,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     ) -> Result<Batch, EncodeError> {
         self.global("builtins", type_name)?;
         self.begin_tuple(1)?;
-        self.out.write(if self.proto >= 1 { b"]" } else { b"(l" })?;
+        self.empty_list()?;
         self.memoize()?;
         Ok(Batch::new(
             Layout::ExactList,
@@ -1042,7 +1224,7 @@ impl<'o, W: Write> Emitter<'o, W> {
             // Protocol 0 has no MARKed batches: APPEND / SETITEM after each item, written
             // before the next item begins.
             if index > 0 {
-                self.out.write(&[batch.single])?;
+                self.op(batch.single)?;
             }
             return Ok(());
         }
@@ -1054,11 +1236,11 @@ impl<'o, W: Write> Emitter<'o, W> {
             return Ok(());
         }
         if index > 0 {
-            self.out.write(&[if batch.marked {
+            self.op(if batch.marked {
                 batch.multi
             } else {
                 batch.single
-            }])?;
+            })?;
         }
         batch.marked = match batch.layout {
             Layout::ExactList | Layout::ExactDict if batch.len == UNKNOWN_LEN && index == 0 => {
@@ -1098,7 +1280,7 @@ impl<'o, W: Write> Emitter<'o, W> {
 
     /// FROZENSET after a frozenset's items, memoized.
     pub(crate) fn close_frozenset(&mut self) -> Result<u32, EncodeError> {
-        self.out.write(b"\x91")?;
+        self.op(Opcode::FROZENSET)?;
         self.memoize()
     }
 
@@ -1117,20 +1299,20 @@ impl<'o, W: Write> Emitter<'o, W> {
         }
         if batch.layout != Layout::Unbatched && count > 0 {
             if self.proto == 0 {
-                self.out.write(&[batch.single])?;
+                self.op(batch.single)?;
             } else if batch.pending {
                 self.out.resolve_mark(false)?;
-                self.out.write(&[batch.single])?;
+                self.op(batch.single)?;
             } else {
-                self.out.write(&[if batch.marked {
+                self.op(if batch.marked {
                     batch.multi
                 } else {
                     batch.single
-                }])?;
+                })?;
                 // batch_dict_exact and save_set loop while the last batch was full.
                 let loops_again = matches!(batch.layout, Layout::ExactDict | Layout::AddItems);
                 if loops_again && count % BATCH_SIZE == 0 {
-                    self.out.write(&[b'(', batch.multi])?;
+                    self.ops(&[Opcode::MARK, batch.multi])?;
                 }
             }
         }
@@ -1163,7 +1345,7 @@ pub fn is_shared_str(data: &[u8]) -> bool {
 }
 
 /// An opcode followed by its little-endian length prefix, without a heap allocation.
-pub(crate) struct Header {
+struct Header {
     bytes: [u8; 9],
     len: usize,
 }
@@ -1176,9 +1358,9 @@ impl std::ops::Deref for Header {
     }
 }
 
-pub(crate) fn header(op: u8, len: &[u8]) -> Header {
+fn header(op: Opcode, len: &[u8]) -> Header {
     let mut bytes = [0u8; 9];
-    bytes[0] = op;
+    bytes[0] = op.0;
     bytes[1..=len.len()].copy_from_slice(len);
     Header {
         bytes,
@@ -1198,5 +1380,65 @@ fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
             0x100..=0xFFFF => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
             _ => out.extend_from_slice(format!("\\U{cp:08x}").as_bytes()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `write` on a fresh emitter at `protocol` and returns what it wrote after PROTO and
+    /// before STOP (protocols 0-3, which have no frames), or the error.
+    fn emit(
+        protocol: u8,
+        write: impl FnOnce(&mut Emitter<'_, Vec<u8>>) -> Result<(), EncodeError>,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let options = Options::protocol(protocol);
+        let mut emitter = Emitter::new(Vec::new(), &options)?;
+        write(&mut emitter)?;
+        let out = emitter.finish()?;
+        let start = if protocol >= 2 { 2 } else { 0 };
+        Ok(out[start..out.len() - 1].to_vec())
+    }
+
+    #[test]
+    fn opcodes_some_protocols_lack_are_refused_there() {
+        let refused =
+            |protocol, write: fn(&mut Emitter<'_, Vec<u8>>) -> Result<(), EncodeError>| {
+                matches!(emit(protocol, write), Err(EncodeError::Unpicklable(_)))
+            };
+        assert!(refused(1, |e| e.newobj()));
+        assert!(refused(3, |e| e.newobj_ex()));
+        assert!(refused(0, |e| e.pop_mark()));
+        assert!(refused(0, |e| e.obj()));
+        assert!(refused(0, |e| e.binpersid()));
+        assert!(refused(1, |e| e.inst("m", "C")));
+        assert!(refused(3, |e| e.stack_global_of_nodes()));
+        assert!(refused(4, |e| e.bytearray8(b"x").map(|_| ())));
+        assert!(refused(4, |e| e.next_buffer(false)));
+        assert!(refused(0, |e| e.persid("a\nb")));
+        assert!(refused(0, |e| e.persid("é")));
+    }
+
+    #[test]
+    fn opcodes_are_written_where_the_protocol_has_them() {
+        // POP, POP_MARK, NEWOBJ, BUILD, REDUCE.
+        let ops = emit(2, |e| {
+            e.pop()?;
+            e.pop_mark()?;
+            e.newobj()?;
+            e.build()?;
+            e.reduce()
+        });
+        assert_eq!(ops.unwrap(), b"01\x81bR");
+        // A state setter's TUPLE2 even at protocol 0, as CPython's save_reduce writes it.
+        assert_eq!(emit(0, |e| e.state_setter_args()).unwrap(), b"\x86");
+        assert_eq!(emit(0, |e| e.persid("key 1")).unwrap(), b"Pkey 1\n");
+        assert_eq!(emit(0, |e| e.inst("m", "C")).unwrap(), b"im\nC\n");
+        // fix_imports: Python 2 names below protocol 3.
+        assert_eq!(
+            emit(0, |e| e.inst("builtins", "object")).unwrap(),
+            b"i__builtin__\nobject\n"
+        );
     }
 }

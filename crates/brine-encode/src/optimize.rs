@@ -150,14 +150,14 @@ fn memo_key(arg: &Arg<'_>) -> Result<u64, OptimizeError> {
 /// `_Pickler.put` at `proto`.
 fn put_bytes(proto: u8, idx: u32) -> Vec<u8> {
     if proto >= 4 {
-        vec![0x94]
+        vec![Opcode::MEMOIZE.0]
     } else if proto >= 1 {
         match u8::try_from(idx) {
-            Ok(small) => vec![b'q', small],
-            Err(_) => [&[b'r'][..], &idx.to_le_bytes()].concat(),
+            Ok(small) => vec![Opcode::BINPUT.0, small],
+            Err(_) => [&[Opcode::LONG_BINPUT.0][..], &idx.to_le_bytes()].concat(),
         }
     } else {
-        format!("p{idx}\n").into_bytes()
+        [&[Opcode::PUT.0], format!("{idx}\n").as_bytes()].concat()
     }
 }
 
@@ -165,10 +165,10 @@ fn put_bytes(proto: u8, idx: u32) -> Vec<u8> {
 fn get_bytes(proto: u8, idx: u32) -> Vec<u8> {
     if proto >= 1 {
         match u8::try_from(idx) {
-            Ok(small) => vec![b'h', small],
-            Err(_) => [&[b'j'][..], &idx.to_le_bytes()].concat(),
+            Ok(small) => vec![Opcode::BINGET.0, small],
+            Err(_) => [&[Opcode::LONG_BINGET.0][..], &idx.to_le_bytes()].concat(),
         }
     } else {
-        format!("g{idx}\n").into_bytes()
+        [&[Opcode::GET.0], format!("{idx}\n").as_bytes()].concat()
     }
 }

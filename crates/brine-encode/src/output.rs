@@ -18,6 +18,8 @@
 
 use std::io::{self, Write};
 
+use brine_lex::Opcode;
+
 /// CPython's `_FRAME_SIZE_TARGET`.
 pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// CPython's `_FRAME_SIZE_MIN`: a smaller frame is written without a FRAME opcode.
@@ -153,7 +155,7 @@ impl<W: Write> Output<W> {
             return Ok(());
         };
         if mark {
-            self.buf.insert(at, b'(');
+            self.buf.insert(at, Opcode::MARK.0);
             // What was met from `at` on comes after the MARK. Events are in buffer order.
             for event in self.events.iter_mut().rev() {
                 if event.position() < at {
@@ -224,7 +226,7 @@ impl<W: Write> Output<W> {
             return Ok(());
         }
         if len >= FRAME_SIZE_MIN {
-            self.buf[0] = 0x95;
+            self.buf[0] = Opcode::FRAME.0;
             self.buf[1..HEADER_LEN].copy_from_slice(&(len as u64).to_le_bytes());
             self.out.write_all(&self.buf)?;
         } else {

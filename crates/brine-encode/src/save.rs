@@ -6,10 +6,10 @@
 
 use std::io::Write;
 
-use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value, compat};
+use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value};
 use hashbrown::HashSet;
 
-use crate::emit::{Batch, Emitter, NOT_MEMOIZED, header, is_shared_str};
+use crate::emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 use crate::error::EncodeError;
 
 /// Decides, for each persistent object, the persistent id to write instead of the object.
@@ -29,10 +29,28 @@ enum Field {
     Change(usize),
 }
 
+/// An opcode the pickler writes between saves, each through the [`Emitter`] method that
+/// checks the protocol has it.
+#[derive(Clone, Copy)]
+enum Op {
+    Pop,
+    Mark,
+    Reduce,
+    Build,
+    NewObj,
+    NewObjEx,
+    Obj,
+    StackGlobal,
+    /// The TUPLE2 of a state setter's `(obj, state)`, at every protocol.
+    StateSetterArgs,
+    BinPersId,
+}
+
 enum Task {
     Save(Value),
-    Op(&'static [u8]),
-    Text(Vec<u8>),
+    Op(Op),
+    /// INST with the class's module and name, after the instance's arguments (protocol 0).
+    Inst(Box<str>, Box<str>),
     MemoizeNode(NodeId),
     /// Closes a temporary tuple of this many items.
     EndTuple(usize),
@@ -129,7 +147,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.tasks.push(Task::Save(*root));
         // What the pickle computed and discarded with nothing on its stack comes first.
         for effect in self.graph.effects().iter().rev() {
-            self.tasks.push(Task::Op(b"0"));
+            self.tasks.push(Task::Op(Op::Pop));
             self.tasks.push(Task::Discard(*effect));
         }
         while let Some(task) = self.tasks.pop() {
@@ -147,8 +165,19 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     fn run(&mut self, task: Task) -> Result<(), EncodeError> {
         match task {
             Task::Save(value) => self.save(value)?,
-            Task::Op(bytes) => self.e.out.write(bytes)?,
-            Task::Text(bytes) => self.e.out.write(&bytes)?,
+            Task::Op(op) => match op {
+                Op::Pop => self.e.pop()?,
+                Op::Mark => self.e.mark()?,
+                Op::Reduce => self.e.reduce()?,
+                Op::Build => self.e.build()?,
+                Op::NewObj => self.e.newobj()?,
+                Op::NewObjEx => self.e.newobj_ex()?,
+                Op::Obj => self.e.obj()?,
+                Op::StackGlobal => self.e.stack_global_of_nodes()?,
+                Op::StateSetterArgs => self.e.state_setter_args()?,
+                Op::BinPersId => self.e.binpersid()?,
+            },
+            Task::Inst(module, name) => self.e.inst(&module, &name)?,
             Task::MemoizeNode(id) => {
                 let idx = self.e.memoize()?;
                 self.memo[id.index()] = idx;
@@ -246,13 +275,13 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     }
                     // Saving the elements saved the tuple: it is recursive. Drop what was
                     // pushed and fetch it from the memo.
-                    idx if marked && self.e.proto >= 1 => {
-                        self.e.out.write(b"1")?;
+                    idx if marked && self.e.protocol() >= 1 => {
+                        self.e.pop_mark()?;
                         self.e.get(idx)?;
                     }
                     idx => {
                         let pops = if marked { n_items + 1 } else { n_items };
-                        self.e.out.write(&vec![b'0'; pops])?;
+                        self.e.pops(pops)?;
                         self.e.get(idx)?;
                     }
                 }
@@ -265,7 +294,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         self.memo[id.index()] = idx;
                     }
                     idx => {
-                        self.e.out.write(b"1")?;
+                        self.e.pop_mark()?;
                         self.e.get(idx)?;
                     }
                 }
@@ -281,7 +310,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                         self.memo[id.index()] = idx;
                     }
                     idx => {
-                        self.e.out.write(b"0")?;
+                        self.e.pop()?;
                         self.e.get(idx)?;
                     }
                 }
@@ -334,7 +363,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
         match self.graph.try_node(id) {
             Some(Node::Str(_)) => true,
-            Some(Node::Bytes(_)) => self.e.proto >= 3,
+            Some(Node::Bytes(_)) => self.e.protocol() >= 3,
             _ => false,
         }
     }
@@ -428,7 +457,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if !self.graph.prelude(id).is_empty() && self.preludes_written.insert(id) {
             self.tasks.push(Task::Save(Value::Node(id)));
             for value in self.graph.prelude(id).iter().rev() {
-                self.tasks.push(Task::Op(b"0"));
+                self.tasks.push(Task::Op(Op::Pop));
                 self.tasks.push(Task::Discard(*value));
             }
             return Ok(());
@@ -512,17 +541,17 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// and the APPENDS / SETITEMS / ADDITEMS batches of a list, dict or set subclass.
     fn push_changes(&mut self, id: NodeId) -> Result<(), EncodeError> {
         let changes = self.graph.changes(id);
-        if self.e.proto < 4 && changes.iter().any(|c| matches!(c, Change::AddItems(_))) {
+        if self.e.protocol() < 4 && changes.iter().any(|c| matches!(c, Change::AddItems(_))) {
             return Err(EncodeError::Unpicklable(format!(
                 "ADDITEMS on an object needs protocol 4, not {}",
-                self.e.proto
+                self.e.protocol()
             )));
         }
         for (index, change) in changes.iter().enumerate().rev() {
             let field = Field::Change(index);
             match change {
                 Change::Build(state) => {
-                    self.tasks.push(Task::Op(b"b"));
+                    self.tasks.push(Task::Op(Op::Build));
                     self.tasks.push(Task::Save(*state));
                 }
                 Change::Append(items) => {
@@ -539,15 +568,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
                 // `setter(obj, state)`, with CPython's TUPLE2 at every protocol.
                 Change::SetState { setter, state } => {
-                    self.tasks.push(Task::Op(b"0"));
-                    self.tasks.push(Task::Op(b"R"));
-                    self.tasks.push(Task::Op(b"\x86"));
+                    self.tasks.push(Task::Op(Op::Pop));
+                    self.tasks.push(Task::Op(Op::Reduce));
+                    self.tasks.push(Task::Op(Op::StateSetterArgs));
                     self.tasks.push(Task::Save(*state));
                     self.tasks.push(Task::Save(Value::Node(id)));
                     self.tasks.push(Task::Save(*setter));
                 }
                 Change::Effect(value) => {
-                    self.tasks.push(Task::Op(b"0"));
+                    self.tasks.push(Task::Op(Op::Pop));
                     self.tasks.push(Task::Discard(*value));
                 }
                 _ => {
@@ -565,7 +594,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// graph's encoding (a `str`, or `bytes` for `encoding="bytes"`), and a datetime's
     /// packed state as the bytes it is.
     fn save_py2_str(&mut self, id: NodeId, data: &bytes::Bytes) -> Result<(), EncodeError> {
-        let idx = if self.e.proto < 3 {
+        let idx = if self.e.protocol() < 3 {
             self.e.py2_str(data)?
         } else if self.py2_as_bytes.contains(&id) {
             self.e.bytes(data)?
@@ -586,7 +615,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// An extension code no registry resolved: EXT again, or by name where the encoder's
     /// registry names it and the protocol has no EXT.
     fn save_ext(&mut self, code: i64) -> Result<(), EncodeError> {
-        if self.e.proto < 2 {
+        if self.e.protocol() < 2 {
             if let Some((module, name)) = i32::try_from(code)
                 .ok()
                 .and_then(|code| self.e.extension_name(code))
@@ -598,17 +627,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
-        if self.e.proto >= 5 {
-            let header = header(0x96, &(data.len() as u64).to_le_bytes());
-            self.e.out.write_payload(&header, data)?;
-            let idx = self.e.memoize()?;
-            self.memo[id.index()] = idx;
+        if self.e.protocol() >= 5 {
+            self.memo[id.index()] = self.e.bytearray8(data)?;
             return Ok(());
         }
         // `bytearray()` or `bytearray(bytes(obj))`.
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
-        self.tasks.push(Task::Op(b"R"));
+        self.tasks.push(Task::Op(Op::Reduce));
         if data.is_empty() {
             self.tasks.push(Task::EmptyTuple);
         } else {
@@ -624,7 +650,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.tasks.push(Task::EndTuple(n_items));
         push_items(&mut self.tasks);
         if self.e.tuple_needs_mark(n_items) {
-            self.tasks.push(Task::Op(b"("));
+            self.tasks.push(Task::Op(Op::Mark));
         }
     }
 
@@ -663,7 +689,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        if self.e.proto >= 4 {
+        if self.e.protocol() >= 4 {
             let batch = self.e.begin_set(Some(len))?;
             self.memo[id.index()] = batch.memo_idx();
             self.push_items(id, Field::Items, batch);
@@ -683,7 +709,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     fn save_frozenset(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
         self.enter(id);
-        self.tasks.push(if self.e.proto >= 4 {
+        self.tasks.push(if self.e.protocol() >= 4 {
             Task::FinishFrozenSet(id)
         } else {
             Task::FinishCall(id)
@@ -705,7 +731,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         module_value: &Value,
         name_value: &Value,
     ) -> Result<(), EncodeError> {
-        if self.e.proto < 4 {
+        if self.e.protocol() < 4 {
             if let Some(idx) = self.e.global_name(module, name)? {
                 self.memo[id.index()] = idx;
             }
@@ -722,7 +748,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.enter(id);
         self.tasks.push(Task::MemoizeNode(id));
         self.tasks.push(Task::EndProgress(id));
-        self.tasks.push(Task::Op(b"\x93"));
+        self.tasks.push(Task::Op(Op::StackGlobal));
         self.tasks.push(Task::Save(*name_value));
         self.tasks.push(Task::Save(*module_value));
         Ok(())
@@ -735,7 +761,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         args: &Value,
     ) -> Result<(), EncodeError> {
         // `copyreg.__newobj__(cls, *args)` from protocol 2 is NEWOBJ, as in CPython.
-        if self.e.proto >= 2 {
+        if self.e.protocol() >= 2 {
             if let Some(name) = self.global_name(callable) {
                 if name == "__newobj__" {
                     if let Some(Node::Tuple(items)) =
@@ -745,7 +771,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                             let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
                             self.enter(id);
                             self.tasks.push(Task::FinishCall(id));
-                            self.tasks.push(Task::Op(b"\x81"));
+                            self.tasks.push(Task::Op(Op::NewObj));
                             let n_rest = rest.len();
                             if n_rest == 0 {
                                 self.tasks.push(Task::EmptyTuple);
@@ -766,12 +792,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
         }
-        if self.e.proto >= 3 {
+        if self.e.protocol() >= 3 {
             self.mark_datetime_state(callable, args);
         }
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
-        self.tasks.push(Task::Op(b"R"));
+        self.tasks.push(Task::Op(Op::Reduce));
         self.tasks.push(Task::Save(*args));
         self.tasks.push(Task::Save(*callable));
         Ok(())
@@ -822,14 +848,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     ) -> Result<(), EncodeError> {
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
-        match (kwargs, self.e.proto) {
+        match (kwargs, self.e.protocol()) {
             (None, 2..) => {
-                self.tasks.push(Task::Op(b"\x81"));
+                self.tasks.push(Task::Op(Op::NewObj));
                 self.tasks.push(Task::Save(*args));
                 self.tasks.push(Task::Save(*cls));
             }
             (Some(kwargs), 4..) => {
-                self.tasks.push(Task::Op(b"\x92"));
+                self.tasks.push(Task::Op(Op::NewObjEx));
                 self.tasks.push(Task::Save(*kwargs));
                 self.tasks.push(Task::Save(*args));
                 self.tasks.push(Task::Save(*cls));
@@ -844,7 +870,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 };
                 let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
                 let n_items = items.len();
-                self.tasks.push(Task::Op(b"R"));
+                self.tasks.push(Task::Op(Op::Reduce));
                 let cls = *cls;
                 self.push_temp_tuple(n_items + 1, |tasks| {
                     tasks.push(Task::Range {
@@ -859,7 +885,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
             (Some(kwargs), _) => {
                 // copyreg.__newobj_ex__(cls, args, kwargs)
-                self.tasks.push(Task::Op(b"R"));
+                self.tasks.push(Task::Op(Op::Reduce));
                 let (cls, args, kwargs) = (*cls, *args, *kwargs);
                 self.push_temp_tuple(3, |tasks| {
                     tasks.push(Task::Save(kwargs));
@@ -883,7 +909,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.enter(id);
         self.tasks.push(Task::EndProgress(id));
         self.tasks.push(Task::MemoizeNode(id));
-        if self.e.proto == 0 {
+        if self.e.protocol() == 0 {
             let names =
                 class
                     .node()
@@ -900,22 +926,16 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     "an instance's class must be a global at protocol 0".to_owned(),
                 ));
             };
-            let (module, name) = if self.e.fix_imports {
-                compat::py3_to_py2(module, name)
-            } else {
-                (module, name)
-            };
-            self.tasks
-                .push(Task::Text(format!("i{module}\n{name}\n").into_bytes()));
+            self.tasks.push(Task::Inst(module.into(), name.into()));
             self.tasks.push(Task::Range {
                 id,
                 field: Field::Args,
                 start: 0,
                 end: n_args,
             });
-            self.e.out.write(b"(")?;
+            self.e.mark()?;
         } else {
-            self.tasks.push(Task::Op(b"o"));
+            self.tasks.push(Task::Op(Op::Obj));
             self.tasks.push(Task::Range {
                 id,
                 field: Field::Args,
@@ -923,15 +943,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 end: n_args,
             });
             self.tasks.push(Task::Save(*class));
-            self.e.out.write(b"(")?;
+            self.e.mark()?;
         }
         Ok(())
     }
 
     fn save_persistent(&mut self, pid: Value) -> Result<(), EncodeError> {
-        if self.e.proto >= 1 {
+        if self.e.protocol() >= 1 {
             // The id itself is saved without asking the persistent_id hook again.
-            self.tasks.push(Task::Op(b"Q"));
+            self.tasks.push(Task::Op(Op::BinPersId));
             let hook = self.persistent_id.take();
             let res = self.save(pid);
             self.persistent_id = hook;
@@ -947,17 +967,16 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 .map(str::to_owned),
             _ => None,
         };
-        let Some(text) = text.filter(|text| !text.contains('\n')) else {
+        let Some(text) = text else {
             return Err(EncodeError::Unpicklable(
                 "persistent IDs in protocol 0 must be ASCII strings".to_owned(),
             ));
         };
-        self.e.out.write(format!("P{text}\n").as_bytes())?;
-        Ok(())
+        self.e.persid(&text)
     }
 
     fn save_buffer(&mut self, id: NodeId, buffer: &PickleBuffer) -> Result<(), EncodeError> {
-        if self.e.proto < 5 {
+        if self.e.protocol() < 5 {
             return Err(EncodeError::Unpicklable(
                 "PickleBuffer can only be pickled with protocol >= 5".to_owned(),
             ));
@@ -967,11 +986,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             None => true,
         };
         if !in_band {
-            self.e.out.write(b"\x97")?;
-            if buffer.readonly {
-                self.e.out.write(b"\x98")?;
-            }
-            return Ok(());
+            return self.e.next_buffer(buffer.readonly);
         }
         let Some(data) = &buffer.data else {
             return Err(EncodeError::Unpicklable(
@@ -981,9 +996,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         let idx = if buffer.readonly {
             self.e.bytes(data)?
         } else {
-            let header = header(0x96, &(data.len() as u64).to_le_bytes());
-            self.e.out.write_payload(&header, data)?;
-            self.e.memoize()?
+            self.e.bytearray8(data)?
         };
         self.memo[id.index()] = idx;
         Ok(())

@@ -15,9 +15,14 @@ use crate::number::{self, Decimal, FloatError};
 use crate::opcode::{ArgKind, Opcode};
 use crate::pystr;
 
-/// Lexes the opcode that starts at `input[offset]`.
+/// Lexes the opcode that starts at `input[offset]`: the one decoder of opcodes, used by
+/// [`Lexer`], [`crate::StreamLexer`] and brine-vm's decoding loop alike.
 ///
-/// Returns the opcode and the offset just past it.
+/// Returns the opcode and the offset just past it. The opcodes most of a pickle is made of
+/// (small ints, floats, short strs, memo puts and gets, and every opcode without an
+/// argument) are decoded in line, so that a caller's loop matching on the result compiles to
+/// one dispatch; the others, and any hot opcode that is not well-formed, take the general
+/// path, which is also the one place that reports what is wrong.
 ///
 /// # Errors
 ///
@@ -33,6 +38,92 @@ use crate::pystr;
 /// ```
 #[inline]
 pub fn lex_op(input: &[u8], offset: usize) -> Result<(Op<'_>, usize), LexError> {
+    match lex_hot(input, offset) {
+        Some((code, arg, next)) => {
+            let arg = match arg {
+                HotArg::None => Arg::None,
+                HotArg::Int(value) => Arg::Int(value),
+                HotArg::Float(value) => Arg::Float(value),
+                HotArg::Str(text) => Arg::Unicode(Cow::Borrowed(text)),
+            };
+            Ok((Op { code, arg }, next))
+        }
+        None => lex_general(input, offset),
+    }
+}
+
+/// The argument of a hot opcode (see [`lex_hot`]), borrowed from the input: the same value
+/// as the opcode's [`Arg`], in a form that needs no drop and fits in registers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HotArg<'a> {
+    /// The opcode takes no argument ([`Arg::None`]).
+    None,
+    /// BININT1, BININT2, BININT; the memo key of BINPUT, LONG_BINPUT, BINGET, LONG_BINGET
+    /// ([`Arg::Int`]).
+    Int(i64),
+    /// BINFLOAT ([`Arg::Float`]).
+    Float(f64),
+    /// SHORT_BINUNICODE, BINUNICODE: validated surrogatepass UTF-8 ([`Arg::Unicode`]).
+    Str(&'a [u8]),
+}
+
+/// Decodes the opcode at `input[offset]` when it is one of the opcodes most of a pickle is
+/// made of (small ints, floats, short strs, memo puts and gets, and every opcode without an
+/// argument) and well-formed; returns it, its argument and the offset just past it.
+///
+/// This is the in-line part of [`lex_op`], which decodes the other opcodes and reports
+/// what is wrong with a malformed one: a `None` here means "ask [`lex_op`]". A loop that
+/// matches on the result compiles to one dispatch per opcode.
+///
+/// # Example
+///
+/// ```
+/// use brine_lex::{HotArg, Opcode, lex_hot, lex_op};
+/// assert_eq!(lex_hot(b"K\x2a.", 0), Some((Opcode::BININT1, HotArg::Int(42), 2)));
+/// // Truncated: lex_op says how.
+/// assert_eq!(lex_hot(b"M\x01", 0), None);
+/// assert!(lex_op(b"M\x01", 0).unwrap_err().is_eof());
+/// ```
+#[inline(always)]
+pub fn lex_hot(input: &[u8], offset: usize) -> Option<(Opcode, HotArg<'_>, usize)> {
+    let (&byte, rest) = input.get(offset..)?.split_first()?;
+    let code = Opcode(byte);
+    let (arg, used) = match code {
+        Opcode::BININT1 => (HotArg::Int(i64::from(*rest.first()?)), 1),
+        Opcode::BININT2 => (HotArg::Int(i64::from(u16::from_le_bytes(fixed(rest)?))), 2),
+        Opcode::BININT => (HotArg::Int(i64::from(i32::from_le_bytes(fixed(rest)?))), 4),
+        Opcode::BINFLOAT => (HotArg::Float(f64::from_be_bytes(fixed(rest)?)), 8),
+        Opcode::BINPUT | Opcode::BINGET => (HotArg::Int(i64::from(*rest.first()?)), 1),
+        Opcode::LONG_BINPUT | Opcode::LONG_BINGET => {
+            (HotArg::Int(i64::from(u32::from_le_bytes(fixed(rest)?))), 4)
+        }
+        Opcode::SHORT_BINUNICODE => {
+            let (&len, text) = rest.split_first()?;
+            let text = text.get(..usize::from(len))?;
+            pystr::validate(text).ok()?;
+            (HotArg::Str(text), 1 + text.len())
+        }
+        Opcode::BINUNICODE => {
+            let len = u32::from_le_bytes(fixed(rest)?);
+            let text = rest[4..].get(..usize::try_from(len).ok()?)?;
+            pystr::validate(text).ok()?;
+            (HotArg::Str(text), 4 + text.len())
+        }
+        _ if code.arg_kind() == Some(ArgKind::None) => (HotArg::None, 0),
+        _ => return None,
+    };
+    Some((code, arg, offset + 1 + used))
+}
+
+/// The first `N` bytes of `rest`, if it holds them.
+#[inline(always)]
+fn fixed<const N: usize>(rest: &[u8]) -> Option<[u8; N]> {
+    rest.get(..N)?.try_into().ok()
+}
+
+/// [`lex_op`] for every opcode: the table's argument kind decides how the argument reads.
+#[inline(never)]
+fn lex_general(input: &[u8], offset: usize) -> Result<(Op<'_>, usize), LexError> {
     let error = |kind, opcode| LexError::new(kind, offset as u64, opcode);
     let Some(&byte) = input.get(offset) else {
         return Err(error(LexErrorKind::NoStop, None));
@@ -116,7 +207,6 @@ impl<'a> Iterator for Lexer<'a> {
 type NomResult<'a, T> = nom::IResult<&'a [u8], T, ()>;
 
 /// Decodes one argument of `kind` at the start of `rest`; returns it and the bytes it used.
-#[inline]
 fn lex_arg(kind: ArgKind, rest: &[u8]) -> Result<(Arg<'_>, usize), LexErrorKind> {
     let fixed = |res: NomResult<'_, Arg<'static>>, len: usize| {
         res.map(|(_, arg)| (arg, len))
@@ -294,6 +384,8 @@ mod tests {
     /// Lexes `input` as one opcode and checks the argument and the length consumed.
     fn check(input: &[u8], expect: Result<Arg<'_>, LexErrorKind>) {
         let res = lex_op(input, 0);
+        // The in-line decoder gives what the table-driven one gives, or leaves it to it.
+        assert_eq!(res, lex_general(input, 0), "{input:?}");
         match (res, expect) {
             (Ok((op, used)), Ok(arg)) => {
                 assert_eq!(op.arg, arg, "{input:?}");
@@ -485,6 +577,51 @@ mod tests {
         check(b"cbuiltins\nset\n", Ok(Arg::Pair(b"builtins", b"set")));
         check(b"cbuiltins\nset", Err(LexErrorKind::MissingNewline));
         check(b"i__main__\nC\n", Ok(Arg::Pair(b"__main__", b"C")));
+    }
+
+    #[test]
+    fn hot_opcodes_decode_in_line() {
+        let hot: &[(&[u8], HotArg<'_>)] = &[
+            (b"K\xff", HotArg::Int(255)),
+            (b"M\xff\xff", HotArg::Int(65535)),
+            (b"J\x00\x00\x00\x80", HotArg::Int(-(1 << 31))),
+            (b"G\xbf\xf4\x00\x00\x00\x00\x00\x00", HotArg::Float(-1.25)),
+            (b"q\x07", HotArg::Int(7)),
+            (b"h\x07", HotArg::Int(7)),
+            (b"r\xff\xff\xff\xff", HotArg::Int(u32::MAX.into())),
+            (b"j\x01\x00\x00\x00", HotArg::Int(1)),
+            (b"\x8c\x03\xe2\x82\xac", HotArg::Str("€".as_bytes())),
+            (
+                b"X\x03\x00\x00\x00\xed\xa0\x80",
+                HotArg::Str(b"\xed\xa0\x80"),
+            ),
+            (b"\x94", HotArg::None),
+            (b"t", HotArg::None),
+        ];
+        for &(input, arg) in hot {
+            assert_eq!(
+                lex_hot(input, 0),
+                Some((Opcode(input[0]), arg, input.len())),
+                "{input:?}"
+            );
+            check(
+                input,
+                lex_general(input, 0)
+                    .map(|(op, _)| op.arg)
+                    .map_err(|e| e.kind()),
+            );
+        }
+        // Malformed or not hot: the general decoder's business.
+        for input in [
+            &b"K"[..],
+            b"X\x05\x00\x00\x00ab",
+            b"\x8c\x02a\xff",
+            b"C\x01a",
+            b"\xff",
+            b"",
+        ] {
+            assert_eq!(lex_hot(input, 0), None, "{input:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! - [`lex_op`] and [`Lexer`]: lex a `&[u8]`, yielding `(offset, Op)` with arguments borrowed
 //!   from the input and decoded exactly as CPython decodes them. Length prefixes are checked
 //!   against the bytes present before anything is taken, so no input makes the lexer allocate
-//!   more than it holds.
+//!   more than it holds. [`lex_hot`] is the in-line part of the same decoder, for loops
+//!   that run the common opcodes themselves.
 //! - [`StreamLexer`]: the same over a `BufRead`, holding only the current opcode in memory;
 //!   [`read_op`] completes one opcode from a `BufRead`, for callers that lex in place.
 //! - [`dis`] and [`dis_reader`]: pickletools-identical disassembly.
@@ -52,7 +53,7 @@ mod stream;
 pub use arg::{Arg, Op};
 pub use dis::{DisError, DisOptions, dis, dis_reader};
 pub use error::{LexError, LexErrorKind};
-pub use lex::{Lexer, lex_op};
+pub use lex::{HotArg, Lexer, lex_hot, lex_op};
 pub use opcode::{ArgKind, OPCODES, Opcode, OpcodeInfo, StackKind};
 pub use stream::{ReadError, StreamLexer, read_op};
 

@@ -1,10 +1,10 @@
-//! The decoding loop over a slice, with the hot opcodes decoded in place.
+//! The decoding loop over a slice, with the hot opcodes run in place.
 //!
 //! Most of a pickle is a handful of opcodes: small ints, floats, short strs, memo puts and
-//! gets, MARK and the empty containers. Here they are decoded straight from the input and run
-//! without building an [`Op`]; every other opcode, and any of these that is not
-//! well-formed (truncated, invalid UTF-8), goes through the lexer and [`Machine::step`], so
-//! the lexer stays the one place that reports malformed input.
+//! gets, MARK and the empty containers. brine-lex's [`brine_lex::lex_hot`], the in-line part
+//! of its one decoder, decodes those, and here they run without the general [`Machine::step`]; every other opcode goes
+//! through `step`. The lexer is the one decoder and the one place that reports malformed
+//! input.
 //!
 //! The same loop runs over the chunks of a stream (`crate::read`): a reader's buffer or a
 //! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use brine_lex::{Arg, ArgKind, Op, Opcode};
+use brine_lex::{Arg, HotArg, Op, Opcode};
 use brine_value::{Node, PyStr, Value};
 
 use crate::error::{Error, ErrorKind};
@@ -58,67 +58,8 @@ impl Machine<'_> {
         base: u64,
     ) -> Result<Chunk, Error> {
         loop {
-            let start = pos;
-            let offset = base + start as u64;
-            let Some(&byte) = data.get(pos) else {
-                if !FINAL {
-                    return Ok(Chunk::More(pos));
-                }
-                return Err(self.slow_error(data, pos, base));
-            };
-            let code = Opcode(byte);
-            let fast = match byte {
-                b'K' => data.get(pos + 1).map(|&v| (FastArg::Int(i64::from(v)), 2)),
-                b'M' => data
-                    .get(pos + 1..pos + 3)
-                    .map(|b| (FastArg::Int(i64::from(u16::from_le_bytes([b[0], b[1]]))), 3)),
-                b'J' => data.get(pos + 1..pos + 5).map(|b| {
-                    (
-                        FastArg::Int(i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-                        5,
-                    )
-                }),
-                b'G' => data.get(pos + 1..pos + 9).map(|b| {
-                    let mut bits = [0u8; 8];
-                    bits.copy_from_slice(b);
-                    (FastArg::Float(f64::from_be_bytes(bits)), 9)
-                }),
-                b'q' => data.get(pos + 1).map(|&k| (FastArg::Put(u64::from(k)), 2)),
-                b'h' => data.get(pos + 1).map(|&k| (FastArg::Get(u64::from(k)), 2)),
-                b'r' => data.get(pos + 1..pos + 5).map(|b| {
-                    (
-                        FastArg::Put(u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-                        5,
-                    )
-                }),
-                b'j' => data.get(pos + 1..pos + 5).map(|b| {
-                    (
-                        FastArg::Get(u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))),
-                        5,
-                    )
-                }),
-                0x8c => data.get(pos + 1).and_then(|&len| {
-                    let end = pos + 2 + usize::from(len);
-                    data.get(pos + 2..end)
-                        .map(|text| (FastArg::Str(text), end - pos))
-                }),
-                b'X' => data.get(pos + 1..pos + 5).and_then(|b| {
-                    let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
-                    let end = (pos + 5).checked_add(len)?;
-                    data.get(pos + 5..end)
-                        .map(|text| (FastArg::Str(text), end - pos))
-                }),
-                b'N' => Some((FastArg::Scalar(Value::None), 1)),
-                0x88 => Some((FastArg::Scalar(Value::Bool(true)), 1)),
-                0x89 => Some((FastArg::Scalar(Value::Bool(false)), 1)),
-                0x94 => Some((FastArg::Memoize, 1)),
-                b']' => Some((FastArg::Empty(Empty::List), 1)),
-                b'}' => Some((FastArg::Empty(Empty::Dict), 1)),
-                b')' => Some((FastArg::Empty(Empty::Tuple), 1)),
-                _ if code.arg_kind() == Some(ArgKind::None) => Some((FastArg::None, 1)),
-                _ => None,
-            };
-            let Some((arg, len)) = fast else {
+            let offset = base + pos as u64;
+            let Some((code, arg, next)) = brine_lex::lex_hot(data, pos) else {
                 let (op, next) = match brine_lex::lex_op(data, pos) {
                     Ok(lexed) => lexed,
                     Err(err) if !FINAL && err.is_eof() => return Ok(Chunk::More(pos)),
@@ -141,82 +82,111 @@ impl Machine<'_> {
                 }
                 continue;
             };
-            pos += len;
+            pos = next;
             match arg {
-                // The argument-less opcodes of containers, run without the general step.
-                FastArg::None if is_container_op(code) => {
+                HotArg::Int(value) => {
                     self.begin(offset, code)?;
                     match code {
-                        Opcode::MARK => self.mark()?,
-                        Opcode::APPEND => self.append_one()?,
-                        Opcode::APPENDS => self.appends()?,
-                        Opcode::SETITEM => self.set_item()?,
-                        Opcode::SETITEMS => self.set_items_marked()?,
-                        _ => self.small_tuple(code)?,
+                        // Memo keys: BINPUT's and BINGET's are one unsigned byte, LONG_BINPUT's
+                        // and LONG_BINGET's four.
+                        Opcode::BINPUT | Opcode::LONG_BINPUT => self.memo_put(value as u64)?,
+                        Opcode::BINGET | Opcode::LONG_BINGET => {
+                            let key = value as u64;
+                            let Some(value) = self.memo.get(key) else {
+                                return Err(self.error(ErrorKind::MemoKeyMissing(key)));
+                            };
+                            let value = *value;
+                            self.got(value);
+                            self.push(value)?;
+                        }
+                        _ => self.push(Value::Int(value))?,
                     }
                 }
-                FastArg::None => {
-                    let op = Op {
-                        code,
-                        arg: Arg::None,
-                    };
-                    if let Step::Stop(root) = self.step(offset, op)? {
-                        return Ok(Chunk::Stop(root, pos));
-                    }
-                    if code == Opcode::BUILD && self.after_build.is_some() {
-                        pos = self.after_build::<FINAL>(data, pos)?;
-                    }
-                }
-                FastArg::Scalar(value) => {
-                    self.begin(offset, code)?;
-                    self.push(value)?;
-                }
-                FastArg::Memoize => {
-                    self.begin(offset, code)?;
-                    let key = self.memo.len() as u64;
-                    self.memo_put(key)?;
-                }
-                FastArg::Empty(kind) => {
-                    self.begin(offset, code)?;
-                    self.push_node(match kind {
-                        Empty::List => Node::List(Vec::new()),
-                        Empty::Dict => Node::Dict(Vec::new()),
-                        Empty::Tuple => Node::Tuple(Vec::new()),
-                    })?;
-                }
-                FastArg::Int(value) => {
-                    self.begin(offset, code)?;
-                    self.push(Value::Int(value))?;
-                }
-                FastArg::Float(value) => {
+                HotArg::Float(value) => {
                     self.begin(offset, code)?;
                     self.push(Value::Float(value))?;
                 }
-                FastArg::Put(key) => {
-                    self.begin(offset, code)?;
-                    self.memo_put(key)?;
-                }
-                FastArg::Get(key) => {
-                    self.begin(offset, code)?;
-                    let Some(value) = self.memo.get(key) else {
-                        return Err(self.error(ErrorKind::MemoKeyMissing(key)));
-                    };
-                    let value = *value;
-                    self.got(value);
-                    self.push(value)?;
-                }
-                FastArg::Str(text) => {
-                    if brine_lex::pystr::validate(text).is_err() {
-                        // The lexer reports the malformed text.
-                        return Err(self.slow_error(data, start, base));
-                    }
+                HotArg::Str(text) => {
                     self.begin(offset, code)?;
                     let text = self.payload(Cow::Borrowed(text))?;
                     let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
                     self.push(node)?;
                 }
+                HotArg::None => {
+                    // The opcodes of scalars, the memo and containers run without the general
+                    // step; the rest through it.
+                    match code {
+                        Opcode::NONE => self.push_scalar(offset, code, Value::None)?,
+                        Opcode::NEWTRUE => self.push_scalar(offset, code, Value::Bool(true))?,
+                        Opcode::NEWFALSE => self.push_scalar(offset, code, Value::Bool(false))?,
+                        Opcode::EMPTY_LIST => {
+                            self.push_empty(offset, code, Node::List(Vec::new()))?
+                        }
+                        Opcode::EMPTY_DICT => {
+                            self.push_empty(offset, code, Node::Dict(Vec::new()))?
+                        }
+                        Opcode::EMPTY_TUPLE => {
+                            self.push_empty(offset, code, Node::Tuple(Vec::new()))?
+                        }
+                        Opcode::MEMOIZE => {
+                            self.begin(offset, code)?;
+                            let key = self.memo.len() as u64;
+                            self.memo_put(key)?;
+                        }
+                        Opcode::MARK => {
+                            self.begin(offset, code)?;
+                            self.mark()?;
+                        }
+                        Opcode::APPEND => {
+                            self.begin(offset, code)?;
+                            self.append_one()?;
+                        }
+                        Opcode::APPENDS => {
+                            self.begin(offset, code)?;
+                            self.appends()?;
+                        }
+                        Opcode::SETITEM => {
+                            self.begin(offset, code)?;
+                            self.set_item()?;
+                        }
+                        Opcode::SETITEMS => {
+                            self.begin(offset, code)?;
+                            self.set_items_marked()?;
+                        }
+                        Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => {
+                            self.begin(offset, code)?;
+                            self.small_tuple(code)?;
+                        }
+                        _ => {
+                            let op = Op {
+                                code,
+                                arg: Arg::None,
+                            };
+                            if let Step::Stop(root) = self.step(offset, op)? {
+                                return Ok(Chunk::Stop(root, pos));
+                            }
+                            if code == Opcode::BUILD && self.after_build.is_some() {
+                                pos = self.after_build::<FINAL>(data, pos)?;
+                            }
+                        }
+                    }
+                }
             }
         }
+    }
+
+    /// Pushes the scalar an argument-less opcode makes.
+    #[inline]
+    fn push_scalar(&mut self, offset: u64, code: Opcode, value: Value) -> Result<(), Error> {
+        self.begin(offset, code)?;
+        self.push(value)
+    }
+
+    /// Pushes the empty container an argument-less opcode makes.
+    #[inline]
+    fn push_empty(&mut self, offset: u64, code: Opcode, node: Node) -> Result<(), Error> {
+        self.begin(offset, code)?;
+        self.push_node(node)
     }
 
     /// Sets the opcode errors name and applies the frame rules, as [`Machine::step`] does.
@@ -226,40 +196,6 @@ impl Machine<'_> {
         self.code = code;
         self.check_frame()
     }
-
-    /// The lexer's error for the opcode at `pos` (which the fast path found malformed).
-    fn slow_error(&self, data: &[u8], pos: usize, base: u64) -> Error {
-        match brine_lex::lex_op(data, pos) {
-            Err(err) => Error::from_lex(err, base),
-            // The fast path only bails out on input the lexer rejects.
-            Ok(_) => Error::new(
-                ErrorKind::Lex(brine_lex::LexErrorKind::InvalidUtf8(0)),
-                base + pos as u64,
-                None,
-            ),
-        }
-    }
-}
-
-/// An argument decoded by the fast path.
-enum FastArg<'a> {
-    /// An opcode without argument, run by [`Machine::step`].
-    None,
-    Scalar(Value),
-    Memoize,
-    Empty(Empty),
-    Int(i64),
-    Float(f64),
-    Put(u64),
-    Get(u64),
-    Str(&'a [u8]),
-}
-
-/// The empty containers EMPTY_LIST, EMPTY_DICT and EMPTY_TUPLE make.
-enum Empty {
-    List,
-    Dict,
-    Tuple,
 }
 
 /// FRAME's length (the only Size argument), as it claims it.
@@ -268,20 +204,4 @@ pub(crate) fn frame_len(arg: &Arg<'_>) -> Option<u64> {
         Arg::Size(len) => Some(len),
         _ => None,
     }
-}
-
-/// The argument-less opcodes [`Machine::run_chunk`] runs itself.
-#[inline]
-fn is_container_op(code: Opcode) -> bool {
-    matches!(
-        code,
-        Opcode::MARK
-            | Opcode::APPEND
-            | Opcode::APPENDS
-            | Opcode::SETITEM
-            | Opcode::SETITEMS
-            | Opcode::TUPLE1
-            | Opcode::TUPLE2
-            | Opcode::TUPLE3
-    )
 }

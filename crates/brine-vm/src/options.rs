@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use brine_value::{ExtensionRegistry, StringEncoding, StringErrors};
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 
 /// How to load a pickle. `Default` is the safe setting: limits on, every global kept as an
 /// inert name, nothing trusted.
@@ -122,7 +122,9 @@ impl fmt::Debug for FindClass {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowList {
-    names: HashSet<(String, String)>,
+    /// The allowed names, by module: looked up with the borrowed `module` and `name`, so a
+    /// lookup on the decode path allocates nothing.
+    names: HashMap<String, HashSet<String>>,
     modules: HashSet<String>,
 }
 
@@ -134,7 +136,10 @@ impl AllowList {
 
     /// Allows `module.name`.
     pub fn name(mut self, module: &str, name: &str) -> AllowList {
-        self.names.insert((module.to_owned(), name.to_owned()));
+        self.names
+            .entry(module.to_owned())
+            .or_default()
+            .insert(name.to_owned());
         self
     }
 
@@ -146,7 +151,11 @@ impl AllowList {
 
     /// Whether `module.name` is allowed.
     pub fn contains(&self, module: &str, name: &str) -> bool {
-        self.modules.contains(module) || self.names.contains(&(module.to_owned(), name.to_owned()))
+        self.modules.contains(module)
+            || self
+                .names
+                .get(module)
+                .is_some_and(|names| names.contains(name))
     }
 }
 

@@ -1,65 +1,49 @@
 //! bzip2 streams through `bzip2`'s low-level decompressor, one stream at a time.
 
-use std::io::Read;
-
 use bzip2::Decompress;
 use bzip2::Status;
 
-use super::Decode;
 use super::Fault;
-use super::Input;
+use super::step::Progress;
+use super::step::Step;
+use super::step::Stepped;
 
 /// Decodes one bzip2 stream at a time.
-pub(crate) struct Decoder {
-    inner: Decompress,
-    ended: bool,
-}
+pub(crate) type Decoder = Stepped<Bz2>;
+
+/// One call of bzip2's decompressor.
+pub(crate) struct Bz2(Decompress);
 
 impl Decoder {
     pub(crate) fn new() -> Decoder {
-        Decoder {
-            inner: Decompress::new(false),
-            ended: false,
-        }
+        Stepped::from_step(Bz2(Decompress::new(false)))
     }
 }
 
-impl<R: Read> Decode<R> for Decoder {
-    fn decode(&mut self, input: &mut Input<R>, out: &mut [u8]) -> Result<usize, Fault> {
-        while !self.ended {
-            let avail = input.fill()?;
-            let at_end = avail.is_empty();
-            let (in_before, out_before) = (self.inner.total_in(), self.inner.total_out());
-            let status = self.inner.decompress(avail, out).map_err(|err| {
-                Fault::Corrupt(match err {
-                    bzip2::Error::DataMagic => "bad stream magic".to_owned(),
-                    other => other.to_string(),
-                })
-            })?;
-            // Both counts are bounded by the slices just handed to `decompress`.
-            let consumed = (self.inner.total_in() - in_before) as usize;
-            let produced = (self.inner.total_out() - out_before) as usize;
-            input.consume(consumed);
-            match status {
-                Status::StreamEnd => self.ended = true,
-                Status::MemNeeded => {
-                    return Err(Fault::Corrupt("out of memory".to_owned()));
-                }
-                Status::Ok | Status::FlushOk | Status::RunOk | Status::FinishOk => {}
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if !self.ended && consumed == 0 && (at_end || !input.fill_more()?) {
-                return Err(Fault::Truncated);
-            }
-        }
-        Ok(0)
+impl Step for Bz2 {
+    fn step(&mut self, input: &[u8], out: &mut [u8], _at_end: bool) -> Result<Progress, Fault> {
+        let (in_before, out_before) = (self.0.total_in(), self.0.total_out());
+        let status = self.0.decompress(input, out).map_err(|err| {
+            Fault::Corrupt(match err {
+                bzip2::Error::DataMagic => "bad stream magic".to_owned(),
+                other => other.to_string(),
+            })
+        })?;
+        let ended = match status {
+            Status::StreamEnd => true,
+            Status::MemNeeded => return Err(Fault::Corrupt("out of memory".to_owned())),
+            Status::Ok | Status::FlushOk | Status::RunOk | Status::FinishOk => false,
+        };
+        // Both counts are bounded by the slices just handed to `decompress`.
+        Ok(Progress {
+            consumed: (self.0.total_in() - in_before) as usize,
+            produced: (self.0.total_out() - out_before) as usize,
+            ended,
+        })
     }
 
-    fn reset(&mut self) -> Result<(), Fault> {
-        self.inner = Decompress::new(false);
-        self.ended = false;
+    fn restart(&mut self) -> Result<(), Fault> {
+        self.0 = Decompress::new(false);
         Ok(())
     }
 }

@@ -4,13 +4,13 @@
 use std::io::Read;
 
 use flate2::Crc;
-use flate2::Decompress;
-use flate2::FlushDecompress;
-use flate2::Status;
 
 use super::Decode;
 use super::Fault;
 use super::Input;
+use super::inflate::Inflate;
+use super::step::Step;
+use super::step::pump;
 
 /// Header flag: a two-byte CRC16 of the header follows (read and not checked, as in CPython).
 const FHCRC: u8 = 0x02;
@@ -24,7 +24,7 @@ const FCOMMENT: u8 = 0x10;
 /// Decodes one gzip member at a time.
 pub(crate) struct Decoder {
     phase: Phase,
-    inflate: Decompress,
+    inflate: Inflate,
     crc: Crc,
 }
 
@@ -39,7 +39,7 @@ impl Decoder {
     pub(crate) fn new() -> Decoder {
         Decoder {
             phase: Phase::Header,
-            inflate: Decompress::new(false),
+            inflate: Inflate::new(false),
             crc: Crc::new(),
         }
     }
@@ -54,30 +54,13 @@ impl<R: Read> Decode<R> for Decoder {
                     self.phase = Phase::Body;
                 }
                 Phase::Body => {
-                    let avail = input.fill()?;
-                    let at_end = avail.is_empty();
-                    let (in_before, out_before) =
-                        (self.inflate.total_in(), self.inflate.total_out());
-                    let status = self
-                        .inflate
-                        .decompress(avail, out, FlushDecompress::None)
-                        .map_err(|err| Fault::Corrupt(format!("invalid deflate data: {err}")))?;
-                    // Both counts are bounded by the slices just handed to `decompress`.
-                    let consumed = (self.inflate.total_in() - in_before) as usize;
-                    let produced = (self.inflate.total_out() - out_before) as usize;
-                    input.consume(consumed);
+                    let (produced, ended) = pump(&mut self.inflate, input, out)?;
                     self.crc.update(&out[..produced]);
-                    if status == Status::StreamEnd {
+                    if ended {
                         self.phase = Phase::Trailer;
                     }
                     if produced > 0 {
                         return Ok(produced);
-                    }
-                    if status != Status::StreamEnd
-                        && consumed == 0
-                        && (at_end || !input.fill_more()?)
-                    {
-                        return Err(Fault::Truncated);
                     }
                 }
                 Phase::Trailer => {
@@ -106,7 +89,7 @@ impl<R: Read> Decode<R> for Decoder {
 
     fn reset(&mut self) -> Result<(), Fault> {
         self.phase = Phase::Header;
-        self.inflate.reset(false);
+        self.inflate.restart()?;
         self.crc.reset();
         Ok(())
     }

@@ -3,33 +3,34 @@
 //! reader's business.
 
 use std::io;
-use std::io::Read;
 
 use liblzma::stream::Action;
 use liblzma::stream::Status;
 use liblzma::stream::Stream;
 
-use super::Decode;
 use super::Fault;
-use super::Input;
+use super::step::Progress;
+use super::step::Step;
+use super::step::Stepped;
 
-/// Decodes one .xz stream at a time.
-pub(crate) struct Decoder {
+/// Decodes one .xz (or `.lzma`) stream at a time.
+pub(crate) type Decoder = Stepped<Xz>;
+
+/// One call of liblzma's stream or alone decoder.
+pub(crate) struct Xz {
     inner: Stream,
     memlimit: u64,
     alone: bool,
-    ended: bool,
 }
 
 impl Decoder {
     /// An .xz decoder, or with `alone` a legacy `.lzma` one.
     pub(crate) fn new(memlimit: u64, alone: bool) -> io::Result<Decoder> {
-        Ok(Decoder {
+        Ok(Stepped::from_step(Xz {
             inner: new_stream(memlimit, alone)?,
             memlimit,
             alone,
-            ended: false,
-        })
+        }))
     }
 }
 
@@ -43,41 +44,30 @@ fn new_stream(memlimit: u64, alone: bool) -> io::Result<Stream> {
     stream.map_err(|err| io::Error::other(format!("lzma decoder setup failed: {err}")))
 }
 
-impl<R: Read> Decode<R> for Decoder {
-    fn decode(&mut self, input: &mut Input<R>, out: &mut [u8]) -> Result<usize, Fault> {
-        while !self.ended {
-            let avail = input.fill()?;
-            let at_end = avail.is_empty();
-            let action = if at_end { Action::Finish } else { Action::Run };
-            let (in_before, out_before) = (self.inner.total_in(), self.inner.total_out());
-            let result = self.inner.process(avail, out, action);
-            // Both counts are bounded by the slices just handed to `process`.
-            let consumed = (self.inner.total_in() - in_before) as usize;
-            let produced = (self.inner.total_out() - out_before) as usize;
-            input.consume(consumed);
-            match result {
-                Ok(Status::StreamEnd) => self.ended = true,
-                Ok(Status::Ok | Status::GetCheck | Status::MemNeeded) => {}
-                Err(liblzma::stream::Error::MemLimit) => {
-                    return Err(Fault::Memory(
-                        "the stream's dictionary is larger than the memory limit".to_owned(),
-                    ));
-                }
-                Err(err) => return Err(Fault::Corrupt(err.to_string())),
+impl Step for Xz {
+    fn step(&mut self, input: &[u8], out: &mut [u8], at_end: bool) -> Result<Progress, Fault> {
+        let action = if at_end { Action::Finish } else { Action::Run };
+        let (in_before, out_before) = (self.inner.total_in(), self.inner.total_out());
+        let ended = match self.inner.process(input, out, action) {
+            Ok(Status::StreamEnd) => true,
+            Ok(Status::Ok | Status::GetCheck | Status::MemNeeded) => false,
+            Err(liblzma::stream::Error::MemLimit) => {
+                return Err(Fault::Memory(
+                    "the stream's dictionary is larger than the memory limit".to_owned(),
+                ));
             }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if !self.ended && consumed == 0 && (at_end || !input.fill_more()?) {
-                return Err(Fault::Truncated);
-            }
-        }
-        Ok(0)
+            Err(err) => return Err(Fault::Corrupt(err.to_string())),
+        };
+        // Both counts are bounded by the slices just handed to `process`.
+        Ok(Progress {
+            consumed: (self.inner.total_in() - in_before) as usize,
+            produced: (self.inner.total_out() - out_before) as usize,
+            ended,
+        })
     }
 
-    fn reset(&mut self) -> Result<(), Fault> {
+    fn restart(&mut self) -> Result<(), Fault> {
         self.inner = new_stream(self.memlimit, self.alone)?;
-        self.ended = false;
         Ok(())
     }
 }

@@ -1,15 +1,15 @@
 //! Zstandard frames through libzstd's streaming decoder, which also skips skippable frames.
 
 use std::io;
-use std::io::Read;
 
 use zstd::stream::raw::InBuffer;
 use zstd::stream::raw::Operation;
 use zstd::stream::raw::OutBuffer;
 
-use super::Decode;
 use super::Fault;
-use super::Input;
+use super::step::Progress;
+use super::step::Step;
+use super::step::Stepped;
 
 /// The largest window log zstd allows on 64-bit targets (`ZSTD_WINDOWLOG_MAX_64`).
 const WINDOW_LOG_MAX: u32 = 31;
@@ -17,10 +17,10 @@ const WINDOW_LOG_MAX: u32 = 31;
 const WINDOW_LOG_MIN: u32 = 10;
 
 /// Decodes one zstd frame at a time.
-pub(crate) struct Decoder {
-    inner: zstd::stream::raw::Decoder<'static>,
-    ended: bool,
-}
+pub(crate) type Decoder = Stepped<Zstd>;
+
+/// One call of libzstd's streaming decoder.
+pub(crate) struct Zstd(zstd::stream::raw::Decoder<'static>);
 
 impl Decoder {
     pub(crate) fn new(max_memory: u64) -> io::Result<Decoder> {
@@ -30,43 +30,28 @@ impl Decoder {
             .unwrap_or(0)
             .clamp(WINDOW_LOG_MIN, WINDOW_LOG_MAX);
         inner.set_parameter(zstd::zstd_safe::DParameter::WindowLogMax(window_log))?;
-        Ok(Decoder {
-            inner,
-            ended: false,
-        })
+        Ok(Stepped::from_step(Zstd(inner)))
     }
 }
 
-impl<R: Read> Decode<R> for Decoder {
-    fn decode(&mut self, input: &mut Input<R>, out: &mut [u8]) -> Result<usize, Fault> {
-        while !self.ended {
-            let avail = input.fill()?;
-            let at_end = avail.is_empty();
-            let mut in_buf = InBuffer::around(avail);
-            let mut out_buf = OutBuffer::around(&mut *out);
-            let hint = self
-                .inner
-                .run(&mut in_buf, &mut out_buf)
-                .map_err(|err| fault(&err))?;
-            let (consumed, produced) = (in_buf.pos(), out_buf.pos());
-            input.consume(consumed);
+impl Step for Zstd {
+    fn step(&mut self, input: &[u8], out: &mut [u8], _at_end: bool) -> Result<Progress, Fault> {
+        let mut in_buf = InBuffer::around(input);
+        let mut out_buf = OutBuffer::around(out);
+        let hint = self
+            .0
+            .run(&mut in_buf, &mut out_buf)
+            .map_err(|err| fault(&err))?;
+        Ok(Progress {
+            consumed: in_buf.pos(),
+            produced: out_buf.pos(),
             // A zero hint means the frame is decoded, checked and flushed.
-            if hint == 0 {
-                self.ended = true;
-            }
-            if produced > 0 {
-                return Ok(produced);
-            }
-            if !self.ended && consumed == 0 && (at_end || !input.fill_more()?) {
-                return Err(Fault::Truncated);
-            }
-        }
-        Ok(0)
+            ended: hint == 0,
+        })
     }
 
-    fn reset(&mut self) -> Result<(), Fault> {
+    fn restart(&mut self) -> Result<(), Fault> {
         // libzstd starts the next frame by itself once a frame is done.
-        self.ended = false;
         Ok(())
     }
 }
