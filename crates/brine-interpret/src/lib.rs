@@ -84,6 +84,7 @@
 mod absorb;
 mod decimal;
 pub mod natural;
+pub mod numpy;
 mod recognise;
 mod time;
 mod view;
