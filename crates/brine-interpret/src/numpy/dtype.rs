@@ -264,6 +264,21 @@ numeric!(
     f32 => 'f', f64 => 'f',
 );
 
+impl Element for half::f16 {
+    const NAME: &'static str = "f16";
+    fn matches(dtype: &DType) -> bool {
+        dtype.kind == 'f' && dtype.item_size == 2 && dtype.fields.is_empty()
+    }
+    fn from_bytes(item: &[u8], big: bool) -> Self {
+        let raw = [item[0], item[1]];
+        if big {
+            half::f16::from_be_bytes(raw)
+        } else {
+            half::f16::from_le_bytes(raw)
+        }
+    }
+}
+
 impl Element for bool {
     const NAME: &'static str = "bool";
     fn matches(dtype: &DType) -> bool {

@@ -19,6 +19,7 @@ arrays = [
     np.arange(6, dtype='<i4').reshape(3, 2),
     np.arange(6, dtype='<i8'),
     np.arange(6, dtype='<u1'), np.arange(6, dtype='>u2'), np.arange(6, dtype='<u4'), np.arange(6, dtype='<u8'),
+    np.linspace(-1, 1, 5, dtype='<f2'),
     np.linspace(-1, 1, 5, dtype='<f4'),
     np.linspace(-1, 1, 5, dtype='>f8'),
     np.asfortranarray(np.arange(12, dtype='<f8').reshape(3, 4)),
@@ -105,6 +106,12 @@ fn python_repr(array: &NdArray<'_>) -> String {
             .map(|v| v.to_string())
             .collect(),
         // numpy's tolist() gives Python floats: f32 widened to f64, printed as repr(float).
+        ('f', 2) => array
+            .to_vec::<half::f16>()
+            .unwrap()
+            .iter()
+            .map(|v| float_repr(f64::from(*v)))
+            .collect(),
         ('f', 4) => array
             .to_vec::<f32>()
             .unwrap()
@@ -176,7 +183,7 @@ fn arrays_read_as_numpy_wrote_them() {
         assert_eq!(python_repr(&array), values, "{case}");
         checked += 1;
     }
-    assert_eq!(checked, 15 * 5, "every case printed");
+    assert_eq!(checked, 16 * 5, "every case printed");
 }
 
 /// Dtypes beyond plain numbers: one line per case with protocol, pickle hex, dtype.str, the
