@@ -87,6 +87,7 @@ pub mod natural;
 pub mod numpy;
 mod recognise;
 mod time;
+pub mod torch;
 mod view;
 
 pub use time::{Date, Time, TimeDelta, TimeZone};
