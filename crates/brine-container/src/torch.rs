@@ -130,17 +130,9 @@ fn element_sizes(graph: &Graph) -> HashMap<String, u64> {
     sizes
 }
 
-/// The element size of a torch storage class (torch/storage.py, `_element_size`).
+/// The element size of a torch storage class, as brine-interpret's torch reader knows it.
 fn element_size(class: &str) -> Option<u64> {
-    Some(match class {
-        "DoubleStorage" | "LongStorage" | "ComplexFloatStorage" => 8,
-        "FloatStorage" | "IntStorage" | "QInt32Storage" => 4,
-        "HalfStorage" | "BFloat16Storage" | "ShortStorage" => 2,
-        "ComplexDoubleStorage" => 16,
-        "CharStorage" | "ByteStorage" | "BoolStorage" | "QInt8Storage" | "QUInt8Storage"
-        | "QUInt4x2Storage" | "QUInt2x4Storage" | "UntypedStorage" => 1,
-        _ => return None,
-    })
+    brine_interpret::torch::TorchDType::from_storage_class(class).map(|dtype| dtype.element_size())
 }
 
 fn decode(data: &[u8]) -> Result<Graph, String> {

@@ -84,8 +84,10 @@
 mod absorb;
 mod decimal;
 pub mod natural;
+pub mod numpy;
 mod recognise;
 mod time;
+pub mod torch;
 mod view;
 
 pub use time::{Date, Time, TimeDelta, TimeZone};

@@ -3,6 +3,7 @@
 mod corpus;
 mod forms;
 mod graphs;
+mod numpy;
 mod show;
 mod tidy;
 mod view;

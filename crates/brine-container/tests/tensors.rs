@@ -1,0 +1,117 @@
+//! The tensors of the checkpoint fixtures, read through brine-container and brine-interpret's
+//! torch reader. fixtures/containers/generate.py writes one state dict in each of torch's
+//! formats: `{'model': OrderedDict(linear.weight = float32 (2, 3) in storage '0',
+//! steps = int64 (1,) in storage '1'), 'epoch': 3}`; these tests check that every format gives
+//! exactly that.
+
+use std::path::PathBuf;
+
+use brine_container::{Body, Limits};
+use brine_interpret::Interpreter;
+use brine_interpret::torch::{Tensor, TorchDType};
+use bytes::Bytes;
+
+fn fixture(name: &str) -> Bytes {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/containers")
+        .join(name);
+    Bytes::from(std::fs::read(path).unwrap())
+}
+
+/// A tensor as a listing shows it: name, dtype, storage key, shape, stride.
+type Listed = (String, TorchDType, &'static str, Vec<u64>, Vec<u64>);
+
+/// The tensors of every pickle the container holds, by name.
+fn tensors(name: &str) -> Vec<Listed> {
+    let mut found = Vec::new();
+    brine_container::walk(name, fixture(name), &Limits::default(), &mut |entry| {
+        let Body::Pickle { data, .. } = entry.body else {
+            return;
+        };
+        // Several pickles after each other in the legacy format: read them all.
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let mut reader = rest;
+            let Ok(graph) = brine_vm::from_reader(&mut reader, &Default::default()) else {
+                break;
+            };
+            rest = reader;
+            for (name, tensor) in Interpreter::new(&graph).tensors(graph.root_value()) {
+                let Tensor {
+                    dtype,
+                    storage_key,
+                    shape,
+                    stride,
+                    ..
+                } = tensor.unwrap();
+                let key = match storage_key {
+                    "0" => "0",
+                    "1" => "1",
+                    other => panic!("unexpected storage key {other}"),
+                };
+                found.push((name, dtype, key, shape, stride));
+            }
+        }
+    });
+    found
+}
+
+fn expected() -> Vec<Listed> {
+    vec![
+        (
+            "model.linear.weight".into(),
+            TorchDType::Float32,
+            "0",
+            vec![2, 3],
+            vec![3, 1],
+        ),
+        (
+            "model.steps".into(),
+            TorchDType::Int64,
+            "1",
+            vec![1],
+            vec![1],
+        ),
+    ]
+}
+
+#[test]
+fn a_zip_checkpoint_lists_its_state_dict() {
+    assert_eq!(tensors("torch/checkpoint.pt"), expected());
+}
+
+#[test]
+fn a_legacy_checkpoint_lists_its_state_dict() {
+    assert_eq!(tensors("torch/legacy.pt"), expected());
+}
+
+#[test]
+fn byte_ranges_of_contiguous_tensors() {
+    let weight = Tensor {
+        dtype: TorchDType::Float32,
+        storage_key: "0",
+        location: "cpu",
+        storage_len: 6,
+        offset: 0,
+        shape: vec![2, 3],
+        stride: vec![3, 1],
+        requires_grad: false,
+    };
+    assert_eq!(weight.byte_range(), Some(0..24));
+    let transposed = Tensor {
+        shape: vec![3, 2],
+        stride: vec![1, 3],
+        ..weight.clone()
+    };
+    assert!(!transposed.is_contiguous());
+    assert_eq!(transposed.byte_range(), None);
+    let row = Tensor {
+        shape: vec![3],
+        stride: vec![1],
+        offset: 3,
+        ..weight.clone()
+    };
+    assert_eq!(row.byte_range(), Some(12..24));
+    let beyond = Tensor { offset: 4, ..row };
+    assert_eq!(beyond.byte_range(), None, "past the storage's end");
+}

@@ -1,0 +1,307 @@
+//! numpy arrays as typed data: what `ndarray.__reduce_ex__` writes, read without numpy.
+//!
+//! numpy pickles an array one of two ways (`numpy/_core/src/multiarray/methods.c`,
+//! `array_reduce_ex`):
+//!
+//! - `_reconstruct(ndarray, (0,), b'b')` then BUILD with the state
+//!   `(1, shape, dtype, is_fortran, data)`: the data is the array's bytes in C order (or
+//!   Fortran order when `is_fortran`), or a list of the elements for an object array. Every
+//!   protocol below 5 writes this, and protocol 5 too for an array that is not contiguous or
+//!   holds objects.
+//! - `_frombuffer(PickleBuffer(array), dtype, shape, order)` at protocol 5: the buffer is in
+//!   band (BYTEARRAY8) or out of band (NEXT_BUFFER), and `order` is `'C'` or `'F'`.
+//!
+//! A dtype is `numpy.dtype(spec, align, copy)` then BUILD with its state `(version, byteorder,
+//! subarray, names, fields, elsize, alignment, flags[, metadata])`. numpy 1.x names the
+//! functions under `numpy.core`, numpy 2.x under `numpy._core`; both are read.
+//!
+//! Nothing here imports numpy or runs anything: the names are compared, the bytes shared.
+
+mod dtype;
+
+use std::fmt;
+
+use brine_value::Value;
+use bytes::Bytes;
+
+pub use dtype::{ByteOrder, DType, Element, Field};
+
+use crate::view::{Interpreter, Object, View};
+
+/// A numpy array read from a pickle.
+#[derive(Debug, Clone)]
+pub struct NdArray<'g> {
+    /// The element type.
+    pub dtype: DType,
+    /// The length of each dimension; empty for a 0-d array.
+    pub shape: Vec<u64>,
+    /// Whether the data is in Fortran (column-major) order rather than C order.
+    pub fortran_order: bool,
+    /// The elements.
+    pub data: ArrayData<'g>,
+}
+
+/// Where an array's elements are.
+#[derive(Debug, Clone)]
+pub enum ArrayData<'g> {
+    /// The raw bytes of a numeric, string or structured array, shared with the graph (or, for
+    /// protocols 0-2, decoded from the text the pickle spells them in).
+    Bytes(Bytes),
+    /// The elements of an object array (dtype `O`), as graph values to view in turn.
+    Objects(&'g [Value]),
+}
+
+/// Why a value that names numpy's array reconstructors is not an array brine can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArrayError {
+    /// A part of the reduction is not what numpy writes; the message says which.
+    Malformed(String),
+    /// The data holds fewer or more bytes than the shape and dtype need.
+    Size {
+        /// The bytes the shape and item size need.
+        expected: u64,
+        /// The bytes the pickle holds.
+        found: u64,
+    },
+    /// An out-of-band buffer that was not supplied when loading.
+    MissingBuffer,
+}
+
+impl fmt::Display for ArrayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArrayError::Malformed(what) => {
+                write!(f, "not a numpy array as numpy pickles one: {what}")
+            }
+            ArrayError::Size { expected, found } => write!(
+                f,
+                "numpy array data is {found} bytes where its shape and dtype need {expected}"
+            ),
+            ArrayError::MissingBuffer => {
+                f.write_str("numpy array data is an out-of-band buffer that was not supplied")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ArrayError {}
+
+fn malformed<T>(what: impl Into<String>) -> Result<T, ArrayError> {
+    Err(ArrayError::Malformed(what.into()))
+}
+
+/// The modules numpy 1.x and 2.x keep the array reconstructors in.
+const CORE_MODULES: [&str; 2] = ["numpy.core", "numpy._core"];
+
+/// Whether `module.name` is `<numpy core>.<submodule>.<name>`.
+fn is_core(module: &str, submodule: &str, name: &str, wanted: &str) -> bool {
+    name == wanted
+        && CORE_MODULES.iter().any(|core| {
+            module
+                .strip_prefix(core)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|rest| rest == submodule)
+        })
+}
+
+impl<'g> Interpreter<'g> {
+    /// `value` as a numpy array: `None` when it is not one of numpy's two array reductions,
+    /// an error when it names them but is not what numpy writes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # fn pickle() -> Vec<u8> {
+    /// #     // numpy.arange(3, dtype='<i2').dumps() at protocol 2, as numpy 2.1 writes it.
+    /// #     b"\x80\x02cnumpy._core.multiarray\n_reconstruct\nq\x00cnumpy\nndarray\nq\x01K\x00\x85q\x02c_codecs\nencode\nq\x03X\x01\x00\x00\x00bq\x04X\x06\x00\x00\x00latin1q\x05\x86q\x06Rq\x07\x87q\x08Rq\x09(K\x01K\x03\x85q\x0acnumpy\ndtype\nq\x0bX\x02\x00\x00\x00i2q\x0c\x89\x88\x87q\x0dRq\x0e(K\x03X\x01\x00\x00\x00<q\x0fNNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x10b\x89h\x03X\x06\x00\x00\x00\x00\x00\x01\x00\x02\x00q\x11h\x05\x86q\x12Rq\x13tq\x14b.".to_vec()
+    /// # }
+    /// use brine_interpret::Interpreter;
+    ///
+    /// let graph = brine_vm::from_slice(&pickle(), &Default::default())?;
+    /// let array = Interpreter::new(&graph).ndarray(graph.root_value()).unwrap()?;
+    /// assert_eq!(array.shape, [3]);
+    /// assert_eq!(array.dtype.to_string(), "<i2");
+    /// assert_eq!(array.to_vec::<i16>()?, [0, 1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ndarray(&self, value: &Value) -> Option<Result<NdArray<'g>, ArrayError>> {
+        let View::Object(object) = self.view(value) else {
+            return None;
+        };
+        let class = object.class()?;
+        if is_core(class.module, "multiarray", &class.name, "_reconstruct") {
+            Some(self.reconstructed(&object))
+        } else if is_core(class.module, "numeric", &class.name, "_frombuffer") {
+            Some(self.buffered(&object))
+        } else {
+            None
+        }
+    }
+
+    /// `value` as a numpy dtype (`numpy.dtype(spec, align, copy)` and its state); `None` when
+    /// it is not a call of `numpy.dtype`.
+    pub fn dtype(&self, value: &Value) -> Option<Result<DType, ArrayError>> {
+        let View::Object(object) = self.view(value) else {
+            return None;
+        };
+        let class = object.class()?;
+        (class.module == "numpy" && class.name == "dtype").then(|| dtype::read(self, &object))
+    }
+
+    fn dtype_of(&self, value: &Value) -> Result<DType, ArrayError> {
+        self.dtype(value)
+            .unwrap_or_else(|| malformed(format!("the dtype is a {}", self.describe(value))))
+    }
+
+    /// `_reconstruct(ndarray, (0,), b'b')` with the state BUILD gave it.
+    fn reconstructed(&self, object: &Object<'g>) -> Result<NdArray<'g>, ArrayError> {
+        let Some(state) = object.setstate else {
+            return malformed("_reconstruct without a BUILD state");
+        };
+        let View::Tuple(state) = self.view(state) else {
+            return malformed(format!("the state is a {}", self.describe(state)));
+        };
+        let [version, shape, dtype, fortran, data] = state else {
+            return malformed(format!("the state has {} items, not 5", state.len()));
+        };
+        if !matches!(self.view(version), View::Int(1)) {
+            return malformed("the state's version is not 1");
+        }
+        let shape = self.shape(shape)?;
+        let dtype = self.dtype_of(dtype)?;
+        let fortran_order = match self.view(fortran) {
+            View::Bool(flag) => flag,
+            View::Int(flag) => flag != 0,
+            other => return malformed(format!("is_fortran is a {}", other.kind_name())),
+        };
+        let data = if dtype.kind == 'O' {
+            match self.view(data) {
+                View::List(items) if items.runs().count() <= 1 => {
+                    ArrayData::Objects(items.runs().next().unwrap_or(&[]))
+                }
+                other => return malformed(format!("object data is a {}", other.kind_name())),
+            }
+        } else {
+            match self.view(data) {
+                View::Bytes(data) | View::ByteArray(data) => ArrayData::Bytes(data.into_bytes()),
+                // Python 2 and numpy at protocols 0-2 under Python 2 write the data as `str`.
+                View::Py2Str(_) => match self.graph().get(data).node() {
+                    Some(brine_value::Node::Py2Str(raw)) => ArrayData::Bytes(raw.clone()),
+                    _ => return malformed("unreadable Python 2 str data"),
+                },
+                other => return malformed(format!("the data is a {}", other.kind_name())),
+            }
+        };
+        NdArray::checked(dtype, shape, fortran_order, data)
+    }
+
+    /// `_frombuffer(buffer, dtype, shape, order)`.
+    fn buffered(&self, object: &Object<'g>) -> Result<NdArray<'g>, ArrayError> {
+        let [buffer, dtype, shape, order] = object.args else {
+            return malformed(format!(
+                "_frombuffer with {} arguments, not 4",
+                object.args.len()
+            ));
+        };
+        let data = match self.view(buffer) {
+            View::Bytes(data) | View::ByteArray(data) => data.into_bytes(),
+            View::Buffer(buffer) => match &buffer.data {
+                Some(data) => data.clone(),
+                None => return Err(ArrayError::MissingBuffer),
+            },
+            other => return malformed(format!("the buffer is a {}", other.kind_name())),
+        };
+        let dtype = self.dtype_of(dtype)?;
+        let shape = self.shape(shape)?;
+        let fortran_order = match self.view(order) {
+            View::Str(text) if text.as_str() == Some("C") => false,
+            View::Str(text) if text.as_str() == Some("F") => true,
+            other => return malformed(format!("the order is a {}", other.describe())),
+        };
+        NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
+    }
+
+    fn shape(&self, value: &Value) -> Result<Vec<u64>, ArrayError> {
+        let View::Tuple(dims) = self.view(value) else {
+            return malformed(format!("the shape is a {}", self.describe(value)));
+        };
+        dims.iter()
+            .map(|dim| match self.view(dim) {
+                View::Int(n) if n >= 0 => Ok(n as u64),
+                other => malformed(format!("a dimension is {}", other.describe())),
+            })
+            .collect()
+    }
+}
+
+impl<'g> NdArray<'g> {
+    fn checked(
+        dtype: DType,
+        shape: Vec<u64>,
+        fortran_order: bool,
+        data: ArrayData<'g>,
+    ) -> Result<NdArray<'g>, ArrayError> {
+        let count = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
+        let found = match &data {
+            ArrayData::Bytes(bytes) => bytes.len() as u64,
+            ArrayData::Objects(items) => items.len() as u64,
+        };
+        let per_item = match &data {
+            ArrayData::Bytes(_) => dtype.item_size,
+            ArrayData::Objects(_) => 1,
+        };
+        let expected = count.and_then(|n| n.checked_mul(per_item));
+        if expected != Some(found) {
+            return Err(ArrayError::Size {
+                expected: expected.unwrap_or(u64::MAX),
+                found,
+            });
+        }
+        Ok(NdArray {
+            dtype,
+            shape,
+            fortran_order,
+            data,
+        })
+    }
+
+    /// The number of elements: the product of the shape (1 for a 0-d array).
+    pub fn len(&self) -> u64 {
+        self.shape.iter().product()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw bytes, shared with the graph; `None` for an object array.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.data {
+            ArrayData::Bytes(bytes) => Some(bytes),
+            ArrayData::Objects(_) => None,
+        }
+    }
+
+    /// The elements as `T`, in the order they are stored (C order, or Fortran order when
+    /// [`NdArray::fortran_order`]), converted from the array's byte order.
+    ///
+    /// # Errors
+    ///
+    /// When `T` is not the array's element type (`i16` for a `<i2` array, `f64` for `>f8`,
+    /// `bool` for `?`).
+    pub fn to_vec<T: Element>(&self) -> Result<Vec<T>, ArrayError> {
+        if !T::matches(&self.dtype) {
+            return malformed(format!("a {} array read as {}", self.dtype, T::NAME));
+        }
+        let Some(bytes) = self.bytes() else {
+            return malformed(format!("an object array read as {}", T::NAME));
+        };
+        let big = self.dtype.byte_order == ByteOrder::Big;
+        Ok(bytes
+            .chunks_exact(self.dtype.item_size as usize)
+            .map(|item| T::from_bytes(item, big))
+            .collect())
+    }
+}

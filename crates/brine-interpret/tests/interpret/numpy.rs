@@ -1,0 +1,290 @@
+//! numpy arrays against numpy itself: the pinned numpy in the third-party venv pickles arrays
+//! of every numeric dtype, both orders, 0-d and empty shapes, structured, datetime, string and
+//! object dtypes at protocols 2 to 5 (in band and out of band), and prints what each array
+//! is; brine reads the pickle and must say the same.
+
+use std::process::Command;
+
+use brine_interpret::Interpreter;
+use brine_interpret::numpy::{ArrayData, NdArray};
+use bytes::Bytes;
+
+/// Prints one line per case: protocol, pickle hex, out-of-band buffers (`x` and hex, comma-joined),
+/// dtype.str, shape, is-fortran, then the values as Python sees them in storage order.
+const CASES: &str = r#"
+import pickle, numpy as np
+arrays = [
+    np.arange(6, dtype='<i1').reshape(2, 3),
+    np.arange(6, dtype='>i2'),
+    np.arange(6, dtype='<i4').reshape(3, 2),
+    np.arange(6, dtype='<i8'),
+    np.arange(6, dtype='<u1'), np.arange(6, dtype='>u2'), np.arange(6, dtype='<u4'), np.arange(6, dtype='<u8'),
+    np.linspace(-1, 1, 5, dtype='<f2'),
+    np.linspace(-1, 1, 5, dtype='<f4'),
+    np.linspace(-1, 1, 5, dtype='>f8'),
+    np.asfortranarray(np.arange(12, dtype='<f8').reshape(3, 4)),
+    np.arange(12, dtype='<f8').reshape(3, 4)[:, ::2],
+    np.array([True, False, True]),
+    np.array(3.5),
+    np.zeros((0, 4), dtype='<i4'),
+]
+for a in arrays:
+    for proto in (2, 3, 4, 5):
+        for oob in ((False, True) if proto == 5 else (False,)):
+            buffers = []
+            data = pickle.dumps(a, protocol=proto, buffer_callback=(buffers.append if oob else None))
+            raw = [bytes(b.raw()) for b in buffers]
+            fortran = bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+            flat = a.ravel(order='F' if fortran else 'C').tolist() if a.ndim else [a.item()]
+            print(proto, data.hex(), ','.join('x' + r.hex() for r in raw) or '-', a.dtype.str,
+                  ','.join(map(str, a.shape)) or '-', int(fortran),
+                  repr(flat), sep='\t')
+"#;
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Python's repr of the elements, as `list.__repr__` prints them.
+fn python_repr(array: &NdArray<'_>) -> String {
+    let items: Vec<String> = match (array.dtype.kind, array.dtype.item_size) {
+        ('b', _) => array
+            .to_vec::<bool>()
+            .unwrap()
+            .iter()
+            .map(|b| if *b { "True".into() } else { "False".into() })
+            .collect(),
+        ('i', 1) => array
+            .to_vec::<i8>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('i', 2) => array
+            .to_vec::<i16>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('i', 4) => array
+            .to_vec::<i32>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('i', 8) => array
+            .to_vec::<i64>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('u', 1) => array
+            .to_vec::<u8>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('u', 2) => array
+            .to_vec::<u16>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('u', 4) => array
+            .to_vec::<u32>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        ('u', 8) => array
+            .to_vec::<u64>()
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect(),
+        // numpy's tolist() gives Python floats: f32 widened to f64, printed as repr(float).
+        ('f', 2) => array
+            .to_vec::<half::f16>()
+            .unwrap()
+            .iter()
+            .map(|v| float_repr(f64::from(*v)))
+            .collect(),
+        ('f', 4) => array
+            .to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .map(|v| float_repr(f64::from(*v)))
+            .collect(),
+        ('f', 8) => array
+            .to_vec::<f64>()
+            .unwrap()
+            .iter()
+            .map(|v| float_repr(*v))
+            .collect(),
+        other => panic!("no reader for {other:?}"),
+    };
+    format!("[{}]", items.join(", "))
+}
+
+fn float_repr(v: f64) -> String {
+    brine_lex::repr::float_repr(v)
+}
+
+#[test]
+fn arrays_read_as_numpy_wrote_them() {
+    let python = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let out = Command::new(&python)
+        .args(["-c", CASES])
+        .output()
+        .expect("run numpy");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut checked = 0;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [proto, pickle, buffers, dtype, shape, fortran, values] = fields[..] else {
+            panic!("bad line {line}");
+        };
+        let buffers: Vec<Bytes> = match buffers {
+            "-" => Vec::new(),
+            list => list.split(',').map(|b| Bytes::from(hex(&b[1..]))).collect(),
+        };
+        let pickle = hex(pickle);
+        let graph = brine_vm::Decoder::new(Default::default())
+            .buffers(&buffers)
+            .from_slice(&pickle)
+            .unwrap_or_else(|err| panic!("protocol {proto} {dtype}: {err}"));
+        let array = Interpreter::new(&graph)
+            .ndarray(graph.root_value())
+            .unwrap_or_else(|| panic!("protocol {proto} {dtype}: not recognised"))
+            .unwrap_or_else(|err| panic!("protocol {proto} {dtype}: {err}"));
+        let case = format!(
+            "protocol {proto} {dtype} shape ({shape}) oob {}",
+            !buffers.is_empty()
+        );
+        assert_eq!(array.dtype.to_string(), dtype, "{case}");
+        let expected_shape: Vec<u64> = match shape {
+            "-" => Vec::new(),
+            dims => dims.split(',').map(|d| d.parse().unwrap()).collect(),
+        };
+        assert_eq!(array.shape, expected_shape, "{case}");
+        assert_eq!(array.fortran_order, fortran == "1", "{case}");
+        assert!(matches!(array.data, ArrayData::Bytes(_)), "{case}");
+        assert_eq!(python_repr(&array), values, "{case}");
+        checked += 1;
+    }
+    assert_eq!(checked, 16 * 5, "every case printed");
+}
+
+/// Dtypes beyond plain numbers: one line per case with protocol, pickle hex, dtype.str, the
+/// fields (`name:offset:dtype.str`, `;`-joined, or `-`), the datetime unit (or `-`), and the
+/// data: the raw bytes in hex, or for an object array the elements' reprs.
+const DTYPES: &str = r#"
+import pickle, numpy as np
+arrays = [
+    np.array([(1, 2.5), (3, -1.0)], dtype=[('a', '<i4'), ('b', '>f8')]),
+    np.array(['2024-01-02T03:04:05.000000006', 'NaT'], dtype='M8[ns]'),
+    np.array([1, 2], dtype='m8[D]'),
+    np.array(['ab', 'cde'], dtype='<U3'),
+    np.array([b'ab', b'c'], dtype='S2'),
+    np.array([1, 'a', None, (2, 3)], dtype=object),
+    np.zeros(2, dtype=[('x', '<f4', (2,))]),
+]
+for a in arrays:
+    for proto in (2, 3, 4, 5):
+        data = pickle.dumps(a, protocol=proto)
+        fields = ';'.join('%s:%d:%s' % (n, a.dtype.fields[n][1], a.dtype.fields[n][0].str)
+                          for n in (a.dtype.names or ()))
+        unit = np.datetime_data(a.dtype)[0] if a.dtype.kind in 'Mm' else '-'
+        payload = repr([repr(x) for x in a.tolist()]) if a.dtype.kind == 'O' else a.tobytes().hex()
+        print(proto, data.hex(), a.dtype.str, fields or '-', unit, payload, sep='\t')
+"#;
+
+#[test]
+fn structured_datetime_string_and_object_dtypes() {
+    let python = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let out = Command::new(&python)
+        .args(["-c", DTYPES])
+        .output()
+        .expect("run numpy");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut checked = 0;
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [proto, pickle, dtype, names, unit, payload] = fields[..] else {
+            panic!("bad line {line}");
+        };
+        let pickle = hex(pickle);
+        let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
+        let interp = Interpreter::new(&graph);
+        let case = format!("protocol {proto} {dtype}");
+        let array = interp
+            .ndarray(graph.root_value())
+            .unwrap_or_else(|| panic!("{case}: not recognised"))
+            .unwrap_or_else(|err| panic!("{case}: {err}"));
+        // Python prints a datetime's dtype.str with its unit: '<M8[ns]'.
+        assert_eq!(array.dtype.to_string(), dtype, "{case}");
+        let ours: Vec<String> = array
+            .dtype
+            .fields
+            .iter()
+            .map(|f| format!("{}:{}:{}", f.name, f.offset, f.dtype))
+            .collect();
+        assert_eq!(
+            if ours.is_empty() {
+                "-".into()
+            } else {
+                ours.join(";")
+            },
+            names,
+            "{case}"
+        );
+        let ours_unit = array
+            .dtype
+            .time_unit
+            .as_ref()
+            .map_or("-".to_owned(), |(unit, _)| unit.clone());
+        assert_eq!(ours_unit, unit, "{case}");
+        match &array.data {
+            ArrayData::Bytes(bytes) => {
+                let ours: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                assert_eq!(ours, payload, "{case}");
+            }
+            ArrayData::Objects(items) => {
+                let reprs: Vec<String> = items
+                    .iter()
+                    .map(|item| format!("{:?}", graph.get(item)))
+                    .collect();
+                let ours = format!(
+                    "[{}]",
+                    reprs
+                        .iter()
+                        .map(|r| brine_lex::repr::str_repr(r.as_bytes()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                assert_eq!(ours, payload, "{case}");
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 7 * 4, "every case printed");
+}
