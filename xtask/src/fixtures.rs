@@ -27,6 +27,12 @@ use sha2::{Digest, Sha256};
 /// The committed generator scripts, relative to `fixtures/`; the manifest records their hashes.
 pub const SCRIPTS: &[&str] = &["generate/brine_fixtures.py", "generate/gen_fixtures.py"];
 
+/// The third-party fixtures' directory, relative to `fixtures/`.
+pub const THIRDPARTY: &str = "thirdparty";
+
+/// The third-party generator, relative to `fixtures/`; run in the venv, it records its own hash.
+const THIRDPARTY_GENERATOR: &str = "generate/gen_thirdparty.py";
+
 /// The generator entry point, relative to `fixtures/`.
 const GENERATOR: &str = "generate/gen_fixtures.py";
 
@@ -77,8 +83,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 /// Regenerates `fixtures/` with the pinned interpreters, or with `opts.check` compares a fresh
-/// generation with the committed one.
+/// generation with the committed one: the CPython corpus, then the third-party fixtures.
 pub fn generate(opts: &Options) -> Result<(), String> {
+    let corpus = generate_corpus(opts);
+    let thirdparty = generate_thirdparty(opts.check);
+    match (corpus, thirdparty) {
+        (Ok(()), res) | (res, Ok(())) => res,
+        (Err(corpus), Err(thirdparty)) => Err(format!("{corpus}\n{thirdparty}")),
+    }
+}
+
+/// The CPython corpus: `pickles/`, `dis/` and `manifest.tsv`.
+fn generate_corpus(opts: &Options) -> Result<(), String> {
     let root = fixtures_dir();
     let mut pythons = Vec::new();
     let mut kept = BTreeSet::new();
@@ -107,7 +123,7 @@ pub fn generate(opts: &Options) -> Result<(), String> {
         return Ok(());
     };
 
-    let staging = TempDir::new()?;
+    let staging = TempDir::new("corpus")?;
     let mut rows = build(&root, staging.path(), &pythons, reference)?;
     if !kept.is_empty() {
         let committed = read_manifest(&root.join("manifest.tsv"))?;
@@ -153,6 +169,79 @@ pub fn generate(opts: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// The third-party fixtures, `fixtures/thirdparty/`: `gen_thirdparty.py` run in
+/// [`brine_python::venv`], which writes the pickles, their buffers, what CPython sees in each
+/// (`expect/`) and the manifest. Without the environment they are kept as they are.
+fn generate_thirdparty(check: bool) -> Result<(), String> {
+    let python = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => {
+            eprintln!("warning: skipping the third-party fixtures, kept as they are: {err}");
+            return Ok(());
+        }
+    };
+    let target = fixtures_dir().join(THIRDPARTY);
+    let staging = TempDir::new("thirdparty")?;
+    let out = staging.path().join(THIRDPARTY);
+    let script = fixtures_dir().join(THIRDPARTY_GENERATOR);
+    let status = python_command(&python)
+        // Not `-I`: it implies `-E`, which would drop PYTHONHASHSEED and with it the order
+        // of the sets dill builds globals from.
+        .arg("-s")
+        .arg(&script)
+        .arg("generate")
+        .arg(&out)
+        .status()
+        .map_err(|err| format!("{}: {err}", python.display()))?;
+    if !status.success() {
+        return Err(format!("{THIRDPARTY_GENERATOR} failed ({status})"));
+    }
+    let relative = |dir: &Path| -> Result<BTreeSet<PathBuf>, String> {
+        Ok(list_files(dir)?
+            .into_iter()
+            // Invariant: `list_files` returns paths under `dir`.
+            .map(|path| {
+                path.strip_prefix(dir)
+                    .expect("listed under dir")
+                    .to_path_buf()
+            })
+            .collect())
+    };
+    let fresh = relative(&out)?;
+    eprintln!("{} third-party files", fresh.len());
+    if check {
+        let committed = relative(&target)?;
+        let mut diffs = Vec::new();
+        for rel in committed.union(&fresh) {
+            let old = fs::read(target.join(rel)).ok();
+            let new = fs::read(out.join(rel)).ok();
+            if old != new {
+                diffs.push(format!("  {}", rel.display()));
+            }
+        }
+        if diffs.is_empty() {
+            eprintln!("third-party fixtures are up to date");
+            return Ok(());
+        }
+        let kept = staging.keep();
+        return Err(format!(
+            "third-party fixtures are stale ({} files differ; fresh output kept in {}):\n{}",
+            diffs.len(),
+            kept.display(),
+            diffs.join("\n")
+        ));
+    }
+    if target.exists() {
+        fs::remove_dir_all(&target).map_err(io_err(&target))?;
+    }
+    for rel in &fresh {
+        let data = fs::read(out.join(rel)).map_err(io_err(&out.join(rel)))?;
+        write_file(&target.join(rel), &data)?;
+    }
+    eprintln!("wrote {}", target.display());
+    Ok(())
+}
+
 /// The `fixtures/` directory of the workspace.
 pub fn fixtures_dir() -> PathBuf {
     // Invariant: this crate lives in `xtask/` directly under the workspace root.
@@ -166,7 +255,9 @@ fn usage() -> &'static str {
     "usage: cargo xtask fixtures [--check] [--allow-missing]
 
 Runs fixtures/generate/gen_fixtures.py under every pinned CPython and rewrites
-fixtures/pickles, fixtures/dis and fixtures/manifest.tsv.
+fixtures/pickles, fixtures/dis and fixtures/manifest.tsv; then runs
+fixtures/generate/gen_thirdparty.py in the third-party venv (brine_python::venv), which
+rewrites fixtures/thirdparty (skipped with a warning when the venv cannot be made).
 
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures
@@ -657,8 +748,9 @@ struct TempDir {
 }
 
 impl TempDir {
-    fn new() -> Result<TempDir, String> {
-        let path = env::temp_dir().join(format!("brine-xtask-fixtures-{}", std::process::id()));
+    fn new(tag: &str) -> Result<TempDir, String> {
+        let path =
+            env::temp_dir().join(format!("brine-xtask-fixtures-{tag}-{}", std::process::id()));
         if path.exists() {
             fs::remove_dir_all(&path).map_err(io_err(&path))?;
         }
@@ -689,6 +781,61 @@ impl Drop for TempDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The committed third-party fixtures match their manifest, and it was written by the
+    /// committed generator; runs without Python.
+    #[test]
+    fn committed_thirdparty_fixtures_match_their_manifest() {
+        let root = fixtures_dir();
+        let dir = root.join(THIRDPARTY);
+        let text = fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+        let script = fs::read(root.join(THIRDPARTY_GENERATOR)).unwrap();
+        let script_line = format!("# sha256 {THIRDPARTY_GENERATOR} {}", sha256_hex(&script));
+        assert!(
+            text.lines().any(|line| line == script_line),
+            "{THIRDPARTY_GENERATOR} changed since the fixtures were made; run `cargo xtask \
+             fixtures`"
+        );
+        let mut rows = text.lines().filter(|line| !line.starts_with('#')).skip(1);
+        let mut listed = BTreeSet::from(["manifest.tsv".to_owned()]);
+        let mut n_rows = 0;
+        for row in rows.by_ref() {
+            let fields: Vec<&str> = row.split('\t').collect();
+            let [path, _, _, _, buffers, expect, digests] = fields[..] else {
+                panic!("bad row {row:?}");
+            };
+            let mut files = vec![path];
+            files.extend(buffers.split(',').filter(|buf| *buf != "-"));
+            files.push(expect);
+            let digests: Vec<&str> = digests.split(',').collect();
+            assert_eq!(files.len(), digests.len(), "{row}");
+            for (file, digest) in files.iter().zip(digests) {
+                let data = fs::read(dir.join(file)).unwrap();
+                assert_eq!(
+                    sha256_hex(&data),
+                    digest,
+                    "{file} differs from the manifest"
+                );
+                listed.insert((*file).to_owned());
+            }
+            n_rows += 1;
+        }
+        assert!(n_rows > 0);
+        let on_disk: BTreeSet<String> = list_files(&dir)
+            .unwrap()
+            .iter()
+            .map(|path| {
+                path.strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        assert_eq!(
+            on_disk, listed,
+            "files the manifest does not list, or the reverse"
+        );
+    }
 
     /// The committed corpus matches its manifest; runs without Python.
     #[test]

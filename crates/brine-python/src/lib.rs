@@ -75,6 +75,12 @@ pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
     ("joblib", "1.4.2"),
     ("lz4", "4.3.3"),
     ("zstandard", "0.23.0"),
+    ("pandas", "3.1.1"),
+    // pandas' own requirements, pinned too so that a reinstall gives the same environment.
+    ("python-dateutil", "4.0.0"),
+    ("tzdata", "2026.6"),
+    ("cloudpickle", "3.1.3"),
+    ("dill", "0.4.1"),
 ];
 
 /// The environment variable that turns every [`skip`] into a failure when it is `1`.

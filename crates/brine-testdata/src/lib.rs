@@ -137,6 +137,100 @@ pub fn all() -> Vec<Fixture> {
         .collect()
 }
 
+/// One third-party fixture: a pickle written by numpy, pandas, cloudpickle or dill in the
+/// reference CPython (`fixtures/thirdparty/`, made by `generate/gen_thirdparty.py`).
+///
+/// These are not in [`all`]: loading them needs the library, and protocol 5 ones may need
+/// their out-of-band buffers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThirdParty {
+    /// The pickle's path relative to `fixtures/thirdparty/`.
+    pub path: String,
+    /// `numpy`, `pandas`, `cloudpickle` or `dill`.
+    pub library: String,
+    /// The protocol the pickle was written with.
+    pub protocol: u8,
+    /// The object's id, e.g. `float64` or `lambda`.
+    pub object: String,
+    /// The out-of-band buffers, in the order NEXT_BUFFER takes them, relative to
+    /// `fixtures/thirdparty/`.
+    pub buffers: Vec<String>,
+    /// What CPython sees when it loads the pickle (JSON), relative to `fixtures/thirdparty/`.
+    pub expect: String,
+}
+
+impl ThirdParty {
+    /// The pickle's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        read(&format!("thirdparty/{}", self.path))
+    }
+
+    /// The contents of the out-of-band buffers.
+    pub fn buffer_bytes(&self) -> Vec<Vec<u8>> {
+        self.buffers
+            .iter()
+            .map(|buf| read(&format!("thirdparty/{buf}")))
+            .collect()
+    }
+
+    /// The absolute path of the pickle.
+    pub fn full_path(&self) -> PathBuf {
+        fixtures_dir().join("thirdparty").join(&self.path)
+    }
+
+    /// The absolute paths of the buffers.
+    pub fn buffer_paths(&self) -> Vec<PathBuf> {
+        self.buffers
+            .iter()
+            .map(|buf| fixtures_dir().join("thirdparty").join(buf))
+            .collect()
+    }
+
+    /// The absolute path of the expected description.
+    pub fn expect_path(&self) -> PathBuf {
+        fixtures_dir().join("thirdparty").join(&self.expect)
+    }
+
+    /// A short name for messages: `numpy_int8.p2`.
+    pub fn name(&self) -> String {
+        let stem = self.path.trim_start_matches("pickles/");
+        stem.trim_end_matches(".pickle").to_owned()
+    }
+}
+
+/// Every third-party fixture in `fixtures/thirdparty/manifest.tsv`, in manifest order.
+///
+/// # Panics
+///
+/// When the manifest is missing or malformed (a broken checkout).
+pub fn thirdparty() -> Vec<ThirdParty> {
+    let manifest =
+        String::from_utf8(read("thirdparty/manifest.tsv")).expect("manifest.tsv is UTF-8");
+    manifest
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [path, library, protocol, object, buffers, expect, _sha256] = fields[..] else {
+                panic!("malformed third-party manifest row {line:?}");
+            };
+            ThirdParty {
+                path: path.to_owned(),
+                library: library.to_owned(),
+                protocol: protocol.parse().expect("protocol is a number"),
+                object: object.to_owned(),
+                buffers: buffers
+                    .split(',')
+                    .filter(|buf| *buf != "-")
+                    .map(str::to_owned)
+                    .collect(),
+                expect: expect.to_owned(),
+            }
+        })
+        .collect()
+}
+
 fn read(relative: &str) -> Vec<u8> {
     let path = fixtures_dir().join(relative);
     fs::read(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
