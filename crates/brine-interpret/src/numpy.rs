@@ -11,6 +11,8 @@
 //! - `_frombuffer(PickleBuffer(array), dtype, shape, order)` at protocol 5: the buffer is in
 //!   band (BYTEARRAY8) or out of band (NEXT_BUFFER), and `order` is `'C'` or `'F'`.
 //!
+//! A numpy scalar (`numpy.float32(1.25)`) is `scalar(dtype, data)`, read here as a 0-d array.
+//!
 //! A dtype is `numpy.dtype(spec, align, copy)` then BUILD with its state `(version, byteorder,
 //! subarray, names, fields, elsize, alignment, flags[, metadata])`. numpy 1.x names the
 //! functions under `numpy.core`, numpy 2.x under `numpy._core`; both are read.
@@ -28,7 +30,9 @@ pub use dtype::{ByteOrder, DType, Element, Field};
 
 use crate::view::{Interpreter, Object, View};
 
-/// A numpy array read from a pickle.
+/// A numpy array read from a pickle, as the pickle holds it: numpy's `__setstate__` turns a
+/// big-endian array of protocols 0-4 into a native one as it loads it, brine keeps the bytes
+/// and [`ByteOrder`] the pickle wrote ([`NdArray::to_vec`] converts).
 #[derive(Debug, Clone)]
 pub struct NdArray<'g> {
     /// The element type.
@@ -106,8 +110,8 @@ fn is_core(module: &str, submodule: &str, name: &str, wanted: &str) -> bool {
 }
 
 impl<'g> Interpreter<'g> {
-    /// `value` as a numpy array: `None` when it is not one of numpy's two array reductions,
-    /// an error when it names them but is not what numpy writes.
+    /// `value` as a numpy array (a scalar as a 0-d one): `None` when it is not one of numpy's
+    /// array or scalar reductions, an error when it names them but is not what numpy writes.
     ///
     /// # Example
     ///
@@ -134,6 +138,8 @@ impl<'g> Interpreter<'g> {
             Some(self.reconstructed(&object))
         } else if is_core(class.module, "numeric", &class.name, "_frombuffer") {
             Some(self.buffered(&object))
+        } else if is_core(class.module, "multiarray", &class.name, "scalar") {
+            Some(self.scalar(&object))
         } else {
             None
         }
@@ -194,6 +200,26 @@ impl<'g> Interpreter<'g> {
             }
         };
         NdArray::checked(dtype, shape, fortran_order, data)
+    }
+
+    /// `scalar(dtype, data)`: a numpy scalar (`numpy.float32(1.25)`), read as a 0-d array.
+    fn scalar(&self, object: &Object<'g>) -> Result<NdArray<'g>, ArrayError> {
+        let [dtype, data] = object.args else {
+            return malformed(format!(
+                "scalar with {} arguments, not 2",
+                object.args.len()
+            ));
+        };
+        let dtype = self.dtype_of(dtype)?;
+        let data = if dtype.kind == 'O' {
+            ArrayData::Objects(std::slice::from_ref(data))
+        } else {
+            match self.view(data) {
+                View::Bytes(data) => ArrayData::Bytes(data.into_bytes()),
+                other => return malformed(format!("the scalar's data is a {}", other.kind_name())),
+            }
+        };
+        NdArray::checked(dtype, Vec::new(), false, data)
     }
 
     /// `_frombuffer(buffer, dtype, shape, order)`.
