@@ -440,22 +440,9 @@ impl<'o, W: Write> Emitter<'o, W> {
             line.push(b'\n');
             self.out.write_payload(&[], &line)?;
         } else {
-            let len = data.len();
-            if len <= 0xFF && self.proto >= 4 {
-                self.out.write(&[Opcode::SHORT_BINUNICODE.0, len as u8])?;
-                self.out.write(data)?;
-            } else if len > 0xFFFF_FFFF {
-                if self.proto < 4 {
-                    return Err(EncodeError::Unpicklable(
-                        "cannot serialize a string larger than 4GiB below protocol 4".to_owned(),
-                    ));
-                }
-                let header = header(Opcode::BINUNICODE8, &(len as u64).to_le_bytes());
-                self.out.write_large(&header, data)?;
-            } else {
-                let header = header(Opcode::BINUNICODE, &(len as u32).to_le_bytes());
-                self.out.write_payload(&header, data)?;
-            }
+            let short = (self.proto >= 4).then_some(Opcode::SHORT_BINUNICODE);
+            let forms = (short, Opcode::BINUNICODE, Opcode::BINUNICODE8);
+            self.counted(forms, "string", data)?;
         }
         let idx = self.memoize()?;
         if shared {
@@ -495,23 +482,12 @@ impl<'o, W: Write> Emitter<'o, W> {
             }
             self.reduce()?;
         } else {
-            let len = data.len();
-            if len <= 0xFF {
-                self.out.write(&[Opcode::SHORT_BINBYTES.0, len as u8])?;
-                self.out.write(data)?;
-            } else if len > 0xFFFF_FFFF {
-                if self.proto < 4 {
-                    return Err(EncodeError::Unpicklable(
-                        "cannot serialize a bytes object larger than 4GiB below protocol 4"
-                            .to_owned(),
-                    ));
-                }
-                let header = header(Opcode::BINBYTES8, &(len as u64).to_le_bytes());
-                self.out.write_large(&header, data)?;
-            } else {
-                let header = header(Opcode::BINBYTES, &(len as u32).to_le_bytes());
-                self.out.write_payload(&header, data)?;
-            }
+            let forms = (
+                Some(Opcode::SHORT_BINBYTES),
+                Opcode::BINBYTES,
+                Opcode::BINBYTES8,
+            );
+            self.counted(forms, "bytes object", data)?;
         }
         let idx = self.memoize()?;
         if shared {
@@ -1011,6 +987,40 @@ impl<'o, W: Write> Emitter<'o, W> {
         self.op(Opcode::NEXT_BUFFER)?;
         if readonly {
             self.op(Opcode::READONLY_BUFFER)?;
+        }
+        Ok(())
+    }
+
+    /// A payload behind the smallest length prefix of its opcode's `forms` (one byte, where
+    /// the protocol has that form; four; eight, from protocol 4), as CPython's `save_bytes`
+    /// and `save_str` choose; `what` names the type in the error for a payload too large.
+    #[inline]
+    fn counted(
+        &mut self,
+        forms: (Option<Opcode>, Opcode, Opcode),
+        what: &str,
+        data: &[u8],
+    ) -> Result<(), EncodeError> {
+        let (short, long, huge) = forms;
+        let len = data.len();
+        match short {
+            Some(short) if len <= 0xFF => {
+                self.out.write(&[short.0, len as u8])?;
+                self.out.write(data)?;
+            }
+            _ if len > 0xFFFF_FFFF => {
+                if self.proto < 4 {
+                    return Err(EncodeError::Unpicklable(format!(
+                        "cannot serialize a {what} larger than 4GiB below protocol 4"
+                    )));
+                }
+                let header = header(huge, &(len as u64).to_le_bytes());
+                self.out.write_large(&header, data)?;
+            }
+            _ => {
+                let header = header(long, &(len as u32).to_le_bytes());
+                self.out.write_payload(&header, data)?;
+            }
         }
         Ok(())
     }
