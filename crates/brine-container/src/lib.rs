@@ -55,6 +55,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod joblib;
 mod literal;
 mod npy;

@@ -4,6 +4,7 @@
 //! found by decoding them with brine-vm (nothing is executed).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use brine_value::{Graph, Node};
 use bytes::Bytes;
@@ -68,6 +69,18 @@ fn storages(
     keys_start: usize,
     start: usize,
 ) -> Result<(usize, usize), String> {
+    let ranges = storage_ranges(data, object_start, keys_start, start)?;
+    let end = ranges.last().map_or(start, |(_, range)| range.end);
+    Ok((ranges.len(), end - start))
+}
+
+/// Where each storage's bytes are, by key, after the keys pickle.
+fn storage_ranges(
+    data: &[u8],
+    object_start: usize,
+    keys_start: usize,
+    start: usize,
+) -> Result<Vec<(String, Range<usize>)>, String> {
     let object = decode(&data[object_start..keys_start])?;
     let sizes = element_sizes(&object);
     let keys = decode(&data[keys_start..start])?;
@@ -82,13 +95,47 @@ fn storages(
         })
         .collect::<Result<_, _>>()?;
     let mut pos = start;
-    for key in &keys {
+    let mut ranges = Vec::with_capacity(keys.len());
+    for key in keys {
         let size = *sizes
             .get(key.as_str())
             .ok_or_else(|| format!("storage `{key}` is not in the object's persistent ids"))?;
-        pos = skip_storage(data, pos, size).map_err(|err| format!("storage `{key}`: {err}"))?;
+        let end = skip_storage(data, pos, size).map_err(|err| format!("storage `{key}`: {err}"))?;
+        ranges.push((key, pos + 8..end));
+        pos = end;
     }
-    Ok((keys.len(), pos - start))
+    Ok(ranges)
+}
+
+/// Where the parts of a legacy stream are.
+pub(crate) struct LegacyLayout {
+    /// The pickle of the object saved.
+    pub(crate) object: Range<usize>,
+    /// Each storage's bytes (after its element count), by key.
+    pub(crate) storages: Vec<(String, Range<usize>)>,
+    /// What the sys info pickle says of the storages' byte order.
+    pub(crate) little_endian: bool,
+}
+
+/// The layout of a legacy stream: its five pickles and the storages after them.
+pub(crate) fn legacy_storages(data: &[u8]) -> Result<LegacyLayout, String> {
+    let mut ends = Vec::with_capacity(5);
+    let mut pos = 0;
+    for _ in 0..5 {
+        pos = crate::pickle::end(data, pos)?;
+        ends.push(pos);
+    }
+    let sys_info = decode(&data[ends[1]..ends[2]])?;
+    let little_endian = sys_info
+        .root()
+        .get("little_endian")
+        .and_then(|flag| flag.as_bool())
+        .unwrap_or(true);
+    Ok(LegacyLayout {
+        object: ends[2]..ends[3],
+        storages: storage_ranges(data, ends[2], ends[3], pos)?,
+        little_endian,
+    })
 }
 
 /// Skips an element count and that many elements of `size` bytes at `pos`.

@@ -506,3 +506,36 @@ fn u64_at(data: &[u8], pos: usize) -> u64 {
         None => 0,
     }
 }
+
+/// The members of a zip archive by their central names, with their contents: stored members
+/// as slices of `data` (no copy), deflated ones inflated within `limit` bytes each. For
+/// readers that want members by name (a checkpoint's storages), not a walk.
+pub(crate) fn members(data: &Bytes, limit: u64) -> Result<Vec<(String, Bytes)>, String> {
+    let eocd = find_eocd(data).ok_or("no end-of-central-directory record")?;
+    let (members, _) = central_directory(data, eocd)?;
+    let mut out = Vec::with_capacity(members.len());
+    for member in members {
+        if member.flags & ENCRYPTED != 0 {
+            return Err(format!("member `{}` is encrypted", member.name));
+        }
+        let (_, start) = local_header(data, member.local_offset)?;
+        let end = usize::try_from(member.compressed)
+            .ok()
+            .and_then(|len| start.checked_add(len))
+            .filter(|&end| end <= data.len())
+            .ok_or_else(|| format!("member `{}` runs past the end of the archive", member.name))?;
+        let raw = data.slice(start..end);
+        let content = match member.method {
+            0 => raw,
+            8 => Bytes::from(inflate(&raw, limit)?.0),
+            other => {
+                return Err(format!(
+                    "member `{}`: compression method {other} is not supported",
+                    member.name
+                ));
+            }
+        };
+        out.push((member.name, content));
+    }
+    Ok(out)
+}

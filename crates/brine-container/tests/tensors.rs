@@ -115,3 +115,33 @@ fn byte_ranges_of_contiguous_tensors() {
     let beyond = Tensor { offset: 4, ..row };
     assert_eq!(beyond.byte_range(), None, "past the storage's end");
 }
+
+/// The generator's storages: `linear.weight` is `numpy.arange(6, dtype='<f4')` in storage
+/// '0', `steps` is `[7]` as int64 in storage '1'.
+#[test]
+fn checkpoints_open_with_their_storages_uncopied() {
+    use brine_container::checkpoint::Checkpoint;
+    for name in ["torch/checkpoint.pt", "torch/legacy.pt"] {
+        let data = fixture(name);
+        let checkpoint = Checkpoint::open(data.clone(), 1 << 20).unwrap();
+        assert!(checkpoint.little_endian, "{name}");
+        let graph = brine_vm::from_bytes(checkpoint.pickle.clone(), &Default::default()).unwrap();
+        let tensors = Interpreter::new(&graph).tensors(graph.root_value());
+        assert_eq!(tensors.len(), 2, "{name}");
+        let (_, weight) = &tensors[0];
+        let weight = weight.as_ref().unwrap();
+        let storage = &checkpoint.storages[weight.storage_key];
+        let range = weight.byte_range().unwrap();
+        let bytes = storage.slice(range.start as usize..range.end as usize);
+        let values: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        assert_eq!(values, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "{name}");
+        // The storage is a slice of the file itself: nothing was copied.
+        assert!(data.as_ptr_range().contains(&bytes.as_ptr()), "{name}");
+        let steps = &checkpoint.storages["1"];
+        assert_eq!(&steps[..], 7i64.to_le_bytes(), "{name}");
+    }
+    assert!(Checkpoint::open(fixture("npy/float64.npy"), 1 << 20).is_err());
+}
