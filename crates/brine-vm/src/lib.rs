@@ -42,8 +42,8 @@ use bytes::Bytes;
 
 pub use error::{Error, ErrorKind};
 pub use machine::AfterBuild;
-pub use machine::PersistentLoad;
 pub use machine::Origin;
+pub use machine::PersistentLoad;
 pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
 use machine::Machine;
@@ -277,7 +277,8 @@ impl<'h> Unpickler<'h> {
             Err(err) => {
                 let origins = machine.origins.take().unwrap_or_default();
                 machine.keep_memo();
-                let end = usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
+                let end =
+                    usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
                 Partial {
                     graph: finish(machine, Value::None),
                     end,

@@ -17,12 +17,15 @@ fn calls(graph: &Graph, module: &str, name: &str) -> bool {
 }
 
 fn effect_calls(graph: &Graph, module: &str, name: &str) -> bool {
-    graph.effects().iter().any(|effect: &Value| match graph.get(effect).node() {
-        Some(Node::Reduce { callable, .. }) => {
-            graph.get(callable).as_global() == Some((module, name))
-        }
-        _ => false,
-    })
+    graph
+        .effects()
+        .iter()
+        .any(|effect: &Value| match graph.get(effect).node() {
+            Some(Node::Reduce { callable, .. }) => {
+                graph.get(callable).as_global() == Some((module, name))
+            }
+            _ => false,
+        })
 }
 
 #[test]
