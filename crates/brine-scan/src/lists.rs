@@ -109,12 +109,17 @@ fn find(list: &[(&'static str, &'static str)], module: &str, name: &str) -> Opti
 }
 
 /// Whether the list entry `entry` (`module.*` or `module.qualname`) covers `module.name`.
+///
+/// A `module.*` entry is matched against the whole dotted text, so that `torch.hub.*` also
+/// covers the module `torch` with the qualified name `hub.load` (a submodule reached as an
+/// attribute).
 pub(crate) fn matches(entry: &str, module: &str, name: &str) -> bool {
     if let Some(prefix) = entry.strip_suffix(".*") {
-        return module == prefix
-            || module
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('.'));
+        let covers = |text: &str| {
+            text.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        return covers(module) || covers(&format!("{module}.{name}"));
     }
     entry.len() == module.len() + 1 + name.len()
         && entry.starts_with(module)
@@ -421,7 +426,8 @@ pub const DENY: &[(&str, &str)] = &[
     ("joblib.load", NESTED),
     ("joblib.numpy_pickle.load", NESTED),
     ("joblib.numpy_pickle.read_array", NESTED),
-    ("joblib.numpy_pickle_compat.*", NESTED),
+    ("joblib.numpy_pickle_compat.load_compatibility", NESTED),
+    ("joblib.numpy_pickle_compat.read_zfile", FILES),
     (
         "joblib.externals.*",
         "joblib's vendored cloudpickle and loky: functions rebuilt, processes spawned",
@@ -918,6 +924,8 @@ pub const ALLOW: &[(&str, &str)] = &[
     ("joblib.numpy_pickle.NumpyArrayWrapper", JOBLIB),
     ("joblib.numpy_pickle.NDArrayWrapper", JOBLIB),
     ("joblib.numpy_pickle.ZNDArrayWrapper", JOBLIB),
+    ("joblib.numpy_pickle_compat.NDArrayWrapper", JOBLIB),
+    ("joblib.numpy_pickle_compat.ZNDArrayWrapper", JOBLIB),
     ("joblib.numpy_pickle_utils.NumpyArrayWrapper", JOBLIB),
     ("torch._utils._rebuild_tensor", TORCH),
     ("torch._utils._rebuild_tensor_v2", TORCH),
@@ -1032,6 +1040,8 @@ mod tests {
         assert!(matches("os.*", "os", "system"));
         assert!(matches("os.*", "os.path", "join"));
         assert!(!matches("os.*", "osx", "x"));
+        assert!(matches("torch.hub.*", "torch", "hub.load"));
+        assert!(!matches("torch.hub.*", "torch", "hubble"));
         assert!(matches("builtins.eval", "builtins", "eval"));
         assert!(!matches("builtins.eval", "builtins", "evaluate"));
     }
