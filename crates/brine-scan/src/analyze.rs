@@ -145,6 +145,11 @@ pub(crate) fn analyze(
     }
 }
 
+/// Whether `module.name` is `builtins.getattr`, which protocols 0-3 write for nested classes.
+fn is_getattr(module: &str, name: &str) -> bool {
+    lists::matches(lists::GETATTR, module, name)
+}
+
 struct Walk<'g, 'a> {
     graph: &'g Graph,
     allow: &'a [String],
@@ -180,7 +185,7 @@ impl Walk<'_, '_> {
 
     fn is_getattr(&self, value: &Value) -> bool {
         self.global_name(value)
-            .is_some_and(|(module, name)| module == "builtins" && name == "getattr")
+            .is_some_and(|(module, name)| is_getattr(&module, &name))
     }
 
     fn find_attribute_gets(&mut self, interp: &Interpreter<'_>) {
@@ -253,7 +258,7 @@ impl Walk<'_, '_> {
             });
             return;
         };
-        if module == "builtins" && name == "getattr" {
+        if is_getattr(&module, &name) {
             // Judged by its uses, in `referenced_getattr`.
             return;
         }

@@ -127,6 +127,10 @@ pub(crate) fn matches(entry: &str, module: &str, name: &str) -> bool {
         && entry.ends_with(name)
 }
 
+/// The one builtin judged by its uses: `getattr(Outer, 'Inner')` is how protocols 0-3 write
+/// a nested class.
+pub(crate) const GETATTR: &str = "builtins.getattr";
+
 const EXEC: &str = "executes Python source or a code object";
 const IMPORT: &str = "imports modules by name, or resolves any name to an object";
 const SPAWN: &str = "runs a shell command or spawns a process";
