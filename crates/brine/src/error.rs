@@ -26,6 +26,15 @@ pub enum Error {
     /// A signed envelope did not verify.
     #[cfg(feature = "sign")]
     Sign(brine_sign::Error),
+    /// [`crate::loads_untrusted`] refused the pickle: what the scan found, and the finding
+    /// that decided (the global and its offset).
+    #[cfg(feature = "scan")]
+    Refused {
+        /// Why: the finding that decided, or the reason the scan could not finish.
+        refusal: Box<brine_scan::Refusal>,
+        /// The whole scan of the pickle.
+        report: Box<brine_scan::PickleReport>,
+    },
 }
 
 impl Error {
@@ -33,6 +42,8 @@ impl Error {
     pub fn offset(&self) -> Option<u64> {
         match self {
             Error::Load(err) => Some(err.offset()),
+            #[cfg(feature = "scan")]
+            Error::Refused { refusal, .. } => refusal.finding.as_ref().and_then(|f| f.offset),
             _ => None,
         }
     }
@@ -57,6 +68,8 @@ impl fmt::Display for Error {
             Error::Compress(err) => write!(f, "compression: {err}"),
             #[cfg(feature = "sign")]
             Error::Sign(err) => write!(f, "signature: {err}"),
+            #[cfg(feature = "scan")]
+            Error::Refused { refusal, .. } => write!(f, "refused: {}", refusal.reason),
         }
     }
 }
@@ -72,6 +85,8 @@ impl std::error::Error for Error {
             Error::Compress(err) => Some(err),
             #[cfg(feature = "sign")]
             Error::Sign(err) => Some(err),
+            #[cfg(feature = "scan")]
+            Error::Refused { .. } => None,
         }
     }
 }
