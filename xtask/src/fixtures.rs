@@ -62,6 +62,14 @@ pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
     ("zstandard", "0.23.0"),
 ];
 
+/// The public pickle scanners `cargo xtask scan-compare` measures brine against, installed
+/// from PyPI into a throwaway virtual environment of the reference CPython.
+pub const SCANNER_PINS: &[(&str, &str)] = &[
+    ("picklescan", "1.0.5"),
+    ("modelscan", "0.8.8"),
+    ("fickling", "0.1.12"),
+];
+
 /// The reference producer: its `pickletools` disassembles every fixture, and its pickles also
 /// get an `optimized` variant.
 pub const REFERENCE: &str = "py311";
