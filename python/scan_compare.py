@@ -9,8 +9,9 @@ and runs this script in it with the pins on its command line:
         --pin picklescan==1.0.5 --pin modelscan==0.8.8 --pin fickling==0.1.12
 
 Expectations come from fixtures/scan/manifest.tsv, which the corpus generator wrote. A
-hostile file counts as caught when a tool flags it (for brine: a dangerous verdict, or, for
-the one file expected inconclusive, anything but clean); a benign file flagged is a false
+hostile file (fixtures/scan/hostile/) counts as caught when a tool flags it (for brine: a
+dangerous verdict, or, for the one file expected inconclusive, anything but clean; suspicious
+counts as caught only with --strict); a benign file (fixtures/scan/benign/) flagged is a false
 alarm. A tool that fails on a file counts it as an error: caught for a hostile file only if
 the tool says so, never clean. Nothing here loads a pickle: every tool is a static scanner.
 """
@@ -71,12 +72,17 @@ def modelscan(path):
 
 
 def fickling(path):
+    import zipfile
+
     import fickling as fk
-    try:
-        safe = fk.is_likely_safe(path)
-    except Exception:
-        return "error"
-    return "clean" if safe else "flag"
+    from fickling.analysis import Severity
+    if zipfile.is_zipfile(path):
+        results = list(fk.scan_zip_archive(path, graceful=True).values())
+    else:
+        results = [fk.scan_file(path, graceful=True)]
+    if any(result.severity.value > Severity.LIKELY_SAFE.value for result in results):
+        return "flag"
+    return "error" if not results or any(result.errors for result in results) else "clean"
 
 
 def run_tool(scan, corpus, rows):
@@ -93,8 +99,8 @@ def run_tool(scan, corpus, rows):
 
 
 def summarize(name, flagged, elapsed, rows):
-    hostile = [(f, e) for f, e, _ in rows if e in ("dangerous", "inconclusive")]
-    benign = [(f, e) for f, e, _ in rows if e in ("safe", "suspicious")]
+    hostile = [(f, e) for f, e, _ in rows if f.startswith("hostile/")]
+    benign = [(f, e) for f, e, _ in rows if f.startswith("benign/")]
     caught = sum(1 for f, e in hostile if flagged[f] == "flag" or (e == "inconclusive" and flagged[f] == "error"))
     errors = sum(1 for f, _ in hostile + benign if flagged[f] == "error")
     alarms = sum(1 for f, _ in benign if flagged[f] == "flag")

@@ -68,6 +68,8 @@ pub const SCANNER_PINS: &[(&str, &str)] = &[
     ("picklescan", "1.0.5"),
     ("modelscan", "0.8.8"),
     ("fickling", "0.1.12"),
+    // fickling 0.1.12 imports typing_extensions without declaring it.
+    ("typing_extensions", "4.15.0"),
 ];
 
 /// The reference producer: its `pickletools` disassembles every fixture, and its pickles also
