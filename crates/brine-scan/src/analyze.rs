@@ -56,6 +56,7 @@ pub(crate) fn analyze(
         safe_seen: HashSet::new(),
         called: HashSet::new(),
         attribute_gets: HashSet::new(),
+        getattr_nodes: HashSet::new(),
     };
     walk.find_attribute_gets(&interp);
     for (id, node) in graph.nodes() {
@@ -160,6 +161,8 @@ struct Walk<'g, 'a> {
     called: HashSet<NodeId>,
     /// The `getattr(owner, 'attr')` calls that name a global `owner.attr`.
     attribute_gets: HashSet<NodeId>,
+    /// The global nodes that are `builtins.getattr`.
+    getattr_nodes: HashSet<NodeId>,
 }
 
 impl Walk<'_, '_> {
@@ -171,6 +174,11 @@ impl Walk<'_, '_> {
             }
         }
         self.findings.push(finding);
+    }
+
+    /// Whether a finding of `verdict` about `global` would be dropped as a repeat.
+    fn seen_safe(&self, verdict: Verdict, global: &str) -> bool {
+        verdict == Verdict::Safe && self.safe_seen.contains(global)
     }
 
     /// The Python 3 name of a global node, as fix_imports reads Python 2 names.
@@ -190,6 +198,14 @@ impl Walk<'_, '_> {
 
     fn find_attribute_gets(&mut self, interp: &Interpreter<'_>) {
         for (id, node) in self.graph.nodes() {
+            if matches!(node, Node::Global { .. }) && self.is_getattr(&Value::Node(id)) {
+                self.getattr_nodes.insert(id);
+            }
+        }
+        if self.getattr_nodes.is_empty() {
+            return;
+        }
+        for (id, node) in self.graph.nodes() {
             let Node::Reduce { callable, .. } = node else {
                 continue;
             };
@@ -202,9 +218,12 @@ impl Walk<'_, '_> {
     /// `getattr` itself: fine as the callable of a call that names a global, dangerous
     /// anywhere else (passed to another call, kept in a container).
     fn referenced_getattr(&mut self, made: &HashMap<NodeId, u64>) {
+        if self.getattr_nodes.is_empty() {
+            return;
+        }
         let mut elsewhere: Vec<NodeId> = Vec::new();
         let mut check = |walk: &Walk<'_, '_>, value: &Value| {
-            if let Some(id) = value.node().filter(|_| walk.is_getattr(value)) {
+            if let Some(id) = value.node().filter(|id| walk.getattr_nodes.contains(id)) {
                 elsewhere.push(id);
             }
         };
@@ -280,7 +299,9 @@ impl Walk<'_, '_> {
             Node::Inst { class, .. } | Node::Obj { class, .. } => *class,
             _ => return,
         };
-        let rendered = render::value(self.graph, &Value::Node(id));
+        // Rendering is the costly part of a finding: a safe global already reported (the
+        // millionth datetime) is not rendered again.
+        let rendered = || render::value(self.graph, &Value::Node(id));
         if self.attribute_gets.contains(&id) {
             if let Some(global) = callable.node() {
                 self.called.insert(global);
@@ -290,10 +311,14 @@ impl Walk<'_, '_> {
                 // 3) makes an instance, as NEWOBJ does: the class is what is judged.
                 let qualname = name.name.strip_suffix(".__new__").unwrap_or(&name.name);
                 let judgement = self.judge(name.module, qualname);
+                let global = format!("{}.{}", name.module, name.name);
+                if self.seen_safe(judgement.verdict, &global) {
+                    return;
+                }
                 self.push(Finding {
                     verdict: judgement.verdict,
-                    global: Some(format!("{}.{}", name.module, name.name)),
-                    call: Some(rendered),
+                    global: Some(global),
+                    call: Some(rendered()),
                     offset,
                     reason: judgement.reason,
                 });
@@ -318,10 +343,14 @@ impl Walk<'_, '_> {
                 let (module, name) = compat::py2_to_py3(&module, &name);
                 let qualname = name.strip_suffix(".__new__").unwrap_or(name);
                 let judgement = self.judge(module, qualname);
+                let global = format!("{module}.{name}");
+                if self.seen_safe(judgement.verdict, &global) {
+                    return;
+                }
                 self.push(Finding {
                     verdict: judgement.verdict,
-                    global: Some(format!("{module}.{name}")),
-                    call: Some(rendered),
+                    global: Some(global),
+                    call: Some(rendered()),
                     offset,
                     reason: judgement.reason,
                 });
@@ -337,7 +366,7 @@ impl Walk<'_, '_> {
             None => self.push(Finding {
                 verdict: Verdict::Dangerous,
                 global: None,
-                call: Some(rendered),
+                call: Some(rendered()),
                 offset,
                 reason: "calls a value computed at load time (the result of another call, an \
                          attribute, a persistent object), which no list can judge"
