@@ -45,7 +45,8 @@ fn generate(python: &Path, venv: &Path) -> Result<(), String> {
     run_checked(Command::new(&venv_python).arg("-I").arg(script))
 }
 
-fn run_checked(command: &mut Command) -> Result<(), String> {
+/// Runs `command`; its failure is an error naming it.
+pub(crate) fn run_checked(command: &mut Command) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|err| format!("{command:?}: {err}"))?;

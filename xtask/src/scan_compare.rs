@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::container_fixtures::run_checked;
 use crate::fixtures::{self, PINS, REFERENCE, SCANNER_PINS};
 
 /// `cargo xtask scan-corpus`: runs fixtures/generate/scan_corpus.py with CPython 3.11.7.
@@ -83,15 +84,4 @@ fn reference_python() -> Result<std::path::PathBuf, String> {
         .find(|pin| pin.producer == REFERENCE)
         .ok_or("no reference pin")?;
     fixtures::locate(pin)
-}
-
-fn run_checked(command: &mut Command) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|err| format!("{command:?}: {err}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{command:?} failed: {status}"))
-    }
 }

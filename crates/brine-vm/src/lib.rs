@@ -253,16 +253,7 @@ impl<'h> Unpickler<'h> {
     }
 
     fn partial(&mut self, data: &[u8], shared: Option<&Bytes>) -> Partial {
-        let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
-        let input_len = Some(data.len() as u64);
-        let mut machine = Machine::new(
-            &self.options,
-            input_len,
-            shared,
-            self.buffers,
-            persistent_load,
-        );
-        machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
+        let mut machine = self.slice_machine(data, shared);
         machine.origins = Some(Vec::new());
         match machine.run_slice(data, 0) {
             Ok((root, end)) => {
@@ -289,7 +280,8 @@ impl<'h> Unpickler<'h> {
         }
     }
 
-    fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
+    /// A machine over the slice `data`, with this unpickler's options and hooks.
+    fn slice_machine<'a>(&'a mut self, data: &[u8], shared: Option<&'a Bytes>) -> Machine<'a> {
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let input_len = Some(data.len() as u64);
         let mut machine = Machine::new(
@@ -300,8 +292,14 @@ impl<'h> Unpickler<'h> {
             persistent_load,
         );
         machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
+        machine
+    }
+
+    fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
+        let reject_trailing = self.options.reject_trailing;
+        let mut machine = self.slice_machine(data, shared);
         let (root, end) = machine.run_slice(data, 0)?;
-        if self.options.reject_trailing && end < data.len() {
+        if reject_trailing && end < data.len() {
             let trailing = (data.len() - end) as u64;
             return Err(machine.error(ErrorKind::TrailingData(trailing)));
         }
