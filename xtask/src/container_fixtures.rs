@@ -19,7 +19,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     run_checked(Command::new(&venv_python).arg("-I").arg(script))
 }
 
-fn run_checked(command: &mut Command) -> Result<(), String> {
+/// Runs `command`; its failure is an error naming it.
+pub(crate) fn run_checked(command: &mut Command) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|err| format!("{command:?}: {err}"))?;

@@ -2,7 +2,7 @@
 //!
 //! Every fixture pickle goes into the corpus of the targets that read pickles (`unpickle`,
 //! `lex`, `dis`), and compressed copies of a few into `decompress`, so the fuzzers start from
-//! everything CPython writes; the container fixtures seed `container`. The corpora live in `fuzz/corpus/` (not committed).
+//! everything CPython writes; the container fixtures seed `container`, and the scan corpus with them `scan`. The corpora live in `fuzz/corpus/` (not committed).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,9 +38,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
             seeded += 1;
         }
     }
-    let dir = root.join("fuzz/corpus/container");
+    for (target, sources) in [
+        ("container", &["fixtures/containers"][..]),
+        // The scanner starts from the hostile and benign corpus and the containers.
+        ("scan", &["fixtures/scan", "fixtures/containers"][..]),
+    ] {
+        seeded += seed_tree(&root, target, sources)?;
+    }
+    println!("seeded {seeded} corpus files from {} fixtures", files.len());
+    Ok(())
+}
+
+/// Copies every file under `sources` (but the generators and manifests) into
+/// `fuzz/corpus/<target>/`.
+fn seed_tree(root: &Path, target: &str, sources: &[&str]) -> Result<usize, String> {
+    let mut seeded = 0;
+    let dir = root.join("fuzz/corpus").join(target);
     fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    let mut pending = vec![root.join("fixtures/containers")];
+    let mut pending: Vec<PathBuf> = sources.iter().map(|source| root.join(source)).collect();
     while let Some(next) = pending.pop() {
         for path in read_dir(&next)? {
             if path.is_dir() {
@@ -49,7 +64,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 path.extension().and_then(|e| e.to_str()),
                 Some("py" | "tsv")
             ) {
-                let rel = path.strip_prefix(&root).unwrap_or(&path);
+                let rel = path.strip_prefix(root).unwrap_or(&path);
                 let name = rel.to_string_lossy().replace('/', "-");
                 fs::copy(&path, dir.join(name))
                     .map_err(|err| format!("{}: {err}", path.display()))?;
@@ -57,8 +72,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
         }
     }
-    println!("seeded {seeded} corpus files from {} fixtures", files.len());
-    Ok(())
+    Ok(seeded)
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {

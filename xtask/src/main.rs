@@ -7,6 +7,7 @@ mod bench_python;
 mod container_fixtures;
 mod fixtures;
 mod fuzz_seed;
+mod scan_compare;
 mod tables;
 
 use std::env;
@@ -23,6 +24,11 @@ commands:
       numpy, joblib, lz4 and zstandard
   fuzz-seed
       seed fuzz/corpus/ from the fixtures
+  scan-corpus
+      regenerate fixtures/scan/ (the scanner's hostile and benign corpus) with CPython 3.11.7
+  scan-compare [--missed]
+      run brine, picklescan, modelscan and fickling (pinned, in a throwaway venv) over
+      fixtures/scan/ and print the table of docs/security.md
   bench-data [--force]
       write the benchmark workloads into benches/data/ with CPython 3.11.7
   bench-python [--runs N] [--min-time-ms MS] [--filter TEXT] [--no-memory]
@@ -41,6 +47,8 @@ fn main() -> ExitCode {
         "fixtures" => fixtures::run(rest),
         "container-fixtures" => container_fixtures::run(rest),
         "fuzz-seed" => fuzz_seed::run(rest),
+        "scan-corpus" => scan_compare::corpus(rest),
+        "scan-compare" => scan_compare::run(rest),
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),
         "tables" => tables::run(rest),

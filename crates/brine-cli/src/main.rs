@@ -9,6 +9,7 @@ mod dis;
 mod input;
 mod json;
 mod output;
+mod scan;
 mod sign;
 
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     Optimize(convert::OptimizeArgs),
     /// Print the value as JSON (docs/json.md).
     Json(json::JsonArgs),
+    /// Report what pickles would import and call, judged; exit 0 clean (suspicious listed),
+    /// 1 dangerous, 2 could not scan (docs/security.md).
+    Scan(scan::ScanArgs),
     /// Wrap data in an HMAC envelope (docs/envelope.md).
     Sign(sign::SignArgs),
     /// Check an HMAC envelope and unwrap its payload; nothing is written unless it verifies.
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(&args),
         Command::Optimize(args) => convert::optimize(&args),
         Command::Json(args) => json::run(&args),
+        Command::Scan(args) => return scan::run(&args),
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
     };

@@ -83,6 +83,17 @@ pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
     ("dill", "0.4.1"),
 ];
 
+/// The public pickle scanners `cargo xtask scan-compare` measures brine-scan against, installed
+/// from PyPI into a throwaway virtual environment of the reference CPython (not the test venv:
+/// no test needs them).
+pub const SCANNER_PINS: &[(&str, &str)] = &[
+    ("picklescan", "1.0.5"),
+    ("modelscan", "0.8.8"),
+    ("fickling", "0.1.12"),
+    // fickling 0.1.12 imports typing_extensions without declaring it.
+    ("typing_extensions", "4.15.0"),
+];
+
 /// The environment variable that turns every [`skip`] into a failure when it is `1`.
 pub const REQUIRE_VAR: &str = "BRINE_REQUIRE_PYTHON";
 

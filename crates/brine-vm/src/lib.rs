@@ -42,6 +42,7 @@ use bytes::Bytes;
 
 pub use error::{Error, ErrorKind};
 pub use machine::AfterBuild;
+pub use machine::Origin;
 pub use machine::PersistentLoad;
 pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
@@ -226,7 +227,67 @@ impl<'h> Decoder<'h> {
         Ok(finish(machine, root))
     }
 
-    fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
+    /// Runs the pickle at the start of `data` as far as it goes, and returns what the
+    /// machine built up to its STOP or up to the first error, with where each global, call
+    /// and BUILD was made.
+    ///
+    /// A Python unpickler has run every call before the opcode that fails, so a scanner
+    /// must see them: after an error, whatever the stack and the memo hold is kept in the
+    /// graph's effects ([`Graph::effects`]), and the root is `None`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::Node;
+    ///
+    /// // GLOBAL os system, a call, then a byte that is no opcode.
+    /// let pickle = b"cos\nsystem\n(S'echo pwned'\ntR\xff";
+    /// let partial = brine_vm::Decoder::new(Default::default()).partial_from_slice(pickle);
+    /// assert!(partial.error.is_some());
+    /// let effect = partial.graph.effects()[0];
+    /// assert!(matches!(partial.graph.get(&effect).node(), Some(Node::Reduce { .. })));
+    /// assert_eq!(partial.origins.len(), 2);
+    /// ```
+    pub fn partial_from_slice(&mut self, data: &[u8]) -> Partial {
+        self.partial(data, None)
+    }
+
+    /// [`Decoder::partial_from_slice`], sharing payloads with `data` as
+    /// [`Decoder::from_bytes`] does.
+    pub fn partial_from_bytes(&mut self, data: &Bytes) -> Partial {
+        self.partial(data, Some(data))
+    }
+
+    fn partial(&mut self, data: &[u8], shared: Option<&Bytes>) -> Partial {
+        let mut machine = self.slice_machine(data, shared);
+        machine.origins = Some(Vec::new());
+        match machine.run_slice(data, 0) {
+            Ok((root, end)) => {
+                let origins = machine.origins.take().unwrap_or_default();
+                Partial {
+                    graph: finish(machine, root),
+                    end,
+                    error: None,
+                    origins,
+                }
+            }
+            Err(err) => {
+                let origins = machine.origins.take().unwrap_or_default();
+                machine.keep_memo();
+                let end =
+                    usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
+                Partial {
+                    graph: finish(machine, Value::None),
+                    end,
+                    error: Some(err),
+                    origins,
+                }
+            }
+        }
+    }
+
+    /// A machine over the slice `data`, with this unpickler's options and hooks.
+    fn slice_machine<'a>(&'a mut self, data: &[u8], shared: Option<&'a Bytes>) -> Machine<'a> {
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let input_len = Some(data.len() as u64);
         let mut machine = Machine::new(
@@ -237,13 +298,34 @@ impl<'h> Decoder<'h> {
             persistent_load,
         );
         machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
+        machine
+    }
+
+    fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
+        let reject_trailing = self.options.reject_trailing;
+        let mut machine = self.slice_machine(data, shared);
         let (root, end) = machine.run_slice(data, 0)?;
-        if self.options.reject_trailing && end < data.len() {
+        if reject_trailing && end < data.len() {
             let trailing = (data.len() - end) as u64;
             return Err(machine.error(ErrorKind::TrailingData(trailing)));
         }
         Ok(finish(machine, root))
     }
+}
+
+/// What [`Decoder::partial_from_slice`] built: the graph up to STOP or up to the first error.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Partial {
+    /// The graph: the pickle's result at STOP, or, after an error, a `None` root with
+    /// everything the stack and the memo held kept as effects.
+    pub graph: Graph,
+    /// The offset right after STOP, or the offset of the opcode at fault.
+    pub end: usize,
+    /// The error that stopped the machine, if one did.
+    pub error: Option<Error>,
+    /// Where each global, call and BUILD was made, in stream order.
+    pub origins: Vec<Origin>,
 }
 
 /// Lets the machine borrow the hook for less than the unpickler's lifetime.

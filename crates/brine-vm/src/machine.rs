@@ -56,6 +56,22 @@ pub(crate) struct Machine<'h> {
     pub(crate) code: Opcode,
     /// The values POP and POP_MARK discarded, in stream order, with where each was kept.
     discarded: Vec<Discarded>,
+    /// Where each global, call and BUILD was made, when the caller asked
+    /// ([`crate::Decoder::partial_from_slice`]): the graph itself keeps no offsets.
+    pub(crate) origins: Option<Vec<Origin>>,
+}
+
+/// Where the pickle named a global, made a call or set an object's state: the node and the
+/// opcode that did it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// The node made (a global, a call, an instance), or whose state BUILD set.
+    pub node: NodeId,
+    /// The byte offset of the opcode, from the start of the pickle.
+    pub offset: u64,
+    /// The opcode: GLOBAL, STACK_GLOBAL, EXT1/2/4, REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ or
+    /// BUILD.
+    pub opcode: Opcode,
 }
 
 /// How far down the stack a discarded value looks for the object it was made with.
@@ -103,6 +119,52 @@ impl<'h> Machine<'h> {
             offset: 0,
             code: Opcode::STOP,
             discarded: Vec::new(),
+            origins: None,
+        }
+    }
+
+    /// Records that the current opcode made (or, for BUILD, changed) the node `value`.
+    fn note_site(&mut self, value: Value) {
+        if let (Some(origins), Some(node)) = (self.origins.as_mut(), value.node()) {
+            origins.push(Origin {
+                node,
+                offset: self.offset,
+                opcode: self.code,
+            });
+        }
+    }
+
+    /// Records the node on top of the stack as made by the current opcode.
+    fn note_top(&mut self) {
+        if self.origins.is_some() {
+            if let Some(&top) = self.stack.last() {
+                self.note_site(top);
+            }
+        }
+    }
+
+    /// After an error: what the memo holds is kept as effects too, for [`Machine::finish`]
+    /// to keep beside the stack, so that whatever the pickle built before the fault (a call
+    /// CPython would already have made) stays in the graph.
+    pub(crate) fn keep_memo(&mut self) {
+        let mut seen = hashbrown::HashSet::new();
+        for value in &self.stack {
+            if let Some(id) = value.node() {
+                seen.insert(id);
+            }
+        }
+        let kept: Vec<Value> = self
+            .memo
+            .values()
+            .filter(|value| value.node().is_some_and(|id| seen.insert(id)))
+            .collect();
+        for value in kept {
+            self.graph.push_effect(value);
+            self.discarded.push(Discarded {
+                value,
+                site: Site::Graph,
+                end: u64::MAX,
+            });
         }
     }
 
@@ -308,23 +370,27 @@ impl<'h> Machine<'h> {
                 };
                 let global = self.global(module, name)?;
                 self.push(global)?;
+                self.note_site(global);
             }
             Opcode::STACK_GLOBAL => {
                 let name = self.pop()?;
                 let module = self.pop()?;
                 let global = self.stack_global(module, name)?;
                 self.push(global)?;
+                self.note_site(global);
             }
             Opcode::EXT1 | Opcode::EXT2 | Opcode::EXT4 => {
                 let code = self.int_arg(&op.arg);
                 let global = self.extension(code)?;
                 self.push(global)?;
+                self.note_site(global);
             }
             Opcode::REDUCE => {
                 let args = self.pop()?;
                 self.expect_tuple(&args)?;
                 let callable = self.pop()?;
                 self.push_node(Node::Reduce { callable, args })?;
+                self.note_top();
             }
             Opcode::NEWOBJ => {
                 let args = self.pop()?;
@@ -335,6 +401,7 @@ impl<'h> Machine<'h> {
                     args,
                     kwargs: None,
                 })?;
+                self.note_top();
             }
             Opcode::NEWOBJ_EX => {
                 let kwargs = self.pop()?;
@@ -349,6 +416,7 @@ impl<'h> Machine<'h> {
                     args,
                     kwargs: Some(kwargs),
                 })?;
+                self.note_top();
             }
             Opcode::BUILD => {
                 let state = self.pop()?;
@@ -359,6 +427,7 @@ impl<'h> Machine<'h> {
                 // The object keeps its place on the stack and its identity: every reference
                 // to it, earlier memo GETs included, sees the state.
                 self.graph.push_change(id, Change::Build(state));
+                self.note_site(Value::Node(id));
             }
             Opcode::INST => {
                 let Arg::Pair(module, name) = op.arg else {
@@ -372,6 +441,7 @@ impl<'h> Machine<'h> {
                 let args = self.pop_mark()?;
                 let class = self.global(module, name)?;
                 self.push_node(Node::Inst { class, args })?;
+                self.note_top();
             }
             Opcode::OBJ => {
                 let mut args = self.pop_mark()?;
@@ -380,6 +450,7 @@ impl<'h> Machine<'h> {
                 }
                 let class = args.remove(0);
                 self.push_node(Node::Obj { class, args })?;
+                self.note_top();
             }
             Opcode::PERSID => {
                 let Arg::Line(line) = op.arg else {

@@ -65,6 +65,15 @@ impl Memo {
         self.last
     }
 
+    /// Every value stored, dense keys first, in no promised order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = Value> + '_ {
+        self.dense
+            .iter()
+            .flatten()
+            .copied()
+            .chain(self.sparse.values().copied())
+    }
+
     /// The number of distinct keys stored.
     pub(crate) fn len(&self) -> usize {
         self.len

