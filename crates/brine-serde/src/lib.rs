@@ -145,7 +145,6 @@ mod instance;
 mod options;
 mod ser;
 mod sets;
-mod write;
 
 use std::io::{BufRead, Write};
 
@@ -156,6 +155,7 @@ use serde::de::{Deserialize, DeserializeOwned};
 pub use error::{Error, ErrorKind};
 pub use instance::PyInstance;
 pub use options::{Options, PyClass};
+pub use ser::Serializer;
 pub use sets::{as_frozenset, as_set};
 
 /// The newtype name [`as_set`] writes under; the serializer turns the sequence into a `set`.
@@ -183,7 +183,7 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Vec<u8>, Error> {
-    write(Vec::new(), value, options)
+    ser::to_writer(Vec::new(), value, options)
 }
 
 /// Serializes `value` as a pickle to `writer`.
@@ -212,19 +212,7 @@ pub fn to_writer<W: Write, T: ?Sized + Serialize>(
     value: &T,
     options: &Options,
 ) -> Result<(), Error> {
-    write(writer, value, options).map(drop)
-}
-
-/// Writes `value` straight to `writer` and returns the writer.
-fn write<W: Write, T: ?Sized + Serialize>(
-    writer: W,
-    value: &T,
-    options: &Options,
-) -> Result<W, Error> {
-    let encode = options.encode_options();
-    let mut pickler = write::Writer::new(writer, options, &encode)?;
-    value.serialize(&mut pickler)?;
-    pickler.finish()
+    ser::to_writer(writer, value, options).map(drop)
 }
 
 /// Serializes `value` as the graph of Python objects [`to_vec`] writes.
@@ -246,11 +234,7 @@ fn write<W: Write, T: ?Sized + Serialize>(
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_value<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Graph, Error> {
-    let mut builder = ser::Builder::new(options);
-    let root = value.serialize(&mut builder)?;
-    let mut graph = builder.graph;
-    graph.set_root(root);
-    Ok(graph)
+    ser::to_value(value, options)
 }
 
 /// Deserializes a `T` from the pickle at the start of `data`; bytes after its STOP are ignored,

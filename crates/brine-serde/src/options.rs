@@ -131,12 +131,6 @@ impl Options {
         options.limits = self.limits.clone();
         options
     }
-
-    pub(crate) fn encode_options(&self) -> brine_encode::Options {
-        let mut options = brine_encode::Options::protocol(self.protocol);
-        options.fix_imports = self.fix_imports;
-        options
-    }
 }
 
 /// A Python class: the module and qualified name a pickle names it by, and how its instances

@@ -1,0 +1,115 @@
+//! [`Text`]: a [`crate::PyInstance`]'s module or qualname, taken as the `String` it
+//! serializes as; it is part of the class's name, not an object of the pickle.
+
+use serde::ser::{self, Impossible, Serialize};
+
+use crate::error::{Error, ErrorKind};
+use crate::options::Options;
+use crate::{FROZENSET_TOKEN, SET_TOKEN};
+
+/// Takes the str a value serializes as; anything else is an error naming the field.
+#[derive(Clone, Copy)]
+pub(super) struct Text<'o> {
+    pub(super) field: &'static str,
+    pub(super) options: &'o Options,
+}
+
+impl Text<'_> {
+    /// The error for field `name` that is missing or no str.
+    pub(super) fn needs(name: &str) -> Error {
+        Error::new(ErrorKind::Message(format!("PyInstance needs a str {name}")))
+    }
+
+    fn refuse<T>(self) -> Result<T, Error> {
+        Err(Text::needs(self.field))
+    }
+}
+
+/// Serializer methods that are not a str.
+macro_rules! refuse {
+    ($ok:ty; $($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $method(self, $($arg: $ty),*) -> Result<$ok, Error> {
+                $(let _ = $arg;)*
+                self.refuse()
+            }
+        )*
+    };
+}
+
+impl ser::Serializer for Text<'_> {
+    type Ok = String;
+    type Error = Error;
+    type SerializeSeq = Impossible<String, Error>;
+    type SerializeTuple = Impossible<String, Error>;
+    type SerializeTupleStruct = Impossible<String, Error>;
+    type SerializeTupleVariant = Impossible<String, Error>;
+    type SerializeMap = Impossible<String, Error>;
+    type SerializeStruct = Impossible<String, Error>;
+    type SerializeStructVariant = Impossible<String, Error>;
+
+    refuse! { String;
+        serialize_bool(v: bool);
+        serialize_i8(v: i8);
+        serialize_i16(v: i16);
+        serialize_i32(v: i32);
+        serialize_i64(v: i64);
+        serialize_i128(v: i128);
+        serialize_u8(v: u8);
+        serialize_u16(v: u16);
+        serialize_u32(v: u32);
+        serialize_u64(v: u64);
+        serialize_u128(v: u128);
+        serialize_f32(v: f32);
+        serialize_f64(v: f64);
+        serialize_bytes(v: &[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(name: &'static str);
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
+    }
+
+    refuse! { Impossible<String, Error>;
+        serialize_seq(len: Option<usize>);
+        serialize_tuple(len: usize);
+        serialize_tuple_struct(name: &'static str, len: usize);
+        serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize);
+        serialize_map(len: Option<usize>);
+        serialize_struct(name: &'static str, len: usize);
+        serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize);
+    }
+
+    fn serialize_char(self, v: char) -> Result<String, Error> {
+        Ok(v.to_string())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<String, Error> {
+        Ok(v.to_owned())
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<String, Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<String, Error> {
+        // A set is no str, nor is an instance of a class.
+        if matches!(name, SET_TOKEN | FROZENSET_TOKEN) || self.options.classes.contains_key(name) {
+            return self.refuse();
+        }
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<String, Error> {
+        self.refuse()
+    }
+}
