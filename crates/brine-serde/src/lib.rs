@@ -152,6 +152,7 @@ use brine_value::Graph;
 use serde::Serialize;
 use serde::de::{Deserialize, DeserializeOwned};
 
+pub use de::Deserializer;
 pub use error::{Error, ErrorKind};
 pub use instance::PyInstance;
 pub use options::{Options, PyClass};
@@ -264,20 +265,7 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     data: &'de [u8],
     options: &Options,
 ) -> Result<T, Error> {
-    let shared = bytes::Bytes::copy_from_slice(data);
-    let start = shared.as_ptr() as usize;
-    // `shared` stays alive (and unchanged) until deserialization is over: the offsets
-    // `de::FromInput` computes are only meaningful while it is.
-    let graph = brine_vm::loads_bytes(shared.clone(), &options.vm_options())?;
-    let lent = de::TextCache::default();
-    let source = de::FromInput {
-        input: data,
-        start,
-        lent: &lent,
-    };
-    let res = de::deserialize(&graph, source, options);
-    drop(shared);
-    res
+    T::deserialize(&mut Deserializer::from_slice(data, options)?)
 }
 
 /// Deserializes a `T` from one pickle read from `reader`, reading up to its STOP opcode and not

@@ -1,7 +1,7 @@
-//! The direct writer against the graph path: for any serde value, at every protocol,
-//! `to_vec` (written while the value serializes) gives the bytes of `to_value` pickled by
-//! `brine_encode::to_vec`, or the same error. The values stress what the direct writer must
-//! decide before the graph path knows it: lists and dicts of 1, 999, 1000, 1001 and 2000
+//! The two sinks of the one serde mapping against each other: for any serde value, at every
+//! protocol, `to_vec` (the byte sink, written while the value serializes) gives the bytes of
+//! `to_value` (the graph sink) pickled by `brine_encode::to_vec`, or the same error. The
+//! values stress what the byte sink must decide before the graph pickler knows it: lists and dicts of 1, 999, 1000, 1001 and 2000
 //! items, sequences and maps that do not announce their length, instance states that turn out
 //! empty, the shared one-character strings, and frames (strings and bytes over 64 KiB, lists
 //! whose MARK is pending across a frame's end).
