@@ -1,8 +1,8 @@
 //! The two sinks of the one serde mapping against each other: for any serde value, at every
 //! protocol, `to_vec` (the byte sink, written while the value serializes) gives the bytes of
 //! `to_value` (the graph sink) pickled by `brine_encode::to_vec`, or the same error. The
-//! values stress what the byte sink must decide before the graph pickler knows it: lists and dicts of 1, 999, 1000, 1001 and 2000
-//! items, sequences and maps that do not announce their length, instance states that turn out
+//! values stress what the byte sink must decide before the graph pickler knows it: lists
+//! and dicts of 1, 999, 1000, 1001 and 2000 items, sequences and maps that do not announce their length, instance states that turn out
 //! empty, the shared one-character strings, and frames (strings and bytes over 64 KiB, lists
 //! whose MARK is pending across a frame's end).
 
@@ -373,6 +373,39 @@ fn wrong_length_hints() {
         let graph = brine_serde::to_value(&Lying(hint, given), &options).unwrap();
         let graph = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(2)).unwrap();
         assert_eq!(direct, graph, "{hint:?} {given}");
+    }
+}
+
+/// A struct of a class that announces fields it does not give: both sinks write the instance
+/// with the fields given, and none as no state (no BUILD), as CPython writes an instance whose
+/// `__dict__` is empty; the byte writer used to refuse a state announced and not given. Where
+/// the layout written for the announced count cannot hold the fields given, it is an error,
+/// as for lists.
+#[test]
+fn struct_field_counts_are_hints() {
+    struct Lying(usize, usize);
+    impl Serialize for Lying {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Plain", self.0)?;
+            for key in &NAMES[..self.1] {
+                st.serialize_field(key, &1)?;
+            }
+            st.end()
+        }
+    }
+    let options = Options::protocol(2).class("Plain", PyClass::new("app.models", "Plain"));
+    // pickle.dumps(object.__new__(app.models.Plain), protocol=2)
+    let stateless = b"\x80\x02capp.models\nPlain\nq\x00)\x81q\x01.";
+    assert_eq!(brine_serde::to_vec(&Lying(2, 0), &options).unwrap(), stateless);
+    for (hint, given) in [(2, 0), (1, 0), (5, 0), (3, 2), (4, 5)] {
+        check(&Lying(hint, given), &options).unwrap();
+    }
+    for (hint, given) in [(0, 1), (1, 2)] {
+        let err = brine_serde::to_vec(&Lying(hint, given), &options).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("a container announced {hint} items but was given {given}")
+        );
     }
 }
 
