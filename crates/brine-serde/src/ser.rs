@@ -7,6 +7,31 @@
 //! serializes ([`Serializer`], [`crate::to_vec`]), and [`graph::Objects`] builds the graph
 //! ([`crate::to_value`]), which `brine-encode` pickles to the same bytes.
 
+/// Calls `$then! { $pre... methods }` with the `serde::Serializer` methods that take a
+/// scalar and no value to serialize: the ones the special-purpose serializers (a set's
+/// sequence, an instance's state, a class's name) all answer alike, by kind.
+macro_rules! scalar_methods {
+    ($then:ident! { $($pre:tt)* }) => {
+        $then! { $($pre)*
+            serialize_bool(v: bool);
+            serialize_i8(v: i8);
+            serialize_i16(v: i16);
+            serialize_i32(v: i32);
+            serialize_i64(v: i64);
+            serialize_i128(v: i128);
+            serialize_u8(v: u8);
+            serialize_u16(v: u16);
+            serialize_u32(v: u32);
+            serialize_u64(v: u64);
+            serialize_u128(v: u128);
+            serialize_f32(v: f32);
+            serialize_f64(v: f64);
+            serialize_bytes(v: &[u8]);
+            serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
+        }
+    };
+}
+
 mod compound;
 mod emitter;
 mod graph;
@@ -192,7 +217,10 @@ pub(crate) fn to_writer<W: Write, T: ?Sized + Serialize>(
 }
 
 /// The graph of the Python objects [`to_writer`] writes for `value`.
-pub(crate) fn to_value<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Graph, Error> {
+pub(crate) fn to_value<T: ?Sized + Serialize>(
+    value: &T,
+    options: &Options,
+) -> Result<Graph, Error> {
     let mut mapping = Mapping::new(graph::Objects::new(options.protocol), options);
     let root = value.serialize(&mut mapping)?;
     let mut graph = mapping.sink.graph;

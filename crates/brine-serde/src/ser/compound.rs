@@ -319,7 +319,10 @@ enum StructKind<S: Sink> {
         tuple: Option<S::Tuple>,
     },
     /// The dict inside `{variant: ...}`.
-    Variant { outer: S::Dict, key: S::Obj },
+    Variant {
+        outer: S::Dict,
+        key: S::Obj,
+    },
     /// [`crate::PyInstance`]: the class comes with the value, before the state.
     PyInstance {
         module: Option<String>,
@@ -388,7 +391,11 @@ impl<'a, 'o, S: Sink> Struct<'a, 'o, S> {
         matches!(self.kind, StructKind::Dict) && self.dict.is_none()
     }
 
-    fn push<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+    pub(super) fn push<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
         let m = &mut *self.m;
         let dict = match (&mut self.dict, &mut self.kind) {
             (Some(dict), _) => dict,

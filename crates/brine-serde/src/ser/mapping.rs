@@ -22,6 +22,12 @@ pub struct Mapping<'o, S> {
     pub(super) unhashable: Option<Mutable>,
 }
 
+/// Whether the newtype struct `name` is its inner value: neither a set ([`crate::as_set`],
+/// [`crate::as_frozenset`]) nor an instance of a class in `options`.
+pub(super) fn is_plain_newtype(options: &Options, name: &str) -> bool {
+    !matches!(name, SET_TOKEN | FROZENSET_TOKEN) && !options.classes.contains_key(name)
+}
+
 /// The Python types that cannot be hashed, of those a serde value can be.
 #[derive(Clone, Copy)]
 pub(crate) enum Mutable {
@@ -276,11 +282,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         Ok(Map::new(self, len))
     }
 
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Struct<'a, 'o, S>, Error> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<Struct<'a, 'o, S>, Error> {
         if name == INSTANCE_TOKEN {
             return Ok(Struct::py_instance(self));
         }

@@ -4,10 +4,9 @@
 use serde::ser::{self, Impossible, Serialize};
 
 use super::compound::Seq;
-use super::mapping::Mapping;
+use super::mapping::{Mapping, is_plain_newtype};
 use super::sink::Sink;
 use crate::error::{Error, ErrorKind};
-use crate::{FROZENSET_TOKEN, SET_TOKEN};
 
 /// Writes the sequence a value serializes as as a set, or a frozenset.
 pub(super) struct SetSerializer<'a, 'o, S> {
@@ -54,27 +53,14 @@ impl<'a, 'o, S: Sink> ser::Serializer for SetSerializer<'a, 'o, S> {
     type SerializeStruct = Impossible<S::Obj, Error>;
     type SerializeStructVariant = Impossible<S::Obj, Error>;
 
+    scalar_methods! { refuse! { S::Obj; } }
+
     refuse! { S::Obj;
-        serialize_bool(v: bool);
-        serialize_i8(v: i8);
-        serialize_i16(v: i16);
-        serialize_i32(v: i32);
-        serialize_i64(v: i64);
-        serialize_i128(v: i128);
-        serialize_u8(v: u8);
-        serialize_u16(v: u16);
-        serialize_u32(v: u32);
-        serialize_u64(v: u64);
-        serialize_u128(v: u128);
-        serialize_f32(v: f32);
-        serialize_f64(v: f64);
         serialize_char(v: char);
         serialize_str(v: &str);
-        serialize_bytes(v: &[u8]);
         serialize_none();
         serialize_unit();
         serialize_unit_struct(name: &'static str);
-        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
     }
 
     refuse! { Impossible<S::Obj, Error>;
@@ -93,7 +79,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for SetSerializer<'a, 'o, S> {
         name: &'static str,
         value: &T,
     ) -> Result<S::Obj, Error> {
-        if matches!(name, SET_TOKEN | FROZENSET_TOKEN) || self.m.class(name).is_some() {
+        if !is_plain_newtype(self.m.options(), name) {
             return Err(not_a_sequence());
         }
         value.serialize(self)

@@ -9,10 +9,9 @@
 use serde::ser::{self, Serialize};
 
 use super::compound::{Map, Seq, Struct};
-use super::mapping::Mapping;
+use super::mapping::{Mapping, is_plain_newtype};
 use super::sink::Sink;
 use crate::error::Error;
-use crate::{FROZENSET_TOKEN, SET_TOKEN};
 
 /// Writes a state as [`Mapping`] writes any value, and says `None` for an empty one, having
 /// written nothing.
@@ -46,26 +45,13 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
     type SerializeTupleVariant = Written<Seq<'a, 'o, S>>;
     type SerializeMap = StateMap<'a, 'o, S>;
     type SerializeStruct = StateStruct<'a, 'o, S>;
-    type SerializeStructVariant = Written<Struct<'a, 'o, S>>;
+    type SerializeStructVariant = StateStruct<'a, 'o, S>;
+
+    scalar_methods! { written! {} }
 
     written! {
-        serialize_bool(v: bool);
-        serialize_i8(v: i8);
-        serialize_i16(v: i16);
-        serialize_i32(v: i32);
-        serialize_i64(v: i64);
-        serialize_i128(v: i128);
-        serialize_u8(v: u8);
-        serialize_u16(v: u16);
-        serialize_u32(v: u32);
-        serialize_u64(v: u64);
-        serialize_u128(v: u128);
-        serialize_f32(v: f32);
-        serialize_f64(v: f64);
         serialize_char(v: char);
         serialize_str(v: &str);
-        serialize_bytes(v: &[u8]);
-        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
     }
 
     fn serialize_none(self) -> Result<Option<S::Obj>, Error> {
@@ -93,11 +79,11 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
         name: &'static str,
         value: &T,
     ) -> Result<Option<S::Obj>, Error> {
-        if matches!(name, SET_TOKEN | FROZENSET_TOKEN) || self.m.class(name).is_some() {
-            return ser::Serializer::serialize_newtype_struct(self.m, name, value).map(Some);
-        }
         // A plain newtype is its inner value, which may be empty.
-        value.serialize(self)
+        if is_plain_newtype(self.m.options(), name) {
+            return value.serialize(self);
+        }
+        ser::Serializer::serialize_newtype_struct(self.m, name, value).map(Some)
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -156,9 +142,9 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
         variant_index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Written<Struct<'a, 'o, S>>, Error> {
+    ) -> Result<StateStruct<'a, 'o, S>, Error> {
         ser::Serializer::serialize_struct_variant(self.m, name, variant_index, variant, len)
-            .map(Written)
+            .map(StateStruct)
     }
 }
 
@@ -192,23 +178,6 @@ written_compound! {
     SerializeTupleVariant::serialize_field;
 }
 
-impl<C: ser::SerializeStructVariant<Error = Error>> ser::SerializeStructVariant for Written<C> {
-    type Ok = Option<C::Ok>;
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        ser::SerializeStructVariant::serialize_field(&mut self.0, key, value)
-    }
-
-    fn end(self) -> Result<Option<C::Ok>, Error> {
-        ser::SerializeStructVariant::end(self.0).map(Some)
-    }
-}
-
 /// A map as a state: empty, and left out, until a pair begins.
 pub(super) struct StateMap<'a, 'o, S: Sink>(Map<'a, 'o, S>);
 
@@ -236,22 +205,34 @@ impl<S: Sink> ser::SerializeMap for StateMap<'_, '_, S> {
 /// an instance.
 pub(super) struct StateStruct<'a, 'o, S: Sink>(Struct<'a, 'o, S>);
 
-impl<S: Sink> ser::SerializeStruct for StateStruct<'_, '_, S> {
-    type Ok = Option<S::Obj>;
-    type Error = Error;
+/// `impl $trait for StateStruct`, for structs and struct variants alike.
+macro_rules! state_fields {
+    ($($trait:ident;)*) => {
+        $(
+            impl<S: Sink> ser::$trait for StateStruct<'_, '_, S> {
+                type Ok = Option<S::Obj>;
+                type Error = Error;
 
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        ser::SerializeStruct::serialize_field(&mut self.0, key, value)
-    }
+                fn serialize_field<T: ?Sized + Serialize>(
+                    &mut self,
+                    key: &'static str,
+                    value: &T,
+                ) -> Result<(), Error> {
+                    self.0.push(key, value)
+                }
 
-    fn end(self) -> Result<Option<S::Obj>, Error> {
-        if self.0.is_empty_dict() {
-            return Ok(None);
-        }
-        self.0.finish().map(Some)
-    }
+                fn end(self) -> Result<Option<S::Obj>, Error> {
+                    if self.0.is_empty_dict() {
+                        return Ok(None);
+                    }
+                    self.0.finish().map(Some)
+                }
+            }
+        )*
+    };
+}
+
+state_fields! {
+    SerializeStruct;
+    SerializeStructVariant;
 }

@@ -3,9 +3,9 @@
 
 use serde::ser::{self, Impossible, Serialize};
 
+use super::mapping::is_plain_newtype;
 use crate::error::{Error, ErrorKind};
 use crate::options::Options;
-use crate::{FROZENSET_TOKEN, SET_TOKEN};
 
 /// Takes the str a value serializes as; anything else is an error naming the field.
 #[derive(Clone, Copy)]
@@ -48,25 +48,12 @@ impl ser::Serializer for Text<'_> {
     type SerializeStruct = Impossible<String, Error>;
     type SerializeStructVariant = Impossible<String, Error>;
 
+    scalar_methods! { refuse! { String; } }
+
     refuse! { String;
-        serialize_bool(v: bool);
-        serialize_i8(v: i8);
-        serialize_i16(v: i16);
-        serialize_i32(v: i32);
-        serialize_i64(v: i64);
-        serialize_i128(v: i128);
-        serialize_u8(v: u8);
-        serialize_u16(v: u16);
-        serialize_u32(v: u32);
-        serialize_u64(v: u64);
-        serialize_u128(v: u128);
-        serialize_f32(v: f32);
-        serialize_f64(v: f64);
-        serialize_bytes(v: &[u8]);
         serialize_none();
         serialize_unit();
         serialize_unit_struct(name: &'static str);
-        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
     }
 
     refuse! { Impossible<String, Error>;
@@ -97,7 +84,7 @@ impl ser::Serializer for Text<'_> {
         value: &T,
     ) -> Result<String, Error> {
         // A set is no str, nor is an instance of a class.
-        if matches!(name, SET_TOKEN | FROZENSET_TOKEN) || self.options.classes.contains_key(name) {
+        if !is_plain_newtype(self.options, name) {
             return self.refuse();
         }
         value.serialize(self)

@@ -396,7 +396,10 @@ fn struct_field_counts_are_hints() {
     let options = Options::protocol(2).class("Plain", PyClass::new("app.models", "Plain"));
     // pickle.dumps(object.__new__(app.models.Plain), protocol=2)
     let stateless = b"\x80\x02capp.models\nPlain\nq\x00)\x81q\x01.";
-    assert_eq!(brine_serde::to_vec(&Lying(2, 0), &options).unwrap(), stateless);
+    assert_eq!(
+        brine_serde::to_vec(&Lying(2, 0), &options).unwrap(),
+        stateless
+    );
     for (hint, given) in [(2, 0), (1, 0), (5, 0), (3, 2), (4, 5)] {
         check(&Lying(hint, given), &options).unwrap();
     }
