@@ -5,7 +5,8 @@
 //! Serialization writes the Python objects a value stands for (a struct is a dict, or an
 //! instance of a class you name) while the value serializes, with `brine-encode`'s
 //! [`brine_encode::Emitter`], so the bytes are those `pickle.dumps` writes for the same objects
-//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`].
+//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`],
+//! through the same mapping.
 //! Deserialization decodes with `brine-vm`, which imports and calls nothing, and reads the graph
 //! as serde's data model through `brine-interpret`'s view of it, so it knows the forms CPython
 //! writes at each protocol as that crate does: sets, bytes
@@ -22,6 +23,8 @@
 //!
 //! - [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`]: the common path.
 //! - [`to_value`], [`from_value`]: to and from a [`brine_value::Graph`], to inspect or edit one.
+//! - [`Serializer`], [`Deserializer`]: serde's traits over a writer and a slice, for tooling
+//!   that wraps them (`serde_path_to_error`, `serde_transcode`).
 //! - [`Options`]: the protocol, `fix_imports`, Python 2 `encoding`, limits, and
 //!   [`Options::class`] to write a struct as an instance of a Python class ([`PyClass`]).
 //! - [`PyInstance`]: an instance of a class named at run time, both ways.
