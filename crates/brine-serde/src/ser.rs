@@ -3,8 +3,8 @@
 //! The mapping from serde's data model to Python objects is written once ([`mapping`], with
 //! the instance forms in [`instance`], the containers in [`compound`], an instance's state in
 //! [`state`] and sets in [`set`]) against a [`sink::Sink`]. Two sinks take what it writes:
-//! [`emitter::Bytes`] writes the pickle with `brine-encode`'s emitter while the value
-//! serializes ([`Serializer`], [`crate::to_vec`]), and [`graph::Objects`] builds the graph
+//! [`emitter::ByteSink`] writes the pickle with `brine-encode`'s emitter while the value
+//! serializes ([`Serializer`], [`crate::to_vec`]), and [`graph::GraphSink`] builds the graph
 //! ([`crate::to_value`]), which `brine-encode` pickles to the same bytes.
 
 /// Calls `$then! { $pre... methods }` with the `serde::Serializer` methods that take a
@@ -52,7 +52,7 @@ use crate::error::Error;
 use crate::options::Options;
 
 use compound::{Map, Seq, Struct};
-use emitter::Bytes;
+use emitter::ByteSink;
 use mapping::Mapping;
 
 /// A serde [`Serializer`](serde::Serializer) that writes one pickle to `W` at
@@ -75,7 +75,7 @@ use mapping::Mapping;
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub struct Serializer<'o, W> {
-    mapping: Mapping<'o, Bytes<W>>,
+    mapping: Mapping<'o, ByteSink<W>>,
 }
 
 impl<'o, W: Write> Serializer<'o, W> {
@@ -93,7 +93,7 @@ impl<'o, W: Write> Serializer<'o, W> {
     /// ```
     pub fn new(writer: W, options: &'o Options) -> Result<Serializer<'o, W>, Error> {
         Ok(Serializer {
-            mapping: Mapping::new(Bytes::new(writer, options)?, options),
+            mapping: Mapping::new(ByteSink::new(writer, options)?, options),
         })
     }
 
@@ -134,13 +134,13 @@ macro_rules! forward {
 impl<'a, 'o, W: Write> ser::Serializer for &'a mut Serializer<'o, W> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Seq<'a, 'o, Bytes<W>>;
-    type SerializeTuple = Seq<'a, 'o, Bytes<W>>;
-    type SerializeTupleStruct = Seq<'a, 'o, Bytes<W>>;
-    type SerializeTupleVariant = Seq<'a, 'o, Bytes<W>>;
-    type SerializeMap = Map<'a, 'o, Bytes<W>>;
-    type SerializeStruct = Struct<'a, 'o, Bytes<W>>;
-    type SerializeStructVariant = Struct<'a, 'o, Bytes<W>>;
+    type SerializeSeq = Seq<'a, 'o, ByteSink<W>>;
+    type SerializeTuple = Seq<'a, 'o, ByteSink<W>>;
+    type SerializeTupleStruct = Seq<'a, 'o, ByteSink<W>>;
+    type SerializeTupleVariant = Seq<'a, 'o, ByteSink<W>>;
+    type SerializeMap = Map<'a, 'o, ByteSink<W>>;
+    type SerializeStruct = Struct<'a, 'o, ByteSink<W>>;
+    type SerializeStructVariant = Struct<'a, 'o, ByteSink<W>>;
 
     forward! {
         serialize_bool(v: bool) -> ();
@@ -221,7 +221,7 @@ pub(crate) fn to_value<T: ?Sized + Serialize>(
     value: &T,
     options: &Options,
 ) -> Result<Graph, Error> {
-    let mut mapping = Mapping::new(graph::Objects::new(options.protocol), options);
+    let mut mapping = Mapping::new(graph::GraphSink::new(options.protocol), options);
     let root = value.serialize(&mut mapping)?;
     let mut graph = mapping.sink.graph;
     graph.set_root(root);

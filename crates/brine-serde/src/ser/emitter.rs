@@ -1,8 +1,8 @@
-//! [`Bytes`]: the sink that writes pickle bytes with [`brine_encode::Emitter`] as the value
+//! [`ByteSink`]: the sink that writes pickle bytes with [`brine_encode::Emitter`] as the value
 //! serializes, no graph in between.
 //!
 //! Every opcode choice is the emitter's, which the graph pickler uses too, so the bytes are
-//! those [`super::graph::Objects`]'s graph pickles to. What the graph pickler learns only once
+//! those [`super::graph::GraphSink`]'s graph pickles to. What the graph pickler learns only once
 //! a container is complete is known up front here: a list or dict of one item has no MARK
 //! (serde announces the length; when it does not, the emitter holds the MARK pending until
 //! the second item or the end), and a tuple's layout is chosen by its announced length, so a
@@ -20,15 +20,15 @@ use crate::error::Error;
 use crate::options::Options;
 
 /// Writes pickle bytes to `W`.
-pub struct Bytes<W> {
+pub struct ByteSink<W> {
     e: Emitter<'static, W>,
     names: Names,
 }
 
-impl<W: Write> Bytes<W> {
+impl<W: Write> ByteSink<W> {
     /// Starts the pickle (PROTO, framing) at `options.protocol`.
-    pub(crate) fn new(writer: W, options: &Options) -> Result<Bytes<W>, Error> {
-        Ok(Bytes {
+    pub(crate) fn new(writer: W, options: &Options) -> Result<ByteSink<W>, Error> {
+        Ok(ByteSink {
             e: Emitter::new(writer, encode_options(options)?)?,
             names: Names::new(),
         })
@@ -61,7 +61,7 @@ fn encode_options(options: &Options) -> Result<&'static brine_encode::Options, E
         .ok_or_else(|| EncodeError::UnsupportedProtocol(options.protocol).into())
 }
 
-impl<W: Write> Sink for Bytes<W> {
+impl<W: Write> Sink for ByteSink<W> {
     type Obj = ();
     type Seq = Batch;
     type Dict = Batch;

@@ -1,4 +1,4 @@
-//! [`Objects`]: the sink that builds the [`Graph`] of the Python objects, for
+//! [`GraphSink`]: the sink that builds the [`Graph`] of the Python objects, for
 //! [`crate::to_value`].
 //!
 //! It shares what CPython shares, so that `brine_encode` pickles the graph to the bytes the
@@ -14,7 +14,7 @@ use super::sink::Sink;
 use crate::error::Error;
 
 /// Builds the graph of one value.
-pub(crate) struct Objects {
+pub(crate) struct GraphSink {
     pub(crate) graph: Graph,
     protocol: u8,
     /// Field and variant names: one str object each, as Python interns identifiers.
@@ -37,9 +37,9 @@ enum ItemsKind {
     FrozenSet,
 }
 
-impl Objects {
-    pub(crate) fn new(protocol: u8) -> Objects {
-        Objects {
+impl GraphSink {
+    pub(crate) fn new(protocol: u8) -> GraphSink {
+        GraphSink {
             graph: Graph::new(),
             protocol,
             names: HashMap::new(),
@@ -71,7 +71,7 @@ fn room<T>(len: usize) -> Vec<T> {
     Vec::with_capacity(len.min(4096))
 }
 
-impl Sink for Objects {
+impl Sink for GraphSink {
     type Obj = Value;
     type Seq = Items;
     type Dict = Vec<(Value, Value)>;
@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_nested_class_is_one_global() {
-        let mut objects = Objects::new(3);
+        let mut objects = GraphSink::new(3);
         let class = objects.global("m", "A.B.C").unwrap();
         assert_eq!(objects.global("m", "A.B.C").unwrap(), class);
         objects.graph.set_root(class);

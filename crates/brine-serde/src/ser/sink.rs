@@ -13,6 +13,9 @@ use num_bigint::BigInt;
 use crate::error::Error;
 
 /// Where Python objects are written, one at a time.
+///
+/// Public only so that the associated types of the public [`crate::Serializer`] can name the
+/// mapping's containers; its module is private, so no one outside implements or calls it.
 pub trait Sink {
     /// An object written, as the container or call that holds it needs it.
     type Obj: Copy;
