@@ -427,3 +427,34 @@ fn layouts_in_bytes() {
     let pickle = brine_serde::to_vec(&dict, &options).unwrap();
     assert!(pickle.ends_with(b"Nu(u."));
 }
+
+/// An instance's state is serialized once, by either sink: whether it is empty (no BUILD)
+/// shows while it is written, so nothing looks at it first.
+#[test]
+fn an_instance_state_serializes_once() {
+    use std::cell::Cell;
+
+    struct Counted<'c>(&'c Cell<usize>, Vec<(&'static str, i64)>);
+    impl Serialize for Counted<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.set(self.0.get() + 1);
+            s.collect_map(self.1.iter().map(|(k, v)| (k, v)))
+        }
+    }
+    #[derive(Serialize)]
+    struct Wrapped<'c>(Counted<'c>);
+
+    let options = options();
+    for fields in [vec![], vec![("a", 1)]] {
+        for protocol in 0..=5 {
+            let mut options = options.clone();
+            options.protocol = protocol;
+            let calls = Cell::new(0);
+            let value = Wrapped(Counted(&calls, fields.clone()));
+            brine_serde::to_vec(&value, &options).unwrap();
+            assert_eq!(calls.get(), 1, "to_vec, protocol {protocol}");
+            brine_serde::to_value(&value, &options).unwrap();
+            assert_eq!(calls.get(), 2, "to_value, protocol {protocol}");
+        }
+    }
+}
