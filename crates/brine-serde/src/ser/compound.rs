@@ -2,10 +2,10 @@
 //! tuple variant), [`Map`] (dicts) and [`Struct`] (a dict of fields, an instance's state, a
 //! struct variant, a [`crate::PyInstance`]).
 //!
-//! A dict is opened when its first pair begins, or at its end: nothing is written between a
-//! serializer's `serialize_map` and its first `serialize_key`, so the bytes are the same, and
-//! a dict that stays empty can be left out where CPython leaves it out (an instance's state,
-//! [`super::state`]).
+//! The fields of a class's struct open the instance's state when the first begins: nothing is
+//! written between `serialize_struct` and the first `serialize_field`, so the bytes are the
+//! same, and a struct without fields writes no state, as CPython writes no BUILD for an empty
+//! `__dict__`.
 
 use serde::ser::{self, Serialize};
 
@@ -135,6 +135,7 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
                 seq, unhashable, ..
             } => {
                 m.sink.begin_item(seq)?;
+                m.unhashable = None;
                 let item = value.serialize(&mut *m)?;
                 m.sink.push_item(seq, item);
                 if unhashable.is_none() {
@@ -146,6 +147,7 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
                 count,
                 unhashable,
             } => {
+                m.unhashable = None;
                 let item = value.serialize(&mut *m)?;
                 m.sink.push_field(tuple, item);
                 *count += 1;
@@ -204,33 +206,19 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
 /// A map being written: a dict.
 pub struct Map<'a, 'o, S: Sink> {
     m: &'a mut Mapping<'o, S>,
-    len: Option<usize>,
-    dict: Option<S::Dict>,
+    dict: S::Dict,
     /// The key of the pair being written.
     key: Option<S::Obj>,
 }
 
 impl<'a, 'o, S: Sink> Map<'a, 'o, S> {
-    pub(super) fn new(m: &'a mut Mapping<'o, S>, len: Option<usize>) -> Self {
-        Map {
-            m,
-            len,
-            dict: None,
-            key: None,
-        }
-    }
-
-    /// Whether no pair has begun.
-    pub(super) fn is_empty(&self) -> bool {
-        self.dict.is_none()
+    pub(super) fn new(m: &'a mut Mapping<'o, S>, len: Option<usize>) -> Result<Self, Error> {
+        let dict = m.sink.begin_dict(len)?;
+        Ok(Map { m, dict, key: None })
     }
 
     pub(super) fn finish(self) -> Result<S::Obj, Error> {
-        let dict = match self.dict {
-            Some(dict) => dict,
-            None => self.m.sink.begin_dict(self.len)?,
-        };
-        let obj = self.m.sink.end_dict(dict)?;
+        let obj = self.m.sink.end_dict(self.dict)?;
         self.m.unhashable = Some(Mutable::Dict);
         Ok(obj)
     }
@@ -268,13 +256,11 @@ impl<S: Sink> ser::SerializeMap for Map<'_, '_, S> {
     type Ok = S::Obj;
     type Error = Error;
 
+    #[inline]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
         let m = &mut *self.m;
-        let dict = match &mut self.dict {
-            Some(dict) => dict,
-            None => self.dict.insert(m.sink.begin_dict(self.len)?),
-        };
-        m.sink.begin_pair(dict)?;
+        m.sink.begin_pair(&mut self.dict)?;
+        m.unhashable = None;
         let key = key.serialize(&mut *m)?;
         if let Some(mutable) = m.unhashable {
             return Err(mutable.error());
@@ -283,14 +269,15 @@ impl<S: Sink> ser::SerializeMap for Map<'_, '_, S> {
         Ok(())
     }
 
+    #[inline]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        let (Some(key), Some(dict)) = (self.key.take(), self.dict.as_mut()) else {
+        let Some(key) = self.key.take() else {
             return Err(Error::new(ErrorKind::Message(
                 "serialize_value called before serialize_key".to_owned(),
             )));
         };
         let value = value.serialize(&mut *self.m)?;
-        self.m.sink.push_pair(dict, key, value);
+        self.m.sink.push_pair(&mut self.dict, key, value);
         Ok(())
     }
 
@@ -305,7 +292,7 @@ pub struct Struct<'a, 'o, S: Sink> {
     kind: StructKind<S>,
     /// The number of fields announced.
     len: usize,
-    /// The dict of the fields, once the first has begun.
+    /// The dict of the fields; for a class's struct, once the first has begun.
     dict: Option<S::Dict>,
 }
 
@@ -332,13 +319,14 @@ enum StructKind<S: Sink> {
 }
 
 impl<'a, 'o, S: Sink> Struct<'a, 'o, S> {
-    pub(super) fn dict(m: &'a mut Mapping<'o, S>, len: usize) -> Self {
-        Struct {
+    pub(super) fn dict(m: &'a mut Mapping<'o, S>, len: usize) -> Result<Self, Error> {
+        let dict = m.sink.begin_dict(Some(len))?;
+        Ok(Struct {
             m,
             kind: StructKind::Dict,
             len,
-            dict: None,
-        }
+            dict: Some(dict),
+        })
     }
 
     pub(super) fn instance(
@@ -365,11 +353,12 @@ impl<'a, 'o, S: Sink> Struct<'a, 'o, S> {
         len: usize,
     ) -> Result<Self, Error> {
         let (outer, key) = m.begin_variant(variant)?;
+        let dict = m.sink.begin_dict(Some(len))?;
         Ok(Struct {
             m,
             kind: StructKind::Variant { outer, key },
             len,
-            dict: None,
+            dict: Some(dict),
         })
     }
 
@@ -384,11 +373,6 @@ impl<'a, 'o, S: Sink> Struct<'a, 'o, S> {
             len: 0,
             dict: None,
         }
-    }
-
-    /// Whether this is a plain dict of fields and no field has begun.
-    pub(super) fn is_empty_dict(&self) -> bool {
-        matches!(self.kind, StructKind::Dict) && self.dict.is_none()
     }
 
     pub(super) fn push<T: ?Sized + Serialize>(

@@ -17,8 +17,10 @@ pub struct Mapping<'o, S> {
     pub(crate) sink: S,
     options: &'o Options,
     /// Why Python could not hash the value written last, if it could not: a dict key or set
-    /// item must be hashable. Every value sets it as it ends, so a container reads it after
-    /// each item.
+    /// item must be hashable. A container that cares clears it before an item and reads it
+    /// after; a value that holds others (a list, a dict, a tuple, an instance) sets it as it
+    /// ends, and a scalar, which Python can always hash, leaves it alone: no store on the
+    /// hot path of ints, floats and strs.
     pub(super) unhashable: Option<Mutable>,
 }
 
@@ -64,20 +66,12 @@ impl<'o, S: Sink> Mapping<'o, S> {
         self.options.classes.get(name)
     }
 
-    /// `obj`, a value Python can hash, is complete.
-    #[inline]
-    fn hashable(&mut self, obj: S::Obj) -> S::Obj {
-        self.unhashable = None;
-        obj
-    }
-
     /// A Python int: a small one when it fits 64 bits, LONG1 and the like beyond.
     fn int<T: Copy + TryInto<i64> + Into<BigInt>>(&mut self, v: T) -> Result<S::Obj, Error> {
-        let obj = match v.try_into() {
-            Ok(small) => self.sink.int(small)?,
-            Err(_) => self.sink.bigint(v.into())?,
-        };
-        Ok(self.hashable(obj))
+        match v.try_into() {
+            Ok(small) => self.sink.int(small),
+            Err(_) => self.sink.bigint(v.into()),
+        }
     }
 
     /// Opens the one-pair dict `{variant: ...}` of an enum's variant, up to its value.
@@ -117,8 +111,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
     type SerializeStructVariant = Struct<'a, 'o, S>;
 
     fn serialize_bool(self, v: bool) -> Result<S::Obj, Error> {
-        let obj = self.sink.bool(v)?;
-        Ok(self.hashable(obj))
+        self.sink.bool(v)
     }
 
     fn serialize_i8(self, v: i8) -> Result<S::Obj, Error> {
@@ -135,8 +128,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
 
     #[inline]
     fn serialize_i64(self, v: i64) -> Result<S::Obj, Error> {
-        let obj = self.sink.int(v)?;
-        Ok(self.hashable(obj))
+        self.sink.int(v)
     }
 
     fn serialize_i128(self, v: i128) -> Result<S::Obj, Error> {
@@ -169,8 +161,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<S::Obj, Error> {
-        let obj = self.sink.float(v)?;
-        Ok(self.hashable(obj))
+        self.sink.float(v)
     }
 
     fn serialize_char(self, v: char) -> Result<S::Obj, Error> {
@@ -179,18 +170,15 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<S::Obj, Error> {
-        let obj = self.sink.str(v)?;
-        Ok(self.hashable(obj))
+        self.sink.str(v)
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<S::Obj, Error> {
-        let obj = self.sink.bytes(v)?;
-        Ok(self.hashable(obj))
+        self.sink.bytes(v)
     }
 
     fn serialize_none(self) -> Result<S::Obj, Error> {
-        let obj = self.sink.none()?;
-        Ok(self.hashable(obj))
+        self.sink.none()
     }
 
     fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<S::Obj, Error> {
@@ -205,8 +193,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         let Some(class) = self.class(name) else {
             return self.serialize_none();
         };
-        let obj = self.new_instance(&class.module, &class.qualname)?;
-        Ok(self.hashable(obj))
+        self.new_instance(&class.module, &class.qualname)
     }
 
     fn serialize_unit_variant(
@@ -215,8 +202,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         _variant_index: u32,
         variant: &'static str,
     ) -> Result<S::Obj, Error> {
-        let obj = self.sink.name(variant)?;
-        Ok(self.hashable(obj))
+        self.sink.name(variant)
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -234,7 +220,9 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         };
         let obj = self.new_instance(&class.module, &class.qualname)?;
         self.state(obj, value)?;
-        Ok(self.hashable(obj))
+        // The state may have said it cannot be hashed; the instance can.
+        self.unhashable = None;
+        Ok(obj)
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -279,7 +267,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<Map<'a, 'o, S>, Error> {
-        Ok(Map::new(self, len))
+        Map::new(self, len)
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Struct<'a, 'o, S>, Error> {
@@ -288,7 +276,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         }
         match self.class(name) {
             Some(class) => Struct::instance(self, class, len),
-            None => Ok(Struct::dict(self, len)),
+            None => Struct::dict(self, len),
         }
     }
 

@@ -3,15 +3,17 @@
 //! CPython writes no BUILD when `__reduce_ex__` gives no state: `None`, or an empty
 //! `__dict__`. Which serde values are those shows before anything is written: `None` and
 //! unit are known at once, and a map or a struct (a dict) is empty until its first pair
-//! begins, which is when [`super::compound`] opens it. So the state is serialized once, as
-//! any value, and a state that turns out empty has written nothing.
+//! begins, which is when it is opened here. Nothing is written between `serialize_map` and
+//! the first `serialize_key`, so the bytes are those of a dict opened at once. So the state
+//! is serialized once, as any value, and a state that turns out empty has written nothing.
 
 use serde::ser::{self, Serialize};
 
 use super::compound::{Map, Seq, Struct};
 use super::mapping::{Mapping, is_plain_newtype};
 use super::sink::Sink;
-use crate::error::Error;
+use crate::INSTANCE_TOKEN;
+use crate::error::{Error, ErrorKind};
 
 /// Writes a state as [`Mapping`] writes any value, and says `None` for an empty one, having
 /// written nothing.
@@ -45,7 +47,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
     type SerializeTupleVariant = Written<Seq<'a, 'o, S>>;
     type SerializeMap = StateMap<'a, 'o, S>;
     type SerializeStruct = StateStruct<'a, 'o, S>;
-    type SerializeStructVariant = StateStruct<'a, 'o, S>;
+    type SerializeStructVariant = Written<Struct<'a, 'o, S>>;
 
     scalar_methods! { written! {} }
 
@@ -125,7 +127,11 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
     }
 
     fn serialize_map(self, len: Option<usize>) -> Result<StateMap<'a, 'o, S>, Error> {
-        ser::Serializer::serialize_map(self.m, len).map(StateMap)
+        Ok(StateMap {
+            m: Some(self.m),
+            len,
+            map: None,
+        })
     }
 
     fn serialize_struct(
@@ -133,7 +139,17 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
         name: &'static str,
         len: usize,
     ) -> Result<StateStruct<'a, 'o, S>, Error> {
-        ser::Serializer::serialize_struct(self.m, name, len).map(StateStruct)
+        let mut state = StateStruct {
+            m: Some(self.m),
+            name,
+            len,
+            st: None,
+        };
+        // A struct is a dict, empty until a field comes, unless it is an instance.
+        if name == INSTANCE_TOKEN || state.m.as_ref().is_some_and(|m| m.class(name).is_some()) {
+            state.open()?;
+        }
+        Ok(state)
     }
 
     fn serialize_struct_variant(
@@ -142,9 +158,9 @@ impl<'a, 'o, S: Sink> ser::Serializer for StateSerializer<'a, 'o, S> {
         variant_index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<StateStruct<'a, 'o, S>, Error> {
+    ) -> Result<Written<Struct<'a, 'o, S>>, Error> {
         ser::Serializer::serialize_struct_variant(self.m, name, variant_index, variant, len)
-            .map(StateStruct)
+            .map(Written)
     }
 }
 
@@ -178,61 +194,103 @@ written_compound! {
     SerializeTupleVariant::serialize_field;
 }
 
-/// A map as a state: empty, and left out, until a pair begins.
-pub(super) struct StateMap<'a, 'o, S: Sink>(Map<'a, 'o, S>);
+impl<C: ser::SerializeStructVariant<Error = Error>> ser::SerializeStructVariant for Written<C> {
+    type Ok = Option<C::Ok>;
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        ser::SerializeStructVariant::serialize_field(&mut self.0, key, value)
+    }
+
+    fn end(self) -> Result<Option<C::Ok>, Error> {
+        ser::SerializeStructVariant::end(self.0).map(Some)
+    }
+}
+
+/// The error for a state written to after an error opening it.
+fn broken() -> Error {
+    Error::new(ErrorKind::Message(
+        "an instance state written to after an error".to_owned(),
+    ))
+}
+
+/// A map as a state: empty, and left out, until a pair begins and opens it.
+pub(super) struct StateMap<'a, 'o, S: Sink> {
+    /// Until the map is opened.
+    m: Option<&'a mut Mapping<'o, S>>,
+    len: Option<usize>,
+    map: Option<Map<'a, 'o, S>>,
+}
+
+impl<'a, 'o, S: Sink> StateMap<'a, 'o, S> {
+    fn open(&mut self) -> Result<&mut Map<'a, 'o, S>, Error> {
+        if let Some(m) = self.m.take() {
+            return Ok(self.map.insert(Map::new(m, self.len)?));
+        }
+        self.map.as_mut().ok_or_else(broken)
+    }
+}
 
 impl<S: Sink> ser::SerializeMap for StateMap<'_, '_, S> {
     type Ok = Option<S::Obj>;
     type Error = Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), Error> {
-        ser::SerializeMap::serialize_key(&mut self.0, key)
+        ser::SerializeMap::serialize_key(self.open()?, key)
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeMap::serialize_value(&mut self.0, value)
+        ser::SerializeMap::serialize_value(self.open()?, value)
     }
 
     fn end(self) -> Result<Option<S::Obj>, Error> {
-        if self.0.is_empty() {
-            return Ok(None);
+        match self.map {
+            Some(map) => map.finish().map(Some),
+            None => Ok(None),
         }
-        self.0.finish().map(Some)
     }
 }
 
-/// A struct as a state: a dict of its fields, empty and left out until a field begins, or
-/// an instance.
-pub(super) struct StateStruct<'a, 'o, S: Sink>(Struct<'a, 'o, S>);
-
-/// `impl $trait for StateStruct`, for structs and struct variants alike.
-macro_rules! state_fields {
-    ($($trait:ident;)*) => {
-        $(
-            impl<S: Sink> ser::$trait for StateStruct<'_, '_, S> {
-                type Ok = Option<S::Obj>;
-                type Error = Error;
-
-                fn serialize_field<T: ?Sized + Serialize>(
-                    &mut self,
-                    key: &'static str,
-                    value: &T,
-                ) -> Result<(), Error> {
-                    self.0.push(key, value)
-                }
-
-                fn end(self) -> Result<Option<S::Obj>, Error> {
-                    if self.0.is_empty_dict() {
-                        return Ok(None);
-                    }
-                    self.0.finish().map(Some)
-                }
-            }
-        )*
-    };
+/// A struct as a state: a dict of its fields, empty and left out until a field begins and
+/// opens it, or an instance, opened at once.
+pub(super) struct StateStruct<'a, 'o, S: Sink> {
+    /// Until the struct is opened.
+    m: Option<&'a mut Mapping<'o, S>>,
+    name: &'static str,
+    len: usize,
+    st: Option<Struct<'a, 'o, S>>,
 }
 
-state_fields! {
-    SerializeStruct;
-    SerializeStructVariant;
+impl<'a, 'o, S: Sink> StateStruct<'a, 'o, S> {
+    fn open(&mut self) -> Result<&mut Struct<'a, 'o, S>, Error> {
+        if let Some(m) = self.m.take() {
+            let st = ser::Serializer::serialize_struct(m, self.name, self.len)?;
+            return Ok(self.st.insert(st));
+        }
+        self.st.as_mut().ok_or_else(broken)
+    }
+}
+
+impl<S: Sink> ser::SerializeStruct for StateStruct<'_, '_, S> {
+    type Ok = Option<S::Obj>;
+    type Error = Error;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.open()?.push(key, value)
+    }
+
+    fn end(self) -> Result<Option<S::Obj>, Error> {
+        match self.st {
+            Some(st) => st.finish().map(Some),
+            None => Ok(None),
+        }
+    }
 }
