@@ -66,6 +66,8 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
         frozen: bool,
     ) -> Result<Self, Error> {
         let seq = m.sink.begin_set(len, frozen)?;
+        // Cleared once: a hashable scalar leaves it alone, and the first reason is kept.
+        m.unhashable = None;
         Ok(Seq {
             m,
             kind: SeqKind::Set {
@@ -78,6 +80,9 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
 
     pub(super) fn tuple(m: &'a mut Mapping<'o, S>, len: usize) -> Result<Self, Error> {
         let tuple = m.sink.begin_tuple(len)?;
+        // Cleared once: a hashable scalar leaves it alone, so after an item it holds the last
+        // reason so far.
+        m.unhashable = None;
         Ok(Seq {
             m,
             kind: SeqKind::Tuple {
@@ -135,7 +140,6 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
                 seq, unhashable, ..
             } => {
                 m.sink.begin_item(seq)?;
-                m.unhashable = None;
                 let item = value.serialize(&mut *m)?;
                 m.sink.push_item(seq, item);
                 if unhashable.is_none() {
@@ -147,7 +151,6 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
                 count,
                 unhashable,
             } => {
-                m.unhashable = None;
                 let item = value.serialize(&mut *m)?;
                 m.sink.push_field(tuple, item);
                 *count += 1;

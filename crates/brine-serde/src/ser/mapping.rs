@@ -17,10 +17,11 @@ pub struct Mapping<'o, S> {
     pub(crate) sink: S,
     options: &'o Options,
     /// Why Python could not hash the value written last, if it could not: a dict key or set
-    /// item must be hashable. A container that cares clears it before an item and reads it
-    /// after; a value that holds others (a list, a dict, a tuple, an instance) sets it as it
-    /// ends, and a scalar, which Python can always hash, leaves it alone: no store on the
-    /// hot path of ints, floats and strs.
+    /// item must be hashable. A value that holds others (a list, a dict, a tuple, an
+    /// instance) sets it as it ends, and a scalar, which Python can always hash, leaves it
+    /// alone: no store on the hot path of ints, floats and strs. A container that cares
+    /// clears it before the items it reads it after (a dict before each key; a tuple or set
+    /// once, as a scalar item leaves the reason of an earlier one, which is the one it keeps).
     pub(super) unhashable: Option<Mutable>,
 }
 
