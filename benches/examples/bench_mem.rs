@@ -58,9 +58,9 @@ fn run() -> Result<(), String> {
         "bytes" => {
             let data = read(&file)?;
             let read_kb = rss("VmRSS")?;
-            let graph = brine_vm::Unpickler::new(brine_vm::Options::default())
+            let graph = brine_vm::Decoder::new(brine_vm::Options::default())
                 .buffers(&buffers)
-                .loads_bytes(&data)
+                .from_bytes(&data)
                 .map_err(|err| format!("{}: {err}", file.display()))?;
             (read_kb, graph, Some(data))
         }

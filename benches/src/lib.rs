@@ -174,21 +174,21 @@ pub fn workloads(dir: &Path, filter: &str) -> Result<Vec<Workload>, String> {
 ///
 /// What brine-vm reports.
 pub fn decode(workload: &Workload) -> Result<Graph, brine_vm::Error> {
-    brine_vm::Unpickler::new(brine_vm::Options::default())
+    brine_vm::Decoder::new(brine_vm::Options::default())
         .buffers(&workload.buffers)
-        .loads_bytes(&workload.data)
+        .from_bytes(&workload.data)
 }
 
-/// Decodes the workload from a reader (`brine_vm::load` over the bytes in memory): payloads
+/// Decodes the workload from a reader (`brine_vm::from_reader` over the bytes in memory): payloads
 /// are copied out of the reader's buffer.
 ///
 /// # Errors
 ///
 /// What brine-vm reports.
 pub fn decode_reader(workload: &Workload) -> Result<Graph, brine_vm::Error> {
-    brine_vm::Unpickler::new(brine_vm::Options::default())
+    brine_vm::Decoder::new(brine_vm::Options::default())
         .buffers(&workload.buffers)
-        .load(&workload.data[..])
+        .from_reader(&workload.data[..])
 }
 
 /// Decodes the pickle file at `path` streamed through a [`BufReader`], never holding the
@@ -199,9 +199,9 @@ pub fn decode_reader(workload: &Workload) -> Result<Graph, brine_vm::Error> {
 /// What brine-vm reports, or the file cannot be opened.
 pub fn decode_file(path: &Path, buffers: &[Bytes]) -> Result<Graph, String> {
     let file = File::open(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    brine_vm::Unpickler::new(brine_vm::Options::default())
+    brine_vm::Decoder::new(brine_vm::Options::default())
         .buffers(buffers)
-        .load(BufReader::new(file))
+        .from_reader(BufReader::new(file))
         .map_err(|err| format!("{}: {err}", path.display()))
 }
 
@@ -213,11 +213,11 @@ pub fn decode_file(path: &Path, buffers: &[Bytes]) -> Result<Graph, String> {
 /// What brine-encode reports.
 pub fn encode(workload: &Workload, graph: &Graph) -> Result<Vec<u8>, brine_encode::EncodeError> {
     let mut pickler =
-        brine_encode::Pickler::new(brine_encode::Options::protocol(workload.protocol));
+        brine_encode::Encoder::new(brine_encode::Options::protocol(workload.protocol));
     if !workload.buffers.is_empty() {
         pickler = pickler.buffer_callback(|_| false);
     }
-    pickler.dump(graph, Vec::with_capacity(workload.data.len()))
+    pickler.to_writer(graph, Vec::with_capacity(workload.data.len()))
 }
 
 /// One timing: nanoseconds per call over several runs.

@@ -8,12 +8,12 @@ fuzz_target!(|graph: brine_value::Graph| {
     for proto in 0..=5 {
         let options = brine_encode::Options::protocol(proto);
         let pickle = brine_encode::to_vec(&graph, &options).expect("arbitrary graphs encode");
-        let decoded = brine_vm::loads(&pickle, &Default::default()).expect("own output decodes");
+        let decoded = brine_vm::from_slice(&pickle, &Default::default()).expect("own output decodes");
         if proto == 5 {
             assert!(decoded == graph, "protocol 5 changed the graph");
         }
         let again = brine_encode::to_vec(&decoded, &options).expect("decoded graphs encode");
-        let redecoded = brine_vm::loads(&again, &Default::default()).expect("own output decodes");
+        let redecoded = brine_vm::from_slice(&again, &Default::default()).expect("own output decodes");
         let third = brine_encode::to_vec(&redecoded, &options).expect("decoded graphs encode");
         assert_eq!(again, third, "protocol {proto} is not a fixed point");
     }

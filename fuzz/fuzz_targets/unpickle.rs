@@ -6,8 +6,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let options = brine_vm::Options::default();
-    let from_slice = brine_vm::loads(data, &options);
-    let from_reader = brine_vm::load(&mut &data[..], &options);
+    let from_slice = brine_vm::from_slice(data, &options);
+    let from_reader = brine_vm::from_reader(&mut &data[..], &options);
     assert_eq!(
         from_slice.is_ok(),
         from_reader.is_ok(),

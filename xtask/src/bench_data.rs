@@ -1,5 +1,5 @@
 //! `cargo xtask bench-data`: writes the benchmark workloads into `benches/data/` with the
-//! reference CPython (3.11.7), by running `benches/genperfdata.py` with `PYTHONHASHSEED=0`.
+//! reference CPython, by running `benches/genperfdata.py` with `PYTHONHASHSEED=0`.
 //!
 //! The data is large (about 380 MB) and never committed. Its `manifest.tsv` records the
 //! interpreter and the hashes of the generator and of `benches/bench_classes.py`; a folder whose
@@ -8,12 +8,10 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::{env, fs};
 
+use brine_python::command as python_command;
 use sha2::{Digest, Sha256};
-
-use crate::fixtures::{PINS, REFERENCE};
 
 /// The scripts the data depends on, relative to `benches/`.
 const SCRIPTS: [&str; 2] = ["genperfdata.py", "bench_classes.py"];
@@ -39,18 +37,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
 const USAGE: &str = "usage: cargo xtask bench-data [--force]
 
 Writes the benchmark workloads into benches/data/ (or $BRINE_BENCH_DATA) with the
-reference CPython 3.11.7, unless they are already there for the current scripts.
+reference CPython (brine_python::REFERENCE), unless they are already there for the current scripts.
 
   --force  regenerate even when the manifest is up to date
 
-The interpreter is looked up in BRINE_PYTHON_3_11_7, then
-$(pyenv root)/versions/3.11.7/bin/python, then python3.11 on PATH.";
+The interpreter is looked up by brine-python: BRINE_PYTHON_<X_Y_Z> of the pin, then
+$(pyenv root)/versions/<X.Y.Z>/bin/python, then pythonX.Y on PATH.";
 
 /// Makes sure the data folder holds the workloads of the current scripts, generating them when
 /// it does not (or always, with `force`), and returns the folder.
 pub fn ensure(force: bool) -> Result<PathBuf, String> {
     let dir = data_dir();
-    let python = reference_python()?;
+    let python = brine_python::reference().map_err(|err| err.to_string())?;
     let expected = manifest_header(&python)?;
     if !force && up_to_date(&dir, &expected) {
         eprintln!("bench-data: {} is up to date", dir.display());
@@ -102,58 +100,9 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| benches_dir().join("data"))
 }
 
-/// The reference CPython, checked for its exact version.
-pub fn reference_python() -> Result<PathBuf, String> {
-    // Invariant: the reference producer is one of the pins (both are constants in fixtures.rs).
-    let pin = PINS
-        .iter()
-        .find(|pin| pin.producer == REFERENCE)
-        .expect("the reference producer is pinned");
-    let var = pin.env_var();
-    let mut candidates = Vec::new();
-    if let Some(exe) = env::var_os(&var).filter(|exe| !exe.is_empty()) {
-        candidates.push(PathBuf::from(exe));
-    } else {
-        if let Some(root) = pyenv_root() {
-            candidates.push(root.join("versions").join(pin.version).join("bin/python"));
-        }
-        let minor = pin.version.rsplit_once('.').map_or(pin.version, |(m, _)| m);
-        candidates.push(PathBuf::from(format!("python{minor}")));
-    }
-    let mut tried = Vec::new();
-    for exe in candidates {
-        match python_version(&exe) {
-            Ok(version) if version == pin.version => return Ok(exe),
-            Ok(version) => tried.push(format!("{} is {version}", exe.display())),
-            Err(err) => tried.push(format!("{}: {err}", exe.display())),
-        }
-    }
-    Err(format!(
-        "python {} not found ({}); install it with `pyenv install {}` or set {var}",
-        pin.version,
-        tried.join("; "),
-        pin.version
-    ))
-}
-
-/// A command running `exe` as the benchmarks need it: hash randomization off, no bytecode
-/// written beside the scripts, no `PYTHON*` variables from the caller.
-pub fn python_command(exe: &Path) -> Command {
-    let mut cmd = Command::new(exe);
-    for (key, _) in env::vars_os() {
-        if key.to_string_lossy().starts_with("PYTHON") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("PYTHONHASHSEED", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null());
-    cmd
-}
-
 /// The `#` lines the manifest of the current scripts starts with (after its first line).
 fn manifest_header(python: &Path) -> Result<Vec<String>, String> {
-    let mut lines = vec![format!("# python\t{}", python_version(python)?)];
+    let mut lines = vec![format!("# python\t{}", brine_python::version(python)?)];
     for script in SCRIPTS {
         let path = benches_dir().join(script);
         let text = fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
@@ -197,35 +146,4 @@ fn up_to_date(dir: &Path, header: &[String]) -> bool {
         len(file).map(|n| n.to_string()).as_deref() == Some(*size)
             && buffer_len.map(|n| n.to_string()).as_deref() == Some(*buffer_size)
     })
-}
-
-/// `X.Y.Z` of the interpreter `exe`.
-fn python_version(exe: &Path) -> Result<String, String> {
-    let out = python_command(exe)
-        .args([
-            "-c",
-            "import sys; print('.'.join(map(str, sys.version_info[:3])))",
-        ])
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|err| err.to_string())?;
-    if !out.status.success() {
-        return Err(format!("exited with {}", out.status));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// `pyenv root`, or `$PYENV_ROOT` when pyenv is not on PATH.
-fn pyenv_root() -> Option<PathBuf> {
-    Command::new("pyenv")
-        .arg("root")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .filter(|root| !root.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("PYENV_ROOT").map(PathBuf::from))
 }

@@ -96,7 +96,7 @@ impl Row {
 
 fn bench(opts: &Args) -> Result<(), String> {
     let data = bench_data::ensure(false)?;
-    let python = bench_data::reference_python()?;
+    let python = brine_python::reference().map_err(|err| err.to_string())?;
     let machine = machine();
     let load_before = loadavg();
 
@@ -111,7 +111,7 @@ fn bench(opts: &Args) -> Result<(), String> {
             .args(["--min-time-ms", &opts.min_time_ms.to_string()])
             .args(["--label", &file.label]);
         rows.extend(parse_rows(&output(&mut rust, "bench_table")?)?);
-        let mut cpython = bench_data::python_command(&python);
+        let mut cpython = brine_python::command(&python);
         cpython
             .arg(bench_data::benches_dir().join("timepickle.py"))
             .arg("time")
@@ -509,7 +509,7 @@ fn memory_table(out: &mut String, data: &Path, python: &Path, filter: &str) -> R
             cells.push(fmt_size(*graph));
             cells.push(format!("{:.2}", peak as f64 / budget));
         }
-        let mut cmd = bench_data::python_command(python);
+        let mut cmd = brine_python::command(python);
         cmd.arg(bench_data::benches_dir().join("timepickle.py"))
             .arg("memory")
             .arg(&file.pickle)

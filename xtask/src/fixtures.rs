@@ -18,53 +18,11 @@ use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::{env, fmt, fs, thread};
+use std::{env, fs, thread};
 
+use brine_python::{PINS, Pin, REFERENCE, command as python_command};
 use sha2::{Digest, Sha256};
-
-/// A pinned CPython: a producer of fixtures.
-pub struct Pin {
-    /// The producer name, which is also the directory under `fixtures/pickles` and `fixtures/dis`.
-    pub producer: &'static str,
-    /// The exact version, `sys.version_info[:3]` joined by dots (release level `final`).
-    pub version: &'static str,
-}
-
-/// The pinned interpreters: the only place their versions are written down.
-pub const PINS: &[Pin] = &[
-    Pin {
-        producer: "py27",
-        version: "2.7.18",
-    },
-    Pin {
-        producer: "py36",
-        version: "3.6.15",
-    },
-    Pin {
-        producer: "py311",
-        version: "3.11.7",
-    },
-    Pin {
-        producer: "py313",
-        version: "3.13.0",
-    },
-];
-
-/// The third-party packages the container fixtures are made with, installed from PyPI into a
-/// throwaway virtual environment of the reference CPython: the only place their versions are
-/// written down.
-pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
-    ("numpy", "2.1.3"),
-    ("joblib", "1.4.2"),
-    ("lz4", "4.3.3"),
-    ("zstandard", "0.23.0"),
-];
-
-/// The reference producer: its `pickletools` disassembles every fixture, and its pickles also
-/// get an `optimized` variant.
-pub const REFERENCE: &str = "py311";
 
 /// The committed generator scripts, relative to `fixtures/`; the manifest records their hashes.
 pub const SCRIPTS: &[&str] = &["generate/brine_fixtures.py", "generate/gen_fixtures.py"];
@@ -125,7 +83,7 @@ pub fn generate(opts: &Options) -> Result<(), String> {
     let mut pythons = Vec::new();
     let mut kept = BTreeSet::new();
     for pin in PINS {
-        match locate(pin) {
+        match brine_python::find(pin) {
             Ok(exe) => pythons.push(Python { pin, exe }),
             Err(err) if opts.allow_missing => {
                 eprintln!(
@@ -213,138 +171,15 @@ fixtures/pickles, fixtures/dis and fixtures/manifest.tsv.
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures
 
-Each interpreter is looked up in BRINE_PYTHON_<X_Y_Z> (e.g. BRINE_PYTHON_3_11_7),
-then $(pyenv root)/versions/<X.Y.Z>/bin/python, then pythonX.Y on PATH."
+Each interpreter is looked up by brine-python: BRINE_PYTHON_<X_Y_Z> (e.g.
+BRINE_PYTHON_3_11_7), then $(pyenv root)/versions/<X.Y.Z>/bin/python, then pythonX.Y
+on PATH."
 }
 
 /// A located pinned interpreter.
 struct Python {
     pin: &'static Pin,
     exe: PathBuf,
-}
-
-impl Pin {
-    /// The environment variable that names this interpreter, e.g. `BRINE_PYTHON_3_11_7`.
-    pub fn env_var(&self) -> String {
-        format!("BRINE_PYTHON_{}", self.version.replace('.', "_"))
-    }
-
-    /// `X.Y`, as in `pythonX.Y`.
-    fn minor(&self) -> &'static str {
-        match self.version.rfind('.') {
-            Some(dot) => &self.version[..dot],
-            None => self.version,
-        }
-    }
-}
-
-impl fmt::Display for Pin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "python {} ({})", self.version, self.producer)
-    }
-}
-
-/// Finds the interpreter of `pin` and checks its exact version.
-pub(crate) fn locate(pin: &Pin) -> Result<PathBuf, String> {
-    let var = pin.env_var();
-    if let Some(value) = env::var_os(&var).filter(|value| !value.is_empty()) {
-        let exe = PathBuf::from(value);
-        return match probe(&exe) {
-            Ok((version, real)) if version == pin.version => Ok(real),
-            Ok((version, _)) => Err(format!(
-                "{pin}: {var}={} is python {version}, not {}",
-                exe.display(),
-                pin.version
-            )),
-            Err(err) => Err(format!("{pin}: {var}={}: {err}", exe.display())),
-        };
-    }
-    let mut candidates = Vec::new();
-    if let Some(pyenv_root) = pyenv_root() {
-        candidates.push(
-            pyenv_root
-                .join("versions")
-                .join(pin.version)
-                .join("bin")
-                .join("python"),
-        );
-    }
-    candidates.push(PathBuf::from(format!("python{}", pin.minor())));
-    let mut tried = Vec::new();
-    for candidate in candidates {
-        match probe(&candidate) {
-            Ok((version, real)) if version == pin.version => return Ok(real),
-            Ok((version, _)) => tried.push(format!("{} is {version}", candidate.display())),
-            Err(err) => tried.push(format!("{}: {err}", candidate.display())),
-        }
-    }
-    Err(format!(
-        "{pin} not found ({var} unset; {}); install it with `pyenv install {}` or set {var} to \
-         its path",
-        tried.join("; "),
-        pin.version
-    ))
-}
-
-/// `pyenv root`, or `$PYENV_ROOT` when pyenv is not on PATH.
-fn pyenv_root() -> Option<PathBuf> {
-    let from_pyenv = Command::new("pyenv")
-        .arg("root")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .map(|out| out.trim().to_owned())
-        .filter(|out| !out.is_empty());
-    from_pyenv
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("PYENV_ROOT").map(PathBuf::from))
-}
-
-/// Runs `exe` and returns its version (`X.Y.Z`, with the release level appended unless it is
-/// `final`) and `sys.executable`.
-fn probe(exe: &Path) -> Result<(String, PathBuf), String> {
-    const SCRIPT: &str = "import sys; v = sys.version_info; \
-        sys.stdout.write('%d.%d.%d %s\\n%s' % (v[0], v[1], v[2], v[3], sys.executable))";
-    let out = python_command(exe)
-        .args(["-c", SCRIPT])
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|err| err.to_string())?;
-    if !out.status.success() {
-        return Err(format!("exited with {}", out.status));
-    }
-    let out = String::from_utf8_lossy(&out.stdout);
-    let Some((version, executable)) = out.split_once('\n') else {
-        return Err(format!("unexpected version output {out:?}"));
-    };
-    let version = match version.strip_suffix(" final") {
-        Some(version) => version.to_owned(),
-        None => version.replace(' ', "-"),
-    };
-    let real = if executable.is_empty() {
-        exe.to_path_buf()
-    } else {
-        PathBuf::from(executable)
-    };
-    Ok((version, real))
-}
-
-/// A command running `exe` in a controlled environment: no `PYTHON*` variables from the
-/// caller, hash randomization off, no bytecode written next to the scripts.
-fn python_command(exe: &Path) -> Command {
-    let mut cmd = Command::new(exe);
-    for (key, _) in env::vars_os() {
-        if key.to_string_lossy().starts_with("PYTHON") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("PYTHONHASHSEED", "0")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null());
-    cmd
 }
 
 /// One manifest row; every field is the TSV text of its column.
@@ -978,17 +813,5 @@ mod tests {
     fn escaped_fields() {
         assert_eq!(escape_field("a\tb\nc\\d\r"), "a\\tb\\nc\\\\d\\r");
         assert_eq!(escape_field("ValueError: x"), "ValueError: x");
-    }
-
-    #[test]
-    fn pins_are_unique_and_exact() {
-        let producers: BTreeSet<_> = PINS.iter().map(|pin| pin.producer).collect();
-        assert_eq!(producers.len(), PINS.len());
-        assert!(producers.contains(REFERENCE));
-        for pin in PINS {
-            assert_eq!(pin.version.split('.').count(), 3, "{pin}");
-        }
-        assert_eq!(PINS[2].env_var(), "BRINE_PYTHON_3_11_7");
-        assert_eq!(PINS[2].minor(), "3.11");
     }
 }

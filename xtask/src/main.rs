@@ -7,6 +7,7 @@ mod bench_python;
 mod container_fixtures;
 mod fixtures;
 mod fuzz_seed;
+mod tables;
 
 use std::env;
 use std::process::ExitCode;
@@ -25,7 +26,10 @@ commands:
   bench-data [--force]
       write the benchmark workloads into benches/data/ with CPython 3.11.7
   bench-python [--runs N] [--min-time-ms MS] [--filter TEXT] [--no-memory]
-      time brine, CPython's C pickle and serde-pickle on them; print the tables";
+      time brine, CPython's C pickle and serde-pickle on them; print the tables
+  tables [--check]
+      regenerate the tables read off CPython (_compat_pickle's mappings, repr's unprintable
+      code points) with CPython 3.11.7 (--check: compare only)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         "fuzz-seed" => fuzz_seed::run(rest),
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),
+        "tables" => tables::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

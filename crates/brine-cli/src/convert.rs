@@ -49,7 +49,7 @@ pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
     decode.encoding = StringEncoding::from_name(&args.encoding)
         .ok_or_else(|| format!("unknown encoding {:?}", args.encoding))?;
     decode.fix_imports = !args.no_fix_imports;
-    let graph = brine_vm::loads_bytes(data, &decode)?;
+    let graph = brine_vm::from_bytes(data, &decode)?;
     let mut encode = brine_encode::Options::protocol(args.protocol);
     encode.fix_imports = !args.no_fix_imports;
     let pickle = brine_encode::to_vec(&graph, &encode)?;

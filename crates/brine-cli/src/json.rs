@@ -56,7 +56,7 @@ pub fn run(args: &JsonArgs) -> Result<(), Box<dyn std::error::Error>> {
     let limit = args
         .max_output
         .unwrap_or_else(|| (64 << 20) + 32 * data.len() as u64);
-    let graph = brine_vm::loads_bytes(bytes::Bytes::from(data), &options)?;
+    let graph = brine_vm::from_bytes(bytes::Bytes::from(data), &options)?;
     let interpreted = natural::interpret(&graph);
     let mut out = output::open(None)?;
     write_json(&interpreted, &mut out, limit)?;

@@ -294,18 +294,6 @@ fn errors_are_reported_not_panics() {
     }
 }
 
-/// The interpreter for the differential test: `$BRINE_PYTHON`, else the pinned 3.11.7 under
-/// `pyenv root`.
-fn python() -> Option<PathBuf> {
-    if let Some(python) = std::env::var_os("BRINE_PYTHON") {
-        return Some(PathBuf::from(python));
-    }
-    let root = Command::new("pyenv").arg("root").output().ok()?;
-    let root = String::from_utf8(root.stdout).ok()?;
-    let python = Path::new(root.trim()).join("versions/3.11.7/bin/python");
-    python.is_file().then_some(python)
-}
-
 /// Fixtures whose JSON cannot match Python's, by design.
 fn differential_exclusion(fixture: &Fixture) -> Option<&'static str> {
     match fixture.object.as_str() {
@@ -362,9 +350,9 @@ fn describe(python: &Path, paths: &[PathBuf]) -> Vec<Vec<u8>> {
 /// CPython 3.11 loads from the same pickle, for every fixture.
 #[test]
 fn json_matches_what_cpython_loads() {
-    let Some(python) = python() else {
-        println!("skipping: no CPython 3.11.7 (set BRINE_PYTHON, or install it with pyenv)");
-        return;
+    let python = match brine_python::reference() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
     };
     let fixtures = brine_testdata::all();
     let paths: Vec<PathBuf> = fixtures.iter().map(Fixture::full_path).collect();
@@ -464,9 +452,9 @@ for idx, obj in enumerate(objects):
 /// The same comparison as `json_matches_what_cpython_loads`, on `EXTRA_OBJECTS`.
 #[test]
 fn json_matches_cpython_on_extra_objects() {
-    let Some(python) = python() else {
-        println!("skipping: no CPython 3.11.7 (set BRINE_PYTHON, or install it with pyenv)");
-        return;
+    let python = match brine_python::reference() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
     };
     let dir = std::env::temp_dir().join(format!("brine-json-extra-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

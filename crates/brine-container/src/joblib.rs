@@ -37,9 +37,9 @@ use crate::{Body, Layout};
 /// // A file written by joblib.dump: five arrays in a dict, their data inside the stream.
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/containers/joblib/model.joblib");
 /// let data = std::fs::read(path)?;
-/// let graph = brine_vm::Unpickler::new(Default::default())
+/// let graph = brine_vm::Decoder::new(Default::default())
 ///     .after_build(brine_container::joblib::after_build)
-///     .loads(&data)?;
+///     .from_slice(&data)?;
 /// // `coef` is numpy.arange(5.0): 40 bytes of float64 after a padding byte and its padding.
 /// let coef = graph.root().get("coef").unwrap();
 /// let Some(Change::Raw(raw)) = coef.changes().last() else { panic!("no raw data") };
@@ -194,7 +194,7 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &[String], data: Bytes) {
     let mut side_files = Vec::new();
     let total = data.len();
     // The decode only locates; its errors are the scanner's to report, from the same bytes.
-    let _ = brine_vm::Unpickler::new(Default::default())
+    let _ = brine_vm::Decoder::new(Default::default())
         .after_build(|graph, node, rest| {
             let offset = total - rest.len();
             Ok(match wrapper(graph, node, rest)? {
@@ -210,7 +210,7 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &[String], data: Bytes) {
                 Wrapper::None => 0,
             })
         })
-        .loads_bytes(&data);
+        .from_bytes(&data);
     walker.emit(
         path,
         Body::Pickle {

@@ -107,7 +107,7 @@ pub enum Layout {
     /// Pickles, as `pickle.load` reads them.
     Plain,
     /// joblib: raw array bytes follow each NumpyArrayWrapper's BUILD; decode with
-    /// [`joblib::after_build`] as the Unpickler's after_build hook.
+    /// [`joblib::after_build`] as the decoder's after_build hook.
     Joblib,
 }
 

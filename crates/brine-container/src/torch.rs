@@ -144,7 +144,7 @@ fn element_size(class: &str) -> Option<u64> {
 }
 
 fn decode(data: &[u8]) -> Result<Graph, String> {
-    brine_vm::loads(data, &Default::default()).map_err(|err| err.to_string())
+    brine_vm::from_slice(data, &Default::default()).map_err(|err| err.to_string())
 }
 
 /// The tar format of torch < 0.4: `sys_info` and `pickle` are pickles; `storages` and

@@ -102,9 +102,9 @@ fn is_error(entry: &Entry) -> bool {
         Body::Pickle {
             data,
             layout: Layout::Joblib,
-        } => brine_vm::Unpickler::new(Default::default())
+        } => brine_vm::Decoder::new(Default::default())
             .after_build(brine_container::joblib::after_build)
-            .loads_bytes(data)
+            .from_bytes(data)
             .is_err(),
         Body::Pickle { data, .. } => {
             let mut rest = &data[..];
@@ -113,7 +113,7 @@ fn is_error(entry: &Entry) -> bool {
             }
             while !rest.is_empty() {
                 let mut reader = rest;
-                if brine_vm::load(&mut reader, &Default::default()).is_err() {
+                if brine_vm::from_reader(&mut reader, &Default::default()).is_err() {
                     return true;
                 }
                 rest = reader;
@@ -225,9 +225,9 @@ fn stored_members_are_slices_of_the_input() {
 #[test]
 fn joblib_arrays_are_skipped_by_their_layout() {
     let data = Bytes::from(std::fs::read(root().join("joblib/model.joblib")).unwrap());
-    let graph = brine_vm::Unpickler::new(Default::default())
+    let graph = brine_vm::Decoder::new(Default::default())
         .after_build(brine_container::joblib::after_build)
-        .loads_bytes(&data)
+        .from_bytes(&data)
         .unwrap();
     let root = graph.root();
     let raw = |key: &str| match root.get(key).unwrap().changes().last() {

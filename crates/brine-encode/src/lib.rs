@@ -98,12 +98,12 @@ impl Options {
 /// # Example
 ///
 /// ```
-/// let graph = brine_vm::loads(b"\x80\x04K\x05.", &Default::default()).unwrap();
+/// let graph = brine_vm::from_slice(b"\x80\x04K\x05.", &Default::default()).unwrap();
 /// assert_eq!(brine_encode::to_vec(&graph, &Default::default())?, b"\x80\x04K\x05.");
 /// # Ok::<(), brine_encode::EncodeError>(())
 /// ```
 pub fn to_vec(graph: &Graph, options: &Options) -> Result<Vec<u8>, EncodeError> {
-    Pickler::new(options.clone()).dump(graph, Vec::new())
+    Encoder::new(options.clone()).to_vec(graph)
 }
 
 /// Writes `graph` as a pickle to `writer`, in bounded memory.
@@ -112,7 +112,7 @@ pub fn to_vec(graph: &Graph, options: &Options) -> Result<Vec<u8>, EncodeError> 
 ///
 /// As [`to_vec`], and [`EncodeError::Io`] when writing fails.
 pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Result<W, EncodeError> {
-    Pickler::new(options.clone()).dump(graph, writer)
+    Encoder::new(options.clone()).to_writer(graph, writer)
 }
 
 /// A pickler with hooks: persistent_id and buffer_callback, beside the [`Options`].
@@ -127,26 +127,26 @@ pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Resul
 /// let buffer = graph.add(Node::Buffer(PickleBuffer { index: 0, readonly: true, data }));
 /// graph.set_root(Value::Node(buffer));
 /// let mut out_of_band = Vec::new();
-/// let pickle = brine_encode::Pickler::new(brine_encode::Options::protocol(5))
+/// let pickle = brine_encode::Encoder::new(brine_encode::Options::protocol(5))
 ///     .buffer_callback(|buffer| {
 ///         out_of_band.push(buffer.data.clone());
 ///         false
 ///     })
-///     .dump(&graph, Vec::new())?;
+///     .to_writer(&graph, Vec::new())?;
 /// assert_eq!(pickle, b"\x80\x05\x97\x98.");
 /// assert_eq!(out_of_band.len(), 1);
 /// # Ok::<(), brine_encode::EncodeError>(())
 /// ```
-pub struct Pickler<'h> {
+pub struct Encoder<'h> {
     options: Options,
     persistent_id: Option<Box<PersistentId<'h>>>,
     buffer_callback: Option<Box<BufferCallback<'h>>>,
 }
 
-impl<'h> Pickler<'h> {
+impl<'h> Encoder<'h> {
     /// A pickler with these options and no hooks.
-    pub fn new(options: Options) -> Pickler<'h> {
-        Pickler {
+    pub fn new(options: Options) -> Encoder<'h> {
+        Encoder {
             options,
             persistent_id: None,
             buffer_callback: None,
@@ -158,14 +158,19 @@ impl<'h> Pickler<'h> {
     pub fn persistent_id(
         mut self,
         hook: impl FnMut(&Graph, &Value) -> Option<Value> + 'h,
-    ) -> Pickler<'h> {
+    ) -> Encoder<'h> {
         self.persistent_id = Some(Box::new(hook));
         self
     }
 
+    /// The options, to change between dumps.
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
     /// Python's `buffer_callback`: called with each buffer at protocol 5; returning `false`
     /// writes it out-of-band (NEXT_BUFFER), `true` in-band.
-    pub fn buffer_callback(mut self, hook: impl FnMut(&PickleBuffer) -> bool + 'h) -> Pickler<'h> {
+    pub fn buffer_callback(mut self, hook: impl FnMut(&PickleBuffer) -> bool + 'h) -> Encoder<'h> {
         self.buffer_callback = Some(Box::new(hook));
         self
     }
@@ -175,7 +180,7 @@ impl<'h> Pickler<'h> {
     /// # Errors
     ///
     /// As [`to_writer`].
-    pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
+    pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
         let emitter = Emitter::new(writer, &self.options)?;
         let machine = Machine::new(
             graph,
@@ -184,6 +189,15 @@ impl<'h> Pickler<'h> {
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
         );
         machine.dump(graph.root_value())
+    }
+
+    /// Writes `graph` as a pickle into a new vector.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_vec`].
+    pub fn to_vec(&mut self, graph: &Graph) -> Result<Vec<u8>, EncodeError> {
+        self.to_writer(graph, Vec::new())
     }
 }
 

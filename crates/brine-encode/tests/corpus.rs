@@ -46,7 +46,7 @@ fn decode_then_encode_gives_back_cpythons_bytes() {
     let fixtures = reference_fixtures();
     for fixture in &fixtures {
         let original = fixture.bytes();
-        let graph = brine_vm::loads(&original, &decode_options()).expect("fixtures decode");
+        let graph = brine_vm::from_slice(&original, &decode_options()).expect("fixtures decode");
         let mut options = brine_encode::Options::protocol(fixture.protocol);
         options.extensions = extensions();
         match brine_encode::to_vec(&graph, &options) {
@@ -131,7 +131,8 @@ fn plain_data_converts_to_every_protocol_as_cpython_writes_it() {
     let mut compared = 0;
     let mut failures = Vec::new();
     for source in fixtures.iter().filter(|f| f.protocol == 5) {
-        let graph = brine_vm::loads(&source.bytes(), &decode_options()).expect("fixtures decode");
+        let graph =
+            brine_vm::from_slice(&source.bytes(), &decode_options()).expect("fixtures decode");
         if !is_plain_data(&graph) {
             continue;
         }

@@ -5,21 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The pinned interpreter `version`: `$BRINE_PYTHON_<version with underscores>`, else pyenv.
-fn python(version: &str) -> Option<PathBuf> {
-    let var = format!("BRINE_PYTHON_{}", version.replace('.', "_"));
-    if let Some(path) = std::env::var_os(var) {
-        return Some(PathBuf::from(path));
-    }
-    let root = Command::new("pyenv").arg("root").output().ok()?;
-    let root = String::from_utf8(root.stdout).ok()?;
-    let path = Path::new(root.trim())
-        .join("versions")
-        .join(version)
-        .join("bin/python");
-    path.exists().then_some(path)
-}
-
 fn extensions() -> brine_value::ExtensionRegistry {
     let mut registry = brine_value::ExtensionRegistry::new();
     for (code, module, name) in brine_testdata::EXTENSION_CODES {
@@ -89,11 +74,9 @@ fn scratch(name: &str) -> PathBuf {
 /// same objects (values, types, sharing, cycles) as the original.
 #[test]
 fn conversions_load_in_cpython_311_as_the_originals() {
-    let Some(python) = python("3.11.7") else {
-        println!(
-            "skipping: CPython 3.11.7 not found (set BRINE_PYTHON_3_11_7 or install it with pyenv)"
-        );
-        return;
+    let python = match brine_python::locate("py311") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
     };
     let dir = scratch("cpython311");
     let mut decode = brine_vm::Options::default();
@@ -105,7 +88,7 @@ fn conversions_load_in_cpython_311_as_the_originals() {
         .iter()
         .filter(|f| f.producer == "py311" && f.variant == "plain")
     {
-        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
         for proto in 0..=5u8 {
             let mut options = brine_encode::Options::protocol(proto);
             options.extensions = extensions();
@@ -148,11 +131,9 @@ fn conversions_load_in_cpython_311_as_the_originals() {
 /// 2's too), load in CPython 2.7.18 into the same objects.
 #[test]
 fn python2_pickles_written_again_load_in_python_27() {
-    let Some(python) = python("2.7.18") else {
-        println!(
-            "skipping: CPython 2.7.18 not found (set BRINE_PYTHON_2_7_18 or install it with pyenv)"
-        );
-        return;
+    let python = match brine_python::locate("py27") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
     };
     let dir = scratch("cpython27");
     let mut decode = brine_vm::Options::default();
@@ -165,7 +146,7 @@ fn python2_pickles_written_again_load_in_python_27() {
         .iter()
         .filter(|f| f.producer == "py27")
     {
-        let graph = brine_vm::loads(&fixture.bytes(), &decode).expect("fixtures decode");
+        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
         for proto in 0..=2u8 {
             let mut options = brine_encode::Options::protocol(proto);
             options.extensions = extensions();

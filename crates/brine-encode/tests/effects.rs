@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use brine_value::{Change, Graph, Node, Value};
 
 fn decode(data: &[u8]) -> Graph {
-    brine_vm::loads(data, &Default::default()).unwrap_or_else(|err| panic!("{err}"))
+    brine_vm::from_slice(data, &Default::default()).unwrap_or_else(|err| panic!("{err}"))
 }
 
 fn encode(graph: &Graph, protocol: u8) -> Vec<u8> {
@@ -118,7 +118,7 @@ fn extension_codes_without_a_registry_are_kept_as_codes() {
     // CPython's refusal, as an opt-in policy.
     let mut options = brine_vm::Options::default();
     options.reject_unregistered_extensions = true;
-    let err = brine_vm::loads(&case("extension_codes_p2"), &options).unwrap_err();
+    let err = brine_vm::from_slice(&case("extension_codes_p2"), &options).unwrap_err();
     assert!(matches!(
         err.kind(),
         brine_vm::ErrorKind::UnregisteredExtension(240)
@@ -127,7 +127,7 @@ fn extension_codes_without_a_registry_are_kept_as_codes() {
     let mut options = brine_vm::Options::default();
     options.find_class =
         brine_vm::FindClass::AllowList(brine_vm::AllowList::new().module("collections"));
-    let err = brine_vm::loads(&case("extension_codes_p2"), &options).unwrap_err();
+    let err = brine_vm::from_slice(&case("extension_codes_p2"), &options).unwrap_err();
     assert!(matches!(
         err.kind(),
         brine_vm::ErrorKind::UnregisteredExtension(240)
@@ -203,7 +203,8 @@ fn arguments_known_only_at_run_time_are_kept() {
     // The result of a call, or a global, may be a tuple too; a list never is.
     decode(b"\x80\x02c__builtin__\nlist\nc__builtin__\ntuple\n)R\x81.");
     decode(b"\x80\x02c__builtin__\nlist\ncm\nARGS\nR.");
-    let err = brine_vm::loads(b"\x80\x02c__builtin__\nlist\n]R.", &Default::default()).unwrap_err();
+    let err =
+        brine_vm::from_slice(b"\x80\x02c__builtin__\nlist\n]R.", &Default::default()).unwrap_err();
     assert!(
         matches!(err.kind(), brine_vm::ErrorKind::ExpectedTuple),
         "{err}"
@@ -218,7 +219,7 @@ fn python2_str_stays_python2_str_at_protocols_0_to_2() {
         .collect();
     let mut checked = 0;
     for fixture in &fixtures {
-        let Ok(graph) = brine_vm::loads(&fixture.bytes(), &Default::default()) else {
+        let Ok(graph) = brine_vm::from_slice(&fixture.bytes(), &Default::default()) else {
             continue;
         };
         let strs = py2_strs(&graph);

@@ -67,7 +67,7 @@ fn random_graphs_round_trip_through_every_protocol() {
             let options = brine_encode::Options::protocol(proto);
             let pickle = brine_encode::to_vec(&graph, &options)
                 .unwrap_or_else(|err| panic!("case {case} p{proto}: {err}\n{graph:?}"));
-            let decoded = brine_vm::loads(&pickle, &Default::default())
+            let decoded = brine_vm::from_slice(&pickle, &Default::default())
                 .unwrap_or_else(|err| panic!("case {case} p{proto}: {err}\n{graph:?}"));
             if preserved_at(&graph, proto) {
                 assert!(
@@ -82,7 +82,7 @@ fn random_graphs_round_trip_through_every_protocol() {
             // temporary, such as the argument tuple of copyreg.__newobj_ex__.)
             let pickle = brine_encode::to_vec(&decoded, &options).expect("decoded graphs encode");
             let redecoded =
-                brine_vm::loads(&pickle, &Default::default()).expect("own output decodes");
+                brine_vm::from_slice(&pickle, &Default::default()).expect("own output decodes");
             let again = brine_encode::to_vec(&redecoded, &options).expect("decoded graphs encode");
             assert!(
                 again == pickle,
@@ -124,7 +124,7 @@ fn a_recursive_tuple_holding_a_changed_object_round_trips() {
     for proto in 0..=5u8 {
         let pickle =
             brine_encode::to_vec(&graph, &brine_encode::Options::protocol(proto)).expect("encodes");
-        let decoded = brine_vm::loads(&pickle, &Default::default()).expect("decodes");
+        let decoded = brine_vm::from_slice(&pickle, &Default::default()).expect("decodes");
         // Protocols 0 and 1 write NEWOBJ as a copyreg.__newobj__ REDUCE: the same object.
         let same = if proto >= 2 {
             decoded == graph
@@ -161,7 +161,7 @@ fn every_roundtrip_fuzz_finding_stays_fixed() {
             let options = brine_encode::Options::protocol(proto);
             let pickle = brine_encode::to_vec(&graph, &options).expect("arbitrary graphs encode");
             let decoded =
-                brine_vm::loads(&pickle, &Default::default()).expect("own output decodes");
+                brine_vm::from_slice(&pickle, &Default::default()).expect("own output decodes");
             if preserved_at(&graph, proto) {
                 assert!(
                     graph == decoded,

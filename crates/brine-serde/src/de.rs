@@ -202,7 +202,7 @@ impl<'de> Deserializer<'de> {
     /// ```
     pub fn from_slice(data: &'de [u8], options: &Options) -> Result<Deserializer<'de>, Error> {
         let shared = bytes::Bytes::copy_from_slice(data);
-        let graph = brine_vm::loads_bytes(shared.clone(), &options.vm_options())?;
+        let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
         Ok(Deserializer {
             input: data,
             shared,

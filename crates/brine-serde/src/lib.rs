@@ -124,7 +124,7 @@
 //!
 //! let index = Index::from(IndexState { words: vec!["salt".into(), "brine".into()] });
 //! let pickle = brine_serde::to_vec(&index, &Default::default())?;
-//! let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+//! let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
 //! assert_eq!(format!("{graph:?}"), "{'words': ['salt', 'brine']}");
 //! let back: Index = brine_serde::from_slice(&pickle, &Default::default())?;
 //! assert_eq!(back.positions["brine"], 1);
@@ -293,7 +293,7 @@ pub fn from_reader<R: BufRead, T: DeserializeOwned>(
     reader: R,
     options: &Options,
 ) -> Result<T, Error> {
-    let graph = brine_vm::load(reader, &options.vm_options())?;
+    let graph = brine_vm::from_reader(reader, &options.vm_options())?;
     de::deserialize(&graph, de::Owned, options)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use brine_value::{StringEncoding, StringErrors};
-use brine_vm::Limits;
+use brine_vm::{FindClass, Limits};
 
 /// How Rust values map to pickles and back. `Default` is the safe setting: protocol 4, limits
 /// on, every struct a dict.
@@ -19,7 +19,7 @@ use brine_vm::Limits;
 /// assert_eq!(options.protocol, 2);
 /// assert_eq!(options.classes["Plain"].qualname, "Plain");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
     /// The protocol [`crate::to_vec`], [`crate::to_writer`] and [`crate::to_value`] write, 0 to 5.
@@ -64,6 +64,13 @@ pub struct Options {
     ///
     /// Default: see [`brine_vm::Limits`].
     pub limits: Limits,
+    /// Which globals a pickle may name when reading, as the graph path's `find_class`: a
+    /// pickle naming any other global fails to load, before deserialization sees it. Nothing
+    /// is imported whatever this says.
+    ///
+    /// Default: [`FindClass::KeepAll`], as the graph path: every global is an inert name, and
+    /// deserializing one into a Rust type fails with a message that names it.
+    pub find_class: FindClass,
 }
 
 impl Default for Options {
@@ -92,6 +99,7 @@ impl Options {
             max_depth: 128,
             max_expansion: 16,
             limits: Limits::default(),
+            find_class: FindClass::default(),
         }
     }
 
@@ -129,6 +137,7 @@ impl Options {
         options.encoding = self.encoding;
         options.errors = self.errors;
         options.limits = self.limits.clone();
+        options.find_class = self.find_class.clone();
         options
     }
 }

@@ -62,7 +62,7 @@ set_module! {
     ///
     /// let tags = Tags { tags: ["a".to_owned(), "b".to_owned()].into() };
     /// let pickle = brine_serde::to_vec(&tags, &Default::default())?;
-    /// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+    /// let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
     /// assert_eq!(format!("{graph:?}"), "{'tags': {'a', 'b'}}");
     /// assert_eq!(brine_serde::from_slice::<Tags>(&pickle, &Default::default())?, tags);
     /// # Ok::<(), brine_serde::Error>(())
@@ -127,7 +127,7 @@ set_module! {
     ///
     /// let scores = BTreeMap::from([(Group([1, 2].into()), "pair")]);
     /// let pickle = brine_serde::to_vec(&scores, &Default::default())?;
-    /// let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+    /// let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
     /// assert_eq!(format!("{graph:?}"), "{frozenset({1, 2}): 'pair'}");
     /// assert_eq!(brine_serde::from_slice::<BTreeMap<Group, String>>(&pickle, &Default::default())?.len(), 1);
     /// # Ok::<(), brine_serde::Error>(())

@@ -1,4 +1,4 @@
-//! The CPython fixture corpus in `fixtures/`, as the test suites of every layer read it.
+//! The CPython fixture corpus in `fixtures/`, as the test suites of the layers that read and write pickles read it.
 //!
 //! `cargo xtask fixtures` writes the corpus and its manifest (`fixtures/manifest.tsv`, described
 //! in `fixtures/README.md`); this crate parses the manifest so that tests iterate over fixtures

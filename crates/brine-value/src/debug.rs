@@ -6,7 +6,7 @@ use brine_lex::repr;
 use hashbrown::HashMap;
 
 use crate::change::Change;
-use crate::graph::Graph;
+use crate::graph::{Graph, ValueRef};
 use crate::node::Node;
 use crate::value::{NodeId, Value};
 
@@ -17,34 +17,48 @@ impl fmt::Debug for Graph {
     /// Python's repr of the root, where a node reached more than once is labelled `#n=` the
     /// first time and written `#n` after: `#0=[#0]` is a list that contains itself.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut printer = Printer {
-            graph: self,
-            shared: shared_nodes(self),
-            labels: HashMap::new(),
-            out: String::new(),
-        };
         // What the pickle computed and discarded with nothing on its stack comes first, as
         // statements before the result.
-        for effect in self.effects() {
-            printer.value(effect, 0);
-            printer.out.push_str("; ");
-        }
-        printer.value(self.root_value(), 0);
-        f.write_str(&printer.out)
+        f.write_str(&render(self, self.effects(), self.root_value()))
     }
 }
 
-/// The nodes reachable from the root (and the graph's effects) through more than one edge.
-fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
-    let mut seen: HashMap<NodeId, u32> = HashMap::new();
-    let mut stack: Vec<NodeId> = graph.root_value().node().into_iter().collect();
-    if let Some(root) = graph.root_value().node() {
-        seen.insert(root, 0);
+impl fmt::Debug for ValueRef<'_> {
+    /// Python's repr of this value, labelled as [`Graph`]'s `Debug` labels the whole graph,
+    /// counting only the references reachable from this value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(self.graph(), &[], self.value()))
     }
-    for effect in graph.effects().iter().filter_map(Value::node) {
+}
+
+/// The repr of `effects` (as statements) and then `value`.
+fn render(graph: &Graph, effects: &[Value], value: &Value) -> String {
+    let mut printer = Printer {
+        graph,
+        shared: shared_nodes(graph, effects, value),
+        labels: HashMap::new(),
+        out: String::new(),
+    };
+    for effect in effects {
+        printer.value(effect, 0);
+        printer.out.push_str("; ");
+    }
+    printer.value(value, 0);
+    printer.out
+}
+
+/// The nodes reachable from `value` (and from `effects`) through more than one edge.
+fn shared_nodes(graph: &Graph, effects: &[Value], value: &Value) -> HashMap<NodeId, ()> {
+    let mut seen: HashMap<NodeId, u32> = HashMap::new();
+    let start = value.node().filter(|&id| graph.try_node(id).is_some());
+    let mut stack: Vec<NodeId> = start.into_iter().collect();
+    if let Some(start) = start {
+        seen.insert(start, 0);
+    }
+    for effect in effects.iter().filter_map(Value::node) {
         let count = seen.entry(effect).or_insert(0);
         *count += 1;
-        if *count == 1 && Some(effect) != graph.root_value().node() {
+        if *count == 1 && Some(effect) != start {
             stack.push(effect);
         }
     }
@@ -53,15 +67,14 @@ fn shared_nodes(graph: &Graph) -> HashMap<NodeId, ()> {
             if let Some(child) = child.node() {
                 let count = seen.entry(child).or_insert(0);
                 *count += 1;
-                if *count == 1 && Some(child) != graph.root_value().node() {
+                if *count == 1 && Some(child) != start {
                     stack.push(child);
                 }
             }
         });
     }
-    let root = graph.root_value().node();
     seen.into_iter()
-        .filter(|&(id, count)| count + u32::from(Some(id) == root) > 1)
+        .filter(|&(id, count)| count + u32::from(Some(id) == start) > 1)
         .map(|(id, _)| (id, ()))
         .collect()
 }
@@ -279,5 +292,38 @@ impl Printer<'_> {
             self.value(arg, depth);
         }
         self.out.push(')');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Graph, Node, Value};
+
+    /// `x = [1]; root = [x, x, {"self": ...}]` where the dict holds the root itself.
+    fn sample() -> Graph {
+        let mut graph = Graph::new();
+        let x = graph.add(Node::List(vec![Value::Int(1)]));
+        let key = graph.add(Node::Str("self".into()));
+        let root = graph.add(Node::List(vec![]));
+        let dict = graph.add(Node::Dict(vec![(key.into(), root.into())]));
+        *graph.node_mut(root) = Node::List(vec![x.into(), x.into(), dict.into()]);
+        graph.set_root(root.into());
+        graph
+    }
+
+    #[test]
+    fn a_sub_value_prints_with_its_own_labels() {
+        let graph = sample();
+        assert_eq!(format!("{graph:?}"), "#0=[#1=[1], #1, {'self': #0}]");
+        let root = graph.root();
+        // Reached once from itself, the inner list is not labelled.
+        assert_eq!(format!("{:?}", root.index(0).unwrap()), "[1]");
+        // From the dict: the dict is reached again through the root list, and the inner list
+        // twice; the root list only once.
+        assert_eq!(
+            format!("{:?}", root.index(2).unwrap()),
+            "#0={'self': [#1=[1], #1, #0]}"
+        );
+        assert_eq!(format!("{:?}", graph.get(&Value::Int(7))), "7");
     }
 }

@@ -399,6 +399,39 @@ impl<'g> ValueRef<'g> {
         self.value.node().and_then(|id| self.graph.try_node(id))
     }
 
+    /// Python's `is`: whether both refer to the same object. Nodes are objects: the same node
+    /// of the same graph is the same object, and two nodes are two objects even when equal
+    /// (`[] is []` is false). `None`, `True` and `False` are singletons, as in Python. Other
+    /// scalars (ints, floats) are kept inline without an identity, so they are never `is`
+    /// anything: CPython's answer for them depends on its caches, not on the pickle.
+    ///
+    /// ```
+    /// use brine_value::{Graph, Node};
+    ///
+    /// // x = []; [x, x, []]
+    /// let mut graph = Graph::new();
+    /// let x = graph.add(Node::List(vec![]));
+    /// let other = graph.add(Node::List(vec![]));
+    /// let root = graph.add(Node::List(vec![x.into(), x.into(), other.into()]));
+    /// graph.set_root(root.into());
+    ///
+    /// let root = graph.root();
+    /// let (a, b, c) = (root.index(0).unwrap(), root.index(1).unwrap(), root.index(2).unwrap());
+    /// assert!(a.is(&b));
+    /// assert!(!a.is(&c));
+    /// ```
+    pub fn is(&self, other: &ValueRef<'_>) -> bool {
+        if !std::ptr::eq(self.graph, other.graph) {
+            return false;
+        }
+        match (self.value, other.value) {
+            (Value::Node(a), Value::Node(b)) => a == b,
+            (Value::None, Value::None) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The changes the pickle made to the node after creating it (empty for a scalar).
     pub fn changes(&self) -> &'g [Change] {
         self.value.node().map_or(&[], |id| self.graph.changes(id))

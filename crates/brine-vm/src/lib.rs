@@ -19,7 +19,7 @@
 //! ```
 //! // pickle.dumps({"a": [1, 2]}, protocol=2)
 //! let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.";
-//! let graph = brine_vm::loads(pickle, &Default::default())?;
+//! let graph = brine_vm::from_slice(pickle, &Default::default())?;
 //! let list = graph.root().get("a").unwrap();
 //! assert_eq!(list.as_list().map(|items| items.len()), Some(2));
 //! assert_eq!(format!("{graph:?}"), "{'a': [1, 2]}");
@@ -50,7 +50,7 @@ use machine::Machine;
 /// Loads the pickle at the start of `data`, as `pickle.loads` does; bytes after its STOP are
 /// ignored unless [`Options::reject_trailing`] is set.
 ///
-/// Payloads (str, bytes) are copied out of `data`; [`loads_bytes`] shares them instead.
+/// Payloads (str, bytes) are copied out of `data`; [`from_bytes`] shares them instead.
 ///
 /// # Errors
 ///
@@ -59,12 +59,12 @@ use machine::Machine;
 /// # Example
 ///
 /// ```
-/// let graph = brine_vm::loads(b"K\x07.", &Default::default())?;
+/// let graph = brine_vm::from_slice(b"K\x07.", &Default::default())?;
 /// assert_eq!(graph.root().as_i64(), Some(7));
 /// # Ok::<(), brine_vm::Error>(())
 /// ```
-pub fn loads(data: &[u8], options: &Options) -> Result<Graph, Error> {
-    Unpickler::new(options.clone()).loads(data)
+pub fn from_slice(data: &[u8], options: &Options) -> Result<Graph, Error> {
+    Decoder::new(options.clone()).from_slice(data)
 }
 
 /// Loads the pickle at the start of `data`, sharing its str and bytes payloads with `data`
@@ -72,9 +72,9 @@ pub fn loads(data: &[u8], options: &Options) -> Result<Graph, Error> {
 ///
 /// # Errors
 ///
-/// As [`loads`].
-pub fn loads_bytes(data: Bytes, options: &Options) -> Result<Graph, Error> {
-    Unpickler::new(options.clone()).loads_bytes(&data)
+/// As [`from_slice`].
+pub fn from_bytes(data: Bytes, options: &Options) -> Result<Graph, Error> {
+    Decoder::new(options.clone()).from_bytes(&data)
 }
 
 /// Loads one pickle from `reader`, reading up to its STOP opcode and not a byte further, so
@@ -82,19 +82,19 @@ pub fn loads_bytes(data: Bytes, options: &Options) -> Result<Graph, Error> {
 ///
 /// # Errors
 ///
-/// As [`loads`], and [`ErrorKind::Io`] when reading fails.
+/// As [`from_slice`], and [`ErrorKind::Io`] when reading fails.
 ///
 /// # Example
 ///
 /// ```
 /// let mut stream: &[u8] = b"K\x01.K\x02.";
-/// let first = brine_vm::load(&mut stream, &Default::default())?;
-/// let second = brine_vm::load(&mut stream, &Default::default())?;
+/// let first = brine_vm::from_reader(&mut stream, &Default::default())?;
+/// let second = brine_vm::from_reader(&mut stream, &Default::default())?;
 /// assert_eq!((first.root().as_i64(), second.root().as_i64()), (Some(1), Some(2)));
 /// # Ok::<(), brine_vm::Error>(())
 /// ```
-pub fn load<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Error> {
-    Unpickler::new(options.clone()).load(reader)
+pub fn from_reader<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Error> {
+    Decoder::new(options.clone()).from_reader(reader)
 }
 
 /// An unpickler with hooks: out-of-band buffers and a persistent_load function, beside the
@@ -108,24 +108,24 @@ pub fn load<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Error> {
 /// // pickle.dumps(PickleBuffer(b"abc"), protocol=5, buffer_callback=...) writes NEXT_BUFFER.
 /// let pickle = b"\x80\x05\x97\x98.";
 /// let buffers = [bytes::Bytes::from_static(b"abc")];
-/// let graph = brine_vm::Unpickler::new(Default::default()).buffers(&buffers).loads(pickle)?;
+/// let graph = brine_vm::Decoder::new(Default::default()).buffers(&buffers).from_slice(pickle)?;
 /// match graph.root().node() {
 ///     Some(Node::Buffer(buffer)) => assert!(buffer.readonly && buffer.data.as_deref() == Some(&b"abc"[..])),
 ///     other => panic!("{other:?}"),
 /// }
 /// # Ok::<(), brine_vm::Error>(())
 /// ```
-pub struct Unpickler<'h> {
+pub struct Decoder<'h> {
     options: Options,
     buffers: Option<&'h [Bytes]>,
     persistent_load: Option<Box<PersistentLoad<'h>>>,
     after_build: Option<Box<AfterBuild<'h>>>,
 }
 
-impl<'h> Unpickler<'h> {
+impl<'h> Decoder<'h> {
     /// An unpickler with these options and no hooks.
-    pub fn new(options: Options) -> Unpickler<'h> {
-        Unpickler {
+    pub fn new(options: Options) -> Decoder<'h> {
+        Decoder {
             options,
             buffers: None,
             persistent_load: None,
@@ -133,9 +133,15 @@ impl<'h> Unpickler<'h> {
         }
     }
 
+    /// The options, to change between loads (a facade that sets Python's parameters one by
+    /// one keeps one decoder and its hooks).
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
     /// The out-of-band buffers NEXT_BUFFER takes, in order (Python's `buffers`). They are
     /// shared into the graph, never copied.
-    pub fn buffers(mut self, buffers: &'h [Bytes]) -> Unpickler<'h> {
+    pub fn buffers(mut self, buffers: &'h [Bytes]) -> Decoder<'h> {
         self.buffers = Some(buffers);
         self
     }
@@ -145,7 +151,7 @@ impl<'h> Unpickler<'h> {
     pub fn persistent_load(
         mut self,
         hook: impl FnMut(&mut Graph, Value) -> Result<Value, String> + 'h,
-    ) -> Unpickler<'h> {
+    ) -> Decoder<'h> {
         self.persistent_load = Some(Box::new(hook));
         self
     }
@@ -154,10 +160,10 @@ impl<'h> Unpickler<'h> {
     /// the input after BUILD, that returns how many raw bytes of that input belong to the
     /// object (joblib writes each numpy array's data right after its `NumpyArrayWrapper`).
     /// The machine checks that they are there, keeps them on the object as a
-    /// [`brine_value::Change::Raw`] (shared with the input by [`Unpickler::loads_bytes`]) and
+    /// [`brine_value::Change::Raw`] (shared with the input by [`Decoder::from_bytes`]) and
     /// goes on after them. An error from the hook is [`ErrorKind::AfterBuild`].
     ///
-    /// Raw bytes exist only in a slice: [`Unpickler::load`] with this hook is an error.
+    /// Raw bytes exist only in a slice: [`Decoder::from_reader`] with this hook is an error.
     ///
     /// # Example
     ///
@@ -166,9 +172,9 @@ impl<'h> Unpickler<'h> {
     ///
     /// // An object, its BUILD, then three raw bytes that are no opcodes, then the rest.
     /// let pickle = b"\x80\x02cm\nC\n)\x81}b\xff\xfe\xfd.";
-    /// let graph = brine_vm::Unpickler::new(Default::default())
+    /// let graph = brine_vm::Decoder::new(Default::default())
     ///     .after_build(|_, _, rest| Ok(if rest.starts_with(b"\xff") { 3 } else { 0 }))
-    ///     .loads(pickle)?;
+    ///     .from_slice(pickle)?;
     /// let changes = graph.root().changes();
     /// assert!(matches!(&changes[1], Change::Raw(raw) if raw[..] == b"\xff\xfe\xfd"[..]));
     /// # Ok::<(), brine_vm::Error>(())
@@ -176,35 +182,35 @@ impl<'h> Unpickler<'h> {
     pub fn after_build(
         mut self,
         hook: impl FnMut(&Graph, NodeId, &[u8]) -> Result<u64, String> + 'h,
-    ) -> Unpickler<'h> {
+    ) -> Decoder<'h> {
         self.after_build = Some(Box::new(hook));
         self
     }
 
-    /// Loads the pickle at the start of `data`. See [`loads`].
+    /// Loads the pickle at the start of `data`. See [`from_slice`].
     ///
     /// # Errors
     ///
-    /// As [`loads`].
-    pub fn loads(&mut self, data: &[u8]) -> Result<Graph, Error> {
+    /// As [`from_slice`].
+    pub fn from_slice(&mut self, data: &[u8]) -> Result<Graph, Error> {
         self.run_slice(data, None)
     }
 
-    /// Loads the pickle at the start of `data`, sharing payloads. See [`loads_bytes`].
+    /// Loads the pickle at the start of `data`, sharing payloads. See [`from_bytes`].
     ///
     /// # Errors
     ///
-    /// As [`loads`].
-    pub fn loads_bytes(&mut self, data: &Bytes) -> Result<Graph, Error> {
+    /// As [`from_slice`].
+    pub fn from_bytes(&mut self, data: &Bytes) -> Result<Graph, Error> {
         self.run_slice(data, Some(data))
     }
 
-    /// Loads one pickle from `reader`. See [`load`].
+    /// Loads one pickle from `reader`. See [`from_reader`].
     ///
     /// # Errors
     ///
-    /// As [`load`].
-    pub fn load<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
+    /// As [`from_reader`].
+    pub fn from_reader<R: BufRead>(&mut self, reader: R) -> Result<Graph, Error> {
         if self.after_build.is_some() {
             return Err(Error::new(
                 ErrorKind::AfterBuild(

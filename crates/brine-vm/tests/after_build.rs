@@ -2,7 +2,7 @@
 //! machine, kept on the object and checked against the input.
 
 use brine_value::{Change, Graph, NodeId};
-use brine_vm::{ErrorKind, Unpickler};
+use brine_vm::{Decoder, ErrorKind};
 use bytes::Bytes;
 
 /// `m.C` made by NEWOBJ with an empty state (protocol 2), BUILD, then `raw`, then `tail`.
@@ -25,9 +25,9 @@ fn length_prefixed(_: &Graph, _: NodeId, rest: &[u8]) -> Result<u64, String> {
 fn raw_bytes_are_kept_on_the_object_and_skipped() {
     // After the raw bytes, the pickle goes on: the object goes into a list.
     let pickle = object_then(b"\x03abc", b"\x85.");
-    let graph = Unpickler::new(Default::default())
+    let graph = Decoder::new(Default::default())
         .after_build(length_prefixed)
-        .loads(&pickle)
+        .from_slice(&pickle)
         .unwrap();
     let tuple = graph.root().as_tuple().unwrap();
     let object = graph.get(&tuple[0]);
@@ -39,9 +39,9 @@ fn raw_bytes_are_kept_on_the_object_and_skipped() {
 #[test]
 fn shared_input_is_not_copied() {
     let pickle = Bytes::from(object_then(b"\x04wxyz", b"."));
-    let graph = Unpickler::new(Default::default())
+    let graph = Decoder::new(Default::default())
         .after_build(length_prefixed)
-        .loads_bytes(&pickle)
+        .from_bytes(&pickle)
         .unwrap();
     let Change::Raw(raw) = &graph.root().changes()[1] else {
         panic!("no raw change: {graph:?}");
@@ -53,9 +53,9 @@ fn shared_input_is_not_copied() {
 #[test]
 fn a_claim_past_the_end_is_an_error_not_an_allocation() {
     let pickle = object_then(b"", b".");
-    let err = Unpickler::new(Default::default())
+    let err = Decoder::new(Default::default())
         .after_build(|_, _, _| Ok(u64::MAX))
-        .loads(&pickle)
+        .from_slice(&pickle)
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::AfterBuild(_)), "{err}");
     assert_eq!(err.offset(), pickle.len() as u64 - 2);
@@ -65,9 +65,9 @@ fn a_claim_past_the_end_is_an_error_not_an_allocation() {
 #[test]
 fn a_hook_error_names_the_build() {
     let pickle = object_then(b"", b".");
-    let err = Unpickler::new(Default::default())
+    let err = Decoder::new(Default::default())
         .after_build(|_, _, _| Err("not an array wrapper".into()))
-        .loads(&pickle)
+        .from_slice(&pickle)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -78,9 +78,9 @@ fn a_hook_error_names_the_build() {
 #[test]
 fn a_reader_refuses_the_hook() {
     let pickle = object_then(b"\x00", b".");
-    let err = Unpickler::new(Default::default())
+    let err = Decoder::new(Default::default())
         .after_build(length_prefixed)
-        .load(&pickle[..])
+        .from_reader(&pickle[..])
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::AfterBuild(_)), "{err}");
 }
@@ -94,9 +94,9 @@ fn raw_bytes_follow_a_frame_that_ends_with_build() {
     pickle.extend_from_slice(body);
     pickle.extend_from_slice(b"\x02hi");
     pickle.extend_from_slice(b"\x95\x01\x00\x00\x00\x00\x00\x00\x00.");
-    let graph = Unpickler::new(Default::default())
+    let graph = Decoder::new(Default::default())
         .after_build(length_prefixed)
-        .loads(&pickle)
+        .from_slice(&pickle)
         .unwrap();
     assert!(matches!(&graph.root().changes()[1], Change::Raw(raw) if raw[..] == b"\x02hi"[..]));
 
@@ -105,9 +105,9 @@ fn raw_bytes_follow_a_frame_that_ends_with_build() {
     inside.extend_from_slice(&(body.len() as u64 + 4).to_le_bytes());
     inside.extend_from_slice(body);
     inside.extend_from_slice(b"\x02hi.");
-    let err = Unpickler::new(Default::default())
+    let err = Decoder::new(Default::default())
         .after_build(length_prefixed)
-        .loads(&inside)
+        .from_slice(&inside)
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::FrameMismatch(_)), "{err}");
 }
@@ -116,15 +116,15 @@ fn raw_bytes_follow_a_frame_that_ends_with_build() {
 fn every_truncation_is_an_error() {
     let pickle = object_then(b"\x05hello", b"\x85.");
     for len in 0..pickle.len() {
-        let result = Unpickler::new(Default::default())
+        let result = Decoder::new(Default::default())
             .after_build(length_prefixed)
-            .loads(&pickle[..len]);
+            .from_slice(&pickle[..len]);
         assert!(result.is_err(), "prefix of {len} bytes decoded");
     }
 }
 
 #[test]
 fn without_a_hook_nothing_changes() {
-    let graph = brine_vm::loads(&object_then(b"", b"."), &Default::default()).unwrap();
+    let graph = brine_vm::from_slice(&object_then(b"", b"."), &Default::default()).unwrap();
     assert_eq!(graph.root().changes().len(), 1);
 }

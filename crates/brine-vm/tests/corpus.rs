@@ -28,9 +28,9 @@ fn every_fixture_decodes() {
     let mut failures = Vec::new();
     for fixture in &fixtures {
         let data = fixture.bytes();
-        let from_slice = brine_vm::loads(&data, &options);
-        let from_bytes = brine_vm::loads_bytes(bytes::Bytes::from(data.clone()), &options);
-        let from_reader = brine_vm::load(&mut data.as_slice(), &options);
+        let from_slice = brine_vm::from_slice(&data, &options);
+        let from_bytes = brine_vm::from_bytes(bytes::Bytes::from(data.clone()), &options);
+        let from_reader = brine_vm::from_reader(&mut data.as_slice(), &options);
         match (from_slice, from_bytes, from_reader) {
             (Ok(a), Ok(b), Ok(c)) => {
                 assert!(
@@ -71,9 +71,12 @@ fn small_readers(data: &[u8], options: &Options) -> [(&'static str, Result<Graph
     [
         (
             "a 7-byte BufReader",
-            brine_vm::load(BufReader::with_capacity(7, data), options),
+            brine_vm::from_reader(BufReader::with_capacity(7, data), options),
         ),
-        ("a 1-byte reader", brine_vm::load(Trickle(data), options)),
+        (
+            "a 1-byte reader",
+            brine_vm::from_reader(Trickle(data), options),
+        ),
     ]
 }
 
@@ -98,12 +101,12 @@ fn every_truncation_is_an_error() {
         let data = fixture.bytes();
         // The pickle ends at its STOP; cutting anywhere before the end must fail.
         for cut in positions(data.len()) {
-            let res = brine_vm::loads(&data[..cut], &options);
+            let res = brine_vm::from_slice(&data[..cut], &options);
             let err = res.expect_err(&format!("{} cut at {cut} loaded", fixture.name()));
             assert!(err.is_eof(), "{} cut at {cut}: {err}", fixture.name());
             // From a reader, the same error at the same offset.
             let expect = err.to_string();
-            let res = brine_vm::load(&mut &data[..cut], &options);
+            let res = brine_vm::from_reader(&mut &data[..cut], &options);
             let err = res.expect_err(&format!(
                 "{} cut at {cut} loaded from a reader",
                 fixture.name()
@@ -153,7 +156,7 @@ fn single_byte_corruptions_give_a_graph_or_an_error() {
                 original.wrapping_add(1),
             ] {
                 data[pos] = replacement;
-                errors += u64::from(brine_vm::loads(&data, &options).is_err());
+                errors += u64::from(brine_vm::from_slice(&data, &options).is_err());
                 runs += 1;
             }
             data[pos] = original;
@@ -173,7 +176,7 @@ fn back_to_back_pickles_load_one_by_one_from_one_reader() {
         let data = fixture.bytes();
         let mut lexer = brine_lex::Lexer::new(&data);
         let ends_at_stop = lexer.by_ref().all(|res| res.is_ok()) && lexer.position() == data.len();
-        if let (true, Ok(graph)) = (ends_at_stop, brine_vm::loads(&data, &options)) {
+        if let (true, Ok(graph)) = (ends_at_stop, brine_vm::from_slice(&data, &options)) {
             stream.extend_from_slice(&data);
             expected.push((fixture.name(), graph));
         }
@@ -186,16 +189,18 @@ fn back_to_back_pickles_load_one_by_one_from_one_reader() {
         }
     };
     let mut slice = stream.as_slice();
-    check("a slice", &mut || brine_vm::load(&mut slice, &options));
+    check("a slice", &mut || {
+        brine_vm::from_reader(&mut slice, &options)
+    });
     assert_eq!(slice, b"tail");
     let mut buffered = BufReader::with_capacity(7, stream.as_slice());
     check("a 7-byte BufReader", &mut || {
-        brine_vm::load(&mut buffered, &options)
+        brine_vm::from_reader(&mut buffered, &options)
     });
     assert_eq!(std::io::Read::bytes(buffered).count(), 4);
     let mut trickle = Trickle(&stream);
     check("a 1-byte reader", &mut || {
-        brine_vm::load(&mut trickle, &options)
+        brine_vm::from_reader(&mut trickle, &options)
     });
     assert_eq!(trickle.0, b"tail");
     println!("{} pickles loaded back to back", expected.len());

@@ -17,9 +17,9 @@ fn every_fuzz_finding_stays_fixed() {
         let path = entry.expect("readable directory").path();
         let data = fs::read(&path).expect("readable finding");
         let options = brine_vm::Options::default();
-        let from_slice = brine_vm::loads(&data, &options);
-        let from_reader = brine_vm::load(&mut data.as_slice(), &options);
-        let from_trickle = brine_vm::load(brine_testdata::Trickle(&data), &options);
+        let from_slice = brine_vm::from_slice(&data, &options);
+        let from_reader = brine_vm::from_reader(&mut data.as_slice(), &options);
+        let from_trickle = brine_vm::from_reader(brine_testdata::Trickle(&data), &options);
         // The same outcome, and the same error down to its offset, from every input.
         let slice = from_slice
             .map(|graph| format!("{graph:?}"))

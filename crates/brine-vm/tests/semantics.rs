@@ -16,8 +16,8 @@ fn check(pickle: &[u8], expect: &str) {
 
 /// Loads `pickle` from a slice and from readers, and compares the graph's repr.
 fn check_with(pickle: &[u8], options: &Options, expect: &str) {
-    let graph =
-        brine_vm::loads(pickle, options).unwrap_or_else(|err| panic!("{pickle:?} failed: {err}"));
+    let graph = brine_vm::from_slice(pickle, options)
+        .unwrap_or_else(|err| panic!("{pickle:?} failed: {err}"));
     assert_eq!(format!("{graph:?}"), expect, "{pickle:?}");
     for (reader, res) in readers(pickle, options) {
         let graph = res.unwrap_or_else(|err| panic!("{pickle:?} from {reader} failed: {err}"));
@@ -29,12 +29,15 @@ fn check_with(pickle: &[u8], options: &Options, expect: &str) {
 /// at a time (every opcode longer than a byte straddles the end of the reader's buffer).
 fn readers(pickle: &[u8], options: &Options) -> [(&'static str, Result<Graph, Error>); 3] {
     [
-        ("a slice reader", brine_vm::load(pickle, options)),
+        ("a slice reader", brine_vm::from_reader(pickle, options)),
         (
             "a 7-byte BufReader",
-            brine_vm::load(BufReader::with_capacity(7, pickle), options),
+            brine_vm::from_reader(BufReader::with_capacity(7, pickle), options),
         ),
-        ("a 1-byte reader", brine_vm::load(Trickle(pickle), options)),
+        (
+            "a 1-byte reader",
+            brine_vm::from_reader(Trickle(pickle), options),
+        ),
     ]
 }
 
@@ -49,7 +52,7 @@ fn check_err_with(
     offset: u64,
     expect: impl Fn(&ErrorKind) -> bool,
 ) {
-    match brine_vm::loads(pickle, options) {
+    match brine_vm::from_slice(pickle, options) {
         Ok(graph) => panic!("{pickle:?} loaded as {graph:?}"),
         Err(err) => {
             assert!(expect(err.kind()), "{pickle:?}: unexpected error {err}");
@@ -128,7 +131,7 @@ fn python2_strings_keep_their_bytes_and_the_encoding() {
         let mut options = Options::default();
         options.encoding = encoding;
         options.errors = errors;
-        let graph = brine_vm::loads(pickle, &options).unwrap();
+        let graph = brine_vm::from_slice(pickle, &options).unwrap();
         assert_eq!(format!("{graph:?}"), "py2str(b'caf\\xe9')");
         assert_eq!(graph.py2_text(), Py2Text { encoding, errors });
         let Some(Node::Py2Str(data)) = graph.root().node() else {
@@ -142,7 +145,7 @@ fn python2_strings_keep_their_bytes_and_the_encoding() {
     }
     let mut options = Options::default();
     options.encoding = StringEncoding::Bytes;
-    let graph = brine_vm::loads(pickle, &options).unwrap();
+    let graph = brine_vm::from_slice(pickle, &options).unwrap();
     let Some(Node::Py2Str(data)) = graph.root().node() else {
         panic!("not a python 2 str: {graph:?}");
     };
@@ -151,7 +154,8 @@ fn python2_strings_keep_their_bytes_and_the_encoding() {
         Py2Value::Bytes(bytes::Bytes::from_static(b"caf\xe9"))
     );
     // STACK_GLOBAL reads Python 2 str operands as text, as Python 3 does.
-    let graph = brine_vm::loads(b"\x80\x04U\x02osU\x06system\x93.", &Options::default()).unwrap();
+    let graph =
+        brine_vm::from_slice(b"\x80\x04U\x02osU\x06system\x93.", &Options::default()).unwrap();
     assert_eq!(graph.root().as_global(), Some(("os", "system")));
     options.encoding = StringEncoding::Bytes;
     check_err_with(b"\x80\x04U\x02osU\x06system\x93.", &options, 14, |k| {
@@ -326,17 +330,17 @@ fn persistent_ids_keep_or_call_the_hook() {
     check(b"K\x05Q.", "persistent_id(5)");
     check_err(b"Pk\xe9\n.", 0, |k| matches!(k, ErrorKind::BadPersistentId));
     let mut seen = Vec::new();
-    let graph = brine_vm::Unpickler::new(Options::default())
+    let graph = brine_vm::Decoder::new(Options::default())
         .persistent_load(|graph, pid| {
             seen.push(format!("{:?}", graph.get(&pid).as_i64()));
             Ok(Value::Int(99))
         })
-        .loads(b"K\x05Q.")
+        .from_slice(b"K\x05Q.")
         .unwrap();
     assert_eq!(graph.root().as_i64(), Some(99));
-    let err = brine_vm::Unpickler::new(Options::default())
+    let err = brine_vm::Decoder::new(Options::default())
         .persistent_load(|_, _| Err("unknown id".to_owned()))
-        .loads(b"K\x05Q.")
+        .from_slice(b"K\x05Q.")
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::PersistentLoad(m) if m == "unknown id"));
     assert_eq!(seen, ["Some(5)"]);
@@ -368,14 +372,14 @@ fn extension_codes_are_kept_or_resolved() {
 fn out_of_band_buffers_are_shared_not_copied() {
     check_err(b"\x80\x05\x97.", 2, |k| matches!(k, ErrorKind::NoBuffers));
     let buffers = [bytes::Bytes::from(vec![7u8; 1024])];
-    let graph = brine_vm::Unpickler::new(Options::default())
+    let graph = brine_vm::Decoder::new(Options::default())
         .buffers(&buffers)
-        .loads(b"\x80\x05\x97\x97.")
+        .from_slice(b"\x80\x05\x97\x97.")
         .unwrap_err();
     assert!(matches!(graph.kind(), ErrorKind::NotEnoughBuffers));
-    let graph = brine_vm::Unpickler::new(Options::default())
+    let graph = brine_vm::Decoder::new(Options::default())
         .buffers(&buffers)
-        .loads(b"\x80\x05\x97.")
+        .from_slice(b"\x80\x05\x97.")
         .unwrap();
     let Some(Node::Buffer(buffer)) = graph.root().node() else {
         panic!("not a buffer")
@@ -395,7 +399,7 @@ fn shared_input_is_sliced_not_copied() {
     pickle.extend(std::iter::repeat_n(b'x', 1 << 20));
     pickle.push(b'.');
     let input = bytes::Bytes::from(pickle);
-    let graph = brine_vm::loads_bytes(input.clone(), &Options::default()).unwrap();
+    let graph = brine_vm::from_bytes(input.clone(), &Options::default()).unwrap();
     let payload = graph.root().as_bytes().unwrap();
     assert_eq!(payload.len(), 1 << 20);
     assert_eq!(payload.as_ptr(), input[11..].as_ptr());
@@ -436,7 +440,7 @@ fn a_lying_length_allocates_nothing() {
     let truncated =
         |k: &ErrorKind| matches!(k, ErrorKind::Lex(brine_lex::LexErrorKind::Truncated { .. }));
     check_err(b"\x8e\xff\xff\xff\xff\xff\xff\xff\x7f.", 0, truncated);
-    let res = brine_vm::load(&mut &b"B\xff\xff\xff\xffabc"[..], &Options::default());
+    let res = brine_vm::from_reader(&mut &b"B\xff\xff\xff\xffabc"[..], &Options::default());
     assert!(res.unwrap_err().is_eof());
     // Lengths of a terabyte and more with a few bytes behind them, in and out of a frame: an
     // allocation of the claimed size would abort the test. check_err loads each from readers
@@ -512,7 +516,7 @@ fn large_payloads_from_readers() {
     pickle.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     pickle.extend_from_slice(&payload);
     pickle.extend_from_slice(b"t.");
-    let expect = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    let expect = brine_vm::from_slice(&pickle, &Options::default()).unwrap();
     let Some(Node::Tuple(items)) = expect.root().node() else {
         panic!("{expect:?}");
     };
@@ -539,7 +543,7 @@ fn deep_nesting_is_a_graph_not_a_stack_overflow() {
     }
     pickle.extend(std::iter::repeat_n(b'a', depth));
     pickle.push(b'.');
-    let graph = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    let graph = brine_vm::from_slice(&pickle, &Options::default()).unwrap();
     assert_eq!(graph.len(), depth + 1);
     let copy = graph.clone();
     assert!(graph == copy);
@@ -561,7 +565,7 @@ fn billion_laughs_stays_linear() {
         pickle.extend_from_slice(&[b'e', b'q', level + 1]);
     }
     pickle.push(b'.');
-    let graph = brine_vm::loads(&pickle, &Options::default()).unwrap();
+    let graph = brine_vm::from_slice(&pickle, &Options::default()).unwrap();
     assert_eq!(graph.len(), 31);
     assert_eq!(graph.root().as_list().map(<[_]>::len), Some(10));
 }
@@ -569,8 +573,8 @@ fn billion_laughs_stays_linear() {
 #[test]
 fn successive_pickles_in_one_stream() {
     let mut stream: &[u8] = b"\x80\x02K\x01.\x80\x02K\x02.tail";
-    let first = brine_vm::load(&mut stream, &Options::default()).unwrap();
-    let second = brine_vm::load(&mut stream, &Options::default()).unwrap();
+    let first = brine_vm::from_reader(&mut stream, &Options::default()).unwrap();
+    let second = brine_vm::from_reader(&mut stream, &Options::default()).unwrap();
     assert_eq!(
         (first.root().as_i64(), second.root().as_i64()),
         (Some(1), Some(2))
@@ -594,7 +598,7 @@ fn successive_pickles_in_one_stream() {
         .map(|pickle| {
             format!(
                 "{:?}",
-                brine_vm::loads(pickle, &Options::default()).unwrap()
+                brine_vm::from_slice(pickle, &Options::default()).unwrap()
             )
         })
         .collect();
@@ -603,7 +607,7 @@ fn successive_pickles_in_one_stream() {
             .map(|_| {
                 format!(
                     "{:?}",
-                    brine_vm::load(&mut *reader, &Options::default()).unwrap()
+                    brine_vm::from_reader(&mut *reader, &Options::default()).unwrap()
                 )
             })
             .collect()
@@ -631,10 +635,10 @@ fn successive_pickles_in_one_stream() {
 
 #[test]
 fn unknown_opcode_names_byte_and_offset() {
-    let err = brine_vm::loads(b"N\xff.", &Options::default()).unwrap_err();
+    let err = brine_vm::from_slice(b"N\xff.", &Options::default()).unwrap_err();
     assert_eq!(err.offset(), 1);
     assert_eq!(err.to_string(), "at offset 1: unknown opcode 0xff");
-    let err = brine_vm::loads(b"", &Options::default()).unwrap_err();
+    let err = brine_vm::from_slice(b"", &Options::default()).unwrap_err();
     assert!(err.is_eof());
 }
 

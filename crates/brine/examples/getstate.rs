@@ -7,7 +7,7 @@
 //!
 //! Run with `cargo run -p brine --example getstate`.
 
-use brine::serde::{Options, PyClass};
+use brine::{Options, PyClass};
 use serde::{Deserialize, Serialize};
 
 fn square(x: i64) -> i64 {
@@ -34,13 +34,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c: square,
     };
     let options = Options::default().class("foobar", PyClass::new("__main__", "foobar"));
-    let my_pickle_string = brine::serde::to_vec(&my_foobar_instance, &options)?;
+    let my_pickle_string = brine::to_vec_with(&my_foobar_instance, &options)?;
 
     // What was pickled: the instance's state holds a and b only.
     let graph = brine::loads(&my_pickle_string)?;
     println!("pickled: {graph:?}");
 
-    let my_new_instance: Foobar = brine::serde::from_slice(&my_pickle_string, &Options::default())?;
+    let my_new_instance: Foobar = brine::from_slice(&my_pickle_string)?;
     println!(
         "a = {}, b = {:?}, c(7) = {}",
         my_new_instance.a,

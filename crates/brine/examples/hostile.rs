@@ -33,7 +33,7 @@ fn calls(graph: &Graph) -> Vec<String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut text = Vec::new();
-    brine_lex::dis(HOSTILE, &mut text, &Default::default())?;
+    brine::dis(HOSTILE, &mut text, &Default::default())?;
     println!("the pickle, disassembled:\n{}", String::from_utf8(text)?);
 
     let graph = brine::loads(HOSTILE)?;

@@ -7,7 +7,7 @@
 //!
 //! Run with `cargo run -p brine --example pickling`.
 
-use brine::serde::{Options, PyClass};
+use brine::{Options, PyClass};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,16 +42,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let options =
         Options::protocol(3).class("example_class", PyClass::new("__main__", "example_class"));
-    let my_pickled_object = brine::serde::to_vec(&my_object, &options)?;
+    let my_pickled_object = brine::to_vec_with(&my_object, &options)?;
     println!(
         "This is my pickled object:\n{}\n",
-        brine_lex::repr::bytes_repr(&my_pickled_object)
+        brine::repr::bytes_repr(&my_pickled_object)
     );
 
     my_object.a_dict = None;
 
-    let my_unpickled_object: ExampleClass =
-        brine::serde::from_slice(&my_pickled_object, &Options::default())?;
+    let my_unpickled_object: ExampleClass = brine::from_slice(&my_pickled_object)?;
     println!(
         "This is a_dict of the unpickled object:\n{:?}\n",
         my_unpickled_object.a_dict

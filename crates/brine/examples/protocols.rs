@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Value::Int(2),
         Value::Int(3),
     ]));
-    let data = graph.add(Node::Bytes(bytes::Bytes::from_static(b"\x00\xff")));
+    let data = graph.add(Node::Bytes(brine::Bytes::from_static(b"\x00\xff")));
     let set = graph.add(Node::Set(vec![Value::Float(1.5)]));
     let tuple = graph.add(Node::Tuple(vec![
         text,
@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("protocol {protocol}: {} bytes", pickle.len());
         println!("  {:?}", String::from_utf8_lossy(&pickle));
         let mut text = Vec::new();
-        brine_lex::dis(&pickle, &mut text, &Default::default())?;
+        brine::dis(&pickle, &mut text, &Default::default())?;
         for line in String::from_utf8(text)?.lines() {
             println!("    {line}");
         }

@@ -18,7 +18,7 @@ fn try_dump(what: &str, graph: &Graph, protocol: u8) {
 fn main() {
     // An out-of-band buffer needs protocol 5, as PickleBuffer does in Python.
     let mut graph = Graph::new();
-    let data = Some(bytes::Bytes::from_static(b"raw bytes"));
+    let data = Some(brine::Bytes::from_static(b"raw bytes"));
     let buffer = graph.add(Node::Buffer(PickleBuffer {
         index: 0,
         readonly: true,

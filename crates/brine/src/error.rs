@@ -5,10 +5,12 @@ use std::io;
 
 use brine_lex::Opcode;
 
-/// Loading, dumping, decompressing or verifying failed.
+/// Loading, dumping, converting to or from Rust types, decompressing or verifying failed.
 ///
 /// Each variant keeps the lower layer's error whole: [`std::error::Error::source`] returns
-/// it, and [`Error::offset`] and [`Error::opcode`] say where in the pickle a load failed.
+/// it, [`Error::offset`] and [`Error::opcode`] say where in the pickle a load failed, and
+/// [`Error::path`] where in a Rust value a serde conversion failed. Every function of the
+/// facade returns this one type, so `?` joins them.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -26,6 +28,10 @@ pub enum Error {
     /// A signed envelope did not verify.
     #[cfg(feature = "sign")]
     Sign(brine_sign::Error),
+    /// A Rust value could not be written as a pickle, or a pickle read as a Rust type
+    /// ([`crate::to_vec`], [`crate::from_slice`] and the rest of the serde path).
+    #[cfg(feature = "serde")]
+    Serde(brine_serde::Error),
 }
 
 impl Error {
@@ -33,6 +39,8 @@ impl Error {
     pub fn offset(&self) -> Option<u64> {
         match self {
             Error::Load(err) => Some(err.offset()),
+            #[cfg(feature = "serde")]
+            Error::Serde(err) => err.offset(),
             _ => None,
         }
     }
@@ -41,6 +49,21 @@ impl Error {
     pub fn opcode(&self) -> Option<Opcode> {
         match self {
             Error::Load(err) => err.opcode(),
+            #[cfg(feature = "serde")]
+            Error::Serde(err) => match err.kind() {
+                brine_serde::ErrorKind::Load(err) => err.opcode(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Where in the Rust value a serde conversion failed, as serde_path_to_error spells it
+    /// (`records[0].name`), when the error came from one.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            #[cfg(feature = "serde")]
+            Error::Serde(err) => err.path(),
             _ => None,
         }
     }
@@ -57,6 +80,8 @@ impl fmt::Display for Error {
             Error::Compress(err) => write!(f, "compression: {err}"),
             #[cfg(feature = "sign")]
             Error::Sign(err) => write!(f, "signature: {err}"),
+            #[cfg(feature = "serde")]
+            Error::Serde(err) => write!(f, "{err}"),
         }
     }
 }
@@ -72,6 +97,8 @@ impl std::error::Error for Error {
             Error::Compress(err) => Some(err),
             #[cfg(feature = "sign")]
             Error::Sign(err) => Some(err),
+            #[cfg(feature = "serde")]
+            Error::Serde(err) => Some(err),
         }
     }
 }
@@ -105,5 +132,12 @@ impl From<brine_compress::Error> for Error {
 impl From<brine_sign::Error> for Error {
     fn from(err: brine_sign::Error) -> Error {
         Error::Sign(err)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<brine_serde::Error> for Error {
+    fn from(err: brine_serde::Error) -> Error {
+        Error::Serde(err)
     }
 }

@@ -1,48 +1,67 @@
-//! Python's pickle in Rust: `dumps`, `loads`, `dump` and `load`, with Python's parameters.
+//! Python's pickle in Rust: read and write the pickles CPython writes, without ever executing
+//! anything a pickle asks for.
 //!
-//! brine reads every pickle CPython 2.7 to 3.13 writes and writes pickles every one of them
-//! reads back, byte for byte what CPython writes. It never executes anything a pickle asks
-//! for: loading gives a [`Graph`] in which a global is a name and a REDUCE is a record of the
-//! call Python would have made, so a hostile pickle is data to inspect, not code to run.
+//! # Which to use
+//!
+//! - **Your own Rust types** go through serde, as with serde_json: [`to_vec`] and
+//!   [`to_writer`] write what CPython writes for the equivalent Python objects (dicts, or
+//!   instances of a class named in [`Options`]), and [`from_slice`] and [`from_reader`] read
+//!   any CPython pickle into a `Deserialize` type, borrowing strings from the input.
+//! - **Pickles as Python sees them**, whatever they hold: [`loads`] and [`load`] give a
+//!   [`Graph`], in which a global is a name and a REDUCE is a record of the call Python would
+//!   have made, so a hostile pickle is data to inspect, not code to run. [`dumps`] and [`dump`]
+//!   write a graph back, byte for byte what CPython writes. [`interpret`] reads the graph's
+//!   sets, datetimes, Decimals and instances as the values they stand for.
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+//! struct Point {
+//!     x: i64,
+//!     y: i64,
+//! }
+//!
+//! // Rust → pickle → Rust: pickle.dumps({'x': 1, 'y': 2}, protocol=4).
+//! let pickle = brine::to_vec(&Point { x: 1, y: 2 })?;
+//! let point: Point = brine::from_slice(&pickle)?;
+//! assert_eq!(point, Point { x: 1, y: 2 });
+//!
+//! // Any pickle, as Python sees it.
+//! let graph = brine::loads(&pickle)?;
+//! assert_eq!(graph.root().get("y").and_then(|v| v.as_i64()), Some(2));
+//! assert_eq!(format!("{graph:?}"), "{'x': 1, 'y': 2}");
+//! assert_eq!(brine::dumps(&graph)?, pickle);
+//! # Ok::<(), brine::Error>(())
+//! ```
 //!
 //! | Python | brine |
 //! |---|---|
-//! | `pickle.loads(data)` | [`loads`] |
-//! | `pickle.load(file)` | [`load`] |
-//! | `pickle.dumps(obj, protocol)` | [`dumps`], [`Pickler::protocol`] |
-//! | `pickle.dump(obj, file)` | [`dump`] |
-//! | `fix_imports`, `encoding`, `errors`, `buffers` | [`Unpickler`] methods |
+//! | `pickle.loads(data)` | [`loads`], or [`from_slice`] into a Rust type |
+//! | `pickle.load(file)` | [`load`], or [`from_reader`] |
+//! | `pickle.dumps(obj, protocol)` | [`dumps`], [`Pickler::protocol`]; [`to_vec`] for a Rust value |
+//! | `pickle.dump(obj, file)` | [`dump`], or [`to_writer`] |
+//! | `fix_imports`, `encoding`, `errors`, `buffers` | [`Unpickler`] methods, [`Options`] fields |
 //! | `persistent_load`, `Unpickler.find_class` | [`Unpickler::persistent_load`], [`Unpickler::find_class`] |
 //! | `persistent_id`, `buffer_callback` | [`Pickler::persistent_id`], [`Pickler::buffer_callback`] |
 //! | `pickle.DEFAULT_PROTOCOL`, `HIGHEST_PROTOCOL` | [`DEFAULT_PROTOCOL`], [`HIGHEST_PROTOCOL`] |
+//! | `pickletools.dis`, `pickletools.optimize` | [`dis()`], [`optimize`] |
+//! | `x is y` | [`ValueRef::is`] |
 //!
-//! The layers underneath are crates of their own: `brine-lex` (opcodes and disassembly),
-//! `brine-value` (the graph), `brine-vm` (loading), `brine-encode` (writing),
+//! Every type these signatures use is re-exported here, and every function returns the one
+//! [`Error`], so a program needs `brine` alone. The layers underneath are crates of their own,
+//! for programs that want one layer: `brine-lex` (opcodes and disassembly), `brine-value` (the
+//! graph), `brine-vm` (loading), `brine-encode` (writing), `brine-interpret`, `brine-serde`,
 //! `brine-compress` and `brine-sign`.
-//!
-//! Rust types go through serde: `brine::serde::to_vec(&value, &Options)` writes what CPython
-//! writes for the equivalent Python objects (dicts, or instances of a class you name), and
-//! `brine::serde::from_slice` reads any CPython pickle into a `Deserialize` type.
 //!
 //! # Features
 //!
-//! - `serde` (default): [`serde`], serde both ways (`brine-serde`).
-//! - `gzip`, `bz2`, `xz`, `zstd`, `lz4` (default): compressed pickles, [`compress`] and
-//!   [`Unpickler::decompress`].
-//! - `sign` (default): the HMAC envelope, [`sign`], [`load_signed`] and [`dumps_signed`].
+//! - `serde` (default): [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`] and the
+//!   [`serde`](mod@serde) module, serde both ways (`brine-serde`).
+//! - `gzip`, `bz2`, `xz`, `zstd`, `lz4` (default): compressed pickles, the
+//!   [`compress`](mod@compress) module and [`Unpickler::decompress`].
+//! - `sign` (default): the HMAC envelope, the [`sign`](mod@sign) module, [`load_signed`] and
+//!   [`dumps_signed`].
 //!
 //! Enabling a feature never changes what the functions above do by default.
-//!
-//! # Example
-//!
-//! ```
-//! // pickle.dumps({"answer": 42}, protocol=2)
-//! let data = b"\x80\x02}q\x00X\x06\x00\x00\x00answerq\x01K*s.";
-//! let graph = brine::loads(data)?;
-//! assert_eq!(graph.root().get("answer").and_then(|v| v.as_i64()), Some(42));
-//! assert_eq!(brine::Pickler::new().protocol(2).dumps(&graph)?, data);
-//! # Ok::<(), brine::Error>(())
-//! ```
 #![forbid(unsafe_code)]
 
 mod error;
@@ -52,24 +71,65 @@ mod unpickler;
 use std::io::{BufRead, Write};
 
 #[doc(inline)]
+pub use brine_encode::{OptimizeError, optimize};
+#[doc(inline)]
+pub use brine_lex::{DisOptions, Opcode, dis, repr};
+#[doc(inline)]
 pub use brine_value::{
-    ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, PyStr, Value, ValueRef,
+    BigIntId, Change, ExtensionRegistry, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value,
+    PyStr, StringEncoding, StringErrors, Value, ValueRef,
 };
 #[doc(inline)]
-pub use brine_vm::{AllowList, FindClass, Limits};
+pub use brine_vm::{AllowList, FindClass, GlobalFilter, Limits};
+/// Shared, reference-counted bytes: what a graph's `bytes` payloads and out-of-band buffers
+/// are made of (the `bytes` crate).
+pub use bytes::Bytes;
 pub use error::Error;
 pub use pickler::Pickler;
 pub use unpickler::Unpickler;
 
+/// What CPython's reductions mean: a lazy view, borrowed from a [`Graph`], that reads sets,
+/// bytes, OrderedDicts, datetimes, Decimals and instances (whatever protocol wrote them) as
+/// the values they stand for, executing nothing (`brine-interpret`).
+///
+/// ```
+/// use brine::interpret::{Interpreter, View};
+///
+/// // class P: pass; p = P(); p.a = 1; pickle.dumps(p, protocol=0)
+/// let pickle = b"ccopy_reg\n_reconstructor\np0\n(c__main__\nP\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVa\np6\nI1\nsb.";
+/// let graph = brine::loads(pickle)?;
+/// let View::Object(p) = Interpreter::new(&graph).root() else { panic!("an instance") };
+/// assert_eq!(p.class().unwrap().to_string(), "__main__.P");
+/// let (name, value) = p.state.iter().next().unwrap();
+/// assert_eq!((graph.get(name).as_str(), graph.get(value).as_i64()), (Some("a"), Some(1)));
+/// # Ok::<(), brine::Error>(())
+/// ```
+#[doc(inline)]
+pub use brine_interpret as interpret;
+
 /// The compression layer (`brine-compress`).
 #[cfg(feature = "compress")]
+#[doc(inline)]
 pub use brine_compress as compress;
-/// serde both ways: Rust types to pickles and back (`brine-serde`).
+/// serde both ways: Rust types to pickles and back (`brine-serde`). The common calls are at
+/// the crate root: [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`].
 #[cfg(feature = "serde")]
+#[doc(inline)]
 pub use brine_serde as serde;
+#[cfg(feature = "serde")]
+#[doc(inline)]
+pub use brine_serde::{Options, PyClass};
+#[cfg(feature = "serde")]
+mod serde_path;
 /// The HMAC signing envelope (`brine-sign`).
 #[cfg(feature = "sign")]
+#[doc(inline)]
 pub use brine_sign as sign;
+#[cfg(feature = "serde")]
+pub use serde_path::{
+    from_reader, from_reader_with, from_slice, from_slice_with, to_vec, to_vec_with, to_writer,
+    to_writer_with,
+};
 
 /// The protocol [`dumps`] writes: 4, as in Python 3.8 and later.
 pub const DEFAULT_PROTOCOL: u8 = brine_encode::DEFAULT_PROTOCOL;

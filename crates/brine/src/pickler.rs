@@ -18,9 +18,9 @@ use crate::error::Error;
 /// # Ok::<(), brine::Error>(())
 /// ```
 pub struct Pickler<'h> {
-    options: brine_encode::Options,
-    persistent_id: Option<Box<brine_encode::PersistentId<'h>>>,
-    buffer_callback: Option<Box<brine_encode::BufferCallback<'h>>>,
+    /// The encoder holds the options and hooks; the facade adds Python's names, the protocol
+    /// check and compression.
+    encoder: brine_encode::Encoder<'h>,
     #[cfg(feature = "compress")]
     compression: Option<(brine_compress::Codec, brine_compress::Level)>,
 }
@@ -35,9 +35,7 @@ impl<'h> Pickler<'h> {
     /// A pickler with Python's defaults: protocol 4, `fix_imports=True`.
     pub fn new() -> Pickler<'h> {
         Pickler {
-            options: brine_encode::Options::default(),
-            persistent_id: None,
-            buffer_callback: None,
+            encoder: brine_encode::Encoder::new(brine_encode::Options::default()),
             #[cfg(feature = "compress")]
             compression: None,
         }
@@ -45,19 +43,19 @@ impl<'h> Pickler<'h> {
 
     /// The protocol, 0 to [`crate::HIGHEST_PROTOCOL`]; a higher one fails when dumping.
     pub fn protocol(mut self, protocol: u8) -> Pickler<'h> {
-        self.options.protocol = protocol;
+        self.encoder.options_mut().protocol = protocol;
         self
     }
 
     /// Python's `fix_imports`: Python 2 names for globals at protocols 0 to 2. Default: on.
     pub fn fix_imports(mut self, fix_imports: bool) -> Pickler<'h> {
-        self.options.fix_imports = fix_imports;
+        self.encoder.options_mut().fix_imports = fix_imports;
         self
     }
 
     /// Extension codes to write as EXT1/EXT2/EXT4 (Python's `copyreg.add_extension`).
     pub fn extensions(mut self, extensions: ExtensionRegistry) -> Pickler<'h> {
-        self.options.extensions = extensions;
+        self.encoder.options_mut().extensions = extensions;
         self
     }
 
@@ -67,13 +65,13 @@ impl<'h> Pickler<'h> {
         mut self,
         hook: impl FnMut(&Graph, &Value) -> Option<Value> + 'h,
     ) -> Pickler<'h> {
-        self.persistent_id = Some(Box::new(hook));
+        self.encoder = self.encoder.persistent_id(hook);
         self
     }
 
     /// Python's `buffer_callback` (protocol 5): returning `false` writes a buffer out-of-band.
     pub fn buffer_callback(mut self, hook: impl FnMut(&PickleBuffer) -> bool + 'h) -> Pickler<'h> {
-        self.buffer_callback = Some(Box::new(hook));
+        self.encoder = self.encoder.buffer_callback(hook);
         self
     }
 
@@ -104,26 +102,19 @@ impl<'h> Pickler<'h> {
     ///
     /// As [`Pickler::dumps`], and writer errors.
     pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, Error> {
-        if self.options.protocol > crate::HIGHEST_PROTOCOL {
+        let protocol = self.encoder.options_mut().protocol;
+        if protocol > crate::HIGHEST_PROTOCOL {
             return Err(Error::InvalidArgument(format!(
-                "pickle protocol must be <= {}, not {}",
+                "pickle protocol must be <= {}, not {protocol}",
                 crate::HIGHEST_PROTOCOL,
-                self.options.protocol
             )));
-        }
-        let mut pickler = brine_encode::Pickler::new(self.options.clone());
-        if let Some(hook) = self.persistent_id.as_mut() {
-            pickler = pickler.persistent_id(|graph, value| hook(graph, value));
-        }
-        if let Some(hook) = self.buffer_callback.as_mut() {
-            pickler = pickler.buffer_callback(|buffer| hook(buffer));
         }
         #[cfg(feature = "compress")]
         if let Some((codec, level)) = self.compression {
             let writer = brine_compress::compress_writer(writer, codec, level)?;
-            let writer = pickler.dump(graph, writer)?;
+            let writer = self.encoder.to_writer(graph, writer)?;
             return Ok(writer.finish()?);
         }
-        Ok(pickler.dump(graph, writer)?)
+        Ok(self.encoder.to_writer(graph, writer)?)
     }
 }

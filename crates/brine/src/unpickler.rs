@@ -24,9 +24,9 @@ use crate::error::Error;
 /// # Ok::<(), brine::Error>(())
 /// ```
 pub struct Unpickler<'h> {
-    options: brine_vm::Options,
-    buffers: Option<&'h [Bytes]>,
-    persistent_load: Option<Box<brine_vm::PersistentLoad<'h>>>,
+    /// The decoder holds the options and hooks; the facade adds Python's names for them and
+    /// decompression.
+    decoder: brine_vm::Decoder<'h>,
     #[cfg(feature = "compress")]
     decompress: Option<brine_compress::Options>,
 }
@@ -41,9 +41,7 @@ impl<'h> Unpickler<'h> {
     /// An unpickler with Python's defaults and brine's default limits.
     pub fn new() -> Unpickler<'h> {
         Unpickler {
-            options: brine_vm::Options::default(),
-            buffers: None,
-            persistent_load: None,
+            decoder: brine_vm::Decoder::new(brine_vm::Options::default()),
             #[cfg(feature = "compress")]
             decompress: None,
         }
@@ -51,7 +49,7 @@ impl<'h> Unpickler<'h> {
 
     /// Python's `fix_imports`. Default: on.
     pub fn fix_imports(mut self, fix_imports: bool) -> Unpickler<'h> {
-        self.options.fix_imports = fix_imports;
+        self.decoder.options_mut().fix_imports = fix_imports;
         self
     }
 
@@ -62,7 +60,7 @@ impl<'h> Unpickler<'h> {
     ///
     /// Another encoding name.
     pub fn encoding(mut self, name: &str) -> Result<Unpickler<'h>, Error> {
-        self.options.encoding = StringEncoding::from_name(name)
+        self.decoder.options_mut().encoding = StringEncoding::from_name(name)
             .ok_or_else(|| Error::InvalidArgument(format!("unsupported encoding {name:?}")))?;
         Ok(self)
     }
@@ -74,7 +72,7 @@ impl<'h> Unpickler<'h> {
     ///
     /// Another handler name.
     pub fn errors(mut self, name: &str) -> Result<Unpickler<'h>, Error> {
-        self.options.errors = match name {
+        self.decoder.options_mut().errors = match name {
             "strict" => StringErrors::Strict,
             "replace" => StringErrors::Replace,
             "ignore" => StringErrors::Ignore,
@@ -90,26 +88,26 @@ impl<'h> Unpickler<'h> {
 
     /// Which globals may appear (Python's `find_class` override). Default: all, as inert names.
     pub fn find_class(mut self, policy: FindClass) -> Unpickler<'h> {
-        self.options.find_class = policy;
+        self.decoder.options_mut().find_class = policy;
         self
     }
 
     /// The extension codes EXT1/EXT2/EXT4 refer to. Default: none, as in CPython.
     pub fn extensions(mut self, extensions: ExtensionRegistry) -> Unpickler<'h> {
-        self.options.extensions = extensions;
+        self.decoder.options_mut().extensions = extensions;
         self
     }
 
     /// Resource limits. Default: [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Unpickler<'h> {
-        self.options.limits = limits;
+        self.decoder.options_mut().limits = limits;
         self
     }
 
     /// Python's `buffers`: the out-of-band buffers of a protocol 5 pickle, shared into the
     /// graph without a copy.
     pub fn buffers(mut self, buffers: &'h [Bytes]) -> Unpickler<'h> {
-        self.buffers = Some(buffers);
+        self.decoder = self.decoder.buffers(buffers);
         self
     }
 
@@ -118,7 +116,7 @@ impl<'h> Unpickler<'h> {
         mut self,
         hook: impl FnMut(&mut Graph, Value) -> Result<Value, String> + 'h,
     ) -> Unpickler<'h> {
-        self.persistent_load = Some(Box::new(hook));
+        self.decoder = self.decoder.persistent_load(hook);
         self
     }
 
@@ -143,7 +141,7 @@ impl<'h> Unpickler<'h> {
                 return self.loads_bytes(Bytes::from(plain));
             }
         }
-        Ok(self.vm().loads(data)?)
+        Ok(self.decoder.from_slice(data)?)
     }
 
     /// Loads the pickle at the start of `data`, sharing its str and bytes payloads instead of
@@ -153,7 +151,7 @@ impl<'h> Unpickler<'h> {
     ///
     /// As [`Unpickler::loads`].
     pub fn loads_bytes(&mut self, data: Bytes) -> Result<Graph, Error> {
-        Ok(self.vm().loads_bytes(&data)?)
+        Ok(self.decoder.from_bytes(&data)?)
     }
 
     /// Loads one pickle from `reader`, stopping right after it.
@@ -165,19 +163,8 @@ impl<'h> Unpickler<'h> {
         #[cfg(feature = "compress")]
         if let Some(options) = &self.decompress {
             let reader = brine_compress::decompress_reader(reader, options)?;
-            return Ok(self.vm().load(std::io::BufReader::new(reader))?);
+            return Ok(self.decoder.from_reader(std::io::BufReader::new(reader))?);
         }
-        Ok(self.vm().load(reader)?)
-    }
-
-    fn vm(&mut self) -> brine_vm::Unpickler<'_> {
-        let mut vm = brine_vm::Unpickler::new(self.options.clone());
-        if let Some(buffers) = self.buffers {
-            vm = vm.buffers(buffers);
-        }
-        if let Some(hook) = self.persistent_load.as_mut() {
-            vm = vm.persistent_load(|graph, pid| hook(graph, pid));
-        }
-        vm
+        Ok(self.decoder.from_reader(reader)?)
     }
 }

@@ -68,7 +68,7 @@ fn encoding_and_errors_follow_python_names() {
 
 #[test]
 fn buffers_and_persistence_hooks() {
-    let buffers = [bytes::Bytes::from_static(b"out of band")];
+    let buffers = [brine::Bytes::from_static(b"out of band")];
     let graph = brine::Unpickler::new()
         .buffers(&buffers)
         .loads(b"\x80\x05\x97.")
@@ -135,4 +135,110 @@ fn signed_pickles_load_only_with_the_right_key() {
     let err =
         brine::load_signed(&Keyring::new(other), &VerifyOptions::default(), &envelope).unwrap_err();
     assert!(matches!(err, brine::Error::Sign(_)), "{err}");
+}
+
+/// What a Python program holds: `{'records': [{'name': 'a', 'size': 1}, {'name': 3, 'size': 2}]}`
+/// (protocol 2), the second record's name an int where the Rust type wants a str.
+const RECORDS: &[u8] = b"\x80\x02}q\x00X\x07\x00\x00\x00recordsq\x01]q\x02(}q\x03(X\x04\x00\x00\x00nameq\x04X\x01\x00\x00\x00aq\x05X\x04\x00\x00\x00sizeq\x06K\x01u}q\x07(h\x04K\x03h\x06K\x02ues.";
+
+#[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+struct Record {
+    name: String,
+    size: u32,
+}
+
+#[derive(serde::Deserialize, Debug)]
+struct Records {
+    #[allow(dead_code, reason = "only the error is looked at")]
+    records: Vec<Record>,
+}
+
+#[test]
+fn one_error_type_joins_the_graph_and_serde_paths() {
+    fn both(data: &[u8]) -> Result<(usize, Vec<u8>), brine::Error> {
+        let graph = brine::loads(data)?;
+        let records: Records = brine::from_slice(data)?;
+        Ok((graph.len(), brine::to_vec(&records.records.len())?))
+    }
+    let err = both(RECORDS).unwrap_err();
+    assert!(matches!(err, brine::Error::Serde(_)), "{err:?}");
+    assert_eq!(err.path(), Some("records[1].name"), "{err}");
+    assert_eq!(err.offset(), None, "a type error is not at an opcode");
+    let text = err.to_string();
+    assert!(
+        text.contains("records[1].name") && text.contains("found python int"),
+        "{text}"
+    );
+    let source = std::error::Error::source(&err).expect("the serde error is the source");
+    assert_eq!(source.to_string(), text);
+
+    // A load error through the serde path keeps its offset and opcode.
+    let err = brine::from_slice::<u8>(b"\x80\x02K\x01\xff.").unwrap_err();
+    assert_eq!(
+        (err.offset(), err.opcode()),
+        (Some(4), Some(brine::Opcode(0xff)))
+    );
+}
+
+#[test]
+fn the_serde_path_at_the_root_writes_what_python_writes() {
+    let record = Record {
+        name: "a".into(),
+        size: 1,
+    };
+    // pickle.dumps({'name': 'a', 'size': 1}, protocol=4)
+    let pickle = brine::to_vec(&record).unwrap();
+    assert_eq!(
+        pickle,
+        b"\x80\x04\x95\x19\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x04name\x94\x8c\x01a\x94\x8c\x04size\x94K\x01u."
+    );
+    assert_eq!(brine::from_slice::<Record>(&pickle).unwrap(), record);
+    let mut out = Vec::new();
+    brine::to_writer(&mut out, &record).unwrap();
+    assert_eq!(out, pickle);
+    assert_eq!(brine::from_reader::<_, Record>(&out[..]).unwrap(), record);
+    let p2 = brine::to_vec_with(&record, &brine::Options::protocol(2)).unwrap();
+    assert_eq!(brine::dumps(&brine::loads(&p2).unwrap()).unwrap(), pickle);
+}
+
+#[test]
+fn the_serde_path_takes_the_find_class_policy() {
+    // os.system('echo pwned'), protocol 0
+    let hostile = b"cposix\nsystem\n(S'echo pwned'\ntR.";
+    // The default keeps the global as a name and says what it found, running nothing.
+    let err = brine::from_slice::<String>(hostile).unwrap_err();
+    assert!(err.to_string().contains("call of posix.system"), "{err}");
+    let mut options = brine::Options::default();
+    options.find_class = brine::FindClass::AllowList(brine::AllowList::new().module("builtins"));
+    let err = brine::from_slice_with::<String>(hostile, &options).unwrap_err();
+    assert_eq!(err.offset(), Some(0), "refused at the GLOBAL: {err}");
+    assert!(err.to_string().contains("posix"), "{err}");
+    // An allowed global still loads.
+    let set: Vec<i64> =
+        brine::from_slice_with(b"c__builtin__\nset\n((lp0\nI1\natR.", &options).unwrap();
+    assert_eq!(set, [1]);
+}
+
+#[test]
+fn a_sub_value_prints_and_compares_by_identity() {
+    // x = [1]; pickle.dumps([x, x, [1]], protocol=2)
+    let graph = brine::loads(b"\x80\x02]q\x00(]q\x01K\x01ah\x01]q\x02K\x01ae.").unwrap();
+    let root = graph.root();
+    let (a, b, c) = (
+        root.index(0).unwrap(),
+        root.index(1).unwrap(),
+        root.index(2).unwrap(),
+    );
+    assert_eq!(format!("{a:?}"), "[1]");
+    assert!(a.is(&b) && !a.is(&c) && !c.is(&a));
+    assert!(
+        graph
+            .get(&brine::Value::None)
+            .is(&graph.get(&brine::Value::None))
+    );
+    assert!(
+        !graph
+            .get(&brine::Value::Int(1))
+            .is(&graph.get(&brine::Value::Int(1)))
+    );
 }

@@ -1,9 +1,9 @@
 //! Differential tests with CPython: what Python's modules compress, brine decompresses to the
 //! same bytes, and what brine compresses, Python decompresses to the same bytes.
 //!
-//! The interpreter is `$BRINE_PYTHON`, else `$(pyenv root)/versions/3.11.7/bin/python`, else
-//! `python3`. gzip, bz2 and lzma come with CPython; zstd and lz4 need the PyPI packages
-//! `zstandard` and `lz4`. Whatever is missing makes the test print "skipping: …" and pass.
+//! The interpreter is `brine_python::venv()`, which has the pinned PyPI packages `zstandard` and
+//! `lz4`, else the reference CPython, which has gzip, bz2 and lzma. Whatever is missing goes
+//! through `brine_python::skip`: a "skipping: …" line locally, a failure in CI.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -25,7 +25,7 @@ use crate::support::random;
 /// OP is `compress` (ARG is a level, with settings after commas), `decompress` (every member,
 /// frame or stream) or `pickle` (ARG is a protocol; the input is ignored).
 /// An answer is a status byte (0 done, 3 skipped for a missing package), an 8-byte length and
-/// the output, or the "skipping: …" message.
+/// the output, or the reason it skipped.
 const SCRIPT: &str = r#"
 import importlib, io, pickle, struct, sys
 
@@ -33,7 +33,7 @@ def need(name):
     try:
         return importlib.import_module(name)
     except ImportError as err:
-        raise Skip(f"skipping: Python package {name} is not importable ({err})")
+        raise Skip(f"Python package {name} is not importable ({err})")
 
 class Skip(Exception):
     pass
@@ -109,35 +109,22 @@ struct Job<'a> {
     input: &'a [u8],
 }
 
-/// The interpreter, found once; `None` (after printing why) when there is none.
-fn python() -> Option<&'static PathBuf> {
-    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+/// The interpreter, found once: the third-party virtual environment, which has `zstandard`
+/// and `lz4`, else the reference CPython (whose zstd and lz4 jobs then skip).
+fn python() -> Result<&'static PathBuf, &'static brine_python::Error> {
+    static PYTHON: OnceLock<Result<PathBuf, brine_python::Error>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            let mut candidates = Vec::new();
-            if let Some(path) = std::env::var_os("BRINE_PYTHON") {
-                candidates.push(PathBuf::from(path));
-            }
-            if let Ok(out) = Command::new("pyenv").arg("root").output() {
-                let root = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-                if out.status.success() && !root.is_empty() {
-                    candidates.push(PathBuf::from(root).join("versions/3.11.7/bin/python"));
-                }
-            }
-            candidates.push(PathBuf::from("python3"));
-            candidates.into_iter().find(|path| {
-                Command::new(path)
-                    .args(["-c", "import gzip, bz2, lzma"])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|status| status.success())
+            brine_python::venv().or_else(|venv_err| {
+                let python = brine_python::reference()?;
+                println!("note: {venv_err}; zstd and lz4 need it");
+                Ok(python)
             })
         })
         .as_ref()
 }
 
-/// Runs a batch of jobs in one interpreter; an `Err` answer carries a "skipping: …" message.
+/// Runs a batch of jobs in one interpreter; an `Err` answer carries the reason it skipped.
 fn run(python: &PathBuf, jobs: &[Job<'_>]) -> Vec<Result<Vec<u8>, String>> {
     let mut request = Vec::new();
     for job in jobs {
@@ -220,11 +207,8 @@ fn python_settings(codec: Codec) -> &'static [&'static str] {
 macro_rules! python_or_skip {
     () => {
         match python() {
-            Some(python) => python,
-            None => {
-                println!("skipping: no Python interpreter (set BRINE_PYTHON, or install pyenv's 3.11.7 or python3)");
-                return;
-            }
+            Ok(python) => python,
+            Err(err) => return brine_python::skip(err),
         }
     };
 }
@@ -269,7 +253,7 @@ fn what_python_compresses_brine_decompresses() {
             .unwrap_or_else(|err| panic!("{codec} {setting}: {err}"));
         assert!(out == **pickle, "{codec} {setting}: different bytes");
     }
-    skipped.iter().for_each(|skip| println!("{skip}"));
+    skipped.iter().for_each(brine_python::skip);
 }
 
 #[test]
@@ -311,7 +295,7 @@ fn what_brine_compresses_python_decompresses() {
             }
         }
     }
-    skipped.iter().for_each(|skip| println!("{skip}"));
+    skipped.iter().for_each(brine_python::skip);
 }
 
 #[test]
@@ -339,7 +323,7 @@ fn concatenated_members_read_the_same_in_both() {
         let from_python = match members {
             Ok(members) => members.concat(),
             Err(skip) => {
-                println!("{skip}");
+                brine_python::skip(skip);
                 continue;
             }
         };

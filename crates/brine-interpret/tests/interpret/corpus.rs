@@ -54,7 +54,7 @@ fn every_producer_and_protocol_agree_after_interpretation() {
     let options = fixture_options();
     let mut groups: BTreeMap<(String, &'static str), Vec<(String, Interpreted)>> = BTreeMap::new();
     for fixture in brine_testdata::all() {
-        let graph = brine_vm::loads(&fixture.bytes(), &options)
+        let graph = brine_vm::from_slice(&fixture.bytes(), &options)
             .unwrap_or_else(|err| panic!("{}: {err}", fixture.name()));
         let key = (fixture.object.clone(), subgroup(&fixture));
         groups

@@ -252,7 +252,7 @@ const CASES: &[(&str, &[u8], &str)] = &[
 fn each_form_interprets_to_its_natural_value() {
     let mut failures = Vec::new();
     for (label, pickle, expect) in CASES {
-        let graph = brine_vm::loads(pickle, &fixture_options())
+        let graph = brine_vm::from_slice(pickle, &fixture_options())
             .unwrap_or_else(|err| panic!("{label}: {err}"));
         let actual = show(&interpret(&graph));
         if actual != *expect {

@@ -192,7 +192,7 @@ fn one_accessor_reads_an_instance_whatever_protocol_wrote_it() {
             "namedtuple" => 2,
             _ => continue,
         };
-        let graph = brine_vm::loads(&fixture.bytes(), &options).expect("decodes");
+        let graph = brine_vm::from_slice(&fixture.bytes(), &options).expect("decodes");
         let View::Object(object) = Interpreter::new(&graph).root() else {
             panic!("{}: not an object", fixture.name());
         };

@@ -7,23 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use brine_serde::{Options, PyClass, PyInstance};
 use serde::Serialize;
 use serde_bytes::ByteBuf;
-
-/// `$BRINE_PYTHON`, else the pinned 3.11.7 under pyenv.
-fn python() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("BRINE_PYTHON") {
-        return Some(PathBuf::from(path));
-    }
-    let root = Command::new("pyenv").arg("root").output().ok()?;
-    let root = String::from_utf8(root.stdout).ok()?;
-    let path = Path::new(root.trim()).join("versions/3.11.7/bin/python");
-    path.exists().then_some(path)
-}
 
 /// The cases, written as the script reads them.
 #[derive(Default)]
@@ -378,13 +367,9 @@ fn cases() -> Cases {
 #[test]
 fn python_loads_what_rust_writes() {
     let cases = cases();
-    let Some(python) = python() else {
-        eprintln!(
-            "skipping: CPython 3.11.7 not found (set BRINE_PYTHON or install 3.11.7 with pyenv); \
-             {} cases not checked",
-            cases.count
-        );
-        return;
+    let python = match brine_python::reference() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(format!("{err}; {} cases not checked", cases.count)),
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../python/serde_differential.py");
     let mut child = Command::new(&python)

@@ -351,7 +351,7 @@ fn getstate_and_setstate() {
     };
     for protocol in 0..=5 {
         let pickle = brine_serde::to_vec(&live, &Options::protocol(protocol)).unwrap();
-        let graph = brine_vm::loads(&pickle, &Default::default()).unwrap();
+        let graph = brine_vm::from_slice(&pickle, &Default::default()).unwrap();
         assert_eq!(format!("{graph:?}"), "{'host': 'db', 'port': 5432}");
         let back: Connection = brine_serde::from_slice(&pickle, &Options::default()).unwrap();
         assert_eq!(back.socket, Socket::unconnected());
@@ -385,7 +385,7 @@ fn getstate_and_setstate() {
     assert_eq!(
         format!(
             "{:?}",
-            brine_vm::loads(&pickle, &Default::default()).unwrap()
+            brine_vm::from_slice(&pickle, &Default::default()).unwrap()
         ),
         "(1, 4)"
     );

@@ -2,8 +2,8 @@
 //! what Python signs, Rust verifies, byte for byte the same, for both algorithms, with and
 //! without context and issued-at time.
 //!
-//! The interpreter is `$BRINE_PYTHON`, else `$(pyenv root)/versions/3.11.7/bin/python`, else
-//! `python3`. With none of them, each test prints "skipping: ..." and passes.
+//! The interpreter is the reference CPython as `brine_python` finds it; without it, each test
+//! goes through `brine_python::skip` (a "skipping: ..." line locally, a failure in CI).
 
 use std::env;
 use std::io::Write;
@@ -79,41 +79,9 @@ for line in sys.stdin:
     print(answer, flush=True)
 "#;
 
-/// The interpreter to test against, or `None` (after printing why) to skip.
+/// The interpreter to test against, or `None` (after [`brine_python::skip`]) to skip.
 fn python() -> Option<PathBuf> {
-    if let Some(path) = env::var_os("BRINE_PYTHON") {
-        return Some(PathBuf::from(path));
-    }
-    if let Some(path) = pyenv_python("3.11.7") {
-        return Some(path);
-    }
-    let works = Command::new("python3")
-        .args(["-c", "import sys; sys.exit(sys.version_info < (3, 6))"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if works {
-        return Some(PathBuf::from("python3"));
-    }
-    println!(
-        "skipping: no Python found (set BRINE_PYTHON, install pyenv 3.11.7, or put python3 on PATH)"
-    );
-    None
-}
-
-fn pyenv_python(version: &str) -> Option<PathBuf> {
-    let out = Command::new("pyenv").arg("root").output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let root = String::from_utf8(out.stdout).ok()?;
-    let path = Path::new(root.trim())
-        .join("versions")
-        .join(version)
-        .join("bin")
-        .join("python");
-    path.exists().then_some(path)
+    brine_python::reference().map_err(brine_python::skip).ok()
 }
 
 fn python_dir() -> PathBuf {
@@ -400,15 +368,15 @@ fn python_and_rust_read_key_files_alike() {
     }
 }
 
-/// The Python module's own unit tests, under the reference interpreter and, when pyenv has it,
-/// under 3.6, the oldest Python it supports.
+/// The Python module's own unit tests, under the reference interpreter and under 3.6, the
+/// oldest Python it supports.
 #[test]
 fn python_unit_tests_pass() {
     let Some(python) = python() else { return };
     let mut interpreters = vec![python];
-    match pyenv_python("3.6.15") {
-        Some(py36) => interpreters.push(py36),
-        None => println!("skipping Python 3.6: pyenv has no 3.6.15"),
+    match brine_python::locate("py36") {
+        Ok(py36) => interpreters.push(py36),
+        Err(err) => brine_python::skip(err),
     }
     for interpreter in interpreters {
         let out = Command::new(&interpreter)
