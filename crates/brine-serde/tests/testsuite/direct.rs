@@ -475,7 +475,10 @@ fn latin1_text_of_bytes_is_not_a_shared_str() {
     let graph = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(2)).unwrap();
     assert_eq!(graph, cpython);
     // FIXME: brine-encode's `Emitter::bytes` keeps the text as the shared one-character str,
-    // so the byte sink fetches it for the str after (`h\x01`); the fix belongs in the emitter.
+    // so the byte sink fetches it for the str after (`h\x01`); the fix belongs in the emitter
+    // (write the text as a str of its own). Until then the property tests above fail for a
+    // value that holds such bytes before such a str (`records_write_as_their_graph` finds one
+    // in about half its runs).
     let direct = brine_serde::to_vec(&value, &options).unwrap();
     assert_eq!(
         direct,
