@@ -475,8 +475,9 @@ impl<'o, W: Write> Emitter<'o, W> {
                 self.global("_codecs", "encode")?;
                 self.begin_tuple(2)?;
                 let text = brine_value::PyStr::from_latin1(data);
-                let text = text.as_bytes();
-                self.str_bytes(text, is_shared_str(text))?;
+                // CPython decodes the bytes into a str of its own, which nothing else refers to:
+                // a later one-character str equal to it is written fresh, not fetched.
+                self.str_bytes(text.as_bytes(), false)?;
                 self.interned_str("latin1")?;
                 self.end_tuple(2)?;
             }

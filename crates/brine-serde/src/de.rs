@@ -108,27 +108,168 @@ where
     T: de::Deserialize<'de>,
     S: Source<'de, 'g>,
 {
-    let max_containers = budget(graph, options);
-    let ctx = Ctx {
-        graph,
-        interpreter: Interpreter::new(graph),
-        source,
-        max_depth: options.max_depth,
-        budget: Cell::new(max_containers),
-        max_containers,
-        texts: TextCache::default(),
+    let root = Root::new(graph, source, options);
+    T::deserialize(root.de())
+}
+
+/// The context and frame of a graph's root, with its limits fresh.
+struct Root<'g, S> {
+    ctx: Ctx<'g, S>,
+    frame: Frame<'g, 'g>,
+}
+
+impl<'de, 'g, S: Source<'de, 'g>> Root<'g, S> {
+    fn new(graph: &'g Graph, source: S, options: &Options) -> Root<'g, S> {
+        let max_containers = budget(graph, options);
+        Root {
+            ctx: Ctx {
+                graph,
+                interpreter: Interpreter::new(graph),
+                source,
+                max_depth: options.max_depth,
+                budget: Cell::new(max_containers),
+                max_containers,
+                texts: TextCache::default(),
+            },
+            frame: Frame {
+                parent: None,
+                segment: Segment::Root,
+                within: None,
+                depth: 0,
+            },
+        }
+    }
+
+    /// A deserializer of the root value.
+    fn de(&self) -> ValueDe<'_, 'g, S> {
+        ValueDe {
+            ctx: &self.ctx,
+            value: self.ctx.graph.root_value(),
+            frame: &self.frame,
+        }
+    }
+}
+
+/// A serde [`Deserializer`](serde::Deserializer) of one pickle in a slice, as
+/// [`crate::from_slice`] reads it: decoded (executing nothing) when it is made, then read as
+/// serde's data model, `&str` and `&[u8]` borrowing from the slice where the pickle holds them
+/// as UTF-8 text or raw bytes.
+///
+/// It is what serde tooling that wraps a deserializer needs (`serde_path_to_error`,
+/// `serde_transcode`); [`crate::from_slice`] is the common path. Deserialize one value from
+/// `&mut deserializer`.
+///
+/// # Example
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// // pickle.dumps({"a": [1, 2]}, protocol=2)
+/// let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01K\x02es.";
+/// let mut deserializer = brine_serde::Deserializer::from_slice(pickle, &Default::default())?;
+/// let map = std::collections::BTreeMap::<&str, Vec<u8>>::deserialize(&mut deserializer)?;
+/// assert_eq!(map["a"], [1, 2]);
+/// # Ok::<(), brine_serde::Error>(())
+/// ```
+pub struct Deserializer<'de> {
+    input: &'de [u8],
+    /// The copy of `input` the graph's payloads slice: alive, and unchanged, as long as the
+    /// graph, so a payload's address tells its offset in `input`.
+    shared: bytes::Bytes,
+    graph: Graph,
+    options: Options,
+    /// The str nodes lent from `input` so far.
+    lent: TextCache<'de>,
+}
+
+impl<'de> Deserializer<'de> {
+    /// Decodes the pickle at the start of `data`; bytes after its STOP are ignored, as
+    /// `pickle.loads` ignores them.
+    ///
+    /// To borrow, the input is copied once into a shared buffer that the decoder slices (one
+    /// copy of the input, cheaper than one allocation per string), and payloads are mapped
+    /// back to `data` by their offset.
+    ///
+    /// # Errors
+    ///
+    /// A malformed pickle ([`crate::ErrorKind::Load`], with the opcode's byte offset).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let err = brine_serde::Deserializer::from_slice(b"K", &Default::default()).err().unwrap();
+    /// assert!(matches!(err.kind(), brine_serde::ErrorKind::Load(_)));
+    /// ```
+    pub fn from_slice(data: &'de [u8], options: &Options) -> Result<Deserializer<'de>, Error> {
+        let shared = bytes::Bytes::copy_from_slice(data);
+        let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
+        Ok(Deserializer {
+            input: data,
+            shared,
+            graph,
+            options: options.clone(),
+            lent: TextCache::default(),
+        })
+    }
+
+    /// The pickle's root, whose `&str` and `&[u8]` borrow from the input.
+    fn root(&self) -> Root<'_, FromInput<'_, 'de>> {
+        let source = FromInput {
+            input: self.input,
+            start: self.shared.as_ptr() as usize,
+            lent: &self.lent,
+        };
+        Root::new(&self.graph, source, &self.options)
+    }
+}
+
+/// `serde::Deserializer` methods of `&mut Deserializer`, each the root's.
+macro_rules! root {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Error> {
+                de::Deserializer::$method(self.root().de(), $($arg,)* visitor)
+            }
+        )*
     };
-    let frame = Frame {
-        parent: None,
-        segment: Segment::Root,
-        within: None,
-        depth: 0,
-    };
-    T::deserialize(ValueDe {
-        ctx: &ctx,
-        value: graph.root_value(),
-        frame: &frame,
-    })
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = Error;
+
+    root! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
 }
 
 struct Ctx<'g, S> {

@@ -5,7 +5,8 @@
 //! Serialization writes the Python objects a value stands for (a struct is a dict, or an
 //! instance of a class you name) while the value serializes, with `brine-encode`'s
 //! [`brine_encode::Emitter`], so the bytes are those `pickle.dumps` writes for the same objects
-//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`].
+//! at the same protocol; [`to_value`] builds the same objects as a [`brine_value::Graph`],
+//! through the same mapping.
 //! Deserialization decodes with `brine-vm`, which imports and calls nothing, and reads the graph
 //! as serde's data model through `brine-interpret`'s view of it, so it knows the forms CPython
 //! writes at each protocol as that crate does: sets, bytes
@@ -22,6 +23,8 @@
 //!
 //! - [`to_vec`], [`to_writer`], [`from_slice`], [`from_reader`]: the common path.
 //! - [`to_value`], [`from_value`]: to and from a [`brine_value::Graph`], to inspect or edit one.
+//! - [`Serializer`], [`Deserializer`]: serde's traits over a writer and a slice, for tooling
+//!   that wraps them (`serde_path_to_error`, `serde_transcode`).
 //! - [`Options`]: the protocol, `fix_imports`, Python 2 `encoding`, limits, and
 //!   [`Options::class`] to write a struct as an instance of a Python class ([`PyClass`]).
 //! - [`PyInstance`]: an instance of a class named at run time, both ways.
@@ -145,7 +148,6 @@ mod instance;
 mod options;
 mod ser;
 mod sets;
-mod write;
 
 use std::io::{BufRead, Write};
 
@@ -153,9 +155,11 @@ use brine_value::Graph;
 use serde::Serialize;
 use serde::de::{Deserialize, DeserializeOwned};
 
+pub use de::Deserializer;
 pub use error::{Error, ErrorKind};
 pub use instance::PyInstance;
 pub use options::{Options, PyClass};
+pub use ser::Serializer;
 pub use sets::{as_frozenset, as_set};
 
 /// The newtype name [`as_set`] writes under; the serializer turns the sequence into a `set`.
@@ -183,7 +187,7 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Vec<u8>, Error> {
-    write(Vec::new(), value, options)
+    ser::to_writer(Vec::new(), value, options)
 }
 
 /// Serializes `value` as a pickle to `writer`.
@@ -212,19 +216,7 @@ pub fn to_writer<W: Write, T: ?Sized + Serialize>(
     value: &T,
     options: &Options,
 ) -> Result<(), Error> {
-    write(writer, value, options).map(drop)
-}
-
-/// Writes `value` straight to `writer` and returns the writer.
-fn write<W: Write, T: ?Sized + Serialize>(
-    writer: W,
-    value: &T,
-    options: &Options,
-) -> Result<W, Error> {
-    let encode = options.encode_options();
-    let mut pickler = write::Writer::new(writer, options, &encode)?;
-    value.serialize(&mut pickler)?;
-    pickler.finish()
+    ser::to_writer(writer, value, options).map(drop)
 }
 
 /// Serializes `value` as the graph of Python objects [`to_vec`] writes.
@@ -246,11 +238,7 @@ fn write<W: Write, T: ?Sized + Serialize>(
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_value<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Graph, Error> {
-    let mut builder = ser::Builder::new(options);
-    let root = value.serialize(&mut builder)?;
-    let mut graph = builder.graph;
-    graph.set_root(root);
-    Ok(graph)
+    ser::to_value(value, options)
 }
 
 /// Deserializes a `T` from the pickle at the start of `data`; bytes after its STOP are ignored,
@@ -280,20 +268,7 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     data: &'de [u8],
     options: &Options,
 ) -> Result<T, Error> {
-    let shared = bytes::Bytes::copy_from_slice(data);
-    let start = shared.as_ptr() as usize;
-    // `shared` stays alive (and unchanged) until deserialization is over: the offsets
-    // `de::FromInput` computes are only meaningful while it is.
-    let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
-    let lent = de::TextCache::default();
-    let source = de::FromInput {
-        input: data,
-        start,
-        lent: &lent,
-    };
-    let res = de::deserialize(&graph, source, options);
-    drop(shared);
-    res
+    T::deserialize(&mut Deserializer::from_slice(data, options)?)
 }
 
 /// Deserializes a `T` from one pickle read from `reader`, reading up to its STOP opcode and not

@@ -140,12 +140,6 @@ impl Options {
         options.find_class = self.find_class.clone();
         options
     }
-
-    pub(crate) fn encode_options(&self) -> brine_encode::Options {
-        let mut options = brine_encode::Options::protocol(self.protocol);
-        options.fix_imports = self.fix_imports;
-        options
-    }
 }
 
 /// A Python class: the module and qualified name a pickle names it by, and how its instances

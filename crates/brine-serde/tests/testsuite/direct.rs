@@ -1,8 +1,8 @@
-//! The direct writer against the graph path: for any serde value, at every protocol,
-//! `to_vec` (written while the value serializes) gives the bytes of `to_value` pickled by
-//! `brine_encode::to_vec`, or the same error. The values stress what the direct writer must
-//! decide before the graph path knows it: lists and dicts of 1, 999, 1000, 1001 and 2000
-//! items, sequences and maps that do not announce their length, instance states that turn out
+//! The two sinks of the one serde mapping against each other: for any serde value, at every
+//! protocol, `to_vec` (the byte sink, written while the value serializes) gives the bytes of
+//! `to_value` (the graph sink) pickled by `brine_encode::to_vec`, or the same error. The
+//! values stress what the byte sink must decide before the graph pickler knows it: lists
+//! and dicts of 1, 999, 1000, 1001 and 2000 items, sequences and maps that do not announce their length, instance states that turn out
 //! empty, the shared one-character strings, and frames (strings and bytes over 64 KiB, lists
 //! whose MARK is pending across a frame's end).
 
@@ -376,6 +376,42 @@ fn wrong_length_hints() {
     }
 }
 
+/// A struct of a class that announces fields it does not give: both sinks write the instance
+/// with the fields given, and none as no state (no BUILD), as CPython writes an instance whose
+/// `__dict__` is empty; the byte writer used to refuse a state announced and not given. Where
+/// the layout written for the announced count cannot hold the fields given, it is an error,
+/// as for lists.
+#[test]
+fn struct_field_counts_are_hints() {
+    struct Lying(usize, usize);
+    impl Serialize for Lying {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut st = s.serialize_struct("Plain", self.0)?;
+            for key in &NAMES[..self.1] {
+                st.serialize_field(key, &1)?;
+            }
+            st.end()
+        }
+    }
+    let options = Options::protocol(2).class("Plain", PyClass::new("app.models", "Plain"));
+    // pickle.dumps(object.__new__(app.models.Plain), protocol=2)
+    let stateless = b"\x80\x02capp.models\nPlain\nq\x00)\x81q\x01.";
+    assert_eq!(
+        brine_serde::to_vec(&Lying(2, 0), &options).unwrap(),
+        stateless
+    );
+    for (hint, given) in [(2, 0), (1, 0), (5, 0), (3, 2), (4, 5)] {
+        check(&Lying(hint, given), &options).unwrap();
+    }
+    for (hint, given) in [(0, 1), (1, 2)] {
+        let err = brine_serde::to_vec(&Lying(hint, given), &options).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("a container announced {hint} items but was given {given}")
+        );
+    }
+}
+
 /// The direct writer's own layouts, spelled out: a list of one item has no MARK even when
 /// its length was not announced, and a dict of 1000 pairs ends with an empty batch.
 #[test]
@@ -390,4 +426,55 @@ fn layouts_in_bytes() {
     let dict: BTreeMap<u16, ()> = (0..1000).map(|i| (i, ())).collect();
     let pickle = brine_serde::to_vec(&dict, &options).unwrap();
     assert!(pickle.ends_with(b"Nu(u."));
+}
+
+/// An instance's state is serialized once, by either sink: whether it is empty (no BUILD)
+/// shows while it is written, so nothing looks at it first.
+#[test]
+fn an_instance_state_serializes_once() {
+    use std::cell::Cell;
+
+    struct Counted<'c>(&'c Cell<usize>, Vec<(&'static str, i64)>);
+    impl Serialize for Counted<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.set(self.0.get() + 1);
+            s.collect_map(self.1.iter().map(|(k, v)| (k, v)))
+        }
+    }
+    #[derive(Serialize)]
+    struct Wrapped<'c>(Counted<'c>);
+
+    let options = options();
+    for fields in [vec![], vec![("a", 1)]] {
+        for protocol in 0..=5 {
+            let mut options = options.clone();
+            options.protocol = protocol;
+            let calls = Cell::new(0);
+            let value = Wrapped(Counted(&calls, fields.clone()));
+            brine_serde::to_vec(&value, &options).unwrap();
+            assert_eq!(calls.get(), 1, "to_vec, protocol {protocol}");
+            brine_serde::to_value(&value, &options).unwrap();
+            assert_eq!(calls.get(), 2, "to_value, protocol {protocol}");
+        }
+    }
+}
+
+/// Bytes below protocol 3 are `_codecs.encode(text, 'latin1')`, and CPython's `text` is an
+/// object of its own: neither a str of the same one character before it nor one after it is
+/// that object (`pickle.dumps([b"p", "p"], protocol=2)` writes `'p'` twice).
+#[test]
+fn latin1_text_of_bytes_is_not_a_shared_str() {
+    #[derive(Serialize)]
+    struct Item<'a>(#[serde(with = "serde_bytes")] &'a [u8], &'a str);
+    let value = Item(b"p", "p");
+    let options = Options::protocol(2);
+    // pickle.dumps((b"p", "p"), protocol=2)
+    let cpython = b"\x80\x02c_codecs\nencode\nq\x00X\x01\x00\x00\x00pq\x01X\x06\x00\x00\x00latin1\
+        q\x02\x86q\x03Rq\x04X\x01\x00\x00\x00pq\x05\x86q\x06.";
+    let graph = brine_serde::to_value(&value, &options).unwrap();
+    let graph = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(2)).unwrap();
+    assert_eq!(graph, cpython);
+    // The byte sink writes what the graph path writes: the decoded text is a str of its own.
+    let direct = brine_serde::to_vec(&value, &options).unwrap();
+    assert_eq!(direct, cpython);
 }

@@ -188,9 +188,53 @@ fn unhashable_keys_are_refused() {
     assert!(matches!(err.kind(), ErrorKind::Unhashable("dict")), "{err}");
     // A tuple of hashable items is hashable.
     assert!(brine_serde::to_vec(&BTreeMap::from([((1, "a"), 2)]), &Options::default()).is_ok());
+    // As in Python: `{(1, [2], 3): 0}` and `{(1, ((), {}), 3): 0}` are refused for the list
+    // and the dict inside the tuple, a set of such tuples too, and a key after a value Python
+    // cannot hash is judged on its own.
+    let unhashable = |value: &dyn erased::Value| value.to_pickle().err().map(|err| err.to_string());
+    let refused = |kind: &str| {
+        Some(format!(
+            "a python {kind} cannot be a dict key or set item: python cannot hash it"
+        ))
+    };
+    assert_eq!(
+        unhashable(&BTreeMap::from([((1, vec![2], 3), 0)])),
+        refused("list")
+    );
+    assert_eq!(
+        unhashable(&BTreeMap::from([(
+            (1, ((), BTreeMap::<u8, u8>::new()), 3),
+            0
+        )])),
+        refused("dict")
+    );
+    #[derive(Serialize)]
+    struct TupleSet(#[serde(with = "brine_serde::as_set")] Vec<(u8, Vec<u8>)>);
+    assert_eq!(unhashable(&TupleSet(vec![(1, vec![])])), refused("list"));
+    assert_eq!(
+        unhashable(&BTreeMap::from([(1, vec![2]), (3, vec![4])])),
+        None
+    );
+    assert_eq!(unhashable(&vec![(vec![1], 2), (vec![3], 4)]), None);
+    #[derive(Serialize)]
+    struct IntSet(#[serde(with = "brine_serde::as_set")] Vec<u8>);
+    assert_eq!(unhashable(&(vec![1], IntSet(vec![1, 2]))), None);
     // Protocol 6 does not exist.
     let err = brine_serde::to_vec(&1, &Options::protocol(6)).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Encode(_)), "{err}");
+}
+
+/// `dyn Serialize`, for tables of values of several types.
+mod erased {
+    pub(crate) trait Value {
+        fn to_pickle(&self) -> Result<Vec<u8>, brine_serde::Error>;
+    }
+
+    impl<T: serde::Serialize> Value for T {
+        fn to_pickle(&self) -> Result<Vec<u8>, brine_serde::Error> {
+            brine_serde::to_vec(self, &Default::default())
+        }
+    }
 }
 
 /// A list nested `depth` deep: `[[[...]]]`, as protocol 2 writes it, without memo.
