@@ -4,6 +4,7 @@
 //! writes its result to stdout (or `-o`), its errors to stderr, and exits non-zero on failure;
 //! a panic (exit 101) is always a bug.
 
+mod checkpoint;
 mod convert;
 mod dis;
 mod input;
@@ -37,6 +38,9 @@ enum Command {
     /// Report what pickles would import and call, judged; exit 0 clean (suspicious listed),
     /// 1 dangerous, 2 could not scan (docs/security.md).
     Scan(scan::ScanArgs),
+    /// A PyTorch checkpoint's tensors: list them, or write them as .safetensors, never running
+    /// the pickle (refused when the scan finds it dangerous).
+    Checkpoint(checkpoint::CheckpointArgs),
     /// Wrap data in an HMAC envelope (docs/envelope.md).
     Sign(sign::SignArgs),
     /// Check an HMAC envelope and unwrap its payload; nothing is written unless it verifies.
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Optimize(args) => convert::optimize(&args),
         Command::Json(args) => json::run(&args),
         Command::Scan(args) => return scan::run(&args),
+        Command::Checkpoint(args) => checkpoint::run(&args).map_err(Into::into),
         Command::Sign(args) => sign::sign(&args),
         Command::Verify(args) => sign::verify(&args),
     };

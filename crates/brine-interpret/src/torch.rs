@@ -87,23 +87,6 @@ impl TorchDType {
             TorchDType::Quantized(size) => u64::from(size),
         }
     }
-
-    /// The safetensors name of the type (`F32`, `BF16`, `I64`, `BOOL`), where it has one.
-    pub fn safetensors_name(self) -> Option<&'static str> {
-        Some(match self {
-            TorchDType::Float64 => "F64",
-            TorchDType::Float32 => "F32",
-            TorchDType::Float16 => "F16",
-            TorchDType::BFloat16 => "BF16",
-            TorchDType::Int64 => "I64",
-            TorchDType::Int32 => "I32",
-            TorchDType::Int16 => "I16",
-            TorchDType::Int8 => "I8",
-            TorchDType::UInt8 => "U8",
-            TorchDType::Bool => "BOOL",
-            _ => return None,
-        })
-    }
 }
 
 impl fmt::Display for TorchDType {

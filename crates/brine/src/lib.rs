@@ -120,7 +120,7 @@ pub use brine_compress as compress;
 pub use brine_serde as serde;
 #[cfg(feature = "serde")]
 #[doc(inline)]
-pub use brine_serde::{Options, PyClass};
+pub use brine_serde::{Deserializer, Options, PyClass, Serializer};
 #[cfg(feature = "serde")]
 mod serde_path;
 /// The HMAC signing envelope (`brine-sign`).
