@@ -201,6 +201,24 @@ impl<'de> Deserializer<'de> {
     /// assert!(matches!(err.kind(), brine_serde::ErrorKind::Load(_)));
     /// ```
     pub fn from_slice(data: &'de [u8], options: &Options) -> Result<Deserializer<'de>, Error> {
+        #[cfg(feature = "compress")]
+        if let Some(decompress) = &options.decompress {
+            if brine_compress::Codec::detect(data).is_some() {
+                // The pickle is the decompressed bytes, not `data`: nothing can be lent from
+                // the input, so an empty input lends nothing and every value is owned.
+                let plain = brine_compress::decompress(data, decompress)
+                    .map_err(|err| Error::from(ErrorKind::Decompress(err)))?;
+                let shared = bytes::Bytes::from(plain);
+                let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
+                return Ok(Deserializer {
+                    input: &[],
+                    shared,
+                    graph,
+                    options: options.clone(),
+                    lent: TextCache::default(),
+                });
+            }
+        }
         let shared = bytes::Bytes::copy_from_slice(data);
         let graph = brine_vm::from_bytes(shared.clone(), &options.vm_options())?;
         Ok(Deserializer {

@@ -59,6 +59,10 @@ pub enum ErrorKind {
     /// The graph could not be written at the chosen protocol, or writing failed.
     #[error(transparent)]
     Encode(#[from] brine_encode::EncodeError),
+    /// Compressed input could not be decompressed ([`crate::Options::decompress`]).
+    #[cfg(feature = "compress")]
+    #[error(transparent)]
+    Decompress(brine_compress::Error),
     /// A message from serde or from the type being (de)serialized: a wrong type, a missing
     /// field, an unknown variant.
     #[error("{0}")]

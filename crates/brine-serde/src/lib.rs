@@ -293,6 +293,14 @@ pub fn from_reader<R: BufRead, T: DeserializeOwned>(
     reader: R,
     options: &Options,
 ) -> Result<T, Error> {
+    #[cfg(feature = "compress")]
+    if let Some(decompress) = &options.decompress {
+        // Plain pickles pass through the decompressing reader unchanged.
+        let reader = brine_compress::decompress_reader(reader, decompress)
+            .map_err(|err| Error::from(ErrorKind::Decompress(err)))?;
+        let graph = brine_vm::from_reader(std::io::BufReader::new(reader), &options.vm_options())?;
+        return de::deserialize(&graph, de::Owned, options);
+    }
     let graph = brine_vm::from_reader(reader, &options.vm_options())?;
     de::deserialize(&graph, de::Owned, options)
 }

@@ -71,6 +71,15 @@ pub struct Options {
     /// Default: [`FindClass::KeepAll`], as the graph path: every global is an inert name, and
     /// deserializing one into a Rust type fails with a message that names it.
     pub find_class: FindClass,
+    /// Whether, and within which limits, compressed input is decompressed when reading: a
+    /// pickle compressed as Python's gzip, bz2, lzma, zstandard or lz4.frame write it is
+    /// recognised by its magic bytes (a pickle never starts with them) and decompressed; a
+    /// plain one is read as it is. Decompressed text is owned, so `&str` fields cannot borrow
+    /// it. Feature `compress`.
+    ///
+    /// Default: `None`, as Python's `pickle.loads`: compressed bytes are not a pickle.
+    #[cfg(feature = "compress")]
+    pub decompress: Option<brine_compress::Options>,
 }
 
 impl Default for Options {
@@ -100,6 +109,8 @@ impl Options {
             max_expansion: 16,
             limits: Limits::default(),
             find_class: FindClass::default(),
+            #[cfg(feature = "compress")]
+            decompress: None,
         }
     }
 

@@ -242,3 +242,42 @@ fn a_sub_value_prints_and_compares_by_identity() {
             .is(&graph.get(&brine::Value::Int(1)))
     );
 }
+
+#[test]
+fn the_serde_path_decompresses_when_asked_as_the_graph_path_does() {
+    use brine::compress::{Codec, Level};
+    let record = Record {
+        name: "a".into(),
+        size: 1,
+    };
+    let plain = brine::to_vec(&record).unwrap();
+    for codec in [Codec::Gzip, Codec::Bz2, Codec::Xz, Codec::Zstd, Codec::Lz4] {
+        let packed = brine::compress::compress(&plain, codec, Level::Default).unwrap();
+        // As pickle.loads: compressed bytes are not a pickle, unless decompression is asked.
+        assert!(brine::from_slice::<Record>(&packed).is_err(), "{codec}");
+        let mut options = brine::Options::default();
+        options.decompress = Some(Default::default());
+        assert_eq!(
+            brine::from_slice_with::<Record>(&packed, &options).unwrap(),
+            record,
+            "{codec}"
+        );
+        assert_eq!(
+            brine::from_reader_with::<_, Record>(&packed[..], &options).unwrap(),
+            record,
+            "{codec}"
+        );
+        // Plain pickles pass through.
+        assert_eq!(
+            brine::from_slice_with::<Record>(&plain, &options).unwrap(),
+            record
+        );
+        // The graph path follows the same rule.
+        assert!(brine::loads(&packed).is_err());
+        let graph = brine::Unpickler::new()
+            .decompress(Default::default())
+            .loads(&packed)
+            .unwrap();
+        assert_eq!(graph, brine::loads(&plain).unwrap(), "{codec}");
+    }
+}
