@@ -60,7 +60,7 @@
 //!   [`compress`](mod@compress) module and [`Unpickler::decompress`].
 //! - `sign` (default): the HMAC envelope, the [`sign`](mod@sign) module, [`load_signed`] and
 //!   [`dumps_signed`].
-//! - `scan`: safe loading, [`loads_untrusted`] and [`loads_untrusted_with`], and the `scan`
+//! - `scan`: safe loading, `loads_untrusted` and `loads_untrusted_with`, and the `scan`
 //!   module (brine-scan: what a pickle would import and call, judged).
 //!
 //! Enabling a feature never changes what the functions above do by default.
