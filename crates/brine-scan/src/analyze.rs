@@ -67,9 +67,11 @@ pub(crate) fn analyze(
             }
             // CPython writes extension codes for what a program registered with
             // `copyreg.add_extension`; the default registry is empty, so the load fails
-            // unless the loading process registered the same code.
+            // unless the loading process registered the same code, and then the code names
+            // whatever that process chose: no scan can vouch for it (the structural
+            // red flags), so it is dangerous unless a registry given to the scan resolves it.
             Node::Ext(code) => walk.push(Finding {
-                verdict: Verdict::Suspicious,
+                verdict: Verdict::Dangerous,
                 global: None,
                 call: None,
                 offset,
