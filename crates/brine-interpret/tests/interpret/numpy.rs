@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use brine_interpret::Interpreter;
-use brine_interpret::numpy::{ArrayData, NdArray};
+use brine_interpret::numpy::{ArrayData, Element, NdArray};
 use bytes::Bytes;
 
 /// Prints one line per case: protocol, pickle hex, out-of-band buffers (`x` and hex, comma-joined),
@@ -50,80 +50,25 @@ fn hex(text: &str) -> Vec<u8> {
 
 /// Python's repr of the elements, as `list.__repr__` prints them.
 fn python_repr(array: &NdArray<'_>) -> String {
-    let items: Vec<String> = match (array.dtype.kind, array.dtype.item_size) {
-        ('b', _) => array
-            .to_vec::<bool>()
-            .unwrap()
-            .iter()
-            .map(|b| if *b { "True".into() } else { "False".into() })
-            .collect(),
-        ('i', 1) => array
-            .to_vec::<i8>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('i', 2) => array
-            .to_vec::<i16>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('i', 4) => array
-            .to_vec::<i32>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('i', 8) => array
-            .to_vec::<i64>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('u', 1) => array
-            .to_vec::<u8>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('u', 2) => array
-            .to_vec::<u16>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('u', 4) => array
-            .to_vec::<u32>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        ('u', 8) => array
-            .to_vec::<u64>()
-            .unwrap()
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
-        // numpy's tolist() gives Python floats: f32 widened to f64, printed as repr(float).
-        ('f', 2) => array
-            .to_vec::<half::f16>()
-            .unwrap()
-            .iter()
-            .map(|v| float_repr(f64::from(*v)))
-            .collect(),
-        ('f', 4) => array
-            .to_vec::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| float_repr(f64::from(*v)))
-            .collect(),
-        ('f', 8) => array
-            .to_vec::<f64>()
-            .unwrap()
-            .iter()
-            .map(|v| float_repr(*v))
-            .collect(),
+    fn each<T: Element>(array: &NdArray<'_>, show: impl Fn(T) -> String) -> Vec<String> {
+        array.to_vec::<T>().unwrap().into_iter().map(show).collect()
+    }
+    let int = |v: i64| v.to_string();
+    let items = match (array.dtype.kind, array.dtype.item_size) {
+        ('b', _) => each(array, |b: bool| if b { "True" } else { "False" }.to_owned()),
+        ('i', 1) => each(array, |v: i8| int(v.into())),
+        ('i', 2) => each(array, |v: i16| int(v.into())),
+        ('i', 4) => each(array, |v: i32| int(v.into())),
+        ('i', 8) => each(array, int),
+        ('u', 1) => each(array, |v: u8| int(v.into())),
+        ('u', 2) => each(array, |v: u16| int(v.into())),
+        ('u', 4) => each(array, |v: u32| int(v.into())),
+        ('u', 8) => each(array, |v: u64| v.to_string()),
+        // numpy's tolist() gives Python floats: narrower floats widened to f64, printed as
+        // repr(float).
+        ('f', 2) => each(array, |v: half::f16| float_repr(v.into())),
+        ('f', 4) => each(array, |v: f32| float_repr(v.into())),
+        ('f', 8) => each(array, float_repr),
         other => panic!("no reader for {other:?}"),
     };
     format!("[{}]", items.join(", "))
