@@ -135,6 +135,8 @@ pub fn scan_stream(data: &Bytes, layout: Layout, options: &Options) -> Vec<Pickl
 fn unpickler(options: &Options, layout: Layout) -> brine_vm::Decoder<'static> {
     let mut vm_options = brine_vm::Options::default();
     vm_options.limits = options.vm_limits.clone();
+    // Out-of-band buffers are data the scan never has: keep their place and scan on.
+    vm_options.keep_missing_buffers = true;
     let unpickler = brine_vm::Decoder::new(vm_options);
     match layout {
         Layout::Joblib => unpickler.after_build(brine_container::joblib::after_build),

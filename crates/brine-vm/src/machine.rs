@@ -470,16 +470,18 @@ impl<'h> Machine<'h> {
                 self.push(value)?;
             }
             Opcode::NEXT_BUFFER => {
-                let Some(buffers) = self.buffers else {
-                    return Err(self.error(ErrorKind::NoBuffers));
-                };
-                let Some(data) = buffers.get(self.next_buffer) else {
-                    return Err(self.error(ErrorKind::NotEnoughBuffers));
+                let data = match self.buffers {
+                    Some(buffers) => match buffers.get(self.next_buffer) {
+                        Some(data) => Some(data.clone()),
+                        None => return Err(self.error(ErrorKind::NotEnoughBuffers)),
+                    },
+                    None if self.options.keep_missing_buffers => None,
+                    None => return Err(self.error(ErrorKind::NoBuffers)),
                 };
                 let buffer = PickleBuffer {
                     index: self.next_buffer,
                     readonly: false,
-                    data: Some(data.clone()),
+                    data,
                 };
                 self.next_buffer += 1;
                 self.push_node(Node::Buffer(buffer))?;

@@ -45,6 +45,12 @@ pub struct Options {
     ///
     /// Default: `false`: the code is kept in the graph.
     pub reject_unregistered_extensions: bool,
+    /// Keep a NEXT_BUFFER read without buffers as a [`brine_value::PickleBuffer`] whose
+    /// `data` is `None` (its index says which buffer), instead of CPython's error: for readers
+    /// that look at a pickle without its out-of-band data (a scanner, a disassembly).
+    ///
+    /// Default: `false`: no buffers is an error, as in CPython.
+    pub keep_missing_buffers: bool,
     /// The resource limits.
     ///
     /// Default: see [`Limits`].
@@ -64,6 +70,7 @@ impl Default for Options {
             find_class: FindClass::default(),
             extensions: ExtensionRegistry::default(),
             reject_unregistered_extensions: false,
+            keep_missing_buffers: false,
             limits: Limits::default(),
             reject_trailing: false,
         }

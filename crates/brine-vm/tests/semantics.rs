@@ -660,3 +660,31 @@ fn changes_are_seen_through_every_reference() {
         "(#0=newobj(<global __main__.C>, ()).build({'x': 1}), [#0])",
     );
 }
+
+#[test]
+fn missing_buffers_are_kept_as_places_when_asked() {
+    // pickle.dumps([PickleBuffer(a), PickleBuffer(b)], protocol=5, buffer_callback=...) with
+    // the second made read-only: EMPTY_LIST MARK NEXT_BUFFER NEXT_BUFFER READONLY_BUFFER APPENDS.
+    let pickle = b"\x80\x05](\x97\x97\x98e.";
+    check_err(pickle, 4, |k| matches!(k, ErrorKind::NoBuffers));
+    let mut options = Options::default();
+    options.keep_missing_buffers = true;
+    let graph = brine_vm::from_slice(pickle, &options).unwrap();
+    let items: Vec<_> = graph
+        .root()
+        .iter()
+        .unwrap()
+        .map(|item| match item.node() {
+            Some(Node::Buffer(buffer)) => (buffer.index, buffer.readonly, buffer.data.is_none()),
+            other => panic!("not a buffer: {other:?}"),
+        })
+        .collect();
+    assert_eq!(items, [(0, false, true), (1, true, true)]);
+    // Buffers given are still required to be enough.
+    let one = [bytes::Bytes::from_static(b"x")];
+    let err = brine_vm::Decoder::new(options)
+        .buffers(&one)
+        .from_slice(pickle)
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::NotEnoughBuffers));
+}
