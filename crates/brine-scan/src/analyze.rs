@@ -59,6 +59,19 @@ pub(crate) fn analyze(
         getattr_nodes: HashSet::new(),
     };
     walk.find_attribute_gets(&interp);
+    if partial.open_marks > 0 && partial.error.is_none() {
+        walk.push(Finding {
+            verdict: Verdict::Dangerous,
+            global: None,
+            call: None,
+            offset: (partial.end as u64).checked_sub(1),
+            reason: format!(
+                "{} MARK(s) left open at STOP: CPython's pickler never writes one, and what \
+                 they hide misleads readers that model the stack loosely",
+                partial.open_marks
+            ),
+        });
+    }
     for (id, node) in graph.nodes() {
         let offset = made.get(&id).copied();
         match node {

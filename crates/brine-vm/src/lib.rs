@@ -264,11 +264,13 @@ impl<'h> Decoder<'h> {
         match machine.run_slice(data, 0) {
             Ok((root, end)) => {
                 let origins = machine.origins.take().unwrap_or_default();
+                let open_marks = machine.open_marks();
                 Partial {
                     graph: finish(machine, root),
                     end,
                     error: None,
                     origins,
+                    open_marks,
                 }
             }
             Err(err) => {
@@ -276,11 +278,13 @@ impl<'h> Decoder<'h> {
                 machine.keep_memo();
                 let end =
                     usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
+                let open_marks = machine.open_marks();
                 Partial {
                     graph: finish(machine, Value::None),
                     end,
                     error: Some(err),
                     origins,
+                    open_marks,
                 }
             }
         }
@@ -326,6 +330,10 @@ pub struct Partial {
     pub error: Option<Error>,
     /// Where each global, call and BUILD was made, in stream order.
     pub origins: Vec<Origin>,
+    /// How many MARKs were still open at STOP. CPython's unpickler ignores them, and its
+    /// pickler never leaves one: a reader that models the stack loosely may misread what
+    /// they hide.
+    pub open_marks: usize,
 }
 
 /// Lets the machine borrow the hook for less than the unpickler's lifetime.

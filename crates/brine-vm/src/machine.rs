@@ -123,6 +123,11 @@ impl<'h> Machine<'h> {
         }
     }
 
+    /// How many MARKs are open.
+    pub(crate) fn open_marks(&self) -> usize {
+        self.marks.len()
+    }
+
     /// Records that the current opcode made (or, for BUILD, changed) the node `value`.
     fn note_site(&mut self, value: Value) {
         if let (Some(origins), Some(node)) = (self.origins.as_mut(), value.node()) {
