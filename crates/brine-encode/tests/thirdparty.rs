@@ -144,9 +144,9 @@ fn decode(fixture: &ThirdParty) -> Result<brine_value::Graph, String> {
         .into_iter()
         .map(Bytes::from)
         .collect();
-    brine_vm::Unpickler::new(brine_vm::Options::default())
+    brine_vm::Decoder::new(brine_vm::Options::default())
         .buffers(&buffers)
-        .loads(&fixture.bytes())
+        .from_slice(&fixture.bytes())
         .map_err(|err| format!("decode: {err}"))
 }
 
@@ -155,14 +155,14 @@ fn reencode(fixture: &ThirdParty) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
     let graph = decode(fixture)?;
     let mut out_of_band = Vec::new();
     let out_of_band_wanted = !fixture.buffers.is_empty();
-    let pickle = brine_encode::Pickler::new(brine_encode::Options::protocol(fixture.protocol))
+    let pickle = brine_encode::Encoder::new(brine_encode::Options::protocol(fixture.protocol))
         .buffer_callback(|buffer| {
             if out_of_band_wanted {
                 out_of_band.push(buffer.data.as_deref().unwrap_or_default().to_vec());
             }
             !out_of_band_wanted
         })
-        .dump(&graph, Vec::new())
+        .to_vec(&graph)
         .map_err(|err| format!("encode: {err}"))?;
     Ok((pickle, out_of_band))
 }
