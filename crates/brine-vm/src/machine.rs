@@ -56,6 +56,21 @@ pub(crate) struct Machine<'h> {
     pub(crate) code: Opcode,
     /// The values POP and POP_MARK discarded, in stream order, with where each was kept.
     discarded: Vec<Discarded>,
+    /// The stack slots a memo GET filled with a node, by increasing slot: a dict, list or
+    /// set mutated there was reached again after other opcodes ran.
+    refetched: Vec<Refetched>,
+    /// The anchor and the GET of the last [`Change::Fill`] recorded, which the next fill
+    /// through the same GET continues.
+    last_fill: Option<(NodeId, u64)>,
+}
+
+/// A stack slot a memo GET filled.
+#[derive(Clone, Copy)]
+struct Refetched {
+    slot: usize,
+    id: NodeId,
+    /// The offset of the GET.
+    at: u64,
 }
 
 /// How far down the stack a discarded value looks for the object it was made with.
@@ -103,6 +118,8 @@ impl<'h> Machine<'h> {
             offset: 0,
             code: Opcode::STOP,
             discarded: Vec::new(),
+            refetched: Vec::new(),
+            last_fill: None,
         }
     }
 
@@ -294,6 +311,7 @@ impl<'h> Machine<'h> {
                 let value = *value;
                 self.got(value);
                 self.push(value)?;
+                self.refetch(value);
             }
 
             // Globals and objects.
@@ -596,9 +614,12 @@ impl<'h> Machine<'h> {
     pub(crate) fn append_one(&mut self) -> Result<(), Error> {
         let item = self.pop()?;
         let target = self.top()?.node();
-        match target.map(|id| self.graph.node_mut(id)) {
-            Some(Node::List(list)) => {
+        let slot = self.stack.len() - 1;
+        match target.map(|id| (id, self.graph.node_mut(id))) {
+            Some((id, Node::List(list))) => {
                 list.push(item);
+                let len = list.len();
+                self.filled(slot, id, len - 1, len);
                 Ok(())
             }
             _ => self.append(vec![item]),
@@ -621,9 +642,12 @@ impl<'h> Machine<'h> {
         let value = self.pop()?;
         let key = self.pop()?;
         let target = self.top()?.node();
-        match target.map(|id| self.graph.node_mut(id)) {
-            Some(Node::Dict(dict)) => {
+        let slot = self.stack.len() - 1;
+        match target.map(|id| (id, self.graph.node_mut(id))) {
+            Some((id, Node::Dict(dict))) => {
                 dict.push((key, value));
+                let len = dict.len();
+                self.filled(slot, id, len - 1, len);
                 Ok(())
             }
             _ => self.set_items(vec![(key, value)]),
@@ -649,8 +673,11 @@ impl<'h> Machine<'h> {
         let mark = self.stack.len() - self.items_above_mark();
         match self.graph.node_mut(target) {
             Node::List(list) => {
+                let from = list.len();
                 list.extend(self.stack.drain(mark..));
+                let to = list.len();
                 self.marks.pop();
+                self.filled(mark - 1, target, from, to);
                 Ok(true)
             }
             _ => Ok(false),
@@ -669,10 +696,13 @@ impl<'h> Machine<'h> {
         let mark = self.stack.len() - n_items;
         match self.graph.node_mut(target) {
             Node::Dict(dict) => {
+                let from = dict.len();
                 let items = &self.stack[mark..];
                 dict.extend(items.chunks_exact(2).map(|pair| (pair[0], pair[1])));
+                let to = dict.len();
                 self.stack.truncate(mark);
                 self.marks.pop();
+                self.filled(mark - 1, target, from, to);
                 Ok(true)
             }
             _ => Ok(false),
@@ -689,6 +719,80 @@ impl<'h> Machine<'h> {
         self.stack.get(mark - 1)?.node()
     }
 
+    /// A memo GET pushed `value`: remembers its slot, so that filling it is known to come
+    /// after other opcodes ran.
+    #[inline]
+    pub(crate) fn refetch(&mut self, value: Value) {
+        let Value::Node(id) = value else {
+            return;
+        };
+        let slot = self.stack.len() - 1;
+        // The slots above are gone from the stack; keeping the slots in increasing order
+        // also keeps this vector no longer than the stack.
+        while self.refetched.last().is_some_and(|r| r.slot >= slot) {
+            self.refetched.pop();
+        }
+        self.refetched.push(Refetched {
+            slot,
+            id,
+            at: self.offset,
+        });
+    }
+
+    /// Items `from..to` of plain container `id`, at stack slot `slot`, were just added in
+    /// place. When a memo GET put the container there, they were added after other objects
+    /// were built, not while the container was made: that place in the stream is kept as a
+    /// [`Change::Fill`] of the object nearest the top of the stack below it (of the
+    /// container itself when there is none).
+    #[inline]
+    fn filled(&mut self, slot: usize, id: NodeId, from: usize, to: usize) {
+        if self.refetched.is_empty() || from == to {
+            return;
+        }
+        let idx = self.refetched.partition_point(|r| r.slot < slot);
+        let Some(at) = self
+            .refetched
+            .get(idx)
+            .filter(|r| r.slot == slot && r.id == id)
+            .map(|r| r.at)
+        else {
+            return;
+        };
+        self.record_fill(slot, id, at, from, to);
+    }
+
+    #[cold]
+    fn record_fill(&mut self, slot: usize, id: NodeId, at: u64, from: usize, to: usize) {
+        let anchor = self.stack[..slot]
+            .iter()
+            .rev()
+            .take(ANCHOR_SEARCH)
+            .find_map(Value::node)
+            .unwrap_or(id);
+        // SETITEM after SETITEM on the same GET is one run of stores, as a pickler writes
+        // the pairs of one update at protocol 0, or more than one batch.
+        if self.last_fill == Some((anchor, at)) {
+            if let Some(Change::Fill {
+                container, to: end, ..
+            }) = self.graph.changes_mut(anchor).last_mut()
+            {
+                if *container == Value::Node(id) && *end == from {
+                    *end = to;
+                    return;
+                }
+            }
+        }
+        self.graph.push_change(
+            anchor,
+            Change::Fill {
+                container: Value::Node(id),
+                from,
+                to,
+            },
+        );
+        self.last_fill = Some((anchor, at));
+    }
+
     fn items_above_mark(&self) -> usize {
         self.marks.last().map_or(0, |&mark| self.stack.len() - mark)
     }
@@ -700,8 +804,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("append to", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::List(list) => list.extend(items),
+            Node::List(list) => {
+                let from = list.len();
+                list.extend(items);
+                let to = list.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_)
             | Node::Bytes(_)
             | Node::Tuple(_)
@@ -719,8 +829,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("set items of", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::Dict(dict) => dict.extend(pairs),
+            Node::Dict(dict) => {
+                let from = dict.len();
+                dict.extend(pairs);
+                let to = dict.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_) | Node::Bytes(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
                 return Err(self.cannot("set items of", &Value::Node(id)));
             }
@@ -735,8 +851,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("add items to", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::Set(set) => set.extend(items),
+            Node::Set(set) => {
+                let from = set.len();
+                set.extend(items);
+                let to = set.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_)
             | Node::Bytes(_)
             | Node::ByteArray(_)
