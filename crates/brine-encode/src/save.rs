@@ -784,6 +784,17 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         module_value: &Value,
         name_value: &Value,
     ) -> Result<(), EncodeError> {
+        // A GLOBAL written by hand is written back so at the pickle's own protocol.
+        if let Some(line) = self
+            .graph
+            .global_line(id)
+            .filter(|line| line.applies_at(self.e.protocol()))
+        {
+            if let Some(idx) = self.e.verbatim_global(module, name, line.memoized)? {
+                self.memo[id.index()] = idx;
+            }
+            return Ok(());
+        }
         if self.e.protocol() < 4 {
             if let Some(idx) = self.e.global_name(module, name)? {
                 self.memo[id.index()] = idx;

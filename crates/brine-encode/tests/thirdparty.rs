@@ -15,40 +15,11 @@ use std::process::Stdio;
 use brine_testdata::ThirdParty;
 use bytes::Bytes;
 
-/// dill writes `GLOBAL '__builtin__ __main__'` itself, at every protocol, and never memoizes
-/// it; brine writes a global as CPython's pickler does, memoized, and with STACK_GLOBAL at
-/// protocol 4.
-const DILL_HAND_WRITTEN_GLOBAL: &str =
-    "dill writes GLOBAL by hand where CPython writes STACK_GLOBAL";
-
-/// brine applies fix_imports to `__builtin__.__main__` in protocol 0-2 input, so the
-/// conversion to protocols 3-5 names `builtins.__main__`, which `dill.loads` does not resolve
-/// as it does `__builtin__.__main__`.
-const DILL_BUILTIN_MAIN: &str = "fix_imports turns dill's `__builtin__.__main__` into `builtins`";
-
 /// Fixtures whose re-encoding at their own protocol differs from CPython's bytes, with why.
-const KNOWN_REENCODE_FAILURES: &[(&str, &str)] = &[
-    ("dill_lambda_byref.p0", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_lambda_byref.p1", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_lambda_byref.p2", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_lambda_byref.p3", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_lambda_byref.p4", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_lambda_byref.p5", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_session.p4", DILL_HAND_WRITTEN_GLOBAL),
-];
+const KNOWN_REENCODE_FAILURES: &[(&str, &str)] = &[];
 
 /// Conversions (`<fixture> -> p<N>`) that do not load as the original, with why.
-const KNOWN_CONVERSION_FAILURES: &[(&str, &str)] = &[
-    ("dill_lambda_byref.p0 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p0 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p0 -> p5", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p5", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p5", DILL_BUILTIN_MAIN),
-];
+const KNOWN_CONVERSION_FAILURES: &[(&str, &str)] = &[];
 
 fn decode(fixture: &ThirdParty) -> Result<brine_value::Graph, String> {
     let buffers: Vec<Bytes> = fixture

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
 use brine_value::{
-    Change, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
+    Change, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
 };
 use bytes::Bytes;
 use hashbrown::HashMap;
@@ -62,6 +62,9 @@ pub(crate) struct Machine<'h> {
     /// The anchor and the GET of the last [`Change::Fill`] recorded, which the next fill
     /// through the same GET continues.
     last_fill: Option<(NodeId, u64)>,
+    /// The global the last GLOBAL made, until a memo PUT stores it or it is known never to
+    /// be ([`GlobalLine`]).
+    pending_global: Option<NodeId>,
 }
 
 /// A stack slot a memo GET filled.
@@ -120,6 +123,7 @@ impl<'h> Machine<'h> {
             discarded: Vec::new(),
             refetched: Vec::new(),
             last_fill: None,
+            pending_global: None,
         }
     }
 
@@ -326,6 +330,7 @@ impl<'h> Machine<'h> {
                 };
                 let global = self.global(module, name)?;
                 self.push(global)?;
+                self.global_line(global);
             }
             Opcode::STACK_GLOBAL => {
                 let name = self.pop()?;
@@ -888,6 +893,12 @@ impl<'h> Machine<'h> {
 
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = *self.top()?;
+        if let Some(id) = self.pending_global.filter(|id| value == Value::Node(*id)) {
+            self.pending_global = None;
+            if self.proto >= 4 {
+                self.mark_global_line(id, true);
+            }
+        }
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
         }
@@ -935,6 +946,24 @@ impl<'h> Machine<'h> {
         let module = self.add(Node::Str(PyStr::new(module)))?;
         let name = self.add(Node::Str(PyStr::new(name)))?;
         self.add(Node::Global { module, name })
+    }
+
+    /// GLOBAL made `global`: CPython's pickler memoizes it right away, and writes STACK_GLOBAL
+    /// instead from protocol 4. The previous GLOBAL, if still not memoized, never was.
+    fn global_line(&mut self, global: Value) {
+        if let Some(previous) = self.pending_global.take() {
+            self.mark_global_line(previous, false);
+        }
+        self.pending_global = global.node();
+    }
+
+    #[cold]
+    fn mark_global_line(&mut self, id: NodeId, memoized: bool) {
+        let line = GlobalLine {
+            protocol: self.proto,
+            memoized,
+        };
+        self.graph.set_global_line(id, line);
     }
 
     /// STACK_GLOBAL keeps the str nodes the pickle pushed, so their sharing is preserved.
@@ -1271,6 +1300,9 @@ impl<'h> Machine<'h> {
     /// discarded values that other references keep anyway, or that hold nothing that
     /// acted (no call, no global, no persistent id), are dropped.
     pub(crate) fn finish(mut self, root: Value) -> Graph {
+        if let Some(global) = self.pending_global.take() {
+            self.mark_global_line(global, false);
+        }
         let left: Vec<Value> = self.stack.drain(..).collect();
         for value in left.into_iter().filter(|value| value.node().is_some()) {
             self.graph.push_effect(value);
