@@ -13,7 +13,8 @@ use crate::value::Value;
 /// made them ([`crate::Graph::changes`]).
 ///
 /// Plain lists, dicts and sets grow in place instead: APPENDS on a [`crate::Node::List`]
-/// adds to its items and is not recorded as a change.
+/// adds to its items and is not recorded as a change, unless the pickle fetched the list
+/// again from its memo first ([`Change::Fill`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Change {
