@@ -611,8 +611,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     };
                     let len = to.saturating_sub(*from);
                     let span = Field::Span(*from, *to);
+                    let node = self.node(target)?;
+                    // Below protocol 4 a set is written whole (`set(list)`), its later items
+                    // included.
+                    if matches!(node, Node::Set(_)) && self.e.protocol() < 4 {
+                        continue;
+                    }
                     self.tasks.push(Task::Op(Op::Pop));
-                    match self.node(target)? {
+                    match node {
                         Node::Dict(_) => {
                             let batch = self.e.begin_store(len);
                             self.push_pairs(target, span, batch);
@@ -621,15 +627,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                             let batch = self.e.begin_extend(len);
                             self.push_items(target, span, batch);
                         }
-                        Node::Set(_) if self.e.protocol() >= 4 => {
+                        Node::Set(_) => {
                             let batch = self.e.begin_additems(len);
                             self.push_items(target, span, batch);
                         }
                         node => {
                             return Err(EncodeError::Unpicklable(format!(
-                                "cannot add items to a {} at protocol {}",
+                                "cannot add items to a {}",
                                 node.kind_name(),
-                                self.e.protocol()
                             )));
                         }
                     }
@@ -745,18 +750,23 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        let (field, len) = self.first_items(id, Field::Items, len);
         if self.e.protocol() >= 4 {
+            let (field, len) = self.first_items(id, Field::Items, len);
             let batch = self.e.begin_set(Some(len))?;
             self.memo[id.index()] = batch.memo_idx();
             self.push_items(id, field, batch);
             return Ok(());
         }
-        // `set(list(items))`, memoized once called.
+        // `set(list(items))`, memoized once called, with all its items: no protocol before 4
+        // can add to a set later.
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         let batch = self.e.begin_set(Some(len))?;
-        self.tasks.push(Task::Items { id, field, batch });
+        self.tasks.push(Task::Items {
+            id,
+            field: Field::Items,
+            batch,
+        });
         Ok(())
     }
 

@@ -200,3 +200,26 @@ fn fix_imports_leaves_a_name_python_3_builtins_lacks_as_written() {
     );
     assert_eq!(encode(&graph, 3), b"\x80\x03cbuiltins\nset\nq\x00.");
 }
+
+#[test]
+fn a_set_filled_later_is_written_whole_below_protocol_4() {
+    // Hand-made, dill's shape with a set: a list holding a set, then the set filled through
+    // a GET (`h\x01 ( K\x01 \x90 0`) while the list is below it on the stack.
+    let pickle = b"\x80\x04\x95\x0d\x00\x00\x00\x00\x00\x00\x00]\x94\x8f\x94ah\x01(K\x01\x900.";
+    let graph = decode(pickle);
+    assert_eq!(format!("{graph:?}"), "[#0={1}].fill(#0, 0..1)");
+    assert_eq!(encode(&graph, 4), pickle);
+    for protocol in 0..=5 {
+        let converted = decode(&encode(&graph, protocol));
+        let set = converted.root().index(0).expect("the list holds the set");
+        let items = match set.node() {
+            Some(Node::Set(items)) => items.clone(),
+            Some(Node::Reduce { args, .. }) => {
+                let list = converted.get(args).index(0).expect("set(list)");
+                list.as_list().expect("a list").to_vec()
+            }
+            other => panic!("p{protocol}: {other:?}"),
+        };
+        assert_eq!(items, [Value::Int(1)], "p{protocol}: {converted:?}");
+    }
+}
