@@ -726,25 +726,50 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.str(last)?;
             self.end_tuple(2)?;
             self.reduce()?;
-        } else if self.proto >= 3 {
-            self.line(Opcode::GLOBAL, &format!("{module}\n{name}"))?;
         } else {
-            let (module, name) = if self.fix_imports {
-                compat::py3_to_py2(module, name)
-            } else {
-                (module, name)
-            };
-            if !module.is_ascii() || !name.is_ascii() {
-                return Err(EncodeError::Unpicklable(format!(
-                    "can't pickle global identifier '{module}.{name}' using pickle protocol {}",
-                    self.proto
-                )));
-            }
-            self.line(Opcode::GLOBAL, &format!("{module}\n{name}"))?;
+            self.global_line(module, name)?;
         }
         let idx = self.memoize()?;
         self.register_global(module, name, idx);
         Ok(Some(idx))
+    }
+
+    /// GLOBAL `module.name` as a producer writing the opcode itself wrote it, at any
+    /// protocol, memoized only when `memoize` says (see `brine_value::GlobalLine`); returns
+    /// the memo index.
+    pub(crate) fn verbatim_global(
+        &mut self,
+        module: &str,
+        name: &str,
+        memoize: bool,
+    ) -> Result<Option<u32>, EncodeError> {
+        self.global_line(module, name)?;
+        if !memoize {
+            return Ok(None);
+        }
+        let idx = self.memoize()?;
+        self.register_global(module, name, idx);
+        Ok(Some(idx))
+    }
+
+    /// The GLOBAL opcode: Python 2 names at protocols 0-2 with `fix_imports`, which must be
+    /// ASCII there.
+    fn global_line(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+        if self.proto >= 3 {
+            return self.line(Opcode::GLOBAL, &format!("{module}\n{name}"));
+        }
+        let (module, name) = if self.fix_imports {
+            compat::py3_to_py2(module, name)
+        } else {
+            (module, name)
+        };
+        if !module.is_ascii() || !name.is_ascii() {
+            return Err(EncodeError::Unpicklable(format!(
+                "can't pickle global identifier '{module}.{name}' using pickle protocol {}",
+                self.proto
+            )));
+        }
+        self.line(Opcode::GLOBAL, &format!("{module}\n{name}"))
     }
 
     /// The global the encoder's registry gives extension code `code`, if any.

@@ -7,7 +7,7 @@
 use std::io::Write;
 
 use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value};
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 
 use crate::emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 use crate::error::EncodeError;
@@ -27,6 +27,8 @@ enum Field {
     Args,
     /// The items or pairs of the node's change with this index (Append, SetItems, AddItems).
     Change(usize),
+    /// Items (or pairs) `from..to` of a list, set or dict node.
+    Span(usize, usize),
 }
 
 /// An opcode the pickler writes between saves, each through the [`Emitter`] method that
@@ -115,6 +117,9 @@ pub(crate) struct Pickler<'g, 'h, W> {
     /// The Python 2 `str` that are a datetime's packed state, written as bytes from
     /// protocol 3 (what the datetime Python 3 loads gives when pickled again).
     py2_as_bytes: HashSet<NodeId>,
+    /// For each container a [`Change::Fill`] adds to later, how many of its items come
+    /// before: the ones written where the container is first written.
+    filled_from: HashMap<NodeId, usize>,
     tasks: Vec<Task>,
     persistent_id: Option<&'h mut PersistentId<'h>>,
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
@@ -136,6 +141,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             preludes_written: HashSet::new(),
             discarding: HashSet::new(),
             py2_as_bytes: HashSet::new(),
+            filled_from: filled_from(graph),
             tasks: Vec::new(),
             persistent_id,
             buffer_callback,
@@ -380,6 +386,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 Node::Tuple(items) | Node::List(items) | Node::Set(items) | Node::FrozenSet(items),
                 Field::Items,
             ) => items,
+            (Node::List(items) | Node::Set(items), Field::Span(from, to)) => span(items, from, to),
             (Node::Inst { args, .. } | Node::Obj { args, .. }, Field::Args) => args,
             _ => &[],
         })
@@ -392,10 +399,20 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 _ => &[],
             });
         }
-        Ok(match self.node(id)? {
-            Node::Dict(pairs) => pairs,
+        Ok(match (self.node(id)?, field) {
+            (Node::Dict(pairs), Field::Span(from, to)) => span(pairs, from, to),
+            (Node::Dict(pairs), _) => pairs,
             _ => &[],
         })
+    }
+
+    /// The items of a container written where it is first written: all but those a
+    /// [`Change::Fill`] adds later.
+    fn first_items(&self, id: NodeId, field: Field, len: usize) -> (Field, usize) {
+        match self.filled_from.get(&id) {
+            Some(&from) if from < len => (Field::Span(0, from), from),
+            _ => (field, len),
+        }
     }
 
     fn save(&mut self, value: Value) -> Result<(), EncodeError> {
@@ -492,14 +509,16 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             Node::Ext(code) => self.save_ext(*code)?,
             Node::Tuple(items) => self.save_tuple(id, items.len())?,
             Node::List(items) => {
-                let batch = self.e.begin_list(Some(items.len()))?;
+                let (field, len) = self.first_items(id, Field::Items, items.len());
+                let batch = self.e.begin_list(Some(len))?;
                 self.memo[id.index()] = batch.memo_idx();
-                self.push_items(id, Field::Items, batch);
+                self.push_items(id, field, batch);
             }
             Node::Dict(pairs) => {
-                let batch = self.e.begin_dict(Some(pairs.len()))?;
+                let (field, len) = self.first_items(id, Field::Items, pairs.len());
+                let batch = self.e.begin_dict(Some(len))?;
                 self.memo[id.index()] = batch.memo_idx();
-                self.push_pairs(id, Field::Items, batch);
+                self.push_pairs(id, field, batch);
             }
             Node::Set(items) => self.save_set(id, items.len())?,
             Node::FrozenSet(items) => self.save_frozenset(id, items.len())?,
@@ -578,6 +597,48 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 Change::Effect(value) => {
                     self.tasks.push(Task::Op(Op::Pop));
                     self.tasks.push(Task::Discard(*value));
+                }
+                // The container fetched again (a GET), the items added here, and POP.
+                Change::Fill {
+                    container,
+                    from,
+                    to,
+                } => {
+                    let Some(target) = container.node() else {
+                        return Err(EncodeError::Unpicklable(
+                            "a fill of something that is not a container".to_owned(),
+                        ));
+                    };
+                    let len = to.saturating_sub(*from);
+                    let span = Field::Span(*from, *to);
+                    let node = self.node(target)?;
+                    // Below protocol 4 a set is written whole (`set(list)`), its later items
+                    // included.
+                    if matches!(node, Node::Set(_)) && self.e.protocol() < 4 {
+                        continue;
+                    }
+                    self.tasks.push(Task::Op(Op::Pop));
+                    match node {
+                        Node::Dict(_) => {
+                            let batch = self.e.begin_store(len);
+                            self.push_pairs(target, span, batch);
+                        }
+                        Node::List(_) => {
+                            let batch = self.e.begin_extend(len);
+                            self.push_items(target, span, batch);
+                        }
+                        Node::Set(_) => {
+                            let batch = self.e.begin_additems(len);
+                            self.push_items(target, span, batch);
+                        }
+                        node => {
+                            return Err(EncodeError::Unpicklable(format!(
+                                "cannot add items to a {}",
+                                node.kind_name(),
+                            )));
+                        }
+                    }
+                    self.tasks.push(Task::Save(*container));
                 }
                 _ => {
                     return Err(EncodeError::Unpicklable(format!(
@@ -690,12 +751,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
         if self.e.protocol() >= 4 {
+            let (field, len) = self.first_items(id, Field::Items, len);
             let batch = self.e.begin_set(Some(len))?;
             self.memo[id.index()] = batch.memo_idx();
-            self.push_items(id, Field::Items, batch);
+            self.push_items(id, field, batch);
             return Ok(());
         }
-        // `set(list(items))`, memoized once called.
+        // `set(list(items))`, memoized once called, with all its items: no protocol before 4
+        // can add to a set later.
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         let batch = self.e.begin_set(Some(len))?;
@@ -731,6 +794,17 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         module_value: &Value,
         name_value: &Value,
     ) -> Result<(), EncodeError> {
+        // A GLOBAL written by hand is written back so at the pickle's own protocol.
+        if let Some(line) = self
+            .graph
+            .global_line(id)
+            .filter(|line| line.applies_at(self.e.protocol()))
+        {
+            if let Some(idx) = self.e.verbatim_global(module, name, line.memoized)? {
+                self.memo[id.index()] = idx;
+            }
+            return Ok(());
+        }
         if self.e.protocol() < 4 {
             if let Some(idx) = self.e.global_name(module, name)? {
                 self.memo[id.index()] = idx;
@@ -1001,4 +1075,29 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.memo[id.index()] = idx;
         Ok(())
     }
+}
+
+/// Items `from..to` of a container, as far as it has them.
+fn span<T>(items: &[T], from: usize, to: usize) -> &[T] {
+    items.get(from..to.min(items.len())).unwrap_or_default()
+}
+
+/// For each container the graph fills later ([`Change::Fill`]), the number of items it has
+/// before the first fill.
+fn filled_from(graph: &Graph) -> HashMap<NodeId, usize> {
+    let mut filled_from = HashMap::new();
+    for id in graph.changed_nodes() {
+        for change in graph.changes(id) {
+            if let Change::Fill {
+                container: Value::Node(container),
+                from,
+                ..
+            } = change
+            {
+                let first = filled_from.entry(*container).or_insert(*from);
+                *first = (*first).min(*from);
+            }
+        }
+    }
+    filled_from
 }

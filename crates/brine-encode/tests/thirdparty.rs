@@ -15,128 +15,11 @@ use std::process::Stdio;
 use brine_testdata::ThirdParty;
 use bytes::Bytes;
 
-/// dill (with `recurse=True`, and its session) makes a function's globals dict, memoizes it,
-/// builds the function, and only then fills the dict (`BINGET`, key, value, `SETITEM`); brine's
-/// graph writes the dict's final items where it was created.
-const DILL_GLOBALS: &str = "dill fills a memoized globals dict after building the function";
-
-/// The same cause, with a function in its own globals: brine's conversion writes the function
-/// inside the dict, so the name is bound to a second function and the original's globals lack
-/// it.
-const DILL_RECURSIVE: &str = "the recursive function's globals lose its own name";
-
-/// dill writes `GLOBAL '__builtin__ __main__'` itself, at every protocol; at protocol 4
-/// brine writes a global as CPython's pickler does, with STACK_GLOBAL.
-const DILL_HAND_WRITTEN_GLOBAL: &str =
-    "dill writes GLOBAL by hand where CPython writes STACK_GLOBAL";
-
-/// brine applies fix_imports to `__builtin__.__main__` in protocol 0-2 input, so the
-/// conversion to protocols 3-5 names `builtins.__main__`, which `dill.loads` does not resolve
-/// as it does `__builtin__.__main__`.
-const DILL_BUILTIN_MAIN: &str = "fix_imports turns dill's `__builtin__.__main__` into `builtins`";
-
 /// Fixtures whose re-encoding at their own protocol differs from CPython's bytes, with why.
-const KNOWN_REENCODE_FAILURES: &[(&str, &str)] = &[
-    ("dill_class.p0", DILL_GLOBALS),
-    ("dill_class.p1", DILL_GLOBALS),
-    ("dill_class.p2", DILL_GLOBALS),
-    ("dill_class.p3", DILL_GLOBALS),
-    ("dill_class.p4", DILL_GLOBALS),
-    ("dill_class.p5", DILL_GLOBALS),
-    ("dill_defaults.p0", DILL_GLOBALS),
-    ("dill_defaults.p1", DILL_GLOBALS),
-    ("dill_defaults.p2", DILL_GLOBALS),
-    ("dill_defaults.p3", DILL_GLOBALS),
-    ("dill_defaults.p4", DILL_GLOBALS),
-    ("dill_defaults.p5", DILL_GLOBALS),
-    ("dill_globals.p0", DILL_GLOBALS),
-    ("dill_globals.p1", DILL_GLOBALS),
-    ("dill_globals.p2", DILL_GLOBALS),
-    ("dill_globals.p3", DILL_GLOBALS),
-    ("dill_globals.p4", DILL_GLOBALS),
-    ("dill_globals.p5", DILL_GLOBALS),
-    ("dill_instance.p0", DILL_GLOBALS),
-    ("dill_instance.p1", DILL_GLOBALS),
-    ("dill_instance.p2", DILL_GLOBALS),
-    ("dill_instance.p3", DILL_GLOBALS),
-    ("dill_instance.p4", DILL_GLOBALS),
-    ("dill_instance.p5", DILL_GLOBALS),
-    ("dill_lambda.p0", DILL_GLOBALS),
-    ("dill_lambda.p1", DILL_GLOBALS),
-    ("dill_lambda.p2", DILL_GLOBALS),
-    ("dill_lambda.p3", DILL_GLOBALS),
-    ("dill_lambda.p4", DILL_GLOBALS),
-    ("dill_lambda.p5", DILL_GLOBALS),
-    ("dill_lambda_byref.p0", DILL_GLOBALS),
-    ("dill_lambda_byref.p1", DILL_GLOBALS),
-    ("dill_lambda_byref.p2", DILL_GLOBALS),
-    ("dill_lambda_byref.p3", DILL_GLOBALS),
-    ("dill_lambda_byref.p4", DILL_GLOBALS),
-    ("dill_lambda_byref.p5", DILL_GLOBALS),
-    ("dill_nested.p0", DILL_GLOBALS),
-    ("dill_nested.p1", DILL_GLOBALS),
-    ("dill_nested.p2", DILL_GLOBALS),
-    ("dill_nested.p3", DILL_GLOBALS),
-    ("dill_nested.p4", DILL_GLOBALS),
-    ("dill_nested.p5", DILL_GLOBALS),
-    ("dill_recursive.p0", DILL_GLOBALS),
-    ("dill_recursive.p1", DILL_GLOBALS),
-    ("dill_recursive.p2", DILL_GLOBALS),
-    ("dill_recursive.p3", DILL_GLOBALS),
-    ("dill_recursive.p4", DILL_GLOBALS),
-    ("dill_recursive.p5", DILL_GLOBALS),
-    // Also DILL_GLOBALS: the session's module dict is filled the same way.
-    ("dill_session.p4", DILL_HAND_WRITTEN_GLOBAL),
-    ("dill_shared.p0", DILL_GLOBALS),
-    ("dill_shared.p1", DILL_GLOBALS),
-    ("dill_shared.p2", DILL_GLOBALS),
-    ("dill_shared.p3", DILL_GLOBALS),
-    ("dill_shared.p4", DILL_GLOBALS),
-    ("dill_shared.p5", DILL_GLOBALS),
-    ("dill_subclass.p0", DILL_GLOBALS),
-    ("dill_subclass.p1", DILL_GLOBALS),
-    ("dill_subclass.p2", DILL_GLOBALS),
-    ("dill_subclass.p3", DILL_GLOBALS),
-    ("dill_subclass.p4", DILL_GLOBALS),
-    ("dill_subclass.p5", DILL_GLOBALS),
-];
+const KNOWN_REENCODE_FAILURES: &[(&str, &str)] = &[];
 
 /// Conversions (`<fixture> -> p<N>`) that do not load as the original, with why.
-const KNOWN_CONVERSION_FAILURES: &[(&str, &str)] = &[
-    ("dill_lambda_byref.p0 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p0 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p0 -> p5", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p1 -> p5", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p3", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p4", DILL_BUILTIN_MAIN),
-    ("dill_lambda_byref.p2 -> p5", DILL_BUILTIN_MAIN),
-    ("dill_recursive.p0 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p0 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p0 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p0 -> p5", DILL_RECURSIVE),
-    ("dill_recursive.p1 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p1 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p1 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p1 -> p5", DILL_RECURSIVE),
-    ("dill_recursive.p2 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p2 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p2 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p2 -> p5", DILL_RECURSIVE),
-    ("dill_recursive.p3 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p3 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p3 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p3 -> p5", DILL_RECURSIVE),
-    ("dill_recursive.p4 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p4 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p4 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p4 -> p5", DILL_RECURSIVE),
-    ("dill_recursive.p5 -> p2", DILL_RECURSIVE),
-    ("dill_recursive.p5 -> p3", DILL_RECURSIVE),
-    ("dill_recursive.p5 -> p4", DILL_RECURSIVE),
-    ("dill_recursive.p5 -> p5", DILL_RECURSIVE),
-];
+const KNOWN_CONVERSION_FAILURES: &[(&str, &str)] = &[];
 
 fn decode(fixture: &ThirdParty) -> Result<brine_value::Graph, String> {
     let buffers: Vec<Bytes> = fixture
@@ -162,7 +45,7 @@ fn reencode(fixture: &ThirdParty) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
             }
             !out_of_band_wanted
         })
-        .to_writer(&graph, Vec::new())
+        .to_vec(&graph)
         .map_err(|err| format!("encode: {err}"))?;
     Ok((pickle, out_of_band))
 }

@@ -154,6 +154,9 @@ fn absorb<'g>(reader: Reader<'g>, view: &mut View<'g>, change: &'g Change) -> bo
             existing.push(items);
             true
         }
+        // Items added to another container, whose node holds them already: this object only
+        // marks where the stream added them.
+        (_, Change::Fill { .. }) => true,
         _ => false,
     }
 }

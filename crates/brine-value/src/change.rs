@@ -13,7 +13,8 @@ use crate::value::Value;
 /// made them ([`crate::Graph::changes`]).
 ///
 /// Plain lists, dicts and sets grow in place instead: APPENDS on a [`crate::Node::List`]
-/// adds to its items and is not recorded as a change.
+/// adds to its items and is not recorded as a change, unless the pickle fetched the list
+/// again from its memo first ([`Change::Fill`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Change {
@@ -41,6 +42,26 @@ pub enum Change {
     /// `setattr(object, name, value)`. The encoder writes it back at the same place,
     /// followed by POP.
     Effect(Value),
+    /// SETITEM(S), APPEND(S) or ADDITEMS on a plain dict, list or set that the pickle fetched
+    /// again from its memo after building other objects: its items `from..to` were added
+    /// here, while this object was the one nearest the top of the stack, rather than where
+    /// the container was made. dill writes a function's globals dict so: it makes and
+    /// memoizes the dict, builds the function, and only then fills the dict
+    /// (`GET dict key value SETITEM POP`), so that the function can be in its own globals.
+    ///
+    /// The container's node holds all its items, so every reader sees its final contents;
+    /// this says only where the stream added the later ones. The encoder writes the
+    /// container's items before `from` where it first writes the container, and these ones
+    /// here: a GET of the container, the items in CPython's batches, and POP.
+    Fill {
+        /// The dict, list or set, a [`crate::Node::Dict`], [`crate::Node::List`] or
+        /// [`crate::Node::Set`].
+        container: Value,
+        /// The index of the first item (or pair) added here.
+        from: usize,
+        /// The index after the last item added here.
+        to: usize,
+    },
     /// Raw bytes that follow the object's BUILD in the input and belong to it, outside any
     /// opcode: joblib writes each numpy array's data right after its `NumpyArrayWrapper`.
     /// Shared with the input, never copied, so that an encoder can write them back.
@@ -49,7 +70,7 @@ pub enum Change {
 
 impl Change {
     /// The name of the change, after its opcode: `"build"`, `"append"`, `"setitems"`,
-    /// `"additems"`.
+    /// `"additems"`, `"setstate"`, `"effect"`, `"fill"`, `"raw"`.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Change::Build(_) => "build",
@@ -58,6 +79,7 @@ impl Change {
             Change::AddItems(_) => "additems",
             Change::SetState { .. } => "setstate",
             Change::Effect(_) => "effect",
+            Change::Fill { .. } => "fill",
             Change::Raw(_) => "raw",
         }
     }
@@ -65,7 +87,11 @@ impl Change {
     /// Calls `visit` on every value the change refers to, in order (none for [`Change::Raw`]).
     pub fn for_each_child(&self, mut visit: impl FnMut(&Value)) {
         match self {
-            Change::Build(state) | Change::Effect(state) => visit(state),
+            Change::Build(state)
+            | Change::Effect(state)
+            | Change::Fill {
+                container: state, ..
+            } => visit(state),
             Change::SetState { setter, state } => {
                 visit(setter);
                 visit(state);

@@ -12,16 +12,29 @@ type NamePair = (&'static str, &'static str);
 /// The Python 3 name for a global a Python 2 pickle names, as CPython's unpickler finds it:
 /// the (module, name) table first, then the module table.
 ///
+/// A `__builtin__` name that Python 3's `builtins` does not have stays as it is. CPython maps
+/// it and then fails to find it (`pickle.loads(b"c__builtin__\n__main__\n.")` raises
+/// AttributeError), so only a loader's own `find_class`, which sees the name before the
+/// mapping, resolves it: dill's `__builtin__.__main__`, the `__main__` module's dict. Written
+/// at protocol 3 or higher, the name must stay the one that loader knows.
+///
 /// # Example
 ///
 /// ```
 /// use brine_value::compat::py2_to_py3;
 /// assert_eq!(py2_to_py3("__builtin__", "unicode"), ("builtins", "str"));
+/// assert_eq!(py2_to_py3("__builtin__", "set"), ("builtins", "set"));
+/// assert_eq!(py2_to_py3("__builtin__", "__main__"), ("__builtin__", "__main__"));
 /// assert_eq!(py2_to_py3("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"));
 /// assert_eq!(py2_to_py3("mymodule", "Thing"), ("mymodule", "Thing"));
 /// ```
 pub fn py2_to_py3<'a>(module: &'a str, name: &'a str) -> (&'a str, &'a str) {
-    map_name(&tables::NAME_MAPPING, &tables::IMPORT_MAPPING, module, name)
+    let mapped = map_name(&tables::NAME_MAPPING, &tables::IMPORT_MAPPING, module, name);
+    let builtin = mapped.0 == "builtins" && module == "__builtin__";
+    if builtin && tables::BUILTINS.binary_search(&mapped.1).is_err() {
+        return (module, name);
+    }
+    mapped
 }
 
 /// The Python 2 name for a Python 3 global, as CPython's pickler writes it at protocols 0-2.

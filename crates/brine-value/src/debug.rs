@@ -232,7 +232,7 @@ impl Printer<'_> {
 
     /// The changes as method calls after the node: `.build(state)`, `.append([…])`,
     /// `.setitems({…})`, `.additems([…])`, `.setstate(setter, state)`, `.effect(value)`,
-    /// `.raw(<n bytes>)`.
+    /// `.fill(container, from..to)`, `.raw(<n bytes>)`.
     fn changes(&mut self, id: NodeId, depth: usize) {
         for change in self.graph.changes(id) {
             let _ = write!(self.out, ".{}(", change.kind_name());
@@ -252,6 +252,14 @@ impl Printer<'_> {
                     self.out.push('{');
                     self.pairs(pairs, depth);
                     self.out.push('}');
+                }
+                Change::Fill {
+                    container,
+                    from,
+                    to,
+                } => {
+                    self.value(container, depth);
+                    let _ = write!(self.out, ", {from}..{to}");
                 }
                 // The length, not the bytes: raw array data may be gigabytes.
                 Change::Raw(data) => {

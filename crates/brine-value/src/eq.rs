@@ -84,6 +84,18 @@ fn changes(work: &mut Worklist<'_, Graphs<'_>>, xs: &[Change], ys: &[Change]) ->
                 work.all(x, y)
             }
             (Change::SetItems(x), Change::SetItems(y)) => work.pairs(x, y),
+            (
+                Change::Fill {
+                    container: cx,
+                    from: fx,
+                    to: tx,
+                },
+                Change::Fill {
+                    container: cy,
+                    from: fy,
+                    to: ty,
+                },
+            ) => fx == fy && tx == ty && work.value(cx, cy),
             (Change::Raw(x), Change::Raw(y)) => x == y,
             _ => false,
         })

@@ -47,7 +47,42 @@ pub struct Graph {
     bigints: Vec<BigInt>,
     /// How the Python 2 `str` nodes read as text.
     py2_text: Py2Text,
+    /// The globals written as CPython's pickler never writes them (rare).
+    global_lines: HashMap<NodeId, GlobalLine>,
     root: Value,
+}
+
+/// How a pickle wrote a global that CPython's pickler would have written otherwise: as a
+/// GLOBAL line at protocol 4 or 5, where CPython writes STACK_GLOBAL, or as a GLOBAL it never
+/// memoized, where CPython memoizes every global. Such a line is a producer writing the opcode
+/// itself: dill writes `GLOBAL '__builtin__ __main__'` for the `__main__` module's dict, at
+/// every protocol, unmemoized.
+///
+/// The encoder writes the global the same way at `protocol`, so that re-encoding gives the
+/// producer's bytes back, and as CPython's pickler does at any other protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GlobalLine {
+    /// The protocol the pickle declared with PROTO; 0 without one (protocols 0 and 1).
+    pub protocol: u8,
+    /// Whether the pickle memoized the global.
+    pub memoized: bool,
+}
+
+impl GlobalLine {
+    /// Whether a pickle written at `protocol` is one like the pickle that wrote the global:
+    /// its protocol, or either of 0 and 1 for a pickle without PROTO.
+    ///
+    /// ```
+    /// use brine_value::GlobalLine;
+    ///
+    /// let line = GlobalLine { protocol: 0, memoized: false };
+    /// assert!(line.applies_at(0) && line.applies_at(1) && !line.applies_at(2));
+    /// let line = GlobalLine { protocol: 4, memoized: false };
+    /// assert!(line.applies_at(4) && !line.applies_at(5));
+    /// ```
+    pub fn applies_at(self, protocol: u8) -> bool {
+        self.protocol.max(1) == protocol.max(1)
+    }
 }
 
 impl Graph {
@@ -65,6 +100,7 @@ impl Graph {
             effects: Vec::new(),
             bigints: Vec::new(),
             py2_text: Py2Text::default(),
+            global_lines: HashMap::new(),
             root: Value::None,
         }
     }
@@ -78,6 +114,17 @@ impl Graph {
     /// Sets how the graph's Python 2 `str` nodes read as text.
     pub fn set_py2_text(&mut self, py2_text: Py2Text) {
         self.py2_text = py2_text;
+    }
+
+    /// How the pickle wrote global node `id`, when not as CPython's pickler would have:
+    /// see [`GlobalLine`] (`None` for nearly every global).
+    pub fn global_line(&self, id: NodeId) -> Option<GlobalLine> {
+        self.global_lines.get(&id).copied()
+    }
+
+    /// Records how the pickle wrote global node `id`.
+    pub fn set_global_line(&mut self, id: NodeId, line: GlobalLine) {
+        self.global_lines.insert(id, line);
     }
 
     /// Adds a node and returns its id.

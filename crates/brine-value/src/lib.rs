@@ -50,7 +50,7 @@ mod value;
 pub use change::Change;
 pub use eq::same_shape;
 pub use extension::{ExtensionError, ExtensionRegistry};
-pub use graph::{Graph, ValueRef};
+pub use graph::{GlobalLine, Graph, ValueRef};
 pub use node::{Node, PickleBuffer};
 pub use py2str::{DecodeError, Py2Text, Py2Value, StringEncoding, StringErrors};
 pub use pystr::PyStr;

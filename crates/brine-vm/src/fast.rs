@@ -98,6 +98,7 @@ impl Machine<'_> {
                             let value = *value;
                             self.got(value);
                             self.push(value)?;
+                            self.refetch(value);
                         }
                         _ => self.push(Value::Int(value))?,
                     }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
 use brine_value::{
-    Change, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
+    Change, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
 };
 use bytes::Bytes;
 use hashbrown::HashMap;
@@ -59,6 +59,15 @@ pub(crate) struct Machine<'h> {
     /// Where each global, call and BUILD was made, when the caller asked
     /// ([`crate::Decoder::partial_from_slice`]): the graph itself keeps no offsets.
     pub(crate) origins: Option<Vec<Origin>>,
+    /// The stack slots a memo GET filled with a node, by increasing slot: a dict, list or
+    /// set mutated there was reached again after other opcodes ran.
+    refetched: Vec<Refetched>,
+    /// The anchor and the GET of the last [`Change::Fill`] recorded, which the next fill
+    /// through the same GET continues.
+    last_fill: Option<(NodeId, u64)>,
+    /// The global the last GLOBAL made, until a memo PUT stores it or it is known never to
+    /// be ([`GlobalLine`]).
+    pending_global: Option<NodeId>,
 }
 
 /// Where the pickle named a global, made a call or set an object's state: the node and the
@@ -72,6 +81,15 @@ pub struct Origin {
     /// The opcode: GLOBAL, STACK_GLOBAL, EXT1/2/4, REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ or
     /// BUILD.
     pub opcode: Opcode,
+}
+
+/// A stack slot a memo GET filled.
+#[derive(Clone, Copy)]
+struct Refetched {
+    slot: usize,
+    id: NodeId,
+    /// The offset of the GET.
+    at: u64,
 }
 
 /// How far down the stack a discarded value looks for the object it was made with.
@@ -120,6 +138,9 @@ impl<'h> Machine<'h> {
             code: Opcode::STOP,
             discarded: Vec::new(),
             origins: None,
+            refetched: Vec::new(),
+            last_fill: None,
+            pending_global: None,
         }
     }
 
@@ -361,6 +382,7 @@ impl<'h> Machine<'h> {
                 let value = *value;
                 self.got(value);
                 self.push(value)?;
+                self.refetch(value);
             }
 
             // Globals and objects.
@@ -376,6 +398,7 @@ impl<'h> Machine<'h> {
                 let global = self.global(module, name)?;
                 self.push(global)?;
                 self.note_site(global);
+                self.global_line(global);
             }
             Opcode::STACK_GLOBAL => {
                 let name = self.pop()?;
@@ -674,9 +697,12 @@ impl<'h> Machine<'h> {
     pub(crate) fn append_one(&mut self) -> Result<(), Error> {
         let item = self.pop()?;
         let target = self.top()?.node();
-        match target.map(|id| self.graph.node_mut(id)) {
-            Some(Node::List(list)) => {
+        let slot = self.stack.len() - 1;
+        match target.map(|id| (id, self.graph.node_mut(id))) {
+            Some((id, Node::List(list))) => {
                 list.push(item);
+                let len = list.len();
+                self.filled(slot, id, len - 1, len);
                 Ok(())
             }
             _ => self.append(vec![item]),
@@ -699,9 +725,12 @@ impl<'h> Machine<'h> {
         let value = self.pop()?;
         let key = self.pop()?;
         let target = self.top()?.node();
-        match target.map(|id| self.graph.node_mut(id)) {
-            Some(Node::Dict(dict)) => {
+        let slot = self.stack.len() - 1;
+        match target.map(|id| (id, self.graph.node_mut(id))) {
+            Some((id, Node::Dict(dict))) => {
                 dict.push((key, value));
+                let len = dict.len();
+                self.filled(slot, id, len - 1, len);
                 Ok(())
             }
             _ => self.set_items(vec![(key, value)]),
@@ -727,8 +756,11 @@ impl<'h> Machine<'h> {
         let mark = self.stack.len() - self.items_above_mark();
         match self.graph.node_mut(target) {
             Node::List(list) => {
+                let from = list.len();
                 list.extend(self.stack.drain(mark..));
+                let to = list.len();
                 self.marks.pop();
+                self.filled(mark - 1, target, from, to);
                 Ok(true)
             }
             _ => Ok(false),
@@ -747,10 +779,13 @@ impl<'h> Machine<'h> {
         let mark = self.stack.len() - n_items;
         match self.graph.node_mut(target) {
             Node::Dict(dict) => {
+                let from = dict.len();
                 let items = &self.stack[mark..];
                 dict.extend(items.chunks_exact(2).map(|pair| (pair[0], pair[1])));
+                let to = dict.len();
                 self.stack.truncate(mark);
                 self.marks.pop();
+                self.filled(mark - 1, target, from, to);
                 Ok(true)
             }
             _ => Ok(false),
@@ -767,6 +802,80 @@ impl<'h> Machine<'h> {
         self.stack.get(mark - 1)?.node()
     }
 
+    /// A memo GET pushed `value`: remembers its slot, so that filling it is known to come
+    /// after other opcodes ran.
+    #[inline]
+    pub(crate) fn refetch(&mut self, value: Value) {
+        let Value::Node(id) = value else {
+            return;
+        };
+        let slot = self.stack.len() - 1;
+        // The slots above are gone from the stack; keeping the slots in increasing order
+        // also keeps this vector no longer than the stack.
+        while self.refetched.last().is_some_and(|r| r.slot >= slot) {
+            self.refetched.pop();
+        }
+        self.refetched.push(Refetched {
+            slot,
+            id,
+            at: self.offset,
+        });
+    }
+
+    /// Items `from..to` of plain container `id`, at stack slot `slot`, were just added in
+    /// place. When a memo GET put the container there, they were added after other objects
+    /// were built, not while the container was made: that place in the stream is kept as a
+    /// [`Change::Fill`] of the object nearest the top of the stack below it (of the
+    /// container itself when there is none).
+    #[inline]
+    fn filled(&mut self, slot: usize, id: NodeId, from: usize, to: usize) {
+        if self.refetched.is_empty() || from == to {
+            return;
+        }
+        let idx = self.refetched.partition_point(|r| r.slot < slot);
+        let Some(at) = self
+            .refetched
+            .get(idx)
+            .filter(|r| r.slot == slot && r.id == id)
+            .map(|r| r.at)
+        else {
+            return;
+        };
+        self.record_fill(slot, id, at, from, to);
+    }
+
+    #[cold]
+    fn record_fill(&mut self, slot: usize, id: NodeId, at: u64, from: usize, to: usize) {
+        let anchor = self.stack[..slot]
+            .iter()
+            .rev()
+            .take(ANCHOR_SEARCH)
+            .find_map(Value::node)
+            .unwrap_or(id);
+        // SETITEM after SETITEM on the same GET is one run of stores, as a pickler writes
+        // the pairs of one update at protocol 0, or more than one batch.
+        if self.last_fill == Some((anchor, at)) {
+            if let Some(Change::Fill {
+                container, to: end, ..
+            }) = self.graph.changes_mut(anchor).last_mut()
+            {
+                if *container == Value::Node(id) && *end == from {
+                    *end = to;
+                    return;
+                }
+            }
+        }
+        self.graph.push_change(
+            anchor,
+            Change::Fill {
+                container: Value::Node(id),
+                from,
+                to,
+            },
+        );
+        self.last_fill = Some((anchor, at));
+    }
+
     fn items_above_mark(&self) -> usize {
         self.marks.last().map_or(0, |&mark| self.stack.len() - mark)
     }
@@ -778,8 +887,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("append to", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::List(list) => list.extend(items),
+            Node::List(list) => {
+                let from = list.len();
+                list.extend(items);
+                let to = list.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_)
             | Node::Bytes(_)
             | Node::Tuple(_)
@@ -797,8 +912,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("set items of", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::Dict(dict) => dict.extend(pairs),
+            Node::Dict(dict) => {
+                let from = dict.len();
+                dict.extend(pairs);
+                let to = dict.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_) | Node::Bytes(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) => {
                 return Err(self.cannot("set items of", &Value::Node(id)));
             }
@@ -813,8 +934,14 @@ impl<'h> Machine<'h> {
         let Some(id) = target.node() else {
             return Err(self.cannot("add items to", target));
         };
+        let slot = self.stack.len() - 1;
         match self.graph.node_mut(id) {
-            Node::Set(set) => set.extend(items),
+            Node::Set(set) => {
+                let from = set.len();
+                set.extend(items);
+                let to = set.len();
+                self.filled(slot, id, from, to);
+            }
             Node::Str(_)
             | Node::Bytes(_)
             | Node::ByteArray(_)
@@ -844,6 +971,12 @@ impl<'h> Machine<'h> {
 
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = *self.top()?;
+        if let Some(id) = self.pending_global.filter(|id| value == Value::Node(*id)) {
+            self.pending_global = None;
+            if self.proto >= 4 {
+                self.mark_global_line(id, true);
+            }
+        }
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
         }
@@ -891,6 +1024,24 @@ impl<'h> Machine<'h> {
         let module = self.add(Node::Str(PyStr::new(module)))?;
         let name = self.add(Node::Str(PyStr::new(name)))?;
         self.add(Node::Global { module, name })
+    }
+
+    /// GLOBAL made `global`: CPython's pickler memoizes it right away, and writes STACK_GLOBAL
+    /// instead from protocol 4. The previous GLOBAL, if still not memoized, never was.
+    fn global_line(&mut self, global: Value) {
+        if let Some(previous) = self.pending_global.take() {
+            self.mark_global_line(previous, false);
+        }
+        self.pending_global = global.node();
+    }
+
+    #[cold]
+    fn mark_global_line(&mut self, id: NodeId, memoized: bool) {
+        let line = GlobalLine {
+            protocol: self.proto,
+            memoized,
+        };
+        self.graph.set_global_line(id, line);
     }
 
     /// STACK_GLOBAL keeps the str nodes the pickle pushed, so their sharing is preserved.
@@ -1227,6 +1378,9 @@ impl<'h> Machine<'h> {
     /// discarded values that other references keep anyway, or that hold nothing that
     /// acted (no call, no global, no persistent id), are dropped.
     pub(crate) fn finish(mut self, root: Value) -> Graph {
+        if let Some(global) = self.pending_global.take() {
+            self.mark_global_line(global, false);
+        }
         let left: Vec<Value> = self.stack.drain(..).collect();
         for value in left.into_iter().filter(|value| value.node().is_some()) {
             self.graph.push_effect(value);

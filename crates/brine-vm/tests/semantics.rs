@@ -688,3 +688,22 @@ fn missing_buffers_are_kept_as_places_when_asked() {
         .unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::NotEnoughBuffers));
 }
+
+#[test]
+fn a_container_filled_after_the_memo_hands_it_back_keeps_where() {
+    // The tail of dill 0.4.1's `dill.dumps(fact, protocol=2, recurse=True)`
+    // (fixtures/thirdparty dill_recursive.p2), with a list for the function: the globals
+    // dict is made and memoized, the function built, and only then the dict filled through
+    // a GET (`h\x00 ( ... u 0`). The dict holds its final items; the fill is a change of the
+    // object below it on the stack, in stream order.
+    let pickle = b"\x80\x02]q\x01}q\x00X\x08\x00\x00\x00__name__X\x08\x00\x00\x00__main__s\
+        ah\x00(X\x04\x00\x00\x00factq\x02h\x01X\x01\x00\x00\x00ah\x01u0.";
+    check(
+        pickle,
+        "#0=[#1={'__name__': '__main__', 'fact': #0, 'a': #0}].fill(#1, 1..3)",
+    );
+    // A dict filled where it was made, through its own slot, is no fill.
+    check(b"\x80\x02}q\x00X\x01\x00\x00\x00aK\x01s.", "{'a': 1}");
+    // Through DUP: not reached again through the memo.
+    check(b"\x80\x02}q\x002X\x01\x00\x00\x00aK\x01s0.", "{'a': 1}");
+}

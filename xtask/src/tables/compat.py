@@ -2,6 +2,7 @@
 
 Run by `cargo xtask tables` under the reference CPython; the output goes through rustfmt.
 """
+import builtins
 import platform
 import _compat_pickle as compat
 
@@ -42,3 +43,11 @@ table("Python 2 module to Python 3 module.", "IMPORT_MAPPING", "(&str, &str)",
 print()
 table("Python 3 module to Python 2 module.", "REVERSE_IMPORT_MAPPING", "(&str, &str)",
       compat.REVERSE_IMPORT_MAPPING, lit)
+print()
+names = sorted(dir(builtins))
+print("/// The names Python 3's `builtins` module has: a Python 2 `__builtin__` name that is not")
+print("/// one of them names nothing once fix_imports maps it. Sorted.")
+print("pub(crate) static BUILTINS: [&str; %d] = [" % len(names))
+for name in names:
+    print("    %s," % lit(name))
+print("];")
