@@ -504,15 +504,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             Node::Set(items) => self.save_set(id, items.len())?,
             Node::FrozenSet(items) => self.save_frozenset(id, items.len())?,
             Node::Global { module, name } => {
-                let (Some(module_text), Some(name_text)) = (
+                match (
                     self.graph.get(module).as_str(),
                     self.graph.get(name).as_str(),
-                ) else {
-                    return Err(EncodeError::Unpicklable(
-                        "a global's module and name must be str".to_owned(),
-                    ));
-                };
-                self.save_global(id, module_text, name_text, module, name)?;
+                ) {
+                    (Some(module_text), Some(name_text)) => {
+                        self.save_global(id, module_text, name_text, module, name)?;
+                    }
+                    _ => self.save_run_time_global(id, module, name)?,
+                }
             }
             Node::Reduce { callable, args } => self.save_reduce(id, callable, args)?,
             Node::NewObj { cls, args, kwargs } => {
@@ -751,6 +751,31 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.tasks.push(Task::Op(Op::StackGlobal));
         self.tasks.push(Task::Save(*name_value));
         self.tasks.push(Task::Save(*module_value));
+        Ok(())
+    }
+
+    /// A STACK_GLOBAL whose module or name is known only when the pickle runs (a persistent
+    /// id, a call's result): written back as it was, operands then STACK_GLOBAL, which only
+    /// protocol 4 and above have.
+    fn save_run_time_global(
+        &mut self,
+        id: NodeId,
+        module: &Value,
+        name: &Value,
+    ) -> Result<(), EncodeError> {
+        if self.e.protocol() < 4 {
+            return Err(EncodeError::Unpicklable(format!(
+                "a global whose name is known only at run time needs STACK_GLOBAL (protocol 4), \
+                 not protocol {}",
+                self.e.protocol()
+            )));
+        }
+        self.enter(id);
+        self.tasks.push(Task::MemoizeNode(id));
+        self.tasks.push(Task::EndProgress(id));
+        self.tasks.push(Task::Op(Op::StackGlobal));
+        self.tasks.push(Task::Save(*name));
+        self.tasks.push(Task::Save(*module));
         Ok(())
     }
 
