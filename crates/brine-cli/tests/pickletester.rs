@@ -61,7 +61,10 @@ fn cpython_pickletester_passes_through_brine() {
     };
     let stdout = out_reader.join().unwrap().expect("runner stdout");
     let stderr = err_reader.join().unwrap().expect("runner stderr");
-    assert!(status.success(), "runner failed ({status}):\n{stdout}\n{stderr}");
+    assert!(
+        status.success(),
+        "runner failed ({status}):\n{stdout}\n{stderr}"
+    );
 
     let mut outcomes = BTreeMap::new();
     for line in stdout.lines() {
