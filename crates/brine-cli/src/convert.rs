@@ -27,6 +27,10 @@ pub struct ConvertArgs {
     /// Compress the output: gzip, bz2, xz, zstd or lz4, with an optional level (`zstd:19`).
     #[arg(long, value_name = "CODEC[:LEVEL]")]
     compress: Option<brine_compress::Compression>,
+    /// Answer length-prefixed conversion requests on stdin until it ends, each with its own
+    /// protocol and options (the format is in `batch.rs`); the other arguments are not used.
+    #[arg(long, conflicts_with_all = ["input", "output", "compress"])]
+    batch: bool,
 }
 
 /// Arguments of `brine optimize`.
@@ -44,6 +48,11 @@ pub struct OptimizeArgs {
 
 /// Decodes the input and encodes it again at the chosen protocol.
 pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if args.batch {
+        let mut stdin = std::io::stdin().lock();
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        return Ok(crate::batch::run(&mut stdin, &mut stdout)?);
+    }
     let data = read_input(args.input.as_deref())?;
     let mut decode = brine_vm::Options::default();
     decode.encoding = StringEncoding::from_name(&args.encoding)

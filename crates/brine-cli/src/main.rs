@@ -4,6 +4,7 @@
 //! writes its result to stdout (or `-o`), its errors to stderr, and exits non-zero on failure;
 //! a panic (exit 101) is always a bug.
 
+mod batch;
 mod checkpoint;
 mod convert;
 mod dis;

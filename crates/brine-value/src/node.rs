@@ -39,7 +39,9 @@ pub enum Node {
     /// Python `frozenset`.
     FrozenSet(Vec<Value>),
     /// A global name (GLOBAL, STACK_GLOBAL, EXT1/2/4): a module and a qualified name, both
-    /// [`Node::Str`] nodes, shared where the pickle shared them.
+    /// [`Node::Str`] nodes, shared where the pickle shared them. A STACK_GLOBAL whose operands
+    /// are only known to be `str` when the pickle runs (a persistent id, a call's result)
+    /// keeps those operands instead: its name is unknown until then.
     Global {
         /// The module, e.g. `collections`.
         module: Value,

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
 use brine_value::{
-    Change, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr, Value, compat,
+    Change, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr,
+    StringEncoding, Value, compat,
 };
 use bytes::Bytes;
 use hashbrown::HashMap;
@@ -1051,7 +1052,9 @@ impl<'h> Machine<'h> {
                 .as_str()
                 .zip(name.as_str())
                 .map(|(m, n)| (m.to_owned(), n.to_owned())),
-            _ => return Err(self.error(ErrorKind::StackGlobalNotStr)),
+            (module_text, name_text) => {
+                return self.run_time_global(module, name, module_text, name_text);
+            }
         };
         let Some((module_text, name_text)) = texts else {
             return Err(self.error(ErrorKind::BadGlobalName));
@@ -1076,6 +1079,41 @@ impl<'h> Machine<'h> {
                 )
             };
         self.add(Node::Global { module, name })
+    }
+
+    /// STACK_GLOBAL whose module or name is not a str in the stream but may be one when the
+    /// pickle runs (a persistent id, the result of a call, a global such as `os.sep`): CPython
+    /// checks the objects' types only then, so the global is kept with those operands. Its
+    /// name is unknown, so a policy that names the globals it accepts cannot accept it.
+    fn run_time_global(
+        &mut self,
+        module: Value,
+        name: Value,
+        module_text: Option<PyStr>,
+        name_text: Option<PyStr>,
+    ) -> Result<Value, Error> {
+        let is_str = |node: &Node| matches!(node, Node::Str(_) | Node::Py2Str(_));
+        let may_be_str = |value: &Value, text: &Option<PyStr>| {
+            text.is_some() || (!self.is_py2_bytes(value) && self.may_be(value, is_str))
+        };
+        if !may_be_str(&module, &module_text) || !may_be_str(&name, &name_text) {
+            return Err(self.error(ErrorKind::StackGlobalNotStr));
+        }
+        if !matches!(self.options.find_class, FindClass::KeepAll) {
+            let describe = |text: Option<PyStr>| match text {
+                Some(text) => String::from_utf8_lossy(text.as_bytes()).into_owned(),
+                None => "<known only at run time>".to_owned(),
+            };
+            let (module, name) = (describe(module_text), describe(name_text));
+            return Err(self.error(ErrorKind::RejectedGlobal { module, name }));
+        }
+        self.add(Node::Global { module, name })
+    }
+
+    /// Whether `value` is a Python 2 `str` that the loader's encoding reads as `bytes`.
+    fn is_py2_bytes(&self, value: &Value) -> bool {
+        matches!(self.node_of(value), Some(Node::Py2Str(_)))
+            && self.graph.py2_text().encoding == StringEncoding::Bytes
     }
 
     /// EXT1, EXT2, EXT4: the global the registry names, or the code itself when no registry
