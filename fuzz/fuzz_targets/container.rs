@@ -23,5 +23,8 @@ fuzz_target!(|data: &[u8]| {
     );
     // Each pickle is the input or decompressed within the budget; joblib's embedded pickles
     // repeat part of their stream, so allow twice the budget.
-    assert!(pickled <= 2 * (data.len() as u64 + (4 << 20)), "{pickled} bytes of pickles");
+    assert!(
+        pickled <= 2 * (data.len() as u64 + (4 << 20)),
+        "{pickled} bytes of pickles"
+    );
 });

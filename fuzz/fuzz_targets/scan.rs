@@ -19,7 +19,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(member.verdict <= report.verdict);
         if let brine_scan::MemberKind::Pickles(pickles) = &member.kind {
             for pickle in pickles {
-                assert!(pickle.error.is_none() || pickle.verdict >= brine_scan::Verdict::Suspicious);
+                assert!(
+                    pickle.error.is_none() || pickle.verdict >= brine_scan::Verdict::Suspicious
+                );
             }
         }
     }
