@@ -108,11 +108,6 @@ pub(crate) struct Pickler<'g, 'h, W> {
     /// recursive tuple or constructor argument) is fine once something has been memoized
     /// since, and an endless cycle when nothing has.
     entered: Vec<u32>,
-    /// The nodes being saved a second time while their first save is in progress (the
-    /// nested write of a recursive tuple or call). A third attempt means that no round
-    /// memoizes the object before its cycle comes back to it, which CPython meets as
-    /// unbounded recursion: an error here, never an endless loop.
-    reentered: HashSet<NodeId>,
     /// The nodes whose changes have been written.
     changes_written: HashSet<NodeId>,
     /// The nodes whose prelude has been written.
@@ -142,7 +137,6 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             e: emitter,
             memo: vec![NOT_MEMOIZED; graph.len()],
             entered: vec![NOT_MEMOIZED; graph.len()],
-            reentered: HashSet::new(),
             changes_written: HashSet::new(),
             preludes_written: HashSet::new(),
             discarding: HashSet::new(),
@@ -279,7 +273,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 n_items,
                 marked,
             } => {
-                self.leave(id);
+                self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
                         let idx = self.e.end_tuple(n_items)?;
@@ -299,7 +293,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
             Task::FinishFrozenSet(id) => {
-                self.leave(id);
+                self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
                         let idx = self.e.close_frozenset()?;
@@ -312,7 +306,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
             Task::FinishCall(id) => {
-                self.leave(id);
+                self.entered[id.index()] = NOT_MEMOIZED;
                 if self.discarding.remove(&id) {
                     return Ok(());
                 }
@@ -327,7 +321,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     }
                 }
             }
-            Task::EndProgress(id) => self.leave(id),
+            Task::EndProgress(id) => self.entered[id.index()] = NOT_MEMOIZED,
             Task::Changes(id) => {
                 if self.changes_written.insert(id) {
                     self.push_changes(id)?;
@@ -558,22 +552,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         Ok(())
     }
 
-    fn enter(&mut self, id: NodeId) -> Result<(), EncodeError> {
-        if self.entered[id.index()] != NOT_MEMOIZED && !self.reentered.insert(id) {
-            return Err(EncodeError::ImpossibleCycle(
-                "value built by a call (as a set is below protocol 4)",
-            ));
-        }
+    fn enter(&mut self, id: NodeId) {
         self.entered[id.index()] = self.e.memo_len();
-        Ok(())
-    }
-
-    /// The node's save is over (it is memoized, or was written to be discarded).
-    fn leave(&mut self, id: NodeId) {
-        self.entered[id.index()] = NOT_MEMOIZED;
-        if !self.reentered.is_empty() {
-            self.reentered.remove(&id);
-        }
     }
 
     /// Pushes the tasks that write the node's changes, in order: BUILD after its state,
@@ -713,7 +693,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             return Ok(());
         }
         // `bytearray()` or `bytearray(bytes(obj))`.
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(Op::Reduce));
         if data.is_empty() {
@@ -739,7 +719,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if n_items == 0 {
             return self.e.empty_tuple();
         }
-        self.enter(id)?;
+        self.enter(id);
         let marked = self.e.tuple_needs_mark(n_items);
         self.tasks.push(Task::FinishTuple {
             id,
@@ -779,7 +759,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         }
         // `set(list(items))`, memoized once called, with all its items: no protocol before 4
         // can add to a set later.
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         let batch = self.e.begin_set(Some(len))?;
         self.tasks.push(Task::Items {
@@ -791,7 +771,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn save_frozenset(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(if self.e.protocol() >= 4 {
             Task::FinishFrozenSet(id)
         } else {
@@ -839,7 +819,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             return Ok(());
         }
         // The module and name are nodes of the graph, saved (and memoized) as such.
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::MemoizeNode(id));
         self.tasks.push(Task::EndProgress(id));
         self.tasks.push(Task::Op(Op::StackGlobal));
@@ -864,7 +844,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.e.protocol()
             )));
         }
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::MemoizeNode(id));
         self.tasks.push(Task::EndProgress(id));
         self.tasks.push(Task::Op(Op::StackGlobal));
@@ -888,7 +868,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     {
                         if let Some((cls, rest)) = items.split_first() {
                             let args_id = args.node().ok_or(EncodeError::DanglingNode(0))?;
-                            self.enter(id)?;
+                            self.enter(id);
                             self.tasks.push(Task::FinishCall(id));
                             self.tasks.push(Task::Op(Op::NewObj));
                             let n_rest = rest.len();
@@ -914,7 +894,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if self.e.protocol() >= 3 {
             self.mark_datetime_state(callable, args);
         }
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(Op::Reduce));
         self.tasks.push(Task::Save(*args));
@@ -965,7 +945,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         args: &Value,
         kwargs: Option<&Value>,
     ) -> Result<(), EncodeError> {
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         match (kwargs, self.e.protocol()) {
             (None, 2..) => {
@@ -1025,7 +1005,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         class: &Value,
         n_args: usize,
     ) -> Result<(), EncodeError> {
-        self.enter(id)?;
+        self.enter(id);
         self.tasks.push(Task::EndProgress(id));
         self.tasks.push(Task::MemoizeNode(id));
         if self.e.protocol() == 0 {

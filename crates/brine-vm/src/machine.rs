@@ -1333,12 +1333,15 @@ impl<'h> Machine<'h> {
     /// that copy when it is one, and says so.
     fn outer_copy(&mut self, id: NodeId) -> bool {
         // Popped scalars left no record: the copy is of the items that are nodes.
-        let items: Vec<Value> = match self.graph.node(id) {
-            Node::Tuple(items) | Node::FrozenSet(items) => items
-                .iter()
-                .copied()
-                .filter(|item| item.node().is_some())
-                .collect(),
+        let (items, all_items): (Vec<Value>, usize) = match self.graph.node(id) {
+            Node::Tuple(items) | Node::FrozenSet(items) => (
+                items
+                    .iter()
+                    .copied()
+                    .filter(|item| item.node().is_some())
+                    .collect(),
+                items.len(),
+            ),
             _ => return false,
         };
         let n_items = items.len();
@@ -1354,8 +1357,11 @@ impl<'h> Machine<'h> {
         if !matches!(self.offset.checked_sub(last_end), Some(0 | 1)) {
             return false;
         }
-        // POP after POP pops the last item first; one POP_MARK pops them all, in order.
-        let one_by_one = popped.windows(2).all(|pair| pair[0].end + 1 == pair[1].end);
+        // POP after POP pops the last item first; one POP_MARK pops them all, in order. The
+        // POPs of scalar items between them left no record, so the recorded ones are in
+        // order within one run of as many POPs as the tuple has items.
+        let one_by_one = popped.windows(2).all(|pair| pair[0].end < pair[1].end)
+            && last_end - popped[0].end < all_items as u64;
         let marked = popped.iter().all(|entry| entry.end == last_end);
         let matches = if one_by_one && n_items > 1 {
             popped
