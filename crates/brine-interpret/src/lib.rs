@@ -85,6 +85,7 @@ mod absorb;
 mod decimal;
 pub mod natural;
 pub mod numpy;
+pub mod pandas;
 mod recognise;
 mod time;
 pub mod torch;
