@@ -73,7 +73,9 @@ impl fmt::Display for PandasError {
             PandasError::Malformed(what) => {
                 write!(f, "not a pandas object as pandas pickles one: {what}")
             }
-            PandasError::Unsupported(what) => write!(f, "a pandas form brine does not read: {what}"),
+            PandasError::Unsupported(what) => {
+                write!(f, "a pandas form brine does not read: {what}")
+            }
         }
     }
 }
@@ -172,7 +174,10 @@ impl<'g> Interpreter<'g> {
     fn pandas_ndarray(&self, value: &Value, what: &str) -> Result<NdArray<'g>, PandasError> {
         match self.ndarray(value) {
             Some(array) => Ok(array?),
-            None => malformed(format!("{what} is a {}, not a numpy array", self.describe(value))),
+            None => malformed(format!(
+                "{what} is a {}, not a numpy array",
+                self.describe(value)
+            )),
         }
     }
 

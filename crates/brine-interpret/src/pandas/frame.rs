@@ -162,11 +162,17 @@ fn items<'g>(
 
 /// `_unpickle_block(values, placement, ndim)` (pandas 1.3 and later; `new_block` and
 /// `make_block` take the same arguments).
-fn unpickled_block<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Block<'g>, PandasError> {
+fn unpickled_block<'g>(
+    interp: &Interpreter<'g>,
+    value: &'g Value,
+) -> Result<Block<'g>, PandasError> {
     let object = interp.pandas_object(value, "a block")?;
     let class = object.class();
     let known = ["_unpickle_block", "new_block", "make_block"];
-    if !class.as_ref().is_some_and(|class| known.iter().any(|name| is_pandas(class, name))) {
+    if !class
+        .as_ref()
+        .is_some_and(|class| known.iter().any(|name| is_pandas(class, name)))
+    {
         return unsupported(format!("a block made by {}", interp.describe(value)));
     }
     let [values, placement, ..] = object.args else {
@@ -191,7 +197,10 @@ fn legacy_state<'g>(
         return unsupported(format!("a manager state of {} items", state.len()));
     };
     let Ok(extra) = interp.view(extra).into_pairs() else {
-        return malformed(format!("the manager's extra state is a {}", interp.describe(extra)));
+        return malformed(format!(
+            "the manager's extra state is a {}",
+            interp.describe(extra)
+        ));
     };
     let Some(current) = interp.pandas_field(&extra, "0.14.1") else {
         return unsupported("a manager state without its 0.14.1 part (pandas before 0.14.1)");
@@ -244,7 +253,10 @@ fn placement_of(interp: &Interpreter<'_>, value: &Value) -> Result<Vec<u64>, Pan
         if start < 0 || stop < start || step <= 0 || stop - start > MAX_PLACEMENT {
             return unsupported(format!("the placement slice({start}, {stop}, {step})"));
         }
-        return Ok((start..stop).step_by(step as usize).map(|n| n as u64).collect());
+        return Ok((start..stop)
+            .step_by(step as usize)
+            .map(|n| n as u64)
+            .collect());
     }
     let array = interp.pandas_ndarray(value, "a placement")?;
     let positions = match (array.dtype.kind, array.dtype.item_size) {
@@ -254,7 +266,9 @@ fn placement_of(interp: &Interpreter<'_>, value: &Value) -> Result<Vec<u64>, Pan
     };
     positions
         .into_iter()
-        .map(|n| u64::try_from(n).map_err(|_| PandasError::Malformed(format!("a placement of {n}"))))
+        .map(|n| {
+            u64::try_from(n).map_err(|_| PandasError::Malformed(format!("a placement of {n}")))
+        })
         .collect()
 }
 
@@ -270,7 +284,10 @@ pub(super) fn dataframe<'g>(
     let n_columns = column_index.len();
     // Every column is in one block: the placements count the columns, and bound the slots by
     // what the pickle holds rather than by what the axis claims.
-    let placed: u64 = blocks.iter().map(|block| block.placement.len() as u64).sum();
+    let placed: u64 = blocks
+        .iter()
+        .map(|block| block.placement.len() as u64)
+        .sum();
     if placed != n_columns {
         return malformed(format!("blocks place {placed} columns of {n_columns}"));
     }
@@ -288,7 +305,9 @@ pub(super) fn dataframe<'g>(
         }
         for (row, &position) in block.placement.iter().enumerate() {
             if position >= n_columns {
-                return malformed(format!("a block placed at column {position} of {n_columns}"));
+                return malformed(format!(
+                    "a block placed at column {position} of {n_columns}"
+                ));
             }
             let values = block.values.row(row as u64)?;
             if values.len() != index.len() {
@@ -336,7 +355,11 @@ fn column_names<'g>(columns: &Index<'g>) -> Result<Vec<ColumnName<'g>>, PandasEr
             Values::Numpy(array) | Values::Strings { data: array, .. } => match &array.data {
                 ArrayData::Objects(items) => Ok(items.iter().map(ColumnName::Value).collect()),
                 ArrayData::Bytes(_) if array.dtype.kind == 'i' && array.dtype.item_size == 8 => {
-                    Ok(array.to_vec::<i64>()?.into_iter().map(ColumnName::Int).collect())
+                    Ok(array
+                        .to_vec::<i64>()?
+                        .into_iter()
+                        .map(ColumnName::Int)
+                        .collect())
                 }
                 _ => unsupported(format!("column labels of dtype {}", array.dtype)),
             },

@@ -48,7 +48,9 @@ impl<'g> Index<'g> {
     /// The number of labels.
     pub fn len(&self) -> u64 {
         match self {
-            Index::Range { start, stop, step, .. } => {
+            Index::Range {
+                start, stop, step, ..
+            } => {
                 let (start, stop, step) = (*start as i128, *stop as i128, *step as i128);
                 let span = if step > 0 { stop - start } else { start - stop };
                 if span <= 0 {
@@ -78,7 +80,10 @@ impl<'g> Index<'g> {
 }
 
 /// `value` as an index.
-pub(super) fn read<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Index<'g>, PandasError> {
+pub(super) fn read<'g>(
+    interp: &Interpreter<'g>,
+    value: &'g Value,
+) -> Result<Index<'g>, PandasError> {
     let object = interp.pandas_object(value, "the index")?;
     let Some(function) = object.class() else {
         return malformed(format!("the index is a {}", interp.describe(value)));
@@ -87,16 +92,24 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Ind
         return malformed(format!("the index is a {}", interp.describe(value)));
     }
     let [class, fields] = object.args else {
-        return malformed(format!("{function} with {} arguments, not 2", object.args.len()));
+        return malformed(format!(
+            "{function} with {} arguments, not 2",
+            object.args.len()
+        ));
     };
     let View::Global(class) = interp.view(class) else {
         return malformed(format!("the index class is a {}", interp.describe(class)));
     };
     let Ok(fields) = interp.view(fields).into_pairs() else {
-        return malformed(format!("the {class} fields are a {}", interp.describe(fields)));
+        return malformed(format!(
+            "the {class} fields are a {}",
+            interp.describe(fields)
+        ));
     };
     let field = |key: &str| interp.pandas_field(&fields, key);
-    let need = |key: &str| field(key).ok_or_else(|| PandasError::Malformed(format!("a {class} without {key}")));
+    let need = |key: &str| {
+        field(key).ok_or_else(|| PandasError::Malformed(format!("a {class} without {key}")))
+    };
     let name = field("name").filter(|name| !matches!(name, Value::None));
     match &*class.name {
         "RangeIndex" => {
@@ -108,14 +121,21 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Ind
             if step == 0 {
                 return malformed("a RangeIndex step of 0");
             }
-            Ok(Index::Range { name, start, stop, step })
+            Ok(Index::Range {
+                name,
+                start,
+                stop,
+                step,
+            })
         }
         "MultiIndex" => {
             let items = |key: &str| {
-                interp
-                    .view(need(key)?)
-                    .into_items()
-                    .map_err(|other| PandasError::Malformed(format!("the MultiIndex {key} are a {}", other.describe())))
+                interp.view(need(key)?).into_items().map_err(|other| {
+                    PandasError::Malformed(format!(
+                        "the MultiIndex {key} are a {}",
+                        other.describe()
+                    ))
+                })
             };
             let levels = items("levels")?
                 .iter()
@@ -134,14 +154,21 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Ind
                     names.len()
                 ));
             }
-            if codes.iter().any(|codes| codes.dtype.kind != 'i' || codes.shape.len() != 1) {
+            if codes
+                .iter()
+                .any(|codes| codes.dtype.kind != 'i' || codes.shape.len() != 1)
+            {
                 return malformed("MultiIndex codes that are not 1-d integer arrays");
             }
             let len = codes.first().map_or(0, NdArray::len);
             if codes.iter().any(|codes| codes.len() != len) {
                 return malformed("MultiIndex codes of different lengths");
             }
-            Ok(Index::Multi { names, levels, codes })
+            Ok(Index::Multi {
+                names,
+                levels,
+                codes,
+            })
         }
         other => Ok(Index::Values {
             class: other.to_owned(),

@@ -81,7 +81,9 @@ impl<'g> Values<'g> {
     /// they are 1-d (an extension array holds one column).
     pub(super) fn row(&self, row: u64) -> Result<Values<'g>, PandasError> {
         match self {
-            Values::Numpy(array) if array.shape.len() == 2 => Ok(Values::Numpy(row_of(array, row)?)),
+            Values::Numpy(array) if array.shape.len() == 2 => {
+                Ok(Values::Numpy(row_of(array, row)?))
+            }
             Values::Numpy(array) if array.shape.len() != 1 => malformed(format!(
                 "a block's values have {} dimensions",
                 array.shape.len()
@@ -167,7 +169,10 @@ pub(super) fn is_extension_array(_interp: &Interpreter<'_>, object: &Object<'_>)
 const MASKED: [&str; 3] = ["IntegerArray", "FloatingArray", "BooleanArray"];
 
 /// `value` as the values of a block, column or index.
-pub(super) fn read<'g>(interp: &Interpreter<'g>, value: &'g Value) -> Result<Values<'g>, PandasError> {
+pub(super) fn read<'g>(
+    interp: &Interpreter<'g>,
+    value: &'g Value,
+) -> Result<Values<'g>, PandasError> {
     if let Some(array) = interp.ndarray(value) {
         return Ok(Values::Numpy(array?));
     }
@@ -196,7 +201,10 @@ fn backed<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<Values<'g
         return malformed(format!("a {class} without its state"));
     };
     let View::Tuple(state) = interp.view(state) else {
-        return malformed(format!("the state of a {class} is a {}", interp.describe(state)));
+        return malformed(format!(
+            "the state of a {class} is a {}",
+            interp.describe(state)
+        ));
     };
     let [dtype, data, ..] = state else {
         return malformed(format!("the state of a {class} has {} items", state.len()));
@@ -204,7 +212,9 @@ fn backed<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<Values<'g
     let data = interp.pandas_ndarray(data, "the array's data")?;
     match &*class.name {
         "Categorical" => categorical(interp, dtype, data).map(Values::Categorical),
-        "DatetimeArray" | "TimedeltaArray" if interp.dtype(dtype).is_some() => Ok(Values::Numpy(data)),
+        "DatetimeArray" | "TimedeltaArray" if interp.dtype(dtype).is_some() => {
+            Ok(Values::Numpy(data))
+        }
         "DatetimeArray" => unsupported(format!(
             "a DatetimeArray of dtype {} (time zones are not read)",
             interp.describe(dtype)
@@ -223,7 +233,10 @@ fn backed<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<Values<'g
 /// `StringDtype('python', NA)`.
 fn string_dtype(interp: &Interpreter<'_>, dtype: &Value) -> Result<&'static str, PandasError> {
     let object = interp.pandas_object(dtype, "the string dtype")?;
-    if !object.class().is_some_and(|class| is_pandas(&class, "StringDtype")) {
+    if !object
+        .class()
+        .is_some_and(|class| is_pandas(&class, "StringDtype"))
+    {
         return malformed(format!("a StringArray of dtype {}", interp.describe(dtype)));
     }
     let storage = object
@@ -248,13 +261,19 @@ fn categorical<'g>(
     codes: NdArray<'g>,
 ) -> Result<Categorical<'g>, PandasError> {
     let object = interp.pandas_object(dtype, "the categorical dtype")?;
-    if !object.class().is_some_and(|class| is_pandas(&class, "CategoricalDtype")) {
+    if !object
+        .class()
+        .is_some_and(|class| is_pandas(&class, "CategoricalDtype"))
+    {
         return malformed(format!("a Categorical of dtype {}", interp.describe(dtype)));
     }
     let Some(categories) = interp.pandas_field(&object.state, "categories") else {
         return malformed("a CategoricalDtype without categories");
     };
-    let ordered = match interp.pandas_field(&object.state, "ordered").map(|v| interp.view(v)) {
+    let ordered = match interp
+        .pandas_field(&object.state, "ordered")
+        .map(|v| interp.view(v))
+    {
         Some(View::Bool(ordered)) => ordered,
         None | Some(View::None) => false,
         Some(other) => return malformed(format!("ordered is a {}", other.describe())),
@@ -281,7 +300,10 @@ fn masked<'g>(
     };
     let (data, mask) = (field("_data")?, field("_mask")?);
     if mask.dtype.kind != 'b' || mask.shape != data.shape {
-        return malformed(format!("a {class} mask of dtype {} and shape {:?}", mask.dtype, mask.shape));
+        return malformed(format!(
+            "a {class} mask of dtype {} and shape {:?}",
+            mask.dtype, mask.shape
+        ));
     }
     let bits = data.dtype.item_size * 8;
     let dtype = match (class, data.dtype.kind) {
