@@ -111,11 +111,7 @@ pub fn generate(opts: &Options) -> Result<(), String> {
 /// pandas of [`brine_python::venv`] and in each older one of [`brine_python::PANDAS_PIN_SETS`].
 /// A release whose environment cannot be made keeps its fixtures as they are.
 fn generate_pandas(check: bool) -> Result<(), String> {
-    let current = brine_python::THIRD_PARTY_PINS
-        .iter()
-        .find(|(package, _)| *package == "pandas")
-        .map(|(_, version)| format!("pandas-{version}"))
-        .ok_or("THIRD_PARTY_PINS has no pandas")?;
+    let current = current_pandas()?;
     let mut releases = vec![(current, brine_python::venv())];
     for set in brine_python::PANDAS_PIN_SETS {
         releases.push((set.name.to_owned(), brine_python::venv_of(set)));
@@ -229,6 +225,15 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
         }
     };
     generate_in_venv(&python, THIRDPARTY_GENERATOR, THIRDPARTY, check)
+}
+
+/// The directory name of the pandas of [`brine_python::THIRD_PARTY_PINS`], `pandas-<version>`.
+fn current_pandas() -> Result<String, String> {
+    brine_python::THIRD_PARTY_PINS
+        .iter()
+        .find(|(package, _)| *package == "pandas")
+        .map(|(_, version)| format!("pandas-{version}"))
+        .ok_or_else(|| "THIRD_PARTY_PINS has no pandas".to_owned())
 }
 
 /// Runs `generator generate OUT` under `python` and installs OUT as `fixtures/<dir>`, or with
@@ -840,6 +845,53 @@ mod tests {
 
     /// The committed third-party fixtures match their manifest, and it was written by the
     /// committed generator; runs without Python.
+    #[test]
+    fn committed_pandas_fixtures_match_their_manifests() {
+        let root = fixtures_dir();
+        let script = fs::read(root.join(PANDAS_GENERATOR)).unwrap();
+        let script_line = format!("# sha256 {PANDAS_GENERATOR} {}", sha256_hex(&script));
+        let mut releases = vec![];
+        for entry in fs::read_dir(root.join(PANDAS)).unwrap() {
+            let dir = entry.unwrap().path();
+            let text = fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+            assert!(
+                text.lines().any(|line| line == script_line),
+                "{PANDAS_GENERATOR} changed since {} was made; run `cargo xtask fixtures`",
+                dir.display()
+            );
+            let mut listed = BTreeSet::from(["manifest.tsv".to_owned()]);
+            for row in text.lines().filter(|line| !line.starts_with('#')).skip(1) {
+                let fields: Vec<&str> = row.split('\t').collect();
+                let [path, _, _, expect, digest] = fields[..] else {
+                    panic!("bad row {row:?}");
+                };
+                let data = fs::read(dir.join(path)).unwrap();
+                assert_eq!(
+                    sha256_hex(&data),
+                    digest,
+                    "{path} differs from the manifest"
+                );
+                assert!(dir.join(expect).is_file(), "{expect}");
+                listed.extend([path.to_owned(), expect.to_owned()]);
+            }
+            let on_disk: BTreeSet<String> = list_files(&dir)
+                .unwrap()
+                .iter()
+                .map(|path| path.strip_prefix(&dir).unwrap().display().to_string())
+                .collect();
+            assert_eq!(on_disk, listed, "{}", dir.display());
+            releases.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+        }
+        releases.sort();
+        let mut expected: Vec<String> = brine_python::PANDAS_PIN_SETS
+            .iter()
+            .map(|set| set.name.to_owned())
+            .collect();
+        expected.push(current_pandas().unwrap());
+        expected.sort();
+        assert_eq!(releases, expected);
+    }
+
     #[test]
     fn committed_thirdparty_fixtures_match_their_manifest() {
         let root = fixtures_dir();

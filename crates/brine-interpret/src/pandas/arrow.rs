@@ -1,15 +1,6 @@
 //! A [`DataFrame`] as an Arrow [`RecordBatch`] (feature `arrow`), for the dtypes that map.
 //!
-//! | pandas dtype | Arrow type |
-//! |--------------|------------|
-//! | `int8`-`int64`, `uint8`-`uint64`, `float32`, `float64`, `bool` | the same, not null |
-//! | `Int8`-`UInt64`, `Float32`, `Float64`, `boolean` (masked) | the same, null where masked |
-//! | `datetime64[s]`, `[ms]`, `[us]`, `[ns]` | `Timestamp` of the unit, no zone; NaT is null |
-//! | `object` of `str` and missing values, `string`, `str` | `Utf8`, missing as null |
-//! | `category` | `Dictionary` of the codes' integer type over the categories; `-1` is null |
-//!
-//! Any other column (an `object` column holding something other than text, `timedelta64`,
-//! `complex128`) is an [`ArrowError::Unmapped`] naming it.
+//! The mapping is the table in [the module docs](crate::pandas#arrow).
 
 use std::fmt;
 use std::sync::Arc;
@@ -96,7 +87,8 @@ impl From<crate::numpy::ArrayError> for Refusal {
 
 impl<'g> DataFrame<'g> {
     /// The frame as an Arrow record batch: one field per column, named by its label (a `str`
-    /// as it is, an integer in decimal), typed as the table of the [module](self) says. The
+    /// as it is, an integer in decimal), typed as the table in [the module docs](crate::pandas#arrow)
+    /// says. The
     /// index is not a column.
     ///
     /// # Errors

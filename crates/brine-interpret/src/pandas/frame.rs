@@ -351,7 +351,7 @@ fn column_names<'g>(columns: &Index<'g>) -> Result<Vec<ColumnName<'g>>, PandasEr
             }
             Ok(names)
         }
-        Index::Values { values, .. } => match values {
+        Index::Values { values, .. } => match &**values {
             Values::Numpy(array) | Values::Strings { data: array, .. } => match &array.data {
                 ArrayData::Objects(items) => Ok(items.iter().map(ColumnName::Value).collect()),
                 ArrayData::Bytes(_) if array.dtype.kind == 'i' && array.dtype.item_size == 8 => {

@@ -31,7 +31,7 @@ pub enum Index<'g> {
         /// The name (a graph value; `None` when it has none).
         name: Option<&'g Value>,
         /// The values.
-        values: Values<'g>,
+        values: Box<Values<'g>>,
     },
     /// A `MultiIndex`: for each level its values and its codes into them.
     Multi {
@@ -173,7 +173,7 @@ pub(super) fn read<'g>(
         other => Ok(Index::Values {
             class: other.to_owned(),
             name,
-            values: values::read(interp, need("data")?)?,
+            values: Box::new(values::read(interp, need("data")?)?),
         }),
     }
 }

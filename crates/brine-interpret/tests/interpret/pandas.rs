@@ -45,6 +45,57 @@ fn the_pandas_fixtures_read_as_pandas_described_them() {
     assert_eq!(checked, 99);
 }
 
+/// The pandas 3.1.1 fixtures of `fixtures/thirdparty` (protocols 0-5, 0 and 1 being ones
+/// `fixtures/pandas` leaves out) are read, and a frame's column names and dtypes are the
+/// `df.dtypes` the load recorded (`expect/*.json`).
+#[test]
+fn the_thirdparty_pandas_fixtures_are_read_at_every_protocol() {
+    let mut read = 0;
+    for fixture in brine_testdata::thirdparty() {
+        if fixture.library != "pandas" {
+            continue;
+        }
+        let case = &fixture.path;
+        let data = fixture.bytes();
+        let graph = brine_vm::from_slice(&data, &Default::default()).unwrap();
+        let interp = Interpreter::new(&graph);
+        let pandas = interp
+            .pandas(graph.root_value())
+            .unwrap_or_else(|| panic!("{case}: not recognised"))
+            .unwrap_or_else(|err| panic!("{case}: {err}"));
+        let expect: Json =
+            serde_json::from_slice(&fs::read(fixture.expect_path()).unwrap()).unwrap();
+        let kind = match &pandas {
+            Pandas::DataFrame(frame) => {
+                // `df.dtypes` prints a line per column, `name   dtype`, then `dtype: object`.
+                let dtypes = expect["dtypes"].as_str().unwrap();
+                let expected: Vec<Vec<&str>> = dtypes
+                    .lines()
+                    .filter(|line| !line.starts_with("dtype:"))
+                    .map(|line| line.split_whitespace().collect())
+                    .collect();
+                let ours: Vec<Vec<String>> = frame
+                    .columns()
+                    .iter()
+                    .map(|column| vec![column.name.describe(&interp), column.values.dtype_name()])
+                    .collect();
+                assert_eq!(ours, expected, "{case}");
+                "DataFrame"
+            }
+            Pandas::Series(series) => {
+                assert_eq!(series.values.dtype_name(), expect["dtypes"], "{case}");
+                "Series"
+            }
+            Pandas::Index(index) => index.class(),
+            Pandas::Categorical(_) => "Categorical",
+            other => panic!("{case}: {other:?}"),
+        };
+        assert_eq!(kind, expect["pandas"], "{case}");
+        read += 1;
+    }
+    assert_eq!(read, 30);
+}
+
 /// The (pickle, expect) paths a release's manifest lists.
 fn manifest(release: &Path) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
     let text = fs::read_to_string(release.join("manifest.tsv")).unwrap();
