@@ -134,6 +134,18 @@ impl From<ArrayError> for PandasError {
     }
 }
 
+/// How deeply indexes and arrays may nest (a `CategoricalIndex` holds a `Categorical` whose
+/// categories are an index, a `MultiIndex` holds its levels): a pickle's memo can make them a
+/// cycle, which must end in an error rather than a stack overflow.
+const MAX_DEPTH: usize = 16;
+
+/// The error for nesting past [`MAX_DEPTH`].
+fn too_deep<T>() -> Result<T, PandasError> {
+    unsupported(format!(
+        "indexes and arrays nested more than {MAX_DEPTH} deep"
+    ))
+}
+
 fn malformed<T>(what: impl Into<String>) -> Result<T, PandasError> {
     Err(PandasError::Malformed(what.into()))
 }
@@ -189,9 +201,9 @@ impl<'g> Interpreter<'g> {
         } else if is_pandas(&class, "Series") {
             Some(frame::series(self, &object).map(Pandas::Series))
         } else if is_pandas(&class, "_new_Index") || is_pandas(&class, "_new_DatetimeIndex") {
-            Some(index::read(self, value).map(Pandas::Index))
+            Some(index::read(self, value, 0).map(Pandas::Index))
         } else if values::is_extension_array(self, &object) {
-            match values::read(self, value) {
+            match values::read(self, value, 0) {
                 Ok(Values::Categorical(categorical)) => Some(Ok(Pandas::Categorical(categorical))),
                 Ok(_) => None,
                 Err(err) => Some(Err(err)),

@@ -19,7 +19,7 @@ use crate::numpy::{ArrayData, ByteOrder, NdArray};
 use crate::view::{Interpreter, View};
 
 use super::frame::DataFrame;
-use super::index::Index;
+use super::index::{self, Index};
 use super::values::{Categorical, Values};
 use super::{PandasError, is_missing};
 
@@ -66,6 +66,9 @@ impl std::error::Error for ArrowError {
         }
     }
 }
+
+/// The most categories of a `RangeIndex` turned into a dictionary's values.
+const MAX_RANGE_CATEGORIES: u64 = 1 << 24;
 
 /// What stopped one column, before the column's name is known.
 enum Refusal {
@@ -236,16 +239,16 @@ fn dictionary(
         Index::Range {
             start, stop, step, ..
         } => {
-            let mut labels = Vec::new();
-            let mut label = *start;
-            // Bounded by the codes: a category no code can reach is never read.
-            while ((*step > 0 && label < *stop) || (*step < 0 && label > *stop))
-                && labels.len() as u64 <= categorical.codes.len()
-            {
-                labels.push(label);
-                label += step;
+            let len = categorical.categories.len();
+            // Each label becomes 8 bytes: refuse what a frame's codes could not need.
+            if len > MAX_RANGE_CATEGORIES {
+                return Err(Refusal::Unmapped(format!(
+                    "a RangeIndex of {len} categories"
+                )));
             }
-            Arc::new(Int64Array::from(labels))
+            Arc::new(Int64Array::from(index::range_labels(
+                *start, *stop, *step, len,
+            )))
         }
         Index::Multi { .. } => return Err(Refusal::Unmapped("categories of a MultiIndex".into())),
     };

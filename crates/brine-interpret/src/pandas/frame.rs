@@ -140,7 +140,7 @@ fn manager<'g>(
     };
     let axes = axes
         .into_iter()
-        .map(|axis| index::read(interp, axis))
+        .map(|axis| index::read(interp, axis, 0))
         .collect::<Result<Vec<_>, _>>()?;
     let blocks = blocks
         .into_iter()
@@ -180,7 +180,7 @@ fn unpickled_block<'g>(
     };
     Ok(Block {
         placement: placement_of(interp, placement)?,
-        values: values::read(interp, values)?,
+        values: values::read(interp, values, 0)?,
     })
 }
 
@@ -215,7 +215,7 @@ fn legacy_state<'g>(
     };
     let axes = items(interp, need("axes")?, "the axes")?
         .into_iter()
-        .map(|axis| index::read(interp, axis))
+        .map(|axis| index::read(interp, axis, 0))
         .collect::<Result<Vec<_>, _>>()?;
     let blocks = items(interp, need("blocks")?, "the blocks")?
         .into_iter()
@@ -230,7 +230,7 @@ fn legacy_state<'g>(
             };
             Ok(Block {
                 placement: placement_of(interp, need("mgr_locs")?)?,
-                values: values::read(interp, need("values")?)?,
+                values: values::read(interp, need("values")?, 0)?,
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -239,7 +239,7 @@ fn legacy_state<'g>(
 
 /// The most positions a placement may hold: a frame's columns are counted in the axis checked
 /// later, so this only keeps a hostile `slice(0, 2**62)` from allocating.
-const MAX_PLACEMENT: i64 = 1 << 24;
+const MAX_PLACEMENT: i64 = 1 << 20;
 
 /// A block's placement: `slice(start, stop, step)` or an integer array of positions.
 fn placement_of(interp: &Interpreter<'_>, value: &Value) -> Result<Vec<u64>, PandasError> {
@@ -340,17 +340,13 @@ pub(super) fn dataframe<'g>(
 fn column_names<'g>(columns: &Index<'g>) -> Result<Vec<ColumnName<'g>>, PandasError> {
     use crate::numpy::ArrayData;
     match columns {
+        // The caller checked the axis's length against the blocks' placements.
         Index::Range {
             start, stop, step, ..
-        } => {
-            let mut names = Vec::new();
-            let mut label = *start;
-            while (*step > 0 && label < *stop) || (*step < 0 && label > *stop) {
-                names.push(ColumnName::Int(label));
-                label += step;
-            }
-            Ok(names)
-        }
+        } => Ok(index::range_labels(*start, *stop, *step, columns.len())
+            .into_iter()
+            .map(ColumnName::Int)
+            .collect()),
         Index::Values { values, .. } => match &**values {
             Values::Numpy(array) | Values::Strings { data: array, .. } => match &array.data {
                 ArrayData::Objects(items) => Ok(items.iter().map(ColumnName::Value).collect()),

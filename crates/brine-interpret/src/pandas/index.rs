@@ -6,7 +6,7 @@ use crate::numpy::NdArray;
 use crate::view::{Interpreter, View};
 
 use super::values::{self, Values};
-use super::{PandasError, is_pandas, malformed};
+use super::{MAX_DEPTH, PandasError, is_pandas, malformed, too_deep};
 
 /// A pandas index.
 #[derive(Debug, Clone)]
@@ -79,11 +79,30 @@ impl<'g> Index<'g> {
     }
 }
 
+/// The labels of `range(start, stop, step)`, at most `limit` of them (the caller's bound on
+/// what it can use, so a hostile range allocates nothing more).
+pub(super) fn range_labels(start: i64, stop: i64, step: i64, limit: u64) -> Vec<i64> {
+    let mut labels = Vec::new();
+    let mut label = Some(start);
+    while let Some(n) = label {
+        if labels.len() as u64 >= limit || !((step > 0 && n < stop) || (step < 0 && n > stop)) {
+            break;
+        }
+        labels.push(n);
+        label = n.checked_add(step);
+    }
+    labels
+}
+
 /// `value` as an index.
 pub(super) fn read<'g>(
     interp: &Interpreter<'g>,
     value: &'g Value,
+    depth: usize,
 ) -> Result<Index<'g>, PandasError> {
+    if depth > MAX_DEPTH {
+        return too_deep();
+    }
     let object = interp.pandas_object(value, "the index")?;
     let Some(function) = object.class() else {
         return malformed(format!("the index is a {}", interp.describe(value)));
@@ -139,7 +158,7 @@ pub(super) fn read<'g>(
             };
             let levels = items("levels")?
                 .iter()
-                .map(|level| read(interp, level))
+                .map(|level| read(interp, level, depth + 1))
                 .collect::<Result<Vec<_>, _>>()?;
             let codes = items("codes")?
                 .iter()
@@ -173,7 +192,22 @@ pub(super) fn read<'g>(
         other => Ok(Index::Values {
             class: other.to_owned(),
             name,
-            values: Box::new(values::read(interp, need("data")?)?),
+            values: Box::new(values::read(interp, need("data")?, depth + 1)?),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range_labels;
+
+    #[test]
+    fn range_labels_are_python_ranges_within_a_limit() {
+        assert_eq!(range_labels(2, 11, 3, 100), [2, 5, 8]);
+        assert_eq!(range_labels(5, 0, -2, 100), [5, 3, 1]);
+        assert_eq!(range_labels(0, 0, 1, 100), [0i64; 0]);
+        assert_eq!(range_labels(0, i64::MAX, 1, 4), [0, 1, 2, 3]);
+        // The next label would overflow: the range ends, as Python's does at `stop`.
+        assert_eq!(range_labels(i64::MAX - 1, i64::MAX, 2, 100), [i64::MAX - 1]);
     }
 }

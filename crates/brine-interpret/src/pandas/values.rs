@@ -6,7 +6,7 @@ use crate::numpy::{ArrayData, NdArray};
 use crate::view::{Interpreter, Object, View};
 
 use super::index::{self, Index};
-use super::{PandasError, is_pandas, malformed, unsupported};
+use super::{MAX_DEPTH, PandasError, is_pandas, malformed, too_deep, unsupported};
 
 /// The values of a column, index or block, as pandas holds them.
 #[derive(Debug, Clone)]
@@ -172,7 +172,11 @@ const MASKED: [&str; 3] = ["IntegerArray", "FloatingArray", "BooleanArray"];
 pub(super) fn read<'g>(
     interp: &Interpreter<'g>,
     value: &'g Value,
+    depth: usize,
 ) -> Result<Values<'g>, PandasError> {
+    if depth > MAX_DEPTH {
+        return too_deep();
+    }
     if let Some(array) = interp.ndarray(value) {
         return Ok(Values::Numpy(array?));
     }
@@ -181,7 +185,7 @@ pub(super) fn read<'g>(
         return unsupported(format!("values of a {}", interp.describe(value)));
     };
     if is_pandas(&class, "__pyx_unpickle_NDArrayBacked") {
-        return backed(interp, &object);
+        return backed(interp, &object, depth);
     }
     if MASKED.iter().any(|name| is_pandas(&class, name)) {
         return masked(interp, &object, &class.name);
@@ -190,7 +194,11 @@ pub(super) fn read<'g>(
 }
 
 /// `__pyx_unpickle_NDArrayBacked(cls, checksum, None)` with BUILD `(dtype, ndarray[, attrs])`.
-fn backed<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<Values<'g>, PandasError> {
+fn backed<'g>(
+    interp: &Interpreter<'g>,
+    object: &Object<'g>,
+    depth: usize,
+) -> Result<Values<'g>, PandasError> {
     let Some(class) = object.args.first() else {
         return malformed("__pyx_unpickle_NDArrayBacked without a class");
     };
@@ -211,7 +219,7 @@ fn backed<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<Values<'g
     };
     let data = interp.pandas_ndarray(data, "the array's data")?;
     match &*class.name {
-        "Categorical" => categorical(interp, dtype, data).map(Values::Categorical),
+        "Categorical" => categorical(interp, dtype, data, depth).map(Values::Categorical),
         "DatetimeArray" | "TimedeltaArray" if interp.dtype(dtype).is_some() => {
             Ok(Values::Numpy(data))
         }
@@ -259,6 +267,7 @@ fn categorical<'g>(
     interp: &Interpreter<'g>,
     dtype: &'g Value,
     codes: NdArray<'g>,
+    depth: usize,
 ) -> Result<Categorical<'g>, PandasError> {
     let object = interp.pandas_object(dtype, "the categorical dtype")?;
     if !object
@@ -283,7 +292,7 @@ fn categorical<'g>(
     }
     Ok(Categorical {
         codes,
-        categories: Box::new(index::read(interp, categories)?),
+        categories: Box::new(index::read(interp, categories, depth + 1)?),
         ordered,
     })
 }

@@ -333,3 +333,50 @@ fn numbers(array: &NdArray<'_>) -> Vec<Json> {
         kind => panic!("numbers of kind {kind}"),
     }
 }
+
+/// A pickle's memo can make a `Categorical` the data of an index that is its own
+/// categories (BUILD applied to the dtype after the index exists): the reader ends in an
+/// error, not a stack overflow.
+#[test]
+fn a_categorical_that_is_its_own_categories_is_refused() {
+    use brine_value::{Change, Node};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/pandas/pandas-3.1.1/pickles/categorical.p4.pickle");
+    let mut graph = brine_vm::from_slice(&fs::read(path).unwrap(), &Default::default()).unwrap();
+    let root = *graph.root_value();
+    let dtype = {
+        let interp = Interpreter::new(&graph);
+        let brine_interpret::View::Object(categorical) = interp.root() else {
+            panic!("not an object");
+        };
+        let brine_interpret::View::Tuple(state) = interp.view(categorical.setstate.unwrap()) else {
+            panic!("no state");
+        };
+        let Value::Node(dtype) = state[0] else {
+            panic!("no dtype node");
+        };
+        dtype
+    };
+    let global = |graph: &mut brine_value::Graph, module: &str, name: &str| {
+        let (module, name) = (graph.add_str(module), graph.add_str(name));
+        Value::Node(graph.add(Node::Global { module, name }))
+    };
+    let new_index = global(&mut graph, "pandas.core.indexes.base", "_new_Index");
+    let class = global(&mut graph, "pandas", "CategoricalIndex");
+    let data = graph.add_str("data");
+    let fields = Value::Node(graph.add(Node::Dict(vec![(data, root)])));
+    let args = Value::Node(graph.add(Node::Tuple(vec![class, fields])));
+    let index = Value::Node(graph.add(Node::Reduce {
+        callable: new_index,
+        args,
+    }));
+    let categories = graph.add_str("categories");
+    let state = Value::Node(graph.add(Node::Dict(vec![(categories, index)])));
+    graph.push_change(dtype, Change::Build(state));
+    let interp = Interpreter::new(&graph);
+    let err = interp.pandas(graph.root_value()).unwrap().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a pandas form brine does not read: indexes and arrays nested more than 16 deep"
+    );
+}
