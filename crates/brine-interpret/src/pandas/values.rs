@@ -116,7 +116,8 @@ fn numpy_dtype_name(array: &NdArray<'_>) -> String {
     }
 }
 
-/// Row `row` of the 2-d array `array`: shared bytes in C order, gathered in Fortran order.
+/// Row `row` of the 2-d array `array`: shared bytes in C order, gathered in Fortran order;
+/// object items are always in C order.
 fn row_of<'g>(array: &NdArray<'g>, row: u64) -> Result<NdArray<'g>, PandasError> {
     let [rows, len] = array.shape[..] else {
         return malformed("not a 2-d block");
@@ -141,12 +142,11 @@ fn row_of<'g>(array: &NdArray<'g>, row: u64) -> Result<NdArray<'g>, PandasError>
             }
             ArrayData::Bytes(out.into())
         }
-        ArrayData::Objects(items) if !array.fortran_order || rows == 1 => {
+        // numpy lists an object array's items in C order whatever its layout
+        // (`_getlist_pkl` iterates in index order), and `is_fortran` only sets the layout.
+        ArrayData::Objects(items) => {
             let start = (row * len) as usize;
             ArrayData::Objects(&items[start..start + len as usize])
-        }
-        ArrayData::Objects(_) => {
-            return unsupported("an object block of several columns in Fortran order");
         }
     };
     Ok(NdArray {

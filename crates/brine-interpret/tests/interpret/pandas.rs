@@ -40,9 +40,9 @@ fn the_pandas_fixtures_read_as_pandas_described_them() {
             checked += 1;
         }
     }
-    // Three releases, eleven objects, three protocols each.
+    // Three releases, thirteen objects, three protocols each.
     assert_eq!(releases.len(), 3, "{releases:?}");
-    assert_eq!(checked, 99);
+    assert_eq!(checked, 117);
 }
 
 /// The pandas 3.1.1 fixtures of `fixtures/thirdparty` (protocols 0-5, 0 and 1 being ones
