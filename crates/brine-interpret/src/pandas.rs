@@ -202,7 +202,7 @@ impl<'g> Interpreter<'g> {
             Some(frame::series(self, &object).map(Pandas::Series))
         } else if is_pandas(&class, "_new_Index") || is_pandas(&class, "_new_DatetimeIndex") {
             Some(index::read(self, value, 0).map(Pandas::Index))
-        } else if values::is_extension_array(self, &object) {
+        } else if values::is_extension_array(&object) {
             match values::read(self, value, 0) {
                 Ok(Values::Categorical(categorical)) => Some(Ok(Pandas::Categorical(categorical))),
                 Ok(_) => None,

@@ -158,7 +158,7 @@ fn row_of<'g>(array: &NdArray<'g>, row: u64) -> Result<NdArray<'g>, PandasError>
 }
 
 /// Whether `object` is one of the extension arrays [`read`] reads.
-pub(super) fn is_extension_array(_interp: &Interpreter<'_>, object: &Object<'_>) -> bool {
+pub(super) fn is_extension_array(object: &Object<'_>) -> bool {
     object.class().is_some_and(|class| {
         is_pandas(&class, "__pyx_unpickle_NDArrayBacked")
             || MASKED.iter().any(|name| is_pandas(&class, name))
