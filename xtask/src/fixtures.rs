@@ -33,6 +33,13 @@ pub const THIRDPARTY: &str = "thirdparty";
 /// The third-party generator, relative to `fixtures/`; run in the venv, it records its own hash.
 const THIRDPARTY_GENERATOR: &str = "generate/gen_thirdparty.py";
 
+/// The pandas fixtures' directory, relative to `fixtures/`: one subdirectory per pandas
+/// release.
+pub const PANDAS: &str = "pandas";
+
+/// The pandas generator, relative to `fixtures/`; run once in each pandas venv.
+const PANDAS_GENERATOR: &str = "generate/gen_pandas.py";
+
 /// The generator entry point, relative to `fixtures/`.
 const GENERATOR: &str = "generate/gen_fixtures.py";
 
@@ -85,11 +92,48 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Regenerates `fixtures/` with the pinned interpreters, or with `opts.check` compares a fresh
 /// generation with the committed one: the CPython corpus, then the third-party fixtures.
 pub fn generate(opts: &Options) -> Result<(), String> {
-    let corpus = generate_corpus(opts);
-    let thirdparty = generate_thirdparty(opts.check);
-    match (corpus, thirdparty) {
-        (Ok(()), res) | (res, Ok(())) => res,
-        (Err(corpus), Err(thirdparty)) => Err(format!("{corpus}\n{thirdparty}")),
+    let errors: Vec<String> = [
+        generate_corpus(opts),
+        generate_thirdparty(opts.check),
+        generate_pandas(opts.check),
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+/// The pandas fixtures, `fixtures/pandas/<release>/`: `gen_pandas.py` run in the current
+/// pandas of [`brine_python::venv`] and in each older one of [`brine_python::PANDAS_PIN_SETS`].
+/// A release whose environment cannot be made keeps its fixtures as they are.
+fn generate_pandas(check: bool) -> Result<(), String> {
+    let current = current_pandas()?;
+    let mut releases = vec![(current, brine_python::venv())];
+    for set in brine_python::PANDAS_PIN_SETS {
+        releases.push((set.name.to_owned(), brine_python::venv_of(set)));
+    }
+    let mut errors = Vec::new();
+    for (name, python) in releases {
+        let python = match python {
+            Ok(python) => python,
+            Err(err) => {
+                eprintln!("warning: skipping the {name} fixtures, kept as they are: {err}");
+                continue;
+            }
+        };
+        let dir = format!("{PANDAS}/{name}");
+        if let Err(err) = generate_in_venv(&python, PANDAS_GENERATOR, &dir, check) {
+            errors.push(err);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
 }
 
@@ -180,11 +224,26 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
             return Ok(());
         }
     };
-    let target = fixtures_dir().join(THIRDPARTY);
-    let staging = TempDir::new("thirdparty")?;
-    let out = staging.path().join(THIRDPARTY);
-    let script = fixtures_dir().join(THIRDPARTY_GENERATOR);
-    let status = python_command(&python)
+    generate_in_venv(&python, THIRDPARTY_GENERATOR, THIRDPARTY, check)
+}
+
+/// The directory name of the pandas of [`brine_python::THIRD_PARTY_PINS`], `pandas-<version>`.
+fn current_pandas() -> Result<String, String> {
+    brine_python::THIRD_PARTY_PINS
+        .iter()
+        .find(|(package, _)| *package == "pandas")
+        .map(|(_, version)| format!("pandas-{version}"))
+        .ok_or_else(|| "THIRD_PARTY_PINS has no pandas".to_owned())
+}
+
+/// Runs `generator generate OUT` under `python` and installs OUT as `fixtures/<dir>`, or with
+/// `check` compares it with the committed files.
+fn generate_in_venv(python: &Path, generator: &str, dir: &str, check: bool) -> Result<(), String> {
+    let target = fixtures_dir().join(dir);
+    let staging = TempDir::new(&dir.replace('/', "-"))?;
+    let out = staging.path().join("out");
+    let script = fixtures_dir().join(generator);
+    let status = python_command(python)
         // Not `-I`: it implies `-E`, which would drop PYTHONHASHSEED and with it the order
         // of the sets dill builds globals from.
         .arg("-s")
@@ -194,7 +253,7 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
         .status()
         .map_err(|err| format!("{}: {err}", python.display()))?;
     if !status.success() {
-        return Err(format!("{THIRDPARTY_GENERATOR} failed ({status})"));
+        return Err(format!("{generator} failed ({status})"));
     }
     let relative = |dir: &Path| -> Result<BTreeSet<PathBuf>, String> {
         Ok(list_files(dir)?
@@ -208,7 +267,7 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
             .collect())
     };
     let fresh = relative(&out)?;
-    eprintln!("{} third-party files", fresh.len());
+    eprintln!("{} files in {dir}", fresh.len());
     if check {
         let committed = relative(&target)?;
         let mut diffs = Vec::new();
@@ -220,12 +279,12 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
             }
         }
         if diffs.is_empty() {
-            eprintln!("third-party fixtures are up to date");
+            eprintln!("{dir} fixtures are up to date");
             return Ok(());
         }
         let kept = staging.keep();
         return Err(format!(
-            "third-party fixtures are stale ({} files differ; fresh output kept in {}):\n{}",
+            "{dir} fixtures are stale ({} files differ; fresh output kept in {}):\n{}",
             diffs.len(),
             kept.display(),
             diffs.join("\n")
@@ -257,7 +316,9 @@ fn usage() -> &'static str {
 Runs fixtures/generate/gen_fixtures.py under every pinned CPython and rewrites
 fixtures/pickles, fixtures/dis and fixtures/manifest.tsv; then runs
 fixtures/generate/gen_thirdparty.py in the third-party venv (brine_python::venv), which
-rewrites fixtures/thirdparty (skipped with a warning when the venv cannot be made).
+rewrites fixtures/thirdparty (skipped with a warning when the venv cannot be made); then
+fixtures/generate/gen_pandas.py in that venv and in each older pandas venv
+(brine_python::PANDAS_PIN_SETS), which rewrites fixtures/pandas/<release>.
 
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures
@@ -784,6 +845,53 @@ mod tests {
 
     /// The committed third-party fixtures match their manifest, and it was written by the
     /// committed generator; runs without Python.
+    #[test]
+    fn committed_pandas_fixtures_match_their_manifests() {
+        let root = fixtures_dir();
+        let script = fs::read(root.join(PANDAS_GENERATOR)).unwrap();
+        let script_line = format!("# sha256 {PANDAS_GENERATOR} {}", sha256_hex(&script));
+        let mut releases = vec![];
+        for entry in fs::read_dir(root.join(PANDAS)).unwrap() {
+            let dir = entry.unwrap().path();
+            let text = fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+            assert!(
+                text.lines().any(|line| line == script_line),
+                "{PANDAS_GENERATOR} changed since {} was made; run `cargo xtask fixtures`",
+                dir.display()
+            );
+            let mut listed = BTreeSet::from(["manifest.tsv".to_owned()]);
+            for row in text.lines().filter(|line| !line.starts_with('#')).skip(1) {
+                let fields: Vec<&str> = row.split('\t').collect();
+                let [path, _, _, expect, digest] = fields[..] else {
+                    panic!("bad row {row:?}");
+                };
+                let data = fs::read(dir.join(path)).unwrap();
+                assert_eq!(
+                    sha256_hex(&data),
+                    digest,
+                    "{path} differs from the manifest"
+                );
+                assert!(dir.join(expect).is_file(), "{expect}");
+                listed.extend([path.to_owned(), expect.to_owned()]);
+            }
+            let on_disk: BTreeSet<String> = list_files(&dir)
+                .unwrap()
+                .iter()
+                .map(|path| path.strip_prefix(&dir).unwrap().display().to_string())
+                .collect();
+            assert_eq!(on_disk, listed, "{}", dir.display());
+            releases.push(dir.file_name().unwrap().to_string_lossy().into_owned());
+        }
+        releases.sort();
+        let mut expected: Vec<String> = brine_python::PANDAS_PIN_SETS
+            .iter()
+            .map(|set| set.name.to_owned())
+            .collect();
+        expected.push(current_pandas().unwrap());
+        expected.sort();
+        assert_eq!(releases, expected);
+    }
+
     #[test]
     fn committed_thirdparty_fixtures_match_their_manifest() {
         let root = fixtures_dir();

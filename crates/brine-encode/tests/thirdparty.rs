@@ -208,3 +208,36 @@ fn compare<'a>(python: &Path, lines: impl Iterator<Item = &'a str>) -> Vec<Strin
         .map(str::to_owned)
         .collect()
 }
+
+/// The pandas corpus of each pandas release (`fixtures/pandas/<release>/`, protocols 2, 4
+/// and 5 in band) re-encodes byte for byte at its own protocol too.
+#[test]
+fn pandas_release_fixtures_reencode_byte_for_byte() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pandas");
+    let mut n = 0;
+    let mut failures = BTreeMap::new();
+    for release in std::fs::read_dir(&root).unwrap() {
+        let release = release.unwrap().path();
+        let manifest = std::fs::read_to_string(release.join("manifest.tsv")).unwrap();
+        for row in manifest
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .skip(1)
+        {
+            let fields: Vec<&str> = row.split('\t').collect();
+            let protocol: u8 = fields[2].parse().unwrap();
+            let original = std::fs::read(release.join(fields[0])).unwrap();
+            let name = format!("{}/{}", release.file_name().unwrap().display(), fields[0]);
+            let graph = brine_vm::from_slice(&original, &brine_vm::Options::default()).unwrap();
+            let pickle = brine_encode::Encoder::new(brine_encode::Options::protocol(protocol))
+                .to_vec(&graph)
+                .unwrap();
+            if pickle != original {
+                failures.insert(name, "bytes differ".to_owned());
+            }
+            n += 1;
+        }
+    }
+    assert_eq!(n, 117);
+    check_known("pandas re-encoding", &failures, &[], n);
+}

@@ -13,6 +13,8 @@
 //!   graph (serde, `brine json`) read through it.
 //! - [`Object`]: one way to read any instance, whatever protocol wrote it: its class,
 //!   arguments, keyword arguments, state, slots, `__setstate__` state, list and dict items.
+//! - [`numpy`], [`pandas`], [`torch`]: arrays, frames and tensors as typed data, read from the
+//!   reductions those libraries write.
 //! - [`natural`]: an owned arena built from the views, for equality across producers and
 //!   protocols, and printing.
 //!
@@ -85,6 +87,7 @@ mod absorb;
 mod decimal;
 pub mod natural;
 pub mod numpy;
+pub mod pandas;
 mod recognise;
 mod time;
 pub mod torch;

@@ -3,7 +3,7 @@
 //!
 //! CPython is brine's specification, so fixtures are written and differential tests are run by
 //! exact interpreter versions. This crate is the only place those versions are written
-//! ([`PINS`], [`REFERENCE`], [`THIRD_PARTY_PINS`]) and the only code that looks them up:
+//! ([`PINS`], [`REFERENCE`], [`THIRD_PARTY_PINS`], [`PANDAS_PIN_SETS`]) and the only code that looks them up:
 //!
 //! 1. the environment variable of the pin, `BRINE_PYTHON_<X_Y_Z>` (for example
 //!    `BRINE_PYTHON_3_11_7`), which must name that exact version;
@@ -14,7 +14,8 @@
 //! Every candidate is run and its `sys.version_info` checked, so a wrong interpreter is an
 //! error naming the pin, never a silent substitute.
 //! [`venv`] makes (or reuses) a throwaway virtual environment of the reference CPython with the
-//! third-party pins installed from PyPI.
+//! third-party pins installed from PyPI, and [`venv_of`] one for each older pandas of
+//! [`PANDAS_PIN_SETS`].
 //! A differential test that cannot find its interpreter calls [`skip`]: locally that prints a
 //! message and the test passes; with `BRINE_REQUIRE_PYTHON=1` (as CI sets it) it fails,
 //! because a skipped differential test is a green one.
@@ -32,7 +33,7 @@ use std::{env, fmt};
 
 mod venv;
 
-pub use venv::venv;
+pub use venv::{venv, venv_of};
 
 /// A pinned CPython: a producer of fixtures and an interpreter of differential tests.
 #[derive(Debug, PartialEq, Eq)]
@@ -81,6 +82,42 @@ pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
     ("tzdata", "2026.6"),
     ("cloudpickle", "3.1.3"),
     ("dill", "0.4.1"),
+];
+
+/// A named set of third-party pins with a virtual environment of its own
+/// ([`venv_of`]): an older release of a library whose pickles differ from the current one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinSet {
+    /// The name, which is also the fixture directory it produces (`fixtures/pandas/<name>`).
+    pub name: &'static str,
+    /// The packages, as (PyPI name, exact version).
+    pub pins: &'static [(&'static str, &'static str)],
+}
+
+/// The older pandas releases `cargo xtask fixtures` writes `fixtures/pandas/` with, beside the
+/// current one of [`THIRD_PARTY_PINS`]: pandas 1.x pickles name `numpy.core` and the
+/// classes' defining modules, 2.x the same with other block and index forms.
+pub const PANDAS_PIN_SETS: &[PinSet] = &[
+    PinSet {
+        name: "pandas-1.5.3",
+        pins: &[
+            ("numpy", "1.26.4"),
+            ("pandas", "1.5.3"),
+            ("python-dateutil", "4.0.0"),
+            ("pytz", "2026.6"),
+            ("tzdata", "2026.6"),
+        ],
+    },
+    PinSet {
+        name: "pandas-2.2.3",
+        pins: &[
+            ("numpy", "1.26.4"),
+            ("pandas", "2.2.3"),
+            ("python-dateutil", "4.0.0"),
+            ("pytz", "2026.6"),
+            ("tzdata", "2026.6"),
+        ],
+    },
 ];
 
 /// The public pickle scanners `cargo xtask scan-compare` measures brine-scan against, installed

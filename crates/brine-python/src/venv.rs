@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::{env, fs, process};
 
-use crate::{Error, THIRD_PARTY_PINS, command, reference, reference_pin};
+use crate::{Error, PinSet, THIRD_PARTY_PINS, command, reference, reference_pin};
 
 /// The file in a finished environment that records what it was made with; an environment
 /// without it (an interrupted installation) is never used.
@@ -35,21 +35,32 @@ const MARKER: &str = "brine-pins.txt";
 /// ```
 pub fn venv() -> Result<PathBuf, Error> {
     static VENV: OnceLock<Result<PathBuf, Error>> = OnceLock::new();
-    VENV.get_or_init(make).clone()
+    VENV.get_or_init(|| make(THIRD_PARTY_PINS)).clone()
+}
+
+/// The python of a virtual environment of the reference CPython with `set`'s pins installed
+/// (one of [`PANDAS_PIN_SETS`](crate::PANDAS_PIN_SETS)), made and kept as [`venv`] makes its
+/// own, in a directory named for the pins.
+///
+/// # Errors
+///
+/// As [`venv`].
+pub fn venv_of(set: &PinSet) -> Result<PathBuf, Error> {
+    make(set.pins)
 }
 
 /// What the environment is made of, one line each: the interpreter, then each package pin.
-fn pins_text() -> String {
+fn pins_text(packages: &[(&str, &str)]) -> String {
     let mut text = format!("python=={}\n", reference_pin().version);
-    for (package, version) in THIRD_PARTY_PINS {
+    for (package, version) in packages {
         text.push_str(&format!("{package}=={version}\n"));
     }
     text
 }
 
-fn make() -> Result<PathBuf, Error> {
+fn make(packages: &[(&str, &str)]) -> Result<PathBuf, Error> {
     let python = reference()?;
-    let pins = pins_text();
+    let pins = pins_text(packages);
     let name = format!("venv-{:016x}", fnv1a(pins.as_bytes()));
     // This crate sits in `crates/brine-python` of the workspace.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2);
@@ -65,7 +76,7 @@ fn make() -> Result<PathBuf, Error> {
     fs::create_dir_all(&parent)
         .map_err(|err| step(&format!("create {}", parent.display()), err))?;
     let staging = parent.join(format!("{name}.staging-{}", process::id()));
-    let res = install(&python, &staging, &pins).and_then(|()| {
+    let res = install(&python, &staging, packages, &pins).and_then(|()| {
         if dir.exists() && !is_ready(&dir, &pins) {
             // Left by an interrupted run before the marker existed; nothing uses it.
             let _ = fs::remove_dir_all(&dir);
@@ -82,7 +93,12 @@ fn make() -> Result<PathBuf, Error> {
 }
 
 /// Makes the environment in `staging`, installs the pins and writes the marker.
-fn install(python: &Path, staging: &Path, pins: &str) -> Result<(), Error> {
+fn install(
+    python: &Path,
+    staging: &Path,
+    packages: &[(&str, &str)],
+    pins: &str,
+) -> Result<(), Error> {
     let _ = fs::remove_dir_all(staging);
     run(
         "python -m venv",
@@ -97,7 +113,7 @@ fn install(python: &Path, staging: &Path, pins: &str) -> Result<(), Error> {
         "--disable-pip-version-check",
         "--no-input",
     ]);
-    for (package, version) in THIRD_PARTY_PINS {
+    for (package, version) in packages {
         pip.arg(format!("{package}=={version}"));
     }
     run("pip install", &mut pip)?;
@@ -150,7 +166,7 @@ mod tests {
         // The FNV-1a test vectors of its authors.
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-        let pins = pins_text();
+        let pins = pins_text(THIRD_PARTY_PINS);
         assert!(pins.starts_with(&format!("python=={}\n", reference_pin().version)));
         assert_eq!(pins.lines().count(), 1 + THIRD_PARTY_PINS.len());
     }
