@@ -10,7 +10,8 @@
 //! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader over the bytes in
 //! memory; `decode_reader` is the same), `file` (`load` from the file through an 8 KiB
 //! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
-//! `encode` (the graph, decoded once beforehand, written at the file's protocol) or
+//! `encode` (the graph, decoded once beforehand, written at the file's protocol),
+//! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type) or
 //! `typed-encode` (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`,
 //! decoded once beforehand).
 
@@ -36,7 +37,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|file|encode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|typed-decode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -70,6 +71,13 @@ fn run() -> Result<(), String> {
                 black_box(encode(workload, &graph).map_err(|err| err.to_string())?);
             }
         }
+        "typed-decode" => {
+            let mut typed = TypedDecode { times, res: Ok(()) };
+            if !with_type(workload, &mut typed) {
+                return Err(format!("`{label}` has no Rust type"));
+            }
+            typed.res?;
+        }
         "typed-encode" => {
             let mut typed = TypedEncode { times, res: Ok(()) };
             if !with_type(workload, &mut typed) {
@@ -80,6 +88,34 @@ fn run() -> Result<(), String> {
         _ => return Err(format!("unknown operation `{op}`")),
     }
     Ok(())
+}
+
+/// `brine_serde::from_slice` of the workload into its Rust type, `times` times.
+struct TypedDecode {
+    times: usize,
+    res: Result<(), String>,
+}
+
+impl TypedBench for TypedDecode {
+    fn run<T: Serialize + DeserializeOwned>(
+        &mut self,
+        workload: &Workload,
+        _options: &brine_serde::Options,
+    ) {
+        self.res = (|| {
+            for _ in 0..self.times {
+                black_box(typed_from_slice::<T>(&workload.data)?);
+            }
+            Ok(())
+        })();
+    }
+}
+
+/// One `brine_serde::from_slice`, never inlined, so that a profiler can collect just it:
+/// `--toggle-collect='profile::typed_from_slice*'`.
+#[inline(never)]
+fn typed_from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
+    brine_serde::from_slice(data, &Default::default()).map_err(|err| err.to_string())
 }
 
 /// `brine_serde::to_vec` of the workload as its Rust type, `times` times.

@@ -14,7 +14,7 @@ use num_bigint::BigInt;
 
 use crate::discard::{Discarded, Site, prune};
 use crate::error::{Error, ErrorKind};
-use crate::memo::Memo;
+use crate::memo::{Entry, Memo};
 use crate::options::{FindClass, Options};
 
 /// A persistent_load hook: given the graph and the persistent id, the value to use instead.
@@ -377,13 +377,13 @@ impl<'h> Machine<'h> {
             }
             Opcode::GET | Opcode::BINGET | Opcode::LONG_BINGET => {
                 let key = self.memo_key(&op.arg)?;
-                let Some(value) = self.memo.get(key) else {
+                let Some(entry) = self.memo.get(key) else {
                     return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                 };
-                let value = *value;
-                self.got(value);
-                self.push(value)?;
-                self.refetch(value);
+                let entry = *entry;
+                self.got(entry.value);
+                self.push(entry.value)?;
+                self.refetch(entry);
             }
 
             // Globals and objects.
@@ -803,19 +803,27 @@ impl<'h> Machine<'h> {
         self.stack.get(mark - 1)?.node()
     }
 
-    /// A memo GET pushed `value`: remembers its slot, so that filling it is known to come
-    /// after other opcodes ran.
+    /// A memo GET pushed `entry`: a dict, list or set's slot is remembered, so that filling
+    /// it is known to come after other opcodes ran. Only those are filled in place; a str or
+    /// an instance fetched again (a record's shared keys, the common case) costs one test.
     #[inline]
-    pub(crate) fn refetch(&mut self, value: Value) {
-        let Value::Node(id) = value else {
-            return;
-        };
+    pub(crate) fn refetch(&mut self, entry: Entry) {
+        if entry.container || !self.refetched.is_empty() {
+            self.remember_refetch(entry);
+        }
+    }
+
+    #[inline(never)]
+    fn remember_refetch(&mut self, entry: Entry) {
         let slot = self.stack.len() - 1;
         // The slots above are gone from the stack; keeping the slots in increasing order
         // also keeps this vector no longer than the stack.
         while self.refetched.last().is_some_and(|r| r.slot >= slot) {
             self.refetched.pop();
         }
+        let (true, Value::Node(id)) = (entry.container, entry.value) else {
+            return;
+        };
         self.refetched.push(Refetched {
             slot,
             id,
@@ -981,7 +989,13 @@ impl<'h> Machine<'h> {
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
         }
-        self.memo.put(key, value);
+        let container = value.node().is_some_and(|id| {
+            matches!(
+                self.graph.node(id),
+                Node::Dict(_) | Node::List(_) | Node::Set(_)
+            )
+        });
+        self.memo.put(key, value, container);
         Ok(())
     }
 

@@ -10,10 +10,19 @@ use hashbrown::HashMap;
 /// Keys up to this far past the dense vector's end still extend it.
 const DENSE_SLACK: u64 = 1024;
 
+/// One memo entry: the value, and whether it is a dict, list or set, the containers
+/// SETITEM(S), APPEND(S) and ADDITEMS fill in place (known when it is stored, so that a GET
+/// need not look at the node).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) value: Value,
+    pub(crate) container: bool,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    dense: Vec<Option<Value>>,
-    sparse: HashMap<u64, Value>,
+    dense: Vec<Option<Entry>>,
+    sparse: HashMap<u64, Entry>,
     len: usize,
     /// The value the latest PUT stored.
     last: Option<Value>,
@@ -28,10 +37,12 @@ impl Memo {
         }
     }
 
-    /// Stores `value` under `key`, returning whether the key is new.
+    /// Stores `value` under `key`, returning whether the key is new; `container` says
+    /// whether it is a dict, list or set.
     #[inline]
-    pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
+    pub(crate) fn put(&mut self, key: u64, value: Value, container: bool) -> bool {
         self.last = Some(value);
+        let value = Entry { value, container };
         let dense_len = self.dense.len() as u64;
         // The common case: CPython numbers entries 0, 1, 2, ...
         if key == dense_len && self.sparse.is_empty() {
@@ -53,7 +64,7 @@ impl Memo {
         is_new
     }
 
-    pub(crate) fn get(&self, key: u64) -> Option<&Value> {
+    pub(crate) fn get(&self, key: u64) -> Option<&Entry> {
         match self.dense.get(key as usize) {
             Some(slot) if key < self.dense.len() as u64 => slot.as_ref(),
             _ => self.sparse.get(&key),
@@ -70,8 +81,8 @@ impl Memo {
         self.dense
             .iter()
             .flatten()
-            .copied()
-            .chain(self.sparse.values().copied())
+            .chain(self.sparse.values())
+            .map(|entry| entry.value)
     }
 
     /// The number of distinct keys stored.
@@ -87,15 +98,24 @@ mod tests {
     #[test]
     fn dense_and_sparse_keys() {
         let mut memo = Memo::default();
-        assert!(memo.put(0, Value::Int(0)));
-        assert!(memo.put(2, Value::Int(2)));
-        assert!(!memo.put(2, Value::Int(3)));
-        assert!(memo.put(u64::from(u32::MAX), Value::Int(4)));
-        assert!(memo.put(5, Value::Int(5)));
+        assert!(memo.put(0, Value::Int(0), false));
+        assert!(memo.put(2, Value::Int(2), false));
+        assert!(!memo.put(2, Value::Int(3), false));
+        assert!(memo.put(u64::from(u32::MAX), Value::Int(4), false));
+        assert!(memo.put(5, Value::Int(5), true));
         assert_eq!(memo.get(1), None);
-        assert_eq!(memo.get(2), Some(&Value::Int(3)));
-        assert_eq!(memo.get(5), Some(&Value::Int(5)));
-        assert_eq!(memo.get(u64::from(u32::MAX)), Some(&Value::Int(4)));
+        assert_eq!(memo.get(2).map(|e| e.value), Some(Value::Int(3)));
+        assert_eq!(
+            memo.get(5).copied(),
+            Some(Entry {
+                value: Value::Int(5),
+                container: true
+            })
+        );
+        assert_eq!(
+            memo.get(u64::from(u32::MAX)).map(|e| e.value),
+            Some(Value::Int(4))
+        );
         assert_eq!(memo.len(), 4);
         assert!(memo.dense.len() < 10, "a far key must not allocate the gap");
     }
