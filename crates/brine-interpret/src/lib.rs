@@ -84,6 +84,7 @@
 #![forbid(unsafe_code)]
 
 mod absorb;
+pub mod code;
 mod decimal;
 pub mod natural;
 pub mod numpy;
