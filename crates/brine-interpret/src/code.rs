@@ -248,6 +248,74 @@ pub(crate) fn producer_of<'a>(name: &'a GlobalName<'_>) -> Option<(Producer, &'a
     }
 }
 
+/// The names dill's `_load_type` and cloudpickle's `_builtin_type` take whose class is not
+/// `builtins.<name>`: (name, `__module__`, `__qualname__`), sorted by name. Generated from
+/// dill 0.4.1's `dill._dill._reverse_typemap` under CPython 3.11.7 (its names include those of
+/// `types`, which `_builtin_type` looks up).
+const BUILTIN_TYPES: &[(&str, &str, &str)] = &[
+    ("AsyncGeneratorType", "builtins", "async_generator"),
+    ("AttrGetterType", "operator", "attrgetter"),
+    ("BufferedRandomType", "_io", "BufferedRandom"),
+    ("BufferedReaderType", "_io", "BufferedReader"),
+    ("BufferedWriterType", "_io", "BufferedWriter"),
+    (
+        "BuiltinFunctionType",
+        "builtins",
+        "builtin_function_or_method",
+    ),
+    (
+        "BuiltinMethodType",
+        "builtins",
+        "builtin_function_or_method",
+    ),
+    ("CellType", "builtins", "cell"),
+    (
+        "ClassMethodDescriptorType",
+        "builtins",
+        "classmethod_descriptor",
+    ),
+    ("CodeType", "builtins", "code"),
+    ("CoroutineType", "builtins", "coroutine"),
+    ("DictItemsType", "builtins", "dict_items"),
+    ("DictKeysType", "builtins", "dict_keys"),
+    ("DictValuesType", "builtins", "dict_values"),
+    ("EllipsisType", "builtins", "ellipsis"),
+    ("EnvironmentError", "builtins", "OSError"),
+    ("ExitType", "_sitebuiltins", "Quitter"),
+    ("FileType", "_io", "FileIO"),
+    ("FrameType", "builtins", "frame"),
+    ("FunctionType", "builtins", "function"),
+    ("GeneratorType", "builtins", "generator"),
+    (
+        "GenericAliasIteratorType",
+        "builtins",
+        "generic_alias_iterator",
+    ),
+    ("GetSetDescriptorType", "builtins", "getset_descriptor"),
+    ("IOError", "builtins", "OSError"),
+    ("ItemGetterType", "operator", "itemgetter"),
+    ("LambdaType", "builtins", "function"),
+    ("MappingProxyType", "builtins", "mappingproxy"),
+    ("MemberDescriptorType", "builtins", "member_descriptor"),
+    ("MethodDescriptorType", "builtins", "method_descriptor"),
+    ("MethodType", "builtins", "method"),
+    ("MethodWrapperType", "builtins", "method-wrapper"),
+    ("ModuleType", "builtins", "module"),
+    ("OdictItemsType", "builtins", "odict_items"),
+    ("OdictKeysType", "builtins", "odict_keys"),
+    ("OdictValuesType", "builtins", "odict_values"),
+    ("PartialType", "functools", "partial"),
+    ("PyBufferedRandomType", "_pyio", "BufferedRandom"),
+    ("PyBufferedReaderType", "_pyio", "BufferedReader"),
+    ("PyBufferedWriterType", "_pyio", "BufferedWriter"),
+    ("PyCapsuleType", "builtins", "PyCapsule"),
+    ("PyTextWrapperType", "_pyio", "TextIOWrapper"),
+    ("SuperType", "builtins", "super"),
+    ("TextWrapperType", "_io", "TextIOWrapper"),
+    ("TracebackType", "builtins", "traceback"),
+    ("WrapperDescriptorType", "builtins", "wrapper_descriptor"),
+];
+
 impl<'g> Interpreter<'g> {
     /// `value` as a code object: `None` when it is not a call of `types.CodeType` (by that
     /// name or cloudpickle's `_builtin_type('CodeType')`) or of dill's `_create_code`, an
@@ -487,7 +555,7 @@ impl<'g> Interpreter<'g> {
     /// The type a value names through cloudpickle's `_builtin_type(name)` or dill's
     /// `_load_type(name)` (a name of `types` or `builtins`), or a global of `types` or
     /// `builtins`: the library and the type's name.
-    pub(crate) fn builtin_type(&self, value: &Value) -> Option<(Producer, &'g str)> {
+    pub fn builtin_type(&self, value: &Value) -> Option<(Producer, &'g str)> {
         match self.view(value) {
             View::Global(global) if global.module == "builtins" || global.module == "types" => {
                 match global.name {
@@ -511,6 +579,19 @@ impl<'g> Interpreter<'g> {
         }
     }
 
+    /// The class [`Interpreter::builtin_type`] names, as Python names it (`__module__`,
+    /// `__qualname__`): `builtins.super` for dill's `_load_type('SuperType')`, `builtins.code`
+    /// for cloudpickle's `_builtin_type('CodeType')`, `builtins.object` for `_load_type('object')`.
+    pub fn builtin_class(&self, value: &Value) -> Option<(&'g str, &'g str)> {
+        let (_, name) = self.builtin_type(value)?;
+        Some(
+            match BUILTIN_TYPES.binary_search_by_key(&name, |(key, _, _)| key) {
+                Ok(idx) => (BUILTIN_TYPES[idx].1, BUILTIN_TYPES[idx].2),
+                Err(_) => ("builtins", name),
+            },
+        )
+    }
+
     /// The module a value imports by name: dill's `_import_module(name)` and cloudpickle's
     /// `subimport(name)` or `dynamic_subimport(name, vars)`; `None` for anything else.
     pub fn module_ref(&self, value: &Value) -> Option<&'g str> {
@@ -528,5 +609,30 @@ impl<'g> Interpreter<'g> {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_types_are_sorted_for_binary_search() {
+        assert!(BUILTIN_TYPES.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    }
+
+    #[test]
+    fn every_signature_has_its_length() {
+        for (n, signature) in [
+            (15, CodeSignature::Py37),
+            (16, CodeSignature::Py38),
+            (17, CodeSignature::PyPy311),
+            (18, CodeSignature::Py311),
+            (20, CodeSignature::Py311Alpha),
+        ] {
+            assert_eq!(CodeSignature::of_len(n), Some(signature));
+        }
+        assert_eq!(CodeSignature::of_len(19), None);
+        assert_eq!(CodeSignature::of_len(21), None);
     }
 }

@@ -1,0 +1,391 @@
+//! The cloudpickle and dill fixtures of `fixtures/thirdparty` (cloudpickle 3.1.3 and dill 0.4.1
+//! under CPython 3.11.7, protocols 0-5) read as functions, classes, instances and a session,
+//! each described as `gen_thirdparty.py`'s `describe` described what CPython loaded
+//! (`expect/*.json`): every field of every code object (names, constants and their reprs,
+//! bytecode, line and exception tables, counts, flags), defaults, keyword defaults, the
+//! globals the code uses, closure cell contents and their reprs, function dicts and docs, class
+//! namespaces and bases.
+
+use brine_interpret::Interpreter;
+use brine_interpret::code::{Cell, ClassDef, Code, Const, Function, Globals, Member, Session};
+use brine_interpret::{ObjectKind, View};
+use brine_value::{NodeId, Value};
+use serde_json::{Map, Value as Json, json};
+use sha2::{Digest, Sha256};
+
+#[test]
+fn the_function_fixtures_read_as_cpython_loaded_them() {
+    let mut checked = 0;
+    let mut functions = 0;
+    for fixture in brine_testdata::thirdparty() {
+        if fixture.library != "cloudpickle" && fixture.library != "dill" {
+            continue;
+        }
+        let case = &fixture.path;
+        let expect: Json =
+            serde_json::from_slice(&std::fs::read(fixture.expect_path()).unwrap()).unwrap();
+        let graph = brine_vm::from_slice(&fixture.bytes(), &Default::default())
+            .unwrap_or_else(|err| panic!("{case}: {err}"));
+        let mut describer = Describer {
+            interp: Interpreter::new(&graph),
+            session: None,
+            stack: Vec::new(),
+            functions: 0,
+        };
+        let ours = describer.root(graph.root_value());
+        if ours != expect {
+            panic!("{case}: {}", first_difference(&expect, &ours, "$"));
+        }
+        functions += describer.functions;
+        checked += 1;
+    }
+    // 11 objects by each library at 6 protocols, dill's by-reference lambda at 6 and its session.
+    assert_eq!(checked, 66 + 73);
+    assert!(functions > 400, "{functions} functions described");
+}
+
+/// What `describe` in gen_thirdparty.py prints, computed from brine's descriptions.
+struct Describer<'g> {
+    interp: Interpreter<'g>,
+    /// The session being described: the globals of its functions (dill's `__main__` by
+    /// reference).
+    session: Option<Session<'g>>,
+    /// The functions, classes and instances being described, as `describe`'s `stack`.
+    stack: Vec<(NodeId, String)>,
+    functions: usize,
+}
+
+impl<'g> Describer<'g> {
+    fn root(&mut self, value: &Value) -> Json {
+        if let Some(session) = self.interp.session(value) {
+            self.session = Some(session.clone());
+            let mut entries = Map::new();
+            for (key, value) in session.dict.iter() {
+                let key = self.interp.graph().get(key).as_str().unwrap();
+                if key.starts_with("session_") || key.starts_with("Session") {
+                    entries.insert(key.to_owned(), self.describe(value));
+                }
+            }
+            return json!({"module": session.module, "session": entries});
+        }
+        self.describe(value)
+    }
+
+    fn describe(&mut self, value: &Value) -> Json {
+        let interp = self.interp;
+        if let Some(id) = value.node() {
+            if let Some((_, name)) = self.stack.iter().find(|(seen, _)| *seen == id) {
+                return json!({"cycle": name});
+            }
+        }
+        if let Some(function) = interp.function(value) {
+            let function = function.unwrap_or_else(|err| panic!("{err}"));
+            return self.within(value, function.qualname, |this| this.function(&function));
+        }
+        if let Some(class) = interp.class_def(value) {
+            let class = class.unwrap_or_else(|err| panic!("{err}"));
+            let name = class.qualname.unwrap_or(class.name);
+            return self.within(value, name, |this| this.class(&class));
+        }
+        if let Some(module) = interp.module_ref(value) {
+            return json!({"module": module});
+        }
+        if let Some((module, name)) = interp.builtin_class(value) {
+            return json!({"class_ref": format!("{module}.{name}")});
+        }
+        match interp.view(value) {
+            View::None => Json::Null,
+            View::Bool(v) => json!(v),
+            View::Int(v) => json!(v),
+            View::Float(v) => json!({"float": float_hex(v)}),
+            View::Str(text) => json!(text.as_str().unwrap()),
+            View::Bytes(data) => json!({"bytes": hex(data.as_slice())}),
+            View::Tuple(items) => json!({"tuple": self.describe_all(items.iter())}),
+            View::List(items) => json!({"list": self.describe_all(items.iter())}),
+            View::Dict(pairs) => {
+                let pairs: Vec<Json> = pairs
+                    .iter()
+                    .map(|(k, v)| json!([self.describe(k), self.describe(v)]))
+                    .collect();
+                json!({"dict": pairs})
+            }
+            View::Global(global) => json!({"class_ref": global.to_string()}),
+            View::Object(object) if object.kind == ObjectKind::Instance => {
+                let class = interp
+                    .class_def(&object.callable)
+                    .expect("an instance of a class pickled by value")
+                    .unwrap();
+                let name = class.qualname.unwrap_or(class.name);
+                self.within(value, name, |this| {
+                    let class = this.describe(&object.callable);
+                    let mut state: Vec<(&str, &'g Value)> = object
+                        .state
+                        .iter()
+                        .map(|(k, v)| (interp.graph().get(k).as_str().unwrap(), v))
+                        .collect();
+                    state.sort_by_key(|(k, _)| *k);
+                    let state: Vec<Json> = state
+                        .into_iter()
+                        .map(|(k, v)| json!([k, this.describe(v)]))
+                        .collect();
+                    json!({"instance": class, "state": {"dict": state}})
+                })
+            }
+            other => match interp.code(value) {
+                Some(_) => panic!("a code object outside a function"),
+                None => panic!("no description for {}", other.describe()),
+            },
+        }
+    }
+
+    fn describe_all(&mut self, items: impl Iterator<Item = &'g Value>) -> Vec<Json> {
+        items.map(|item| self.describe(item)).collect()
+    }
+
+    fn within(
+        &mut self,
+        value: &Value,
+        name: &str,
+        describe: impl FnOnce(&mut Self) -> Json,
+    ) -> Json {
+        self.stack.push((value.node().unwrap(), name.to_owned()));
+        let out = describe(self);
+        self.stack.pop();
+        out
+    }
+
+    fn function(&mut self, function: &Function<'g>) -> Json {
+        self.functions += 1;
+        let interp = self.interp;
+        let graph = interp.graph();
+        let globals: Vec<(&str, &'g Value)> = match (&function.globals, &self.session) {
+            (Globals::Dict(_), _) => function.referenced_globals(),
+            (Globals::Module("__main__"), Some(session)) => function
+                .code
+                .global_names()
+                .into_iter()
+                .filter_map(|name| Some((name, session.get(name)?)))
+                .collect(),
+            // A module's dict by reference: the loading process's, which defines none of
+            // the names these functions use.
+            (Globals::Module(_), _) => Vec::new(),
+        };
+        let mut globals_json = Map::new();
+        for (name, value) in globals {
+            globals_json.insert(name.to_owned(), self.describe(value));
+        }
+        let cells = function.closure.clone().unwrap_or_default();
+        let closure: Vec<Json> = cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Full(value) => self.describe(value),
+                Cell::Empty => json!("<empty cell>"),
+            })
+            .collect();
+        let closure_repr: Vec<Json> = cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Full(value) => json!(self.repr(value)),
+                Cell::Empty => json!(self.repr_str("<empty cell>")),
+            })
+            .collect();
+        let mut dict: Vec<(&str, &'g Value)> = function
+            .dict
+            .iter()
+            .map(|(k, v)| (graph.get(k).as_str().unwrap(), v))
+            .collect();
+        dict.sort_by_key(|(k, _)| *k);
+        let dict: Vec<Json> = dict
+            .into_iter()
+            .map(|(k, v)| json!([k, self.describe(v)]))
+            .collect();
+        let defaults = match function.defaults {
+            Some(items) => json!({"tuple": self.describe_all(items.iter())}),
+            None => Json::Null,
+        };
+        let kwdefaults = match function.kwdefaults {
+            Some(value) => self.describe(value),
+            None => Json::Null,
+        };
+        let doc = function.doc().map_or(Json::Null, |doc| self.describe(doc));
+        json!({
+            "function": function.qualname,
+            "module": function.module,
+            "name": function.name,
+            "code": self.code(&function.code),
+            "defaults": defaults,
+            "kwdefaults": kwdefaults,
+            "globals": globals_json,
+            "global_names": function.code.global_names(),
+            "closure": closure,
+            "closure_repr": closure_repr,
+            "dict": {"dict": dict},
+            "doc": doc,
+        })
+    }
+
+    fn code(&mut self, code: &Code<'g>) -> Json {
+        let consts: Vec<Json> = code
+            .consts
+            .iter()
+            .map(|c| match c {
+                Const::Code(nested) => self.code(nested),
+                Const::Value(value) => self.describe(value),
+            })
+            .collect();
+        let consts_repr: Vec<String> = code
+            .consts
+            .iter()
+            .map(|c| match c {
+                Const::Code(nested) => format!("<code {}>", nested.qualname()),
+                Const::Value(value) => self.repr(value),
+            })
+            .collect();
+        let bytecode = code.bytecode.as_slice();
+        json!({
+            "name": code.qualname(),
+            "co_name": code.name,
+            "bytes": hex(bytecode),
+            "sha256": hex(&Sha256::digest(bytecode)),
+            "consts": consts,
+            "consts_repr": consts_repr,
+            "names": code.names,
+            "varnames": code.varnames,
+            "freevars": code.freevars,
+            "cellvars": code.cellvars,
+            "args": [code.argcount, code.posonlyargcount, code.kwonlyargcount],
+            "flags": code.flags,
+            "filename": code.filename,
+            "firstlineno": code.firstlineno,
+            "nlocals": code.nlocals,
+            "stacksize": code.stacksize,
+            "linetable": hex(code.linetable.as_slice()),
+            "exceptiontable": hex(code.exceptiontable.as_ref().unwrap().as_slice()),
+        })
+    }
+
+    fn class(&mut self, class: &ClassDef<'g>) -> Json {
+        let bases = self.describe_all(class.bases.iter());
+        let mut attrs = Map::new();
+        for (key, member) in &class.namespace {
+            let described = match member {
+                Member::Function(function) => self.function(function),
+                Member::ClassMethod(function) => json!({"classmethod": self.function(function)}),
+                Member::StaticMethod(function) => json!({"staticmethod": self.function(function)}),
+                Member::Property { getter, .. } => {
+                    let getter = getter.as_ref().map(|getter| self.function(getter));
+                    json!({ "property": getter })
+                }
+                Member::Value(value) => self.describe(value),
+                other => panic!("unexpected member {other:?}"),
+            };
+            attrs.insert((*key).to_owned(), described);
+        }
+        // Python gives every class a `__doc__`, None unless the body has a docstring.
+        attrs.entry("__doc__").or_insert(Json::Null);
+        json!({
+            "class": class.qualname.unwrap_or(class.name),
+            "bases": bases,
+            "attrs": attrs,
+        })
+    }
+
+    /// Python's `repr`, with functions, classes and code named (`stable_repr`).
+    fn repr(&self, value: &Value) -> String {
+        let interp = self.interp;
+        if let Some(function) = interp.function(value) {
+            return format!("<function {}>", function.unwrap().qualname);
+        }
+        if let Some(class) = interp.class_def(value) {
+            let class = class.unwrap();
+            return format!("<type {}>", class.qualname.unwrap_or(class.name));
+        }
+        match interp.view(value) {
+            View::None => "None".to_owned(),
+            View::Bool(v) => if v { "True" } else { "False" }.to_owned(),
+            View::Int(v) => v.to_string(),
+            View::Float(v) => brine_lex::repr::float_repr(v),
+            View::Str(text) => brine_lex::repr::str_repr(text.as_bytes()),
+            View::Bytes(data) => brine_lex::repr::bytes_repr(data.as_slice()),
+            View::Tuple(items) => {
+                let items: Vec<String> = items.iter().map(|item| self.repr(item)).collect();
+                match items.as_slice() {
+                    [one] => format!("({one},)"),
+                    _ => format!("({})", items.join(", ")),
+                }
+            }
+            other => panic!("no repr for {}", other.describe()),
+        }
+    }
+
+    fn repr_str(&self, text: &str) -> String {
+        brine_lex::repr::str_repr(text.as_bytes())
+    }
+}
+
+fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Python's `float.hex()`.
+fn float_hex(value: f64) -> String {
+    if value.is_nan() {
+        return "nan".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let bits = value.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i64;
+    let mantissa = bits & ((1 << 52) - 1);
+    if exponent == 0 && mantissa == 0 {
+        return format!("{sign}0x0.0p+0");
+    }
+    let (lead, exp) = if exponent == 0 {
+        (0, -1022)
+    } else {
+        (1, exponent - 1023)
+    };
+    let digits = format!("{mantissa:013x}");
+    let exp_sign = if exp >= 0 { "+" } else { "-" };
+    format!("{sign}0x{lead}.{digits}p{exp_sign}{}", exp.abs())
+}
+
+fn first_difference(a: &Json, b: &Json, path: &str) -> String {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                match (x.get(key), y.get(key)) {
+                    (Some(p), Some(q)) if p != q => {
+                        return first_difference(p, q, &format!("{path}.{key}"));
+                    }
+                    (Some(_), None) => return format!("{path}.{key}: not read"),
+                    (None, Some(_)) => return format!("{path}.{key}: read but not expected"),
+                    _ => {}
+                }
+            }
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+            for (idx, (p, q)) in x.iter().zip(y).enumerate() {
+                if p != q {
+                    return first_difference(p, q, &format!("{path}[{idx}]"));
+                }
+            }
+        }
+        _ => {}
+    }
+    format!("{path}: expected {a} but read {b}")
+}
+
+#[test]
+fn float_hex_is_pythons() {
+    // float.hex() of each, from CPython 3.11.7.
+    assert_eq!(float_hex(4.5), "0x1.2000000000000p+2");
+    assert_eq!(float_hex(0.1), "0x1.999999999999ap-4");
+    assert_eq!(float_hex(-0.0), "-0x0.0p+0");
+    assert_eq!(float_hex(5e-324), "0x0.0000000000001p-1022");
+}
