@@ -161,6 +161,28 @@ pub(crate) fn analyze(
     }
 }
 
+/// What a call that rebuilds a function or a code object (cloudpickle's `_make_function`,
+/// dill's `_create_function` and `_create_code`, `types.FunctionType`, `types.CodeType`)
+/// makes, in words: "rebuilds function `f` (code of 12 bytes)".
+fn rebuilt_code(interp: &Interpreter<'_>, id: NodeId) -> Option<String> {
+    let value = Value::Node(id);
+    if let Some(Ok(function)) = interp.function(&value) {
+        return Some(format!(
+            "rebuilds function `{}` (code of {} bytes)",
+            function.qualname,
+            function.code.bytecode.as_slice().len()
+        ));
+    }
+    if let Some(Ok(code)) = interp.code(&value) {
+        return Some(format!(
+            "rebuilds the code of `{}` ({} bytes)",
+            code.qualname(),
+            code.bytecode.as_slice().len()
+        ));
+    }
+    None
+}
+
 /// Whether `module.name` is `builtins.getattr`, which protocols 0-3 write for nested classes.
 fn is_getattr(module: &str, name: &str) -> bool {
     lists::matches(lists::GETATTR, module, name)
@@ -362,12 +384,16 @@ impl Walk<'_, '_> {
                 if self.seen_safe(judgement.verdict, &global) {
                     return;
                 }
+                let reason = match rebuilt_code(interp, id) {
+                    Some(what) => format!("{}: {what}", judgement.reason),
+                    None => judgement.reason,
+                };
                 self.push(Finding {
                     verdict: judgement.verdict,
                     global: Some(global),
                     call: Some(rendered()),
                     offset,
-                    reason: judgement.reason,
+                    reason,
                 });
             }
             None if self
@@ -378,15 +404,21 @@ impl Walk<'_, '_> {
             {
                 // The extension code is its own finding.
             }
-            None => self.push(Finding {
-                verdict: Verdict::Dangerous,
-                global: None,
-                call: Some(rendered()),
-                offset,
-                reason: "calls a value computed at load time (the result of another call, an \
-                         attribute, a persistent object), which no list can judge"
-                    .into(),
-            }),
+            None => {
+                let reason = "calls a value computed at load time (the result of another call, \
+                              an attribute, a persistent object), which no list can judge";
+                let reason = match rebuilt_code(interp, id) {
+                    Some(what) => format!("{reason}: {what}"),
+                    None => reason.to_owned(),
+                };
+                self.push(Finding {
+                    verdict: Verdict::Dangerous,
+                    global: None,
+                    call: Some(rendered()),
+                    offset,
+                    reason,
+                });
+            }
         }
     }
 
