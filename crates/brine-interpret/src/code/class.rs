@@ -128,11 +128,11 @@ impl<'g> Interpreter<'g> {
         });
         Some(
             self.class_parts(producer, kind, &object, state)
-                .and_then(|mut class| {
+                .map(|mut class| {
                     if producer == Producer::Dill {
                         class.qualname = self.set_qualname(id);
                     }
-                    Ok(class)
+                    class
                 }),
         )
     }
