@@ -86,11 +86,14 @@ impl<'g> Function<'g> {
             .collect()
     }
 
-    /// `__doc__` as Python has it: the one the pickle sets, else the code's first constant
-    /// when it is a `str` (where CPython 3.11-3.13 take a docstring from).
+    /// `__doc__` as Python has it: the one the pickle sets (`None` when it sets `None`),
+    /// else the code's first constant when it is a `str` (where CPython 3.11-3.13 take a
+    /// docstring from).
     pub fn doc(&self) -> Option<&'g Value> {
-        if self.doc.is_some() {
-            return self.doc;
+        match self.doc {
+            Some(Value::None) => return None,
+            Some(doc) => return Some(doc),
+            None => {}
         }
         let graph = self.dict.graph();
         match self.code.consts.first() {

@@ -290,36 +290,39 @@ impl<'g> Describer<'g> {
         })
     }
 
-    /// Python's `repr`, with functions, classes and code named (`stable_repr`).
     fn repr(&self, value: &Value) -> String {
-        let interp = self.interp;
-        if let Some(function) = interp.function(value) {
-            return format!("<function {}>", function.unwrap().qualname);
-        }
-        if let Some(class) = interp.class_def(value) {
-            let class = class.unwrap();
-            return format!("<type {}>", class.qualname.unwrap_or(class.name));
-        }
-        match interp.view(value) {
-            View::None => "None".to_owned(),
-            View::Bool(v) => if v { "True" } else { "False" }.to_owned(),
-            View::Int(v) => v.to_string(),
-            View::Float(v) => brine_lex::repr::float_repr(v),
-            View::Str(text) => brine_lex::repr::str_repr(text.as_bytes()),
-            View::Bytes(data) => brine_lex::repr::bytes_repr(data.as_slice()),
-            View::Tuple(items) => {
-                let items: Vec<String> = items.iter().map(|item| self.repr(item)).collect();
-                match items.as_slice() {
-                    [one] => format!("({one},)"),
-                    _ => format!("({})", items.join(", ")),
-                }
-            }
-            other => panic!("no repr for {}", other.describe()),
-        }
+        repr(&self.interp, value)
     }
 
     fn repr_str(&self, text: &str) -> String {
         brine_lex::repr::str_repr(text.as_bytes())
+    }
+}
+
+/// Python's `repr`, with functions, classes and code named (`stable_repr`).
+fn repr(interp: &Interpreter<'_>, value: &Value) -> String {
+    if let Some(function) = interp.function(value) {
+        return format!("<function {}>", function.unwrap().qualname);
+    }
+    if let Some(class) = interp.class_def(value) {
+        let class = class.unwrap();
+        return format!("<type {}>", class.qualname.unwrap_or(class.name));
+    }
+    match interp.view(value) {
+        View::None => "None".to_owned(),
+        View::Bool(v) => if v { "True" } else { "False" }.to_owned(),
+        View::Int(v) => v.to_string(),
+        View::Float(v) => brine_lex::repr::float_repr(v),
+        View::Str(text) => brine_lex::repr::str_repr(text.as_bytes()),
+        View::Bytes(data) => brine_lex::repr::bytes_repr(data.as_slice()),
+        View::Tuple(items) => {
+            let items: Vec<String> = items.iter().map(|item| repr(interp, item)).collect();
+            match items.as_slice() {
+                [one] => format!("({one},)"),
+                _ => format!("({})", items.join(", ")),
+            }
+        }
+        other => panic!("no repr for {}", other.describe()),
     }
 }
 
@@ -388,4 +391,231 @@ fn float_hex_is_pythons() {
     assert_eq!(float_hex(0.1), "0x1.999999999999ap-4");
     assert_eq!(float_hex(-0.0), "-0x0.0p+0");
     assert_eq!(float_hex(5e-324), "0x0.0000000000001p-1022");
+}
+
+/// Functions with what the fixtures lack (positional-only and keyword-only parameters with
+/// defaults, a `try` block and so an exception table, a generator, a comprehension, a closure
+/// over a cell variable, constants of every literal kind), pickled by cloudpickle and dill
+/// (`recurse=True`) at protocols 0, 2, 4 and 5, loaded back, and described as CPython sees
+/// the loaded function: one JSON line per case. `sys.argv[1]` is the third-party venv's
+/// site-packages, put last on the path so that another CPython can import the two (pure
+/// Python) libraries from it.
+const FUNCTIONS: &str = r#"
+import hashlib, json, pickle, sys, types
+sys.path.append(sys.argv[1])
+import cloudpickle, dill
+
+SOURCE = '''
+import math
+K = 10
+def plain(a, b=2, /, c=3, *args, d, e=5, **kw):
+    "doc of plain"
+    return a + b + c + d + e + K + len(args) + len(kw)
+def guarded(x):
+    try:
+        return 1 / x
+    except ZeroDivisionError:
+        return math.inf
+    finally:
+        K
+def gen(n):
+    for i in range(n):
+        yield i * K
+def comp(xs):
+    return [y for y in xs if y > K]
+def outer(n):
+    m = n * 2
+    def inner(z):
+        return z + m + n
+    return inner
+lam = lambda q: (q, 1.5, -0.0, "s\\u00e9", b"b\\x00", None, True, (1, (2,)), 2 ** 70)
+'''
+exec(compile(SOURCE, "<brine-code-test>", "exec"), globals())
+
+def code(co):
+    return {
+        "name": co.co_name, "qualname": co.co_qualname,
+        "counts": [co.co_argcount, co.co_posonlyargcount, co.co_kwonlyargcount, co.co_nlocals,
+                   co.co_stacksize, co.co_flags, co.co_firstlineno],
+        "code": co.co_code.hex(),
+        "consts": [code(c) if isinstance(c, types.CodeType) else repr(c) for c in co.co_consts],
+        "names": list(co.co_names), "varnames": list(co.co_varnames),
+        "freevars": list(co.co_freevars), "cellvars": list(co.co_cellvars),
+        "filename": co.co_filename, "linetable": co.co_linetable.hex(),
+        "exceptiontable": co.co_exceptiontable.hex(),
+    }
+
+def function(f):
+    return {
+        "name": f.__name__, "qualname": f.__qualname__, "module": f.__module__,
+        "code": code(f.__code__), "defaults": repr(f.__defaults__),
+        "kwdefaults": repr(sorted((f.__kwdefaults__ or {}).items())), "doc": f.__doc__,
+        "closure": [repr(c.cell_contents) for c in f.__closure__ or ()],
+    }
+
+for obj in [plain, guarded, gen, comp, outer(3), lam]:
+    for lib, dumps, loads in [("cloudpickle", cloudpickle.dumps, pickle.loads),
+                              ("dill", lambda o, protocol: dill.dumps(o, protocol=protocol, recurse=True), dill.loads)]:
+        for protocol in (0, 2, 4, 5):
+            data = dumps(obj, protocol=protocol)
+            print(json.dumps({"lib": lib, "protocol": protocol, "pickle": data.hex(),
+                              "function": function(loads(data))}))
+"#;
+
+/// [`FUNCTIONS`] under the reference CPython (3.11.7, in the venv) and under 3.13.0, which
+/// writes other bytecode, line tables and exception tables in the same `CodeType` signature:
+/// every field brine reads is what CPython loaded.
+#[test]
+fn functions_read_as_cpython_loads_them_in_311_and_313() {
+    let venv = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let site = brine_python::command(&venv)
+        .args([
+            "-c",
+            "import dill, os; print(os.path.dirname(os.path.dirname(dill.__file__)))",
+        ])
+        .output()
+        .expect("run the venv's python");
+    assert!(
+        site.status.success(),
+        "{}",
+        String::from_utf8_lossy(&site.stderr)
+    );
+    let site = String::from_utf8(site.stdout).unwrap().trim().to_owned();
+    let mut pythons = vec![("3.11.7", venv)];
+    match brine_python::locate("py313") {
+        Ok(python) => pythons.push(("3.13.0", python)),
+        Err(err) => brine_python::skip(err),
+    }
+    for (version, python) in pythons {
+        let out = brine_python::command(&python)
+            .args(["-s", "-c", FUNCTIONS, &site])
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{version}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut checked = 0;
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let case: Json = serde_json::from_str(line).unwrap();
+            let what = format!(
+                "{version} {} p{} {}",
+                case["lib"].as_str().unwrap(),
+                case["protocol"],
+                case["function"]["qualname"].as_str().unwrap()
+            );
+            let pickle = unhex(case["pickle"].as_str().unwrap());
+            let graph = brine_vm::from_slice(&pickle, &Default::default())
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let interp = Interpreter::new(&graph);
+            let function = interp
+                .function(graph.root_value())
+                .unwrap_or_else(|| panic!("{what}: not a function"))
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let ours = loaded_function(&interp, &function);
+            if ours != case["function"] {
+                panic!(
+                    "{what}: {}",
+                    first_difference(&case["function"], &ours, "$")
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 6 * 2 * 4, "{version}: every case printed");
+    }
+}
+
+/// What [`FUNCTIONS`] prints of a loaded function, from brine's description.
+fn loaded_function(interp: &Interpreter<'_>, function: &Function<'_>) -> Json {
+    let defaults = match function.defaults {
+        Some(items) => repr_tuple(interp, items),
+        None => "None".to_owned(),
+    };
+    let mut kwdefaults: Vec<(String, String)> = match function.kwdefaults {
+        Some(value) => match interp.view(value) {
+            View::Dict(pairs) => pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        interp.graph().get(k).as_str().unwrap().to_owned(),
+                        repr(interp, v),
+                    )
+                })
+                .collect(),
+            other => panic!("kwdefaults {}", other.describe()),
+        },
+        None => Vec::new(),
+    };
+    kwdefaults.sort();
+    let kwdefaults: Vec<String> = kwdefaults
+        .iter()
+        .map(|(k, v)| format!("({}, {v})", brine_lex::repr::str_repr(k.as_bytes())))
+        .collect();
+    let closure: Vec<String> = function
+        .closure
+        .iter()
+        .flatten()
+        .map(|cell| match cell {
+            Cell::Full(value) => repr(interp, value),
+            Cell::Empty => panic!("an empty cell"),
+        })
+        .collect();
+    let doc = function
+        .doc()
+        .map(|doc| interp.graph().get(doc).as_str().unwrap().to_owned());
+    json!({
+        "name": function.name,
+        "qualname": function.qualname,
+        "module": function.module,
+        "code": loaded_code(interp, &function.code),
+        "defaults": defaults,
+        "kwdefaults": format!("[{}]", kwdefaults.join(", ")),
+        "doc": doc,
+        "closure": closure,
+    })
+}
+
+fn loaded_code(interp: &Interpreter<'_>, code: &Code<'_>) -> Json {
+    let consts: Vec<Json> = code
+        .consts
+        .iter()
+        .map(|c| match c {
+            Const::Code(nested) => loaded_code(interp, nested),
+            Const::Value(value) => json!(repr(interp, value)),
+        })
+        .collect();
+    json!({
+        "name": code.name,
+        "qualname": code.qualname(),
+        "counts": [code.argcount, code.posonlyargcount, code.kwonlyargcount, code.nlocals,
+                   code.stacksize, code.flags, code.firstlineno],
+        "code": hex(code.bytecode.as_slice()),
+        "consts": consts,
+        "names": code.names,
+        "varnames": code.varnames,
+        "freevars": code.freevars,
+        "cellvars": code.cellvars,
+        "filename": code.filename,
+        "linetable": hex(code.linetable.as_slice()),
+        "exceptiontable": hex(code.exceptiontable.as_ref().unwrap().as_slice()),
+    })
+}
+
+fn repr_tuple(interp: &Interpreter<'_>, items: &[Value]) -> String {
+    let items: Vec<String> = items.iter().map(|item| repr(interp, item)).collect();
+    match items.as_slice() {
+        [one] => format!("({one},)"),
+        _ => format!("({})", items.join(", ")),
+    }
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|idx| u8::from_str_radix(&text[idx..idx + 2], 16).unwrap())
+        .collect()
 }
