@@ -619,3 +619,274 @@ fn unhex(text: &str) -> Vec<u8> {
         .map(|idx| u8::from_str_radix(&text[idx..idx + 2], 16).unwrap())
         .collect()
 }
+
+/// A graph builder for the forms no fixture has.
+struct Build {
+    graph: brine_value::Graph,
+}
+
+impl Build {
+    fn new() -> Build {
+        Build {
+            graph: brine_value::Graph::new(),
+        }
+    }
+
+    fn global(&mut self, module: &str, name: &str) -> Value {
+        let (module, name) = (self.graph.add_str(module), self.graph.add_str(name));
+        Value::Node(self.graph.add(brine_value::Node::Global { module, name }))
+    }
+
+    fn text(&mut self, text: &str) -> Value {
+        self.graph.add_str(text)
+    }
+
+    fn bytes(&mut self, data: &[u8]) -> Value {
+        Value::Node(
+            self.graph
+                .add(brine_value::Node::Bytes(bytes::Bytes::copy_from_slice(
+                    data,
+                ))),
+        )
+    }
+
+    fn tuple(&mut self, items: Vec<Value>) -> Value {
+        Value::Node(self.graph.add(brine_value::Node::Tuple(items)))
+    }
+
+    fn names(&mut self, names: &[&str]) -> Value {
+        let items = names.iter().map(|name| self.text(name)).collect();
+        self.tuple(items)
+    }
+
+    fn call(&mut self, callable: Value, args: Vec<Value>) -> Value {
+        let args = self.tuple(args);
+        Value::Node(self.graph.add(brine_value::Node::Reduce { callable, args }))
+    }
+}
+
+/// The arguments of `types.CodeType` in `signature`'s order (CPython's `CodeType` docs for
+/// 3.7, 3.8-3.10, 3.11-3.13 and the 3.11 alphas; PyPy 3.11's as dill 0.4.1 writes it), each
+/// field a value that says which it is.
+fn code_args(b: &mut Build, signature: brine_interpret::code::CodeSignature) -> Vec<Value> {
+    use brine_interpret::code::CodeSignature as S;
+    let mut args = vec![Value::Int(1)];
+    if signature != S::Py37 {
+        args.push(Value::Int(2));
+    }
+    args.extend([Value::Int(3), Value::Int(4), Value::Int(5), Value::Int(6)]);
+    args.push(b.bytes(b"CODE"));
+    let none = b.tuple(vec![Value::None]);
+    args.push(none);
+    args.push(b.names(&["n"]));
+    args.push(b.names(&["v"]));
+    args.push(b.text("file.py"));
+    args.push(b.text("nm"));
+    if matches!(signature, S::PyPy311 | S::Py311 | S::Py311Alpha) {
+        args.push(b.text("Q.nm"));
+    }
+    args.push(Value::Int(7));
+    args.push(b.bytes(b"LINES"));
+    if signature == S::Py311Alpha {
+        args.push(b.bytes(b"END"));
+        args.push(b.bytes(b"COLUMNS"));
+    }
+    if matches!(signature, S::Py311 | S::Py311Alpha) {
+        args.push(b.bytes(b"EXC"));
+    }
+    args.push(b.names(&["fv"]));
+    args.push(b.names(&["cv"]));
+    args
+}
+
+#[test]
+fn every_code_type_signature_is_read_by_position() {
+    use brine_interpret::code::{CodeSignature as S, Producer};
+    for signature in [S::Py37, S::Py38, S::PyPy311, S::Py311, S::Py311Alpha] {
+        for (producer, lnotab) in [
+            (Producer::Types, false),
+            (Producer::Dill, false),
+            (Producer::Dill, true),
+        ] {
+            let mut b = Build::new();
+            let callable = match producer {
+                Producer::Types => b.global("types", "CodeType"),
+                _ => b.global("dill._dill", "_create_code"),
+            };
+            let mut args = code_args(&mut b, signature);
+            if lnotab {
+                let lnotab = b.bytes(b"LNOTAB");
+                args.insert(0, lnotab);
+            }
+            let root = b.call(callable, args);
+            b.graph.set_root(root);
+            let interp = Interpreter::new(&b.graph);
+            let case = format!("{signature:?} {producer:?} lnotab {lnotab}");
+            let code = interp
+                .code(b.graph.root_value())
+                .unwrap()
+                .unwrap_or_else(|err| panic!("{case}: {err}"));
+            assert_eq!(code.signature, signature, "{case}");
+            assert_eq!(code.producer, producer, "{case}");
+            let posonly = if signature == S::Py37 { 0 } else { 2 };
+            assert_eq!(
+                [
+                    code.argcount,
+                    code.posonlyargcount,
+                    code.kwonlyargcount,
+                    code.nlocals,
+                    code.stacksize,
+                    code.flags
+                ],
+                [1, posonly, 3, 4, 5, 6],
+                "{case}"
+            );
+            assert_eq!(code.bytecode.as_slice(), b"CODE", "{case}");
+            assert_eq!(code.consts.len(), 1, "{case}");
+            assert_eq!(
+                (code.names.as_slice(), code.varnames.as_slice()),
+                (&["n"][..], &["v"][..]),
+                "{case}"
+            );
+            assert_eq!(
+                (code.filename, code.name, code.firstlineno),
+                ("file.py", "nm", 7),
+                "{case}"
+            );
+            let qualname = if matches!(signature, S::Py37 | S::Py38) {
+                None
+            } else {
+                Some("Q.nm")
+            };
+            assert_eq!(code.qualname, qualname, "{case}");
+            assert_eq!(code.linetable.as_slice(), b"LINES", "{case}");
+            assert_eq!(
+                code.lnotab.as_ref().map(|data| data.as_slice()),
+                lnotab.then_some(&b"LNOTAB"[..]),
+                "{case}"
+            );
+            let exceptiontable =
+                matches!(signature, S::Py311 | S::Py311Alpha).then_some(&b"EXC"[..]);
+            assert_eq!(
+                code.exceptiontable.as_ref().map(|data| data.as_slice()),
+                exceptiontable,
+                "{case}"
+            );
+            assert_eq!(
+                code.alpha_tables.is_some(),
+                signature == S::Py311Alpha,
+                "{case}"
+            );
+            assert_eq!(
+                (code.freevars.as_slice(), code.cellvars.as_slice()),
+                (&["fv"][..], &["cv"][..]),
+                "{case}"
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_code_and_functions_are_errors() {
+    use brine_interpret::code::{CodeError, CodeSignature};
+    // 19 arguments: no signature.
+    let mut b = Build::new();
+    let callable = b.global("types", "CodeType");
+    let mut args = code_args(&mut b, CodeSignature::Py311);
+    args.push(Value::None);
+    let root = b.call(callable, args);
+    b.graph.set_root(root);
+    let err = Interpreter::new(&b.graph)
+        .code(b.graph.root_value())
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(err, CodeError::Unsupported(_)), "{err}");
+
+    // Text where the bytecode belongs.
+    let mut b = Build::new();
+    let callable = b.global("types", "CodeType");
+    let mut args = code_args(&mut b, CodeSignature::Py311);
+    args[6] = b.text("CODE");
+    let root = b.call(callable, args);
+    b.graph.set_root(root);
+    let err = Interpreter::new(&b.graph)
+        .code(b.graph.root_value())
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "not a function, code object or class as pickled: co_code is a str, not bytes"
+    );
+
+    // A function whose code is an int, and one with two cells for one free variable.
+    let mut b = Build::new();
+    let make = b.global("cloudpickle.cloudpickle", "_make_function");
+    let globals = Value::Node(b.graph.add(brine_value::Node::Dict(Vec::new())));
+    let root = b.call(
+        make,
+        vec![
+            Value::Int(1),
+            globals,
+            Value::None,
+            Value::None,
+            Value::None,
+        ],
+    );
+    b.graph.set_root(root);
+    let err = Interpreter::new(&b.graph)
+        .function(b.graph.root_value())
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.to_string().ends_with("the function's code is a int"),
+        "{err}"
+    );
+
+    let mut b = Build::new();
+    let code_type = b.global("types", "CodeType");
+    let args = code_args(&mut b, CodeSignature::Py311);
+    let code = b.call(code_type, args);
+    let cell = b.global("types", "CellType");
+    let cells = vec![
+        b.call(cell, vec![Value::Int(1)]),
+        b.call(cell, vec![Value::Int(2)]),
+    ];
+    let closure = b.tuple(cells);
+    let function_type = b.global("types", "FunctionType");
+    let globals = Value::Node(b.graph.add(brine_value::Node::Dict(Vec::new())));
+    let root = b.call(
+        function_type,
+        vec![code, globals, Value::None, Value::None, closure],
+    );
+    b.graph.set_root(root);
+    let err = Interpreter::new(&b.graph)
+        .function(b.graph.root_value())
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("a closure of 2 cells for 1 free variables"),
+        "{err}"
+    );
+}
+
+/// Code objects nested in each other's constants beyond `MAX_DEPTH` are an error, not a
+/// stack overflow.
+#[test]
+fn deeply_nested_code_is_an_error() {
+    use brine_interpret::code::{CodeError, CodeSignature, MAX_DEPTH};
+    let mut b = Build::new();
+    let callable = b.global("types", "CodeType");
+    let mut inner = Value::None;
+    for _ in 0..MAX_DEPTH + 8 {
+        let mut args = code_args(&mut b, CodeSignature::Py311);
+        args[7] = b.tuple(vec![inner]);
+        inner = b.call(callable, args);
+    }
+    b.graph.set_root(inner);
+    let err = Interpreter::new(&b.graph)
+        .code(b.graph.root_value())
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err, CodeError::TooDeep);
+}
