@@ -44,7 +44,7 @@ use brine_value::Value;
 use crate::view::{Data, GlobalName, Interpreter, Object, ObjectKind, View};
 
 pub use class::{ClassDef, ClassKind, Member, Session};
-pub use function::{Cell, Function, Globals};
+pub use function::{Cell, CellFills, Function, Globals};
 
 /// How deep code objects nest in each other's constants before the reading stops with [`CodeError::TooDeep`]: far beyond what Python compiles (its parser
 /// stops nesting near 200 levels of brackets, and functions nest far less).

@@ -10,7 +10,7 @@
 //! or a `dill.dump_session` file.
 
 use brine::Value;
-use brine::interpret::code::{Cell, ClassDef, Const, Function, Globals, Member};
+use brine::interpret::code::{Cell, CellFills, ClassDef, Const, Function, Globals, Member};
 use brine::interpret::{Interpreter, View};
 
 const LAMBDA: &[u8] =
@@ -25,35 +25,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // objects stay bytes.
     let graph = brine::loads(&data)?;
     let interp = Interpreter::new(&graph);
+    // The cells dill fills after making them, found once for every function printed.
+    let fills = interp.cell_fills();
     let root = graph.root_value();
     if let Some(session) = interp.session(root) {
         println!("session of module {}", session.module);
         for (key, value) in session.dict.iter() {
             let name = graph.get(key).as_str().unwrap_or("?");
-            show(&interp, name, value)?;
+            show(&interp, &fills, name, value)?;
         }
         return Ok(());
     }
     match interp.view(root) {
         View::List(items) => {
             for (idx, item) in items.iter().enumerate() {
-                show(&interp, &format!("[{idx}]"), item)?;
+                show(&interp, &fills, &format!("[{idx}]"), item)?;
             }
         }
-        _ => show(&interp, "root", root)?,
+        _ => show(&interp, &fills, "root", root)?,
     }
     Ok(())
 }
 
 /// Prints `value` if it is a function or a class pickled by value, in one line otherwise.
-fn show(
-    interp: &Interpreter<'_>,
+fn show<'g>(
+    interp: &Interpreter<'g>,
+    fills: &CellFills<'g>,
     label: &str,
     value: &Value,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(function) = interp.function(value) {
+    if let Some(function) = interp.function_with(value, fills) {
         print_function(interp, &function?, "");
-    } else if let Some(class) = interp.class_def(value) {
+    } else if let Some(class) = interp.class_def_with(value, fills) {
         print_class(interp, &class?);
     } else {
         println!("{label}: {}", short(interp, value));

@@ -4,7 +4,7 @@
 use brine_value::{Change, Value};
 
 use super::function::lookup;
-use super::{CodeError, Function, Producer, malformed, producer_of};
+use super::{CellFills, CodeError, Function, Producer, malformed, producer_of};
 use crate::view::{Interpreter, Object, ObjectKind, Pairs, View};
 
 /// A class pickled by value: what `type(name, bases, namespace)` is given.
@@ -106,6 +106,24 @@ impl<'g> Interpreter<'g> {
     /// when it is but not as the library writes one. cloudpickle's namespace comes from its
     /// state setter `_class_setstate(cls, (namespace, slots))`, dill's from the call itself.
     pub fn class_def(&self, value: &Value) -> Option<Result<ClassDef<'g>, CodeError>> {
+        self.class_def_impl(value, None)
+    }
+
+    /// [`Interpreter::class_def`] with the cell contents the pickle sets found beforehand
+    /// ([`Interpreter::cell_fills`]), for a reader of many classes of one graph.
+    pub fn class_def_with(
+        &self,
+        value: &Value,
+        fills: &CellFills<'g>,
+    ) -> Option<Result<ClassDef<'g>, CodeError>> {
+        self.class_def_impl(value, Some(fills))
+    }
+
+    fn class_def_impl(
+        &self,
+        value: &Value,
+        fills: Option<&CellFills<'g>>,
+    ) -> Option<Result<ClassDef<'g>, CodeError>> {
         let id = value.node()?;
         let View::Object(object) = self.node(id).view else {
             return None;
@@ -127,7 +145,7 @@ impl<'g> Interpreter<'g> {
             _ => None,
         });
         Some(
-            self.class_parts(producer, kind, &object, state)
+            self.class_parts(producer, kind, &object, state, fills)
                 .map(|mut class| {
                     if producer == Producer::Dill {
                         class.qualname = self.set_qualname(id);
@@ -178,7 +196,11 @@ impl<'g> Interpreter<'g> {
         kind: ClassKind,
         object: &Object<'g>,
         state: Option<&'g Value>,
+        fills: Option<&CellFills<'g>>,
     ) -> Result<ClassDef<'g>, CodeError> {
+        // Found once for all the methods, and only if one needs them.
+        let found = std::cell::OnceCell::new();
+        let fills = || fills.unwrap_or_else(|| found.get_or_init(|| self.cell_fills()));
         let graph = self.graph();
         let text = |value: &Value, what: &str| self.code_text(value, what);
         let tuple = |value: &Value, what: &str| match self.view(value) {
@@ -247,7 +269,7 @@ impl<'g> Interpreter<'g> {
         }
         for (key, value) in namespace.iter() {
             let key = text(key, "a namespace key")?;
-            class.namespace.push((key, self.member(value)?));
+            class.namespace.push((key, self.member(value, &fills)?));
         }
         if class.module.is_none() {
             class.module = lookup(&namespace, "__module__").and_then(|m| graph.get(m).as_str());
@@ -260,8 +282,15 @@ impl<'g> Interpreter<'g> {
 
     /// A namespace entry: a function, a `classmethod`, `staticmethod` or `property` of
     /// functions, or a value.
-    fn member(&self, value: &'g Value) -> Result<Member<'g>, CodeError> {
-        if let Some(function) = self.function(value) {
+    fn member<'f>(
+        &self,
+        value: &'g Value,
+        fills: &impl Fn() -> &'f CellFills<'g>,
+    ) -> Result<Member<'g>, CodeError>
+    where
+        'g: 'f,
+    {
+        if let Some(function) = self.function_with(value, fills()) {
             return Ok(Member::Function(Box::new(function?)));
         }
         let View::Object(object) = self.view(value) else {
@@ -276,7 +305,7 @@ impl<'g> Interpreter<'g> {
         let accessor = |value: Option<&'g Value>| -> Result<Option<Box<Function<'g>>>, CodeError> {
             match value {
                 None | Some(Value::None) => Ok(None),
-                Some(value) => match self.function(value) {
+                Some(value) => match self.function_with(value, fills()) {
                     Some(function) => Ok(Some(Box::new(function?))),
                     None => malformed(format!("a property accessor is a {}", self.describe(value))),
                 },

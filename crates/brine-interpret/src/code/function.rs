@@ -1,6 +1,7 @@
 //! Functions and their closure cells, as cloudpickle, dill and `types.FunctionType` rebuild them.
 
 use brine_value::{Change, NodeId, Value};
+use hashbrown::HashMap;
 
 use super::{Code, CodeError, Const, Producer, malformed, producer_of};
 use crate::view::{Interpreter, ObjectKind, Pairs, View};
@@ -113,7 +114,10 @@ impl<'g> Interpreter<'g> {
     /// with its name and defaults, sets `__qualname__`, `__kwdefaults__` and the like with
     /// BUILD, and fills a cell whose contents refer back to the function afterwards, with a
     /// `setattr(cell, 'cell_contents', value)` that the pickle computes and discards
-    /// ([`Change::Effect`]). Both are read into one [`Function`].
+    /// ([`Change::Effect`]). Both are read into one [`Function`]. Finding dill's later
+    /// `setattr`s is a pass over the graph's changes ([`Interpreter::cell_fills`]), made for
+    /// each dill closure with such a cell: a reader of many functions finds them once and
+    /// calls [`Interpreter::function_with`].
     ///
     /// # Example
     ///
@@ -134,6 +138,26 @@ impl<'g> Interpreter<'g> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn function(&self, value: &Value) -> Option<Result<Function<'g>, CodeError>> {
+        self.function_impl(value, None)
+    }
+
+    /// [`Interpreter::function`] with the cell contents the pickle sets found beforehand
+    /// ([`Interpreter::cell_fills`]): for a reader of many functions of one graph, which
+    /// `function` would otherwise look for again for each dill closure with a cell filled
+    /// later.
+    pub fn function_with(
+        &self,
+        value: &Value,
+        fills: &CellFills<'g>,
+    ) -> Option<Result<Function<'g>, CodeError>> {
+        self.function_impl(value, Some(fills))
+    }
+
+    fn function_impl(
+        &self,
+        value: &Value,
+        fills: Option<&CellFills<'g>>,
+    ) -> Option<Result<Function<'g>, CodeError>> {
         let id = value.node()?;
         let View::Object(object) = self.node(id).view else {
             return None;
@@ -178,14 +202,14 @@ impl<'g> Interpreter<'g> {
         };
         Some(match producer {
             Producer::Cloudpickle => reading.cloudpickle(),
-            _ => reading.dill_or_types(producer, &object.state, &object.slots),
+            _ => reading.dill_or_types(producer, &object.state, &object.slots, fills),
         })
     }
 
     /// `value` as a closure cell: `None` when it is not a call of a cell constructor
     /// (cloudpickle's `_make_cell` and `_make_empty_cell`, dill's `_create_cell`,
     /// `types.CellType`). A dill cell made empty and filled later by a `setattr` is read as
-    /// made: [`Interpreter::function`] looks for the `setattr`.
+    /// made: [`Interpreter::function`] looks for the `setattr` ([`Interpreter::cell_fills`]).
     pub fn cell(&self, value: &Value) -> Option<Cell<'g>> {
         let View::Object(object) = self.view(value) else {
             return None;
@@ -274,10 +298,10 @@ impl<'g> Interpreter<'g> {
         }
     }
 
-    /// What the pickle's discarded `setattr(cell, 'cell_contents', value)` and
-    /// `delattr(cell, 'cell_contents')` calls leave in each of `cells`, the last one winning:
-    /// `Some(value)`, or `None` when it is deleted.
-    fn cell_assignments(&self, cells: &[NodeId]) -> Vec<(NodeId, Option<&'g Value>)> {
+    /// The closure cells the pickle fills after making them: dill's
+    /// `setattr(cell, 'cell_contents', value)` and `delattr(cell, 'cell_contents')`, computed
+    /// and discarded ([`Change::Effect`]), found in one pass over the graph's changes.
+    pub fn cell_fills(&self) -> CellFills<'g> {
         let graph = self.graph();
         let effects = graph
             .changed_nodes()
@@ -287,7 +311,7 @@ impl<'g> Interpreter<'g> {
                 _ => None,
             })
             .chain(graph.effects());
-        let mut out = Vec::new();
+        let mut fills = CellFills::default();
         for effect in effects {
             let View::Object(call) = self.view(effect) else {
                 continue;
@@ -295,24 +319,47 @@ impl<'g> Interpreter<'g> {
             let Some(setter) = self.attr_setter(&call.callable) else {
                 continue;
             };
-            let (target, contents) = match (setter, call.args) {
-                ("setattr", [target, _, contents]) => (target, Some(contents)),
-                ("delattr", [target, _]) => (target, None),
+            let (target, attr, contents) = match (setter, call.args) {
+                ("setattr", [target, attr, contents]) => (target, attr, Some(contents)),
+                ("delattr", [target, attr]) => (target, attr, None),
                 _ => continue,
             };
-            let Some(target) = target.node().filter(|id| cells.contains(id)) else {
+            let Some(target) = target.node() else {
                 continue;
             };
-            let attr = match call.args {
-                [_, attr, ..] => attr,
-                [] | [_] => continue,
-            };
-            if graph.get(attr).as_str() == Some("cell_contents") {
-                out.retain(|(id, _)| *id != target);
-                out.push((target, contents));
+            if self.str_at(attr) == Some("cell_contents") {
+                // A later call replaces what an earlier one set, as in Python.
+                fills.fills.insert(target, contents);
             }
         }
-        out
+        fills
+    }
+}
+
+/// The closure cells a pickle fills after making them ([`Interpreter::cell_fills`]): dill
+/// makes a cell whose contents refer back to what is being built (a recursive closure, the
+/// `__class__` cell of a method using `super()`) empty, and sets it once the object exists.
+#[derive(Debug, Clone, Default)]
+pub struct CellFills<'g> {
+    fills: HashMap<NodeId, Option<&'g Value>>,
+}
+
+impl<'g> CellFills<'g> {
+    /// What the pickle leaves in cell `id`, if it sets or deletes its contents.
+    pub fn get(&self, id: NodeId) -> Option<Cell<'g>> {
+        self.fills
+            .get(&id)
+            .map(|contents| contents.map_or(Cell::Empty, Cell::Full))
+    }
+
+    /// How many cells are filled or emptied.
+    pub fn len(&self) -> usize {
+        self.fills.len()
+    }
+
+    /// Whether no cell is.
+    pub fn is_empty(&self) -> bool {
+        self.fills.is_empty()
     }
 }
 
@@ -422,6 +469,7 @@ impl<'g> Reading<'g> {
         producer: Producer,
         state: &Pairs<'g>,
         slots: &Pairs<'g>,
+        fills: Option<&CellFills<'g>>,
     ) -> Result<Function<'g>, CodeError> {
         let interp = self.interp;
         let graph = interp.graph();
@@ -473,7 +521,20 @@ impl<'g> Reading<'g> {
             None => None,
         };
         if let (Producer::Dill, Some(cells)) = (producer, &mut closure) {
-            interp.fill_cells(rest.get(2), cells);
+            // dill's `_create_cell(None)` is also the cell it fills later; the other cells
+            // hold their contents already.
+            let placeholder = |cell: &Cell<'_>| matches!(cell, Cell::Full(Value::None));
+            if cells.iter().any(placeholder) {
+                let found;
+                let fills = match fills {
+                    Some(fills) => fills,
+                    None => {
+                        found = interp.cell_fills();
+                        &found
+                    }
+                };
+                interp.fill_cells(rest.get(2), cells, fills);
+            }
         }
         Ok(Function {
             producer,
@@ -548,16 +609,13 @@ impl<'g> Interpreter<'g> {
 
     /// Applies the `setattr(cell, 'cell_contents', value)` calls dill writes after a function
     /// to the cells of its closure (`closure`, the tuple `cells` were read from).
-    fn fill_cells(&self, closure: Option<&Value>, cells: &mut [Cell<'g>]) {
+    fn fill_cells(&self, closure: Option<&Value>, cells: &mut [Cell<'g>], fills: &CellFills<'g>) {
         let Some(View::Tuple(items)) = closure.map(|closure| self.view(closure)) else {
             return;
         };
-        let ids: Vec<NodeId> = items.iter().filter_map(Value::node).collect();
-        for (target, contents) in self.cell_assignments(&ids) {
-            for (item, cell) in items.iter().zip(cells.iter_mut()) {
-                if item.node() == Some(target) {
-                    *cell = contents.map_or(Cell::Empty, Cell::Full);
-                }
+        for (item, cell) in items.iter().zip(cells.iter_mut()) {
+            if let Some(filled) = item.node().and_then(|id| fills.get(id)) {
+                *cell = filled;
             }
         }
     }

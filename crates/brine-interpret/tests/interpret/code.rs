@@ -7,7 +7,9 @@
 //! namespaces and bases.
 
 use brine_interpret::Interpreter;
-use brine_interpret::code::{Cell, ClassDef, Code, Const, Function, Globals, Member, Session};
+use brine_interpret::code::{
+    Cell, CellFills, ClassDef, Code, Const, Function, Globals, Member, Session,
+};
 use brine_interpret::{ObjectKind, View};
 use brine_value::{NodeId, Value};
 use serde_json::{Map, Value as Json, json};
@@ -26,8 +28,10 @@ fn the_function_fixtures_read_as_cpython_loaded_them() {
             serde_json::from_slice(&std::fs::read(fixture.expect_path()).unwrap()).unwrap();
         let graph = brine_vm::from_slice(&fixture.bytes(), &Default::default())
             .unwrap_or_else(|err| panic!("{case}: {err}"));
+        let interp = Interpreter::new(&graph);
         let mut describer = Describer {
-            interp: Interpreter::new(&graph),
+            interp,
+            fills: interp.cell_fills(),
             session: None,
             stack: Vec::new(),
             functions: 0,
@@ -47,6 +51,8 @@ fn the_function_fixtures_read_as_cpython_loaded_them() {
 /// What `describe` in gen_thirdparty.py prints, computed from brine's descriptions.
 struct Describer<'g> {
     interp: Interpreter<'g>,
+    /// The cells the pickle fills later, found once (`repr` finds them itself each time).
+    fills: CellFills<'g>,
     /// The session being described: the globals of its functions (dill's `__main__` by
     /// reference).
     session: Option<Session<'g>>,
@@ -78,11 +84,11 @@ impl<'g> Describer<'g> {
                 return json!({"cycle": name});
             }
         }
-        if let Some(function) = interp.function(value) {
+        if let Some(function) = interp.function_with(value, &self.fills) {
             let function = function.unwrap_or_else(|err| panic!("{err}"));
             return self.within(value, function.qualname, |this| this.function(&function));
         }
-        if let Some(class) = interp.class_def(value) {
+        if let Some(class) = interp.class_def_with(value, &self.fills) {
             let class = class.unwrap_or_else(|err| panic!("{err}"));
             let name = class.qualname.unwrap_or(class.name);
             return self.within(value, name, |this| this.class(&class));
