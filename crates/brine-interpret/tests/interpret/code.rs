@@ -896,3 +896,56 @@ fn deeply_nested_code_is_an_error() {
         .unwrap_err();
     assert_eq!(err, CodeError::TooDeep);
 }
+
+/// A class of many dill methods, each with a cell dill fills afterwards (as it writes a
+/// method's `__class__` cell): every cell reads the value set, and finding them is one pass
+/// for the class, not one per method (20,000 methods would take minutes otherwise).
+#[test]
+fn the_cells_of_many_methods_are_found_in_one_pass() {
+    use brine_interpret::code::CodeSignature;
+    const METHODS: usize = 20_000;
+    let mut b = Build::new();
+    let code_type = b.global("types", "CodeType");
+    let create_function = b.global("dill._dill", "_create_function");
+    let create_cell = b.global("dill._dill", "_create_cell");
+    let setattr = b.global("builtins", "setattr");
+    let attr = b.text("cell_contents");
+    let args = code_args(&mut b, CodeSignature::Py311);
+    let code = b.call(code_type, args);
+    let mut namespace = Vec::new();
+    for idx in 0..METHODS {
+        let cell = b.call(create_cell, vec![Value::None]);
+        let closure = b.tuple(vec![cell]);
+        let globals = Value::Node(b.graph.add(brine_value::Node::Dict(Vec::new())));
+        let function = b.call(
+            create_function,
+            vec![code, globals, Value::None, Value::None, closure],
+        );
+        let fill = b.call(setattr, vec![cell, attr, Value::Int(idx as i64)]);
+        b.graph
+            .push_change(function.node().unwrap(), brine_value::Change::Effect(fill));
+        let name = b.text(&format!("m{idx}"));
+        namespace.push((name, function));
+    }
+    let create_type = b.global("dill._dill", "_create_type");
+    let metaclass = b.global("builtins", "type");
+    let name = b.text("C");
+    let bases = b.tuple(Vec::new());
+    let namespace = Value::Node(b.graph.add(brine_value::Node::Dict(namespace)));
+    let root = b.call(create_type, vec![metaclass, name, bases, namespace]);
+    b.graph.set_root(root);
+    let class = Interpreter::new(&b.graph)
+        .class_def(b.graph.root_value())
+        .unwrap()
+        .unwrap();
+    assert_eq!(class.namespace.len(), METHODS);
+    for (idx, (_, member)) in class.namespace.iter().enumerate() {
+        let Member::Function(function) = member else {
+            panic!("m{idx} is {member:?}");
+        };
+        match function.closure.as_deref() {
+            Some([Cell::Full(Value::Int(n))]) => assert_eq!(*n, idx as i64),
+            other => panic!("m{idx}: {other:?}"),
+        }
+    }
+}
