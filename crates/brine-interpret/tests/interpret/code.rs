@@ -949,3 +949,151 @@ fn the_cells_of_many_methods_are_found_in_one_pass() {
         }
     }
 }
+
+/// An enum and a class defined in `__main__`, pickled by value by cloudpickle and dill, and
+/// what CPython sees of each once loaded: its name, qualified name, module, the base names,
+/// the enum members and the methods' names. `sys.argv[1]` is the venv's site-packages.
+const CLASSES: &str = r#"
+import enum, json, pickle, sys
+sys.path.append(sys.argv[1])
+import cloudpickle, dill
+
+SOURCE = '''
+import enum
+class Color(enum.Enum):
+    RED = 1
+    GREEN = "g"
+    def describe(self):
+        return self.name.lower()
+class Box:
+    size = 3
+    def __init__(self, item):
+        self.item = item
+    @staticmethod
+    def make():
+        return Box(None)
+'''
+exec(compile(SOURCE, "<brine-class-test>", "exec"), globals())
+
+for cls in [Color, Box]:
+    for lib, dumps, loads in [("cloudpickle", cloudpickle.dumps, pickle.loads),
+                              ("dill", lambda o, protocol: dill.dumps(o, protocol=protocol, recurse=True), dill.loads)]:
+        if lib == "dill" and cls is Color:
+            continue  # dill warns that it cannot pickle an enum class with its members
+        for protocol in (0, 4):
+            loaded = loads(dumps(cls, protocol=protocol))
+            members = [[m.name, repr(m.value)] for m in loaded] if issubclass(loaded, enum.Enum) else []
+            methods = sorted(k for k, v in vars(loaded).items()
+                             if callable(v) or isinstance(v, staticmethod))
+            print(json.dumps({"lib": lib, "protocol": protocol,
+                              "pickle": dumps(cls, protocol=protocol).hex(),
+                              "name": loaded.__name__, "qualname": loaded.__qualname__,
+                              "module": loaded.__module__,
+                              "bases": ["%s.%s" % (b.__module__, b.__qualname__) for b in loaded.__bases__],
+                              "members": members, "methods": methods}))
+"#;
+
+#[test]
+fn classes_and_enums_read_as_cpython_loads_them() {
+    use brine_interpret::code::ClassKind;
+    let venv = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let site = brine_python::command(&venv)
+        .args([
+            "-c",
+            "import dill, os; print(os.path.dirname(os.path.dirname(dill.__file__)))",
+        ])
+        .output()
+        .expect("run the venv's python");
+    let site = String::from_utf8(site.stdout).unwrap().trim().to_owned();
+    let out = brine_python::command(&venv)
+        .args(["-s", "-c", CLASSES, &site])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut checked = 0;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let case: Json = serde_json::from_str(line).unwrap();
+        let what = format!("{} p{} {}", case["lib"], case["protocol"], case["name"]);
+        let graph = brine_vm::from_slice(
+            &unhex(case["pickle"].as_str().unwrap()),
+            &Default::default(),
+        )
+        .unwrap_or_else(|err| panic!("{what}: {err}"));
+        let interp = Interpreter::new(&graph);
+        let class = interp
+            .class_def(graph.root_value())
+            .unwrap_or_else(|| panic!("{what}: not a class"))
+            .unwrap_or_else(|err| panic!("{what}: {err}"));
+        assert_eq!(class.name, case["name"], "{what}");
+        assert_eq!(
+            class.qualname.unwrap_or(class.name),
+            case["qualname"],
+            "{what}"
+        );
+        assert_eq!(class.module, case["module"].as_str(), "{what}");
+        let bases: Vec<String> = class
+            .bases
+            .iter()
+            .map(|base| match interp.view(base) {
+                View::Global(global) => global.to_string(),
+                _ => match interp.builtin_class(base) {
+                    Some((module, name)) => format!("{module}.{name}"),
+                    None => panic!("{what}: base {}", interp.describe(base)),
+                },
+            })
+            .collect();
+        assert_eq!(json!(bases), case["bases"], "{what}");
+        let members: Vec<Json> = class
+            .enum_members
+            .iter()
+            .map(|(name, value)| {
+                json!([
+                    interp.graph().get(name).as_str().unwrap(),
+                    repr(&interp, value)
+                ])
+            })
+            .collect();
+        assert_eq!(json!(members), case["members"], "{what}");
+        assert_eq!(class.kind == ClassKind::Enum, !members.is_empty(), "{what}");
+        let mut methods: Vec<&str> = class
+            .namespace
+            .iter()
+            .filter(|(_, member)| {
+                matches!(
+                    member,
+                    Member::Function(_) | Member::StaticMethod(_) | Member::ClassMethod(_)
+                )
+            })
+            .map(|(name, _)| *name)
+            .collect();
+        methods.sort_unstable();
+        // Python adds methods of its own to an enum (`__new__`, `_generate_next_value_`, ...);
+        // the ones the pickle defines are among what CPython lists.
+        let listed: Vec<&str> = case["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        for method in &methods {
+            assert!(
+                listed.contains(method),
+                "{what}: {method} not in {listed:?}"
+            );
+        }
+        assert!(
+            methods.contains(&"describe") || methods.contains(&"__init__"),
+            "{what}: {methods:?}"
+        );
+        checked += 1;
+    }
+    // The enum by cloudpickle, the class by both, at two protocols each.
+    assert_eq!(checked, 6);
+}
