@@ -486,3 +486,43 @@ fn converted_recursive_sets_load_in_cpython_with_the_cycle_intact() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(paths.len(), 4 * 36 + 2 * 2, "the pickles CPython loaded");
 }
+
+/// A Python 2 `str` of every byte, loaded with `encoding='koi8-r'` and written at protocol 3:
+/// the bytes CPython 3.11 writes for what its own `pickle.loads(data, encoding='koi8-r')`
+/// returns. (The empty one is pickletester's `test_empty_bytestring`.)
+#[test]
+fn python2_str_read_as_koi8_r_is_written_as_cpython_writes_it() {
+    let python = match brine_python::locate("py311") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let mut options = brine_vm::Options::default();
+    options.encoding = brine_value::StringEncoding::Koi8R;
+    let every_byte: Vec<u8> = (0..=255).collect();
+    for payload in [&[][..], &every_byte[..]] {
+        // PROTO 2, BINSTRING, STOP.
+        let mut data = b"\x80\x02T".to_vec();
+        data.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_le_bytes());
+        data.extend_from_slice(payload);
+        data.push(b'.');
+        let graph = brine_vm::from_slice(&data, &options).unwrap_or_else(|err| panic!("{err}"));
+        let brine = encode(&graph, 3);
+        let output = brine_python::command(&python)
+            .args([
+                "-c",
+                "import pickle, sys; data = bytes.fromhex(sys.argv[1]); \
+                 sys.stdout.write(pickle.dumps(pickle.loads(data, encoding='koi8-r'), 3).hex())",
+            ])
+            .arg(data.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .output()
+            .expect("python runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let cpython = String::from_utf8(output.stdout).expect("hex");
+        let brine_hex: String = brine.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(brine_hex, cpython, "{} bytes", payload.len());
+    }
+}
