@@ -12,11 +12,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// The tests known to fail through brine, each with the reason.
-const EXPECTED_FAILURES: &[(&str, &str)] = &[(
-    "BrinePickleTests.test_empty_bytestring",
-    "loads(..., encoding='koi8-r') of a protocol 3 pickle: brine reads Python 2 str as ASCII, \
-     latin1, UTF-8 or bytes only, so it cannot write that str back at protocol 3",
-)];
+const EXPECTED_FAILURES: &[(&str, &str)] = &[];
 
 /// Longer than the suite takes on a loaded 2-core machine (a few seconds), short enough that
 /// a hung conversion fails the test instead of the CI job.

@@ -483,6 +483,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             let kind = match node {
                 Node::Tuple(_) => "tuple",
                 Node::FrozenSet(_) => "frozenset",
+                Node::Set(_) => "set written as a call (below protocol 4)",
                 _ => "object's constructor arguments",
             };
             return Err(EncodeError::ImpossibleCycle(kind));
@@ -758,10 +759,12 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             return Ok(());
         }
         // `set(list(items))`, memoized once called, with all its items: no protocol before 4
-        // can add to a set later.
-        self.enter(id);
+        // can add to a set later. Entered after the list is memoized: that list is new each
+        // time the set is written, so it is no progress towards ending a cycle (a set whose
+        // item's arguments hold the set, which CPython's pickler meets with RecursionError).
         self.tasks.push(Task::FinishCall(id));
         let batch = self.e.begin_set(Some(len))?;
+        self.enter(id);
         self.tasks.push(Task::Items {
             id,
             field: Field::Items,
@@ -771,13 +774,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     fn save_frozenset(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
-        self.enter(id);
         self.tasks.push(if self.e.protocol() >= 4 {
             Task::FinishFrozenSet(id)
         } else {
             Task::FinishCall(id)
         });
         let batch = self.e.begin_frozenset(Some(len))?;
+        // After the list of `frozenset(list)` below protocol 4, as for a set.
+        self.enter(id);
         self.tasks.push(Task::Items {
             id,
             field: Field::Items,

@@ -54,7 +54,7 @@ fn case(name: &str) -> Vec<u8> {
 #[test]
 fn cpython_pickles_with_popped_calls_and_codes_reencode_byte_for_byte() {
     let cases = cases();
-    assert_eq!(cases.len(), 22, "the cases gen_effects.py writes");
+    assert_eq!(cases.len(), 36, "the cases gen_effects.py writes");
     for (name, protocol, data) in cases {
         let graph = decode(&data);
         let again = encode(&graph, protocol);
@@ -288,5 +288,241 @@ fn python2_datetimes_convert_with_the_default_encoding() {
                 fixture.name()
             );
         }
+    }
+}
+
+/// The objects of `tests/effects/` that are a set or frozenset holding an object that refers
+/// back to it (through its state, or through its constructor's arguments).
+const RECURSIVE_SETS: [&str; 5] = [
+    "set_through_instance",
+    "frozenset_through_instance",
+    "set_through_reduce",
+    "frozenset_through_reduce",
+    "set_through_arguments",
+];
+
+/// Encodes on a thread of its own, so that an encoder that never ends fails the test.
+fn encode_within_a_minute(
+    graph: Graph,
+    protocol: u8,
+) -> Result<Vec<u8>, brine_encode::EncodeError> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(brine_encode::to_vec(
+            &graph,
+            &brine_encode::Options::protocol(protocol),
+        ));
+    });
+    receive
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("encoding at protocol {protocol} did not end"))
+}
+
+/// A recursive set converted to another protocol is what CPython 3.11 writes at that
+/// protocol, wherever the two pickles hold the same graph: from protocols 4-5, whose set is a
+/// set, to every protocol, and among protocols 0-3, whose set is a `set(list)` call. (From
+/// 0-3 to 4-5 the call stays a call; `Plain`'s instances are `copyreg._reconstructor` calls
+/// at protocols 0-1, NEWOBJ from 2.)
+#[test]
+fn recursive_sets_convert_to_what_cpython_writes_at_each_protocol() {
+    let cases = cases();
+    let find = |object: &str, protocol: u8| {
+        cases
+            .iter()
+            .find(|(name, _, _)| *name == format!("{object}_p{protocol}"))
+            .map(|(_, _, data)| data)
+    };
+    let mut compared = 0;
+    for object in RECURSIVE_SETS {
+        for from in 0..=5u8 {
+            let Some(data) = find(object, from) else {
+                continue;
+            };
+            let graph = decode(data);
+            for to in 0..=5u8 {
+                let same_graph = (from >= 4 || to < 4)
+                    && !(object.ends_with("through_instance") && (from < 2) != (to < 2));
+                let Some(expected) = find(object, to).filter(|_| same_graph) else {
+                    continue;
+                };
+                let again = encode_within_a_minute(graph.clone(), to)
+                    .unwrap_or_else(|err| panic!("{object} p{from} -> p{to}: {err}"));
+                assert!(
+                    again == *expected,
+                    "{object} p{from} -> p{to}\nCPython:\n{}brine:\n{}",
+                    dis(expected),
+                    dis(&again)
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 2 * 28 + 2 * 16 + 4, "the pairs compared");
+}
+
+/// `s = set(); s.add(K(s))`, whose item's constructor arguments hold the set: below protocol
+/// 4 a set is a call made only after its items, so no pickle can make it, and CPython's
+/// pickler raises RecursionError (gen_effects.py checks that). brine refuses it too, rather
+/// than writing without end.
+#[test]
+fn a_set_its_items_arguments_hold_is_refused_below_protocol_4() {
+    for from in [4, 5] {
+        let graph = decode(&case(&format!("set_through_arguments_p{from}")));
+        for to in 0..=3 {
+            let err = encode_within_a_minute(graph.clone(), to)
+                .expect_err("no pickle below protocol 4 makes this set");
+            assert!(
+                matches!(err, brine_encode::EncodeError::ImpossibleCycle(_)),
+                "p{from} -> p{to}: {err}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "a set written as a call (below protocol 4) contains itself with no mutable \
+                 object in between"
+            );
+        }
+    }
+    // The same with a frozenset, which no protocol can write: `k = K(None); s =
+    // frozenset([k]); k.value = s` (CPython raises RecursionError at every protocol).
+    let mut graph = Graph::new();
+    let module = graph.add_str("m");
+    let name = graph.add_str("K");
+    let class = Value::Node(graph.add(Node::Global { module, name }));
+    let args = graph.add(Node::Tuple(Vec::new()));
+    let k = graph.add(Node::Reduce {
+        callable: class,
+        args: Value::Node(args),
+    });
+    let frozenset = graph.add(Node::FrozenSet(vec![Value::Node(k)]));
+    if let Node::Tuple(items) = graph.node_mut(args) {
+        items.push(Value::Node(frozenset));
+    }
+    graph.set_root(Value::Node(frozenset));
+    for to in 0..=5 {
+        let err =
+            encode_within_a_minute(graph.clone(), to).expect_err("no pickle makes this frozenset");
+        assert!(
+            matches!(err, brine_encode::EncodeError::ImpossibleCycle(_)),
+            "p{to}: {err}"
+        );
+    }
+}
+
+/// Loads each file in CPython with the classes of gen_effects.py and checks that the set
+/// (or frozenset) holds one object that refers back to the very set loaded.
+const CHECK_RECURSIVE_SETS: &str = r#"
+import pickle, sys, types
+m = types.ModuleType('m'); sys.modules['m'] = m
+class Plain: pass
+class Hashed:
+    def __hash__(self): return 1
+class Reduced:
+    def __reduce__(self): return (Reduced, (), self.__dict__)
+class K:
+    def __init__(self, value): self.value = value
+for cls in (Plain, Hashed, Reduced, K):
+    cls.__module__ = 'm'; setattr(m, cls.__name__, cls)
+for path in sys.argv[1:]:
+    x = pickle.loads(open(path, 'rb').read())
+    want = frozenset if '/frozenset' in path else set
+    items = list(x)
+    back = getattr(items[0], 'value', None) if len(items) == 1 else None
+    if len(items) == 1 and back is None:
+        back = getattr(items[0], 's', None)
+    print('ok' if type(x) is want and back is x else 'not the same cycle: %r' % (x,))
+"#;
+
+/// Every recursive set, converted by brine to every protocol it can be written at, loads in
+/// CPython 3.11 as a set holding one object that refers back to that set.
+#[test]
+fn converted_recursive_sets_load_in_cpython_with_the_cycle_intact() {
+    let python = match brine_python::locate("py311") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("recursive_sets");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let mut paths = Vec::new();
+    for (name, _, data) in cases() {
+        let Some(object) = RECURSIVE_SETS
+            .into_iter()
+            .find(|object| name.rsplit_once("_p").map(|(o, _)| o) == Some(object))
+        else {
+            continue;
+        };
+        let graph = decode(&data);
+        for to in 0..=5u8 {
+            if object == "set_through_arguments" && to < 4 {
+                continue;
+            }
+            let written = encode_within_a_minute(graph.clone(), to)
+                .unwrap_or_else(|err| panic!("{name} -> p{to}: {err}"));
+            let path = dir.join(format!("{name}.to{to}.pickle"));
+            std::fs::write(&path, written).expect("scratch write");
+            paths.push(path);
+        }
+    }
+    let output = brine_python::command(&python)
+        .arg("-c")
+        .arg(CHECK_RECURSIVE_SETS)
+        .args(&paths)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let verdicts = String::from_utf8(output.stdout).expect("utf-8");
+    let verdicts: Vec<&str> = verdicts.lines().collect();
+    assert_eq!(verdicts.len(), paths.len(), "one verdict per pickle");
+    let failures: Vec<String> = paths
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, verdict)| **verdict != "ok")
+        .map(|(path, verdict)| format!("{}: {verdict}", path.display()))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(paths.len(), 4 * 36 + 2 * 2, "the pickles CPython loaded");
+}
+
+/// A Python 2 `str` of every byte, loaded with `encoding='koi8-r'` and written at protocol 3:
+/// the bytes CPython 3.11 writes for what its own `pickle.loads(data, encoding='koi8-r')`
+/// returns. (The empty one is pickletester's `test_empty_bytestring`.)
+#[test]
+fn python2_str_read_as_koi8_r_is_written_as_cpython_writes_it() {
+    let python = match brine_python::locate("py311") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let mut options = brine_vm::Options::default();
+    options.encoding = brine_value::StringEncoding::Koi8R;
+    let every_byte: Vec<u8> = (0..=255).collect();
+    for payload in [&[][..], &every_byte[..]] {
+        // PROTO 2, BINSTRING, STOP.
+        let mut data = b"\x80\x02T".to_vec();
+        data.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_le_bytes());
+        data.extend_from_slice(payload);
+        data.push(b'.');
+        let graph = brine_vm::from_slice(&data, &options).unwrap_or_else(|err| panic!("{err}"));
+        let brine = encode(&graph, 3);
+        let output = brine_python::command(&python)
+            .args([
+                "-c",
+                "import pickle, sys; data = bytes.fromhex(sys.argv[1]); \
+                 sys.stdout.write(pickle.dumps(pickle.loads(data, encoding='koi8-r'), 3).hex())",
+            ])
+            .arg(data.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .output()
+            .expect("python runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let cpython = String::from_utf8(output.stdout).expect("hex");
+        let brine_hex: String = brine.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(brine_hex, cpython, "{} bytes", payload.len());
     }
 }

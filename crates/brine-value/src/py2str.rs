@@ -27,12 +27,15 @@ pub enum StringEncoding {
     Utf8,
     /// `'bytes'`: keep them as `bytes`.
     Bytes,
+    /// `'koi8-r'`: Russian Cyrillic (RFC 1489); every byte is a character, as in Python's
+    /// `koi8_r` codec, whose table WHATWG's KOI8-R (the `encoding_rs` one read here) is.
+    Koi8R,
 }
 
 impl StringEncoding {
     /// The encoding Python calls `name` (`"ASCII"`, `"latin1"`, `"latin-1"`, `"iso-8859-1"`,
-    /// `"utf-8"`, `"utf8"`, `"bytes"`), ignoring case and `_` for `-`, as Python's codec
-    /// lookup does.
+    /// `"utf-8"`, `"utf8"`, `"koi8-r"`, `"bytes"`), ignoring case and `_` for `-`, as Python's
+    /// codec lookup does.
     ///
     /// # Example
     ///
@@ -40,7 +43,8 @@ impl StringEncoding {
     /// use brine_value::StringEncoding;
     ///
     /// assert_eq!(StringEncoding::from_name("ISO8859_1"), Some(StringEncoding::Latin1));
-    /// assert_eq!(StringEncoding::from_name("koi8-r"), None);
+    /// assert_eq!(StringEncoding::from_name("KOI8_R"), Some(StringEncoding::Koi8R));
+    /// assert_eq!(StringEncoding::from_name("koi8-u"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<StringEncoding> {
         let normalized = name.to_ascii_lowercase().replace('_', "-");
@@ -50,6 +54,7 @@ impl StringEncoding {
                 StringEncoding::Latin1
             }
             "utf-8" | "utf8" | "u8" => StringEncoding::Utf8,
+            "koi8-r" | "cskoi8r" => StringEncoding::Koi8R,
             "bytes" => StringEncoding::Bytes,
             _ => return None,
         })
@@ -62,6 +67,7 @@ impl StringEncoding {
             StringEncoding::Latin1 => "latin1",
             StringEncoding::Utf8 => "utf-8",
             StringEncoding::Bytes => "bytes",
+            StringEncoding::Koi8R => "koi8-r",
         }
     }
 }
@@ -165,6 +171,13 @@ impl Py2Text {
         }
         let decoded = match encoding {
             StringEncoding::Latin1 => Ok(PyStr::from_latin1(data)),
+            // Every byte decodes, so there is never an error to handle.
+            StringEncoding::Koi8R => Ok(PyStr::from(
+                encoding_rs::KOI8_R
+                    .decode_without_bom_handling(data)
+                    .0
+                    .into_owned(),
+            )),
             StringEncoding::Utf8 => {
                 decode_with_errors(data, self.errors, |rest| match std::str::from_utf8(rest) {
                     Ok(_) => rest.len(),

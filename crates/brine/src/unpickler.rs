@@ -54,7 +54,7 @@ impl<'h> Unpickler<'h> {
     }
 
     /// Python's `encoding` for Python 2 `str`: `"ASCII"` (the default), `"latin1"`,
-    /// `"utf-8"` or `"bytes"`.
+    /// `"utf-8"`, `"koi8-r"` or `"bytes"`.
     ///
     /// # Errors
     ///

@@ -41,7 +41,8 @@ fn load_errors_keep_offset_opcode_and_source() {
 #[test]
 fn encoding_and_errors_follow_python_names() {
     let data = b"\x80\x02U\x04caf\xe9q\x00.";
-    assert!(brine::Unpickler::new().encoding("koi8-r").is_err());
+    // A codec Python has and brine does not read.
+    assert!(brine::Unpickler::new().encoding("koi8-u").is_err());
     assert!(
         brine::Unpickler::new()
             .errors("backslashreplace-ish")
@@ -53,6 +54,13 @@ fn encoding_and_errors_follow_python_names() {
         .loads(data)
         .unwrap();
     assert_eq!(graph.root().as_bytes(), Some(&b"caf\xe9"[..]));
+    // What CPython 3.11's `pickle.loads(data, encoding='koi8-r')` returns.
+    let graph = brine::Unpickler::new()
+        .encoding("koi8-r")
+        .unwrap()
+        .loads(data)
+        .unwrap();
+    assert_eq!(graph.root().text().as_deref(), Some("caf\u{418}"));
     let graph = brine::Unpickler::new()
         .errors("replace")
         .unwrap()

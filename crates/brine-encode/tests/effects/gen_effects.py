@@ -21,13 +21,27 @@ class Hashed:
     def __hash__(self):
         return 1
 
+class Reduced:
+    # The same REDUCE at every protocol, so that one object's pickles at two protocols
+    # differ only where the protocols do.
+    def __reduce__(self):
+        return (Reduced, (), self.__dict__)
+
+class K:
+    # As pickletester's K: the constructor's argument may be the set that holds it.
+    def __init__(self, value):
+        self.value = value
+    def __reduce__(self):
+        return (K, (self.value,))
+
 import __main__
-for cls in (WithSetter, Plain, Hashed):
+for cls in (WithSetter, Plain, Hashed, Reduced, K):
     cls.__module__ = 'm'
 setter.__module__ = 'm'
 import types
 m = types.ModuleType('m'); sys.modules['m'] = m
 m.WithSetter = WithSetter; m.Plain = Plain; m.Hashed = Hashed; m.setter = setter
+m.Reduced = Reduced; m.K = K
 
 cases = []
 for p in range(6):
@@ -38,6 +52,31 @@ for p in range(6):
 h = Hashed(); st = {h}; h.s = st
 for p in range(6):
     cases.append((f"set_through_instance_p{p}", "h = Hashed(); s = {h}; h.s = s", pickle.dumps(st, p)))
+r = Reduced(); st = {r}; r.s = st
+for p in range(6):
+    cases.append((f"set_through_reduce_p{p}", "r = Reduced(); s = {r}; r.s = s", pickle.dumps(st, p)))
+r = Reduced(); fs = frozenset([r]); r.s = fs
+for p in range(6):
+    cases.append((f"frozenset_through_reduce_p{p}", "r = Reduced(); s = frozenset([r]); r.s = s", pickle.dumps(fs, p)))
+# A set holding an object whose constructor's arguments hold the set: below protocol 4 a set
+# is a call, made only after its items, so CPython's pickler recurses without end.
+st = set(); st.add(K(st))
+for p in range(6):
+    if p < 4:
+        try:
+            pickle.dumps(st, p)
+        except RecursionError:
+            continue
+        raise AssertionError(f"protocol {p} wrote a set its item's arguments hold")
+    cases.append((f"set_through_arguments_p{p}", "s = set(); s.add(K(s)) (protocols 0-3: RecursionError)", pickle.dumps(st, p)))
+# The same for a frozenset: a frozenset is made after its items at every protocol.
+k = K(None); fs = frozenset([k]); k.value = fs
+for p in range(6):
+    try:
+        pickle.dumps(fs, p)
+    except RecursionError:
+        continue
+    raise AssertionError(f"protocol {p} wrote a frozenset its item's arguments hold")
 copyreg.add_extension('collections', 'OrderedDict', 240)
 copyreg.add_extension('collections', 'Counter', 0x1234)
 copyreg.add_extension('collections', 'deque', 0x12345678)
