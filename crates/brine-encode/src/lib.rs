@@ -32,6 +32,7 @@
 
 mod emit;
 mod error;
+mod flavour;
 mod optimize;
 mod output;
 mod save;
@@ -39,6 +40,8 @@ mod save;
 use std::io::Write;
 
 use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
+
+pub use brine_value::Flavour;
 
 pub use emit::{Batch, Emitter, is_shared_str};
 pub use error::EncodeError;
@@ -69,6 +72,16 @@ pub struct Options {
     ///
     /// Default: empty, as in CPython.
     pub extensions: ExtensionRegistry,
+    /// The CPython whose pickler's choices to reproduce, where they differ from 3.11's
+    /// (see [`Flavour`]): `None` writes as the pickler whose idioms the decoder saw in the
+    /// graph's pickle ([`Graph::flavour`]), and as 3.11 when it saw none or the graph was
+    /// built by hand. At a protocol the named CPython never wrote, 3.11's choices apply.
+    ///
+    /// Whatever the flavour, an object the graph's pickle never memoized
+    /// ([`Graph::memoized`]) is not memoized.
+    ///
+    /// Default: `None`.
+    pub flavour: Option<Flavour>,
 }
 
 impl Default for Options {
@@ -84,6 +97,7 @@ impl Options {
             protocol,
             fix_imports: true,
             extensions: ExtensionRegistry::default(),
+            flavour: None,
         }
     }
 }
@@ -181,7 +195,8 @@ impl<'h> Encoder<'h> {
     ///
     /// As [`to_writer`].
     pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
-        let emitter = Emitter::new(writer, &self.options)?;
+        let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
+        let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
         let machine = Machine::new(
             graph,
             emitter,
