@@ -579,7 +579,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     /// The graph's pickle never memoized `id`: neither does the next memoize.
     fn skip_memo_if_unmemoized(&mut self, id: NodeId) {
-        if !self.graph.memoized(id) {
+        if !self.graph.memoized(id, self.e.protocol()) {
             self.e.skip_next_memo();
         }
     }

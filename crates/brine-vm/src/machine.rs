@@ -71,8 +71,10 @@ pub(crate) struct Machine<'h> {
     pending_global: Option<NodeId>,
     /// The key of the first memo PUT: 2.7's cPickle numbers from 1.
     first_memo_key: Option<u64>,
-    /// The nodes DUP shared: referenced twice without the memo.
-    duplicated: Vec<NodeId>,
+    /// Nodes whose memoization says nothing of the producer: shared by DUP (referenced
+    /// twice without the memo), or made by an opcode without being pushed (a GLOBAL's
+    /// names, a PERSID's id).
+    unrecorded: Vec<NodeId>,
     /// The idioms seen that only some CPython wrote.
     idioms: Idioms,
 }
@@ -160,7 +162,7 @@ impl<'h> Machine<'h> {
             last_fill: None,
             pending_global: None,
             first_memo_key: None,
-            duplicated: Vec::new(),
+            unrecorded: Vec::new(),
             idioms: Idioms::default(),
         }
     }
@@ -260,7 +262,7 @@ impl<'h> Machine<'h> {
             Opcode::DUP => {
                 let top = *self.top()?;
                 if let Some(id) = top.node() {
-                    self.duplicated.push(id);
+                    self.unrecorded.push(id);
                 }
                 self.push(top)?;
             }
@@ -527,6 +529,7 @@ impl<'h> Machine<'h> {
                 }
                 let pid = self.payload(Cow::Borrowed(line))?;
                 let pid = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(pid)))?;
+                self.unrecorded.extend(pid.node());
                 let value = self.persistent(pid)?;
                 self.push(value)?;
             }
@@ -1082,6 +1085,8 @@ impl<'h> Machine<'h> {
         }
         let module = self.add(Node::Str(PyStr::new(module)))?;
         let name = self.add(Node::Str(PyStr::new(name)))?;
+        self.unrecorded
+            .extend([module, name].iter().filter_map(Value::node));
         self.add(Node::Global { module, name })
     }
 
@@ -1131,10 +1136,13 @@ impl<'h> Machine<'h> {
                 (module, name)
             } else {
                 let (fixed_module, fixed_name) = (fixed_module.to_owned(), fixed_name.to_owned());
-                (
+                let names = (
                     self.add(Node::Str(PyStr::from(fixed_module)))?,
                     self.add(Node::Str(PyStr::from(fixed_name)))?,
-                )
+                );
+                self.unrecorded
+                    .extend([names.0, names.1].iter().filter_map(Value::node));
+                names
             };
         self.add(Node::Global { module, name })
     }
@@ -1516,7 +1524,7 @@ impl<'h> Machine<'h> {
         let len = self.graph.len();
         let mut memoized = vec![0u64; len.div_ceil(64)];
         let shared = self.memo.values().filter_map(|value| value.node());
-        for id in shared.chain(self.duplicated.iter().copied()) {
+        for id in shared.chain(self.unrecorded.iter().copied()) {
             if let Some(word) = memoized.get_mut(id.index() / 64) {
                 *word |= 1 << (id.index() % 64);
             }
@@ -1529,7 +1537,7 @@ impl<'h> Machine<'h> {
                     break;
                 }
                 if let Some(id) = NodeId::from_index(index) {
-                    self.graph.set_unmemoized(id);
+                    self.graph.set_unmemoized(id, self.proto);
                 }
                 unset &= unset - 1;
             }
