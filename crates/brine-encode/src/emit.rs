@@ -835,7 +835,11 @@ impl<'o, W: Write> Emitter<'o, W> {
             return self.line(Opcode::GLOBAL, &format!("{module}\n{name}"));
         }
         let (module, name) = if self.fix_imports {
-            compat::py3_to_py2(module, name)
+            if self.choices.py2_int_name && (module, name) == ("builtins", "int") {
+                ("__builtin__", "int")
+            } else {
+                compat::py3_to_py2(module, name)
+            }
         } else {
             (module, name)
         };

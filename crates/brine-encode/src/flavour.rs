@@ -45,6 +45,10 @@ pub(crate) struct Choices {
     /// (3.13's `save_global`: "getattr(getattr(..., attrname1), attrname2)"); 3.11 pickles
     /// `(getattr, (parent, lastname))` through `save_reduce`, memoizing each part.
     pub(crate) getattr_chain: bool,
+    /// `builtins.int` is `__builtin__.int` under `fix_imports`, the name 2.7 gives its own
+    /// `int` (`pickle.dumps(int)` in 2.7); 3.x's `_compat_pickle.REVERSE_NAME_MAPPING` maps it
+    /// to `__builtin__.long`, Python 2's other integer type. Both load as `builtins.int`.
+    pub(crate) py2_int_name: bool,
 }
 
 impl Choices {
@@ -61,6 +65,7 @@ impl Choices {
             large_outside_frames: true,
             bytearray_latin1: false,
             getattr_chain: false,
+            py2_int_name: false,
         };
         if protocol > flavour.highest_protocol() {
             return reference;
@@ -71,6 +76,7 @@ impl Choices {
                 int64_text: true,
                 escape_controls: false,
                 float_17g: true,
+                py2_int_name: true,
                 ..reference
             },
             Flavour::Py36 => Choices {

@@ -6,7 +6,7 @@
 ///
 /// The choices each one makes are listed, with the CPython source they come from, where the
 /// encoder applies them (`brine-encode`'s `flavour.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[non_exhaustive]
 pub enum Flavour {
     /// CPython 2.7's `cPickle`: memo indices from 1, only objects referenced more than once
