@@ -94,6 +94,10 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> (String, String) {
     }
 }
 
+/// Per producer: the number of fixtures, and the failures by name with their first
+/// difference (the opcode pair, and the lines).
+type Outcomes = BTreeMap<String, (usize, BTreeMap<String, (String, String)>)>;
+
 fn plain_fixtures() -> Vec<Fixture> {
     brine_testdata::all()
         .into_iter()
@@ -103,11 +107,8 @@ fn plain_fixtures() -> Vec<Fixture> {
 
 /// Re-encodes every plain fixture at its own protocol with `flavour(producer)`; returns, per
 /// producer, the number of fixtures and the failures by name, with the first difference.
-fn reencode_all(
-    flavour: impl Fn(&str) -> Option<Flavour>,
-) -> BTreeMap<String, (usize, BTreeMap<String, (String, String)>)> {
-    let mut producers: BTreeMap<String, (usize, BTreeMap<String, (String, String)>)> =
-        BTreeMap::new();
+fn reencode_all(flavour: impl Fn(&str) -> Option<Flavour>) -> Outcomes {
+    let mut producers = Outcomes::new();
     for fixture in plain_fixtures() {
         let entry = producers.entry(fixture.producer.clone()).or_default();
         entry.0 += 1;
@@ -128,7 +129,7 @@ fn reencode_all(
 
 /// Prints, per producer, how many re-encode identically and each class of first difference
 /// (the opcode pair at the first differing pickletools line).
-fn report(what: &str, producers: &BTreeMap<String, (usize, BTreeMap<String, (String, String)>)>) {
+fn report(what: &str, producers: &Outcomes) {
     for (producer, (total, failures)) in producers {
         println!(
             "{what}: {producer}: {} of {total} re-encode byte for byte",
