@@ -4,7 +4,8 @@
 //! writes an int, float, str or bytes of a given size at a given protocol, the memo (PUT,
 //! BINPUT, MEMOIZE, GET), the objects CPython shares (empty and one-character str and bytes,
 //! interned names), globals by name, the batches of APPENDS / SETITEMS / ADDITEMS, and the
-//! frames. The graph pickler (`save.rs`) walks a graph and calls these; `brine-serde` calls
+//! frames, with the flavour's departures from 3.11 (`flavour.rs`'s `Choices`). The graph
+//! pickler (`save.rs`) walks a graph and calls these; `brine-serde` calls
 //! them while a value serializes. Both write the same bytes for the same objects because
 //! there is only this one implementation.
 

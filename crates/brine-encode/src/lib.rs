@@ -9,6 +9,14 @@
 //! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
 //! written straight from the graph's buffers, never copied.
 //!
+//! Other CPythons chose differently in places (2.7's cPickle memoizes by reference count and
+//! numbers from 1, 3.6 writes every protocol 0 int as LONG and frames everything, 3.13 writes
+//! nested globals as a `getattr` chain): [`Options::flavour`] names the one to reproduce
+//! ([`Flavour`]; each rule and the CPython source it comes from is in `flavour.rs`), and by
+//! default it is the one `brine-vm` recognised in the pickle the graph was decoded from.
+//! What only the pickle records, which objects it memoized, the graph keeps
+//! ([`Graph::memoized`]), and the encoder follows it at the pickle's own protocol.
+//!
 //! [`Emitter`] is the same pickler one object at a time, for a writer that has no graph
 //! (`brine-serde` writes serde values with it): the graph pickler calls it for every object,
 //! so both make the same choices.
