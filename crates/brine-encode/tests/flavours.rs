@@ -303,3 +303,39 @@ fn plain_data_converts_as_each_producer_writes_it() {
         failures.join("\n")
     );
 }
+
+/// 3.7 (no fixtures of its own) writes a bytearray below protocol 3 as
+/// `bytearray(text, 'latin-1')`, as 3.6 does; the bytes are what CPython 3.7.16 wrote for
+/// `pickle.dumps([bytearray(b"ab"), bytearray(b"")], 2)` and
+/// `pickle.dumps([bytearray(b"ab")], 1)`.
+#[test]
+fn py37_writes_a_bytearray_as_latin1_text() {
+    use brine_value::{Graph, Node, Value};
+    let cases: [(&[&[u8]], u8, &[u8]); 2] = [
+        (
+            &[b"ab", b""],
+            2,
+            b"\x80\x02]q\x00(c__builtin__\nbytearray\nq\x01X\x02\x00\x00\x00abq\x02X\x07\x00\x00\x00latin-1q\x03\x86q\x04Rq\x05h\x01X\x00\x00\x00\x00q\x06X\x07\x00\x00\x00latin-1q\x07\x86q\x08Rq\te.",
+        ),
+        (
+            &[b"ab"],
+            1,
+            b"]q\x00c__builtin__\nbytearray\nq\x01(X\x02\x00\x00\x00abq\x02X\x07\x00\x00\x00latin-1q\x03tq\x04Rq\x05a.",
+        ),
+    ];
+    for (arrays, protocol, expected) in cases {
+        let mut graph = Graph::new();
+        let items = arrays
+            .iter()
+            .map(|data| {
+                Value::Node(graph.add(Node::ByteArray(bytes::Bytes::copy_from_slice(data))))
+            })
+            .collect();
+        let list = graph.add(Node::List(items));
+        graph.set_root(Value::Node(list));
+        let mut options = brine_encode::Options::protocol(protocol);
+        options.flavour = Some(Flavour::Py37);
+        let encoded = brine_encode::to_vec(&graph, &options).expect("bytearrays encode");
+        assert_eq!(encoded, expected, "protocol {protocol}");
+    }
+}
