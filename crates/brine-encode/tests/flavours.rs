@@ -311,7 +311,9 @@ fn plain_data_converts_as_each_producer_writes_it() {
 #[test]
 fn py37_writes_a_bytearray_as_latin1_text() {
     use brine_value::{Graph, Node, Value};
-    let cases: [(&[&[u8]], u8, &[u8]); 2] = [
+    /// The bytearrays of the list, the protocol, and CPython's pickle.
+    type Case<'a> = (&'a [&'a [u8]], u8, &'a [u8]);
+    let cases: [Case<'_>; 2] = [
         (
             &[b"ab", b""],
             2,
