@@ -446,7 +446,11 @@ impl<'o, W: Write> Emitter<'o, W> {
     #[inline]
     pub fn str(&mut self, text: &str) -> Result<u32, EncodeError> {
         let data = text.as_bytes();
-        self.str_bytes(data, is_shared_str(data))
+        if is_shared_str(data) {
+            self.str_bytes(data, true)
+        } else {
+            self.fresh_str(data)
+        }
     }
 
     /// A str CPython interns (an identifier such as a global's name): one object per
@@ -462,12 +466,28 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// A str node of a graph, which says itself whether it is one object with another:
     /// written afresh, and the first of each shared kind (see [`is_shared_str`]) stands for
     /// that object where the emitter writes one itself (the text of `_codecs.encode`).
+    #[inline]
     pub(crate) fn node_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
-        let idx = self.str_bytes(data, false)?;
+        let idx = self.fresh_str(data)?;
         if idx != NOT_MEMOIZED && is_shared_str(data) && !self.shared_strs.contains_key(data) {
             self.shared_strs.insert(data.into(), idx);
         }
         Ok(idx)
+    }
+
+    /// A str that is an object of its own, memoized: [`Emitter::str_bytes`] without sharing,
+    /// with the form nearly every str of a protocol 4-5 pickle takes written inline (without
+    /// it, choosing among the forms is a third of encoding a list of short str).
+    #[inline(always)]
+    fn fresh_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
+        match u8::try_from(data.len()) {
+            Ok(len) if self.proto >= 4 => {
+                self.out.write(&[Opcode::SHORT_BINUNICODE.0, len])?;
+                self.out.write(data)?;
+                self.memoize_op()
+            }
+            _ => self.str_bytes(data, false),
+        }
     }
 
     /// A str given as surrogatepass UTF-8, memoized; `shared` when it is one object per
@@ -614,14 +634,11 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.skip_memo = false;
             return Ok(NOT_MEMOIZED);
         }
-        let idx = self.memo_len;
-        self.memo_len = idx
-            .checked_add(1)
-            .filter(|&len| len != NOT_MEMOIZED)
-            .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
         if self.proto >= 4 {
-            self.op(Opcode::MEMOIZE)?;
-        } else if self.proto >= 1 {
+            return self.memoize_op();
+        }
+        let idx = self.next_memo_idx()?;
+        if self.proto >= 1 {
             match u8::try_from(idx) {
                 Ok(small) => self.out.write(&[Opcode::BINPUT.0, small])?,
                 Err(_) => {
@@ -632,6 +649,30 @@ impl<'o, W: Write> Emitter<'o, W> {
         } else {
             self.line(Opcode::PUT, &idx.to_string())?;
         }
+        Ok(idx)
+    }
+
+    /// [`Emitter::memoize`] from protocol 4: MEMOIZE, inlined into the str and container
+    /// paths that know the protocol already.
+    #[inline(always)]
+    fn memoize_op(&mut self) -> Result<u32, EncodeError> {
+        if self.skip_memo {
+            self.skip_memo = false;
+            return Ok(NOT_MEMOIZED);
+        }
+        let idx = self.next_memo_idx()?;
+        self.op(Opcode::MEMOIZE)?;
+        Ok(idx)
+    }
+
+    /// The index the next memoized object takes, counted.
+    #[inline(always)]
+    fn next_memo_idx(&mut self) -> Result<u32, EncodeError> {
+        let idx = self.memo_len;
+        self.memo_len = idx
+            .checked_add(1)
+            .filter(|&len| len != NOT_MEMOIZED)
+            .ok_or_else(|| EncodeError::Unpicklable("too many objects to memoize".to_owned()))?;
         Ok(idx)
     }
 

@@ -15,6 +15,9 @@
 //!   arguments, keyword arguments, state, slots, `__setstate__` state, list and dict items.
 //! - [`numpy`], [`pandas`], [`torch`]: arrays, frames and tensors as typed data, read from the
 //!   reductions those libraries write.
+//! - [`code`]: functions, code objects, classes and sessions that cloudpickle and dill pickle
+//!   by value, as inert descriptions (names, constants, bytecode, line tables, globals,
+//!   defaults, closure cells), never compiled or run.
 //! - [`natural`]: an owned arena built from the views, for equality across producers and
 //!   protocols, and printing.
 //!
@@ -84,6 +87,7 @@
 #![forbid(unsafe_code)]
 
 mod absorb;
+pub mod code;
 mod decimal;
 pub mod natural;
 pub mod numpy;

@@ -186,6 +186,30 @@ impl<'g> Reader<'g> {
         }
     }
 
+    /// The Python 3 name of a class: a global, or dill's `_load_type(name)`, by which dill
+    /// names the builtin types (`object` as the base of `copyreg._reconstructor` at protocols
+    /// 0 and 1).
+    pub(crate) fn class_name(self, value: &Value) -> Option<(&'g str, &'g str)> {
+        if let Some(name) = self.known_name(value) {
+            return Some(name);
+        }
+        let Node::Reduce { callable, args } = self.node(value)? else {
+            return None;
+        };
+        let Node::Global { module, name } = self.node(callable)? else {
+            return None;
+        };
+        if !matches!(self.text(module)?, "dill._dill" | "dill.dill")
+            || self.text(name)? != "_load_type"
+        {
+            return None;
+        }
+        let [type_name] = self.tuple(args)? else {
+            return None;
+        };
+        Some(("builtins", self.text(type_name)?))
+    }
+
     /// The Python 3 name of a global node, for matching known callables: `__builtin__.set`
     /// and `builtins.set` are the same.
     pub(crate) fn known_name(self, value: &Value) -> Option<(&'g str, &'g str)> {

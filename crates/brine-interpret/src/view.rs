@@ -459,6 +459,16 @@ impl<'g> Pairs<'g> {
         Some(())
     }
 
+    /// The graph the pairs belong to.
+    pub(crate) fn graph(&self) -> &'g Graph {
+        self.graph
+    }
+
+    /// Adds the pairs of `other` after these.
+    pub(crate) fn extend(&mut self, other: &Pairs<'g>) {
+        self.runs.extend(other.runs.iter().copied());
+    }
+
     /// The pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&'g Value, &'g Value)> + '_ {
         let graph = self.graph;

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 
+use brine_interpret::code::CellFills;
 use brine_interpret::{Interpreter, View};
 use brine_value::{Change, Graph, Node, NodeId, Value, compat};
 use brine_vm::{ErrorKind, Partial};
@@ -51,6 +52,7 @@ pub(crate) fn analyze(
     }
     let mut walk = Walk {
         graph,
+        fills: interp.cell_fills(),
         allow,
         findings: Vec::new(),
         safe_seen: HashSet::new(),
@@ -161,6 +163,28 @@ pub(crate) fn analyze(
     }
 }
 
+/// What a call that rebuilds a function or a code object (cloudpickle's `_make_function`,
+/// dill's `_create_function` and `_create_code`, `types.FunctionType`, `types.CodeType`)
+/// makes, in words: "rebuilds function `f` (code of 12 bytes)".
+fn rebuilt_code<'g>(interp: &Interpreter<'g>, fills: &CellFills<'g>, id: NodeId) -> Option<String> {
+    let value = Value::Node(id);
+    if let Some(Ok(function)) = interp.function_with(&value, fills) {
+        return Some(format!(
+            "rebuilds function `{}` (code of {} bytes)",
+            function.qualname,
+            function.code.bytecode.as_slice().len()
+        ));
+    }
+    if let Some(Ok(code)) = interp.code(&value) {
+        return Some(format!(
+            "rebuilds the code of `{}` ({} bytes)",
+            code.qualname(),
+            code.bytecode.as_slice().len()
+        ));
+    }
+    None
+}
+
 /// Whether `module.name` is `builtins.getattr`, which protocols 0-3 write for nested classes.
 fn is_getattr(module: &str, name: &str) -> bool {
     lists::matches(lists::GETATTR, module, name)
@@ -168,6 +192,9 @@ fn is_getattr(module: &str, name: &str) -> bool {
 
 struct Walk<'g, 'a> {
     graph: &'g Graph,
+    /// The closure cells the pickle fills after making them, for naming the functions it
+    /// rebuilds.
+    fills: CellFills<'g>,
     allow: &'a [String],
     findings: Vec<Finding>,
     /// The safe globals already reported: each is reported once.
@@ -180,7 +207,7 @@ struct Walk<'g, 'a> {
     getattr_nodes: HashSet<NodeId>,
 }
 
-impl Walk<'_, '_> {
+impl<'g> Walk<'g, '_> {
     fn push(&mut self, finding: Finding) {
         if finding.verdict == Verdict::Safe {
             let key = finding.global.clone().unwrap_or_default();
@@ -307,7 +334,7 @@ impl Walk<'_, '_> {
     }
 
     /// REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ.
-    fn call(&mut self, interp: &Interpreter<'_>, id: NodeId, node: &Node, offset: Option<u64>) {
+    fn call(&mut self, interp: &Interpreter<'g>, id: NodeId, node: &Node, offset: Option<u64>) {
         let callable = match node {
             Node::Reduce { callable, .. } => *callable,
             Node::NewObj { cls, .. } => *cls,
@@ -362,12 +389,16 @@ impl Walk<'_, '_> {
                 if self.seen_safe(judgement.verdict, &global) {
                     return;
                 }
+                let reason = match rebuilt_code(interp, &self.fills, id) {
+                    Some(what) => format!("{}: {what}", judgement.reason),
+                    None => judgement.reason,
+                };
                 self.push(Finding {
                     verdict: judgement.verdict,
                     global: Some(global),
                     call: Some(rendered()),
                     offset,
-                    reason: judgement.reason,
+                    reason,
                 });
             }
             None if self
@@ -378,15 +409,21 @@ impl Walk<'_, '_> {
             {
                 // The extension code is its own finding.
             }
-            None => self.push(Finding {
-                verdict: Verdict::Dangerous,
-                global: None,
-                call: Some(rendered()),
-                offset,
-                reason: "calls a value computed at load time (the result of another call, an \
-                         attribute, a persistent object), which no list can judge"
-                    .into(),
-            }),
+            None => {
+                let reason = "calls a value computed at load time (the result of another call, \
+                              an attribute, a persistent object), which no list can judge";
+                let reason = match rebuilt_code(interp, &self.fills, id) {
+                    Some(what) => format!("{reason}: {what}"),
+                    None => reason.to_owned(),
+                };
+                self.push(Finding {
+                    verdict: Verdict::Dangerous,
+                    global: None,
+                    call: Some(rendered()),
+                    offset,
+                    reason,
+                });
+            }
         }
     }
 

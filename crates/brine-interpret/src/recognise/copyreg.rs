@@ -19,7 +19,7 @@ pub(super) fn reconstructor<'g>(
         return None;
     };
     let mut object = Object::new(reader.graph(), ObjectKind::Instance, *cls);
-    match (reader.known_name(base)?, state) {
+    match (reader.class_name(base)?, state) {
         (("builtins", "object"), Value::None) => {}
         // A tuple subclass: the tuple's items are the arguments, as a namedtuple's
         // `__getnewargs__` gives them at protocol 2 and above.

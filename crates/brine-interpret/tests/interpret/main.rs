@@ -1,5 +1,6 @@
 //! The interpretation layer: each recognised form, and the fixture corpus.
 
+mod code;
 mod corpus;
 mod forms;
 mod graphs;
