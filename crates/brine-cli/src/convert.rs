@@ -24,6 +24,10 @@ pub struct ConvertArgs {
     /// Do not map names between Python 2 and 3.
     #[arg(long)]
     no_fix_imports: bool,
+    /// Write as this CPython's pickler does where they differ: py27, py36, py37, py311
+    /// (3.8 to 3.12) or py313. Default: the one whose idioms the input shows, else py311.
+    #[arg(long, value_parser = parse_flavour)]
+    flavour: Option<brine_encode::Flavour>,
     /// Compress the output: gzip, bz2, xz, zstd or lz4, with an optional level (`zstd:19`).
     #[arg(long, value_name = "CODEC[:LEVEL]")]
     compress: Option<brine_compress::Compression>,
@@ -61,8 +65,22 @@ pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
     let graph = brine_vm::from_bytes(data, &decode)?;
     let mut encode = brine_encode::Options::protocol(args.protocol);
     encode.fix_imports = !args.no_fix_imports;
+    encode.flavour = args.flavour;
     let pickle = brine_encode::to_vec(&graph, &encode)?;
     write_maybe_compressed(args.output.as_deref(), &pickle, args.compress)
+}
+
+/// A flavour by the short name of its CPython (`py27`).
+fn parse_flavour(name: &str) -> Result<brine_encode::Flavour, String> {
+    use brine_encode::Flavour;
+    Ok(match name {
+        "py27" => Flavour::Py27,
+        "py36" => Flavour::Py36,
+        "py37" => Flavour::Py37,
+        "py311" => Flavour::Py311,
+        "py313" => Flavour::Py313,
+        _ => return Err("expected py27, py36, py37, py311 or py313".to_owned()),
+    })
 }
 
 /// Optimizes the input as `pickletools.optimize` does.

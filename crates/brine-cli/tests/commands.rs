@@ -115,6 +115,21 @@ fn convert_writes_the_protocol_cpython_would() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("offset"));
 }
 
+/// A 2.7 pickle converted at its own protocol comes back as 2.7 wrote it (memo from 1, only
+/// what is shared memoized), and as 3.11 would write it when told.
+#[test]
+fn convert_at_the_own_protocol_gives_the_input_back() {
+    let path = fixture("pickles/py27/class_plain.p2.pickle");
+    let out = brine(&["convert", "-p", "2", &path]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, std::fs::read(&path).unwrap());
+    let as_py311 = brine(&["convert", "-p", "2", "--flavour", "py311", &path]);
+    assert!(as_py311.status.success());
+    assert_ne!(as_py311.stdout, out.stdout);
+    let bad = brine(&["convert", "--flavour", "py99", &path]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
 #[test]
 fn optimize_matches_pickletools() {
     let out = brine(&["optimize", &fixture("pickles/py311/class_reduce.p4.pickle")]);

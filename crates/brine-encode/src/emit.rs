@@ -4,7 +4,8 @@
 //! writes an int, float, str or bytes of a given size at a given protocol, the memo (PUT,
 //! BINPUT, MEMOIZE, GET), the objects CPython shares (empty and one-character str and bytes,
 //! interned names), globals by name, the batches of APPENDS / SETITEMS / ADDITEMS, and the
-//! frames. The graph pickler (`save.rs`) walks a graph and calls these; `brine-serde` calls
+//! frames, with the flavour's departures from 3.11 (`flavour.rs`'s `Choices`). The graph
+//! pickler (`save.rs`) walks a graph and calls these; `brine-serde` calls
 //! them while a value serializes. Both write the same bytes for the same objects because
 //! there is only this one implementation.
 
@@ -16,6 +17,7 @@ use hashbrown::{Equivalent, HashMap};
 use num_bigint::BigInt;
 
 use crate::error::EncodeError;
+use crate::flavour::{Choices, format_17g};
 use crate::output::Output;
 use crate::{HIGHEST_PROTOCOL, Options};
 
@@ -73,7 +75,12 @@ pub struct Emitter<'o, W> {
     /// `fix_imports`, which only applies below protocol 3.
     fix_imports: bool,
     extensions: &'o ExtensionRegistry,
+    /// What the pickler being reproduced does differently from the reference.
+    choices: Choices,
     memo_len: u32,
+    /// The next [`Emitter::memoize`] writes nothing: the graph says its pickle never
+    /// memoized the object being written.
+    skip_memo: bool,
     /// The str objects CPython keeps one of, by content: empty and one-character (below
     /// U+0100) strings, and interned names.
     shared_strs: HashMap<Box<[u8]>, u32>,
@@ -231,11 +238,22 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::UnsupportedProtocol`] above 5, [`EncodeError::Io`] when writing fails.
     pub fn new(writer: W, options: &'o Options) -> Result<Emitter<'o, W>, EncodeError> {
+        Emitter::with_flavour(writer, options, options.flavour.unwrap_or_default())
+    }
+
+    /// [`Emitter::new`] writing as `flavour` whatever the options say (the graph pickler
+    /// resolves an unset flavour from the graph).
+    pub(crate) fn with_flavour(
+        writer: W,
+        options: &'o Options,
+        flavour: brine_value::Flavour,
+    ) -> Result<Emitter<'o, W>, EncodeError> {
         let proto = options.protocol;
         if proto > HIGHEST_PROTOCOL {
             return Err(EncodeError::UnsupportedProtocol(proto));
         }
-        let mut out = Output::new(writer);
+        let choices = Choices::of(flavour, proto);
+        let mut out = Output::new(writer, choices.frame_min, choices.large_outside_frames);
         if proto >= 2 {
             out.write(&[Opcode::PROTO.0, proto])?;
         }
@@ -247,7 +265,9 @@ impl<'o, W: Write> Emitter<'o, W> {
             proto,
             fix_imports: options.fix_imports && proto < 3,
             extensions: &options.extensions,
-            memo_len: 0,
+            choices,
+            memo_len: choices.memo_base,
+            skip_memo: false,
             shared_strs: HashMap::new(),
             shared_bytes: HashMap::new(),
             globals: HashMap::new(),
@@ -259,9 +279,20 @@ impl<'o, W: Write> Emitter<'o, W> {
         self.proto
     }
 
-    /// The number of objects memoized so far.
+    /// The number of objects memoized so far (plus the flavour's first index).
     pub(crate) fn memo_len(&self) -> u32 {
         self.memo_len
+    }
+
+    /// The next object the emitter memoizes (the one about to be written, or closed) is not
+    /// memoized: its pickle left it unmemoized.
+    pub(crate) fn skip_next_memo(&mut self) {
+        self.skip_memo = true;
+    }
+
+    /// What the pickler being reproduced does differently from the reference.
+    pub(crate) fn choices(&self) -> Choices {
+        self.choices
     }
 
     /// Writes STOP, flushes the last frame and returns the writer.
@@ -337,7 +368,13 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`Emitter::int`] at protocol 0 (INT text) or beyond 32 bits.
     #[cold]
     fn int_slow(&mut self, value: i64) -> Result<(), EncodeError> {
+        if self.choices.int64_text {
+            return self.line(Opcode::INT, &value.to_string());
+        }
         match i32::try_from(value) {
+            Ok(small) if self.choices.long_text_ints => {
+                self.line(Opcode::LONG, &format!("{small}L"))
+            }
             Ok(small) => self.line(Opcode::INT, &small.to_string()),
             Err(_) => self.bigint(&BigInt::from(value)),
         }
@@ -352,6 +389,11 @@ impl<'o, W: Write> Emitter<'o, W> {
     pub fn bigint(&mut self, value: &BigInt) -> Result<(), EncodeError> {
         if let Ok(small) = i32::try_from(value) {
             return self.int(i64::from(small));
+        }
+        if self.choices.int64_text {
+            if let Ok(value) = i64::try_from(value) {
+                return self.int_slow(value);
+            }
         }
         if self.proto < 2 {
             return self.line(Opcode::LONG, &format!("{value}L"));
@@ -388,6 +430,9 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`Emitter::float`] at protocol 0: FLOAT with Python's repr.
     #[cold]
     fn float_text(&mut self, value: f64) -> Result<(), EncodeError> {
+        if self.choices.float_17g {
+            return self.line(Opcode::FLOAT, &format_17g(value));
+        }
         self.line(Opcode::FLOAT, &brine_lex::repr::float_repr(value))
     }
 
@@ -424,7 +469,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     #[inline]
     pub(crate) fn node_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
         let idx = self.fresh_str(data)?;
-        if is_shared_str(data) && !self.shared_strs.contains_key(data) {
+        if idx != NOT_MEMOIZED && is_shared_str(data) && !self.shared_strs.contains_key(data) {
             self.shared_strs.insert(data.into(), idx);
         }
         Ok(idx)
@@ -456,7 +501,7 @@ impl<'o, W: Write> Emitter<'o, W> {
         }
         if self.proto == 0 {
             let mut line = vec![Opcode::UNICODE.0];
-            raw_unicode_escape(data, &mut line);
+            raw_unicode_escape(data, &mut line, self.choices.escape_controls);
             line.push(b'\n');
             self.out.write_payload(&[], &line)?;
         } else {
@@ -465,7 +510,7 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.counted(forms, "string", data)?;
         }
         let idx = self.memoize()?;
-        if shared {
+        if shared && idx != NOT_MEMOIZED {
             self.shared_strs.insert(data.into(), idx);
         }
         Ok(idx)
@@ -511,7 +556,7 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.counted(forms, "bytes object", data)?;
         }
         let idx = self.memoize()?;
-        if shared {
+        if shared && idx != NOT_MEMOIZED {
             self.shared_bytes.insert(data.into(), idx);
         }
         Ok(idx)
@@ -585,6 +630,10 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`EncodeError::Unpicklable`] past 2³² - 1 objects; [`EncodeError::Io`].
     #[inline]
     pub fn memoize(&mut self) -> Result<u32, EncodeError> {
+        if self.skip_memo {
+            self.skip_memo = false;
+            return Ok(NOT_MEMOIZED);
+        }
         if self.proto >= 4 {
             return self.memoize_op();
         }
@@ -607,6 +656,10 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// paths that know the protocol already.
     #[inline(always)]
     fn memoize_op(&mut self) -> Result<u32, EncodeError> {
+        if self.skip_memo {
+            self.skip_memo = false;
+            return Ok(NOT_MEMOIZED);
+        }
         let idx = self.next_memo_idx()?;
         self.op(Opcode::MEMOIZE)?;
         Ok(idx)
@@ -755,7 +808,9 @@ impl<'o, W: Write> Emitter<'o, W> {
             self.interned_str(name)?;
             return self.stack_global(module, name).map(Some);
         }
-        if let Some((parent, last)) = name.rsplit_once('.') {
+        if name.contains('.') && self.choices.getattr_chain {
+            self.getattr_chain(module, name)?;
+        } else if let Some((parent, last)) = name.rsplit_once('.') {
             // getattr(parent, last), then the result memoized as the global itself.
             self.global("builtins", "getattr")?;
             self.begin_tuple(2)?;
@@ -769,6 +824,32 @@ impl<'o, W: Write> Emitter<'o, W> {
         let idx = self.memoize()?;
         self.register_global(module, name, idx);
         Ok(Some(idx))
+    }
+
+    /// A nested global as 3.13's `save_global` writes it below protocol 4:
+    /// `getattr(getattr(Top, 'a'), 'b')`, with `Top` by name, the attribute names memoized
+    /// and nothing else (the caller memoizes the result as the global).
+    fn getattr_chain(&mut self, module: &str, name: &str) -> Result<(), EncodeError> {
+        let mut parts = name.split('.');
+        let top = parts.next().unwrap_or(name);
+        let attrs: Vec<&str> = parts.collect();
+        for _ in &attrs {
+            self.global("builtins", "getattr")?;
+            if self.proto < 2 {
+                self.mark()?;
+            }
+        }
+        self.global_line(module, top)?;
+        for attr in attrs {
+            self.str(attr)?;
+            self.op(if self.proto < 2 {
+                Opcode::TUPLE
+            } else {
+                Opcode::TUPLE2
+            })?;
+            self.reduce()?;
+        }
+        Ok(())
     }
 
     /// GLOBAL `module.name` as a producer writing the opcode itself wrote it, at any
@@ -796,7 +877,11 @@ impl<'o, W: Write> Emitter<'o, W> {
             return self.line(Opcode::GLOBAL, &format!("{module}\n{name}"));
         }
         let (module, name) = if self.fix_imports {
-            compat::py3_to_py2(module, name)
+            if self.choices.py2_int_name && (module, name) == ("builtins", "int") {
+                ("__builtin__", "int")
+            } else {
+                compat::py3_to_py2(module, name)
+            }
         } else {
             (module, name)
         };
@@ -1443,10 +1528,11 @@ fn header(op: Opcode, len: &[u8]) -> Header {
 
 /// `raw-unicode-escape` of a str, after the replacements protocol 0 makes so the line can be
 /// read back: backslash, NUL, newline, carriage return and Ctrl-Z as `\uXXXX`.
-fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>) {
+fn raw_unicode_escape(data: &[u8], out: &mut Vec<u8>, escape_controls: bool) {
     for cp in brine_lex::pystr::code_points(data) {
         match cp {
-            0x5C | 0x00 | 0x0A | 0x0D | 0x1A => {
+            0x5C | 0x0A => out.extend_from_slice(format!("\\u{cp:04x}").as_bytes()),
+            0x00 | 0x0D | 0x1A if escape_controls => {
                 out.extend_from_slice(format!("\\u{cp:04x}").as_bytes())
             }
             0..=0xFF => out.push(cp as u8),

@@ -9,6 +9,14 @@
 //! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
 //! written straight from the graph's buffers, never copied.
 //!
+//! Other CPythons chose differently in places (2.7's cPickle memoizes by reference count and
+//! numbers from 1, 3.6 writes every protocol 0 int as LONG and frames everything, 3.13 writes
+//! nested globals as a `getattr` chain): [`Options::flavour`] names the one to reproduce
+//! ([`Flavour`]; each rule and the CPython source it comes from is in `flavour.rs`), and by
+//! default it is the one `brine-vm` recognised in the pickle the graph was decoded from.
+//! What only the pickle records, which objects it memoized, the graph keeps
+//! ([`Graph::memoized`]), and the encoder follows it at the pickle's own protocol.
+//!
 //! [`Emitter`] is the same pickler one object at a time, for a writer that has no graph
 //! (`brine-serde` writes serde values with it): the graph pickler calls it for every object,
 //! so both make the same choices.
@@ -32,6 +40,7 @@
 
 mod emit;
 mod error;
+mod flavour;
 mod optimize;
 mod output;
 mod save;
@@ -39,6 +48,8 @@ mod save;
 use std::io::Write;
 
 use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
+
+pub use brine_value::Flavour;
 
 pub use emit::{Batch, Emitter, is_shared_str};
 pub use error::EncodeError;
@@ -69,6 +80,16 @@ pub struct Options {
     ///
     /// Default: empty, as in CPython.
     pub extensions: ExtensionRegistry,
+    /// The CPython whose pickler's choices to reproduce, where they differ from 3.11's
+    /// (see [`Flavour`]): `None` writes as the pickler whose idioms the decoder saw in the
+    /// graph's pickle ([`Graph::flavour`]), and as 3.11 when it saw none or the graph was
+    /// built by hand. At a protocol the named CPython never wrote, 3.11's choices apply.
+    ///
+    /// Whatever the flavour, an object the graph's pickle never memoized
+    /// ([`Graph::memoized`]) is not memoized.
+    ///
+    /// Default: `None`.
+    pub flavour: Option<Flavour>,
 }
 
 impl Default for Options {
@@ -84,6 +105,7 @@ impl Options {
             protocol,
             fix_imports: true,
             extensions: ExtensionRegistry::default(),
+            flavour: None,
         }
     }
 }
@@ -181,7 +203,8 @@ impl<'h> Encoder<'h> {
     ///
     /// As [`to_writer`].
     pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
-        let emitter = Emitter::new(writer, &self.options)?;
+        let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
+        let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
         let machine = Machine::new(
             graph,
             emitter,

@@ -23,7 +23,7 @@ use brine_lex::Opcode;
 /// CPython's `_FRAME_SIZE_TARGET`.
 pub(crate) const FRAME_SIZE_TARGET: usize = 64 * 1024;
 /// CPython's `_FRAME_SIZE_MIN`: a smaller frame is written without a FRAME opcode.
-const FRAME_SIZE_MIN: usize = 4;
+pub(crate) const FRAME_SIZE_MIN: usize = 4;
 /// The FRAME opcode and its 8-byte length, reserved at the start of the buffer when framing
 /// and filled in when the frame is flushed, so a frame goes out in one write.
 const HEADER_LEN: usize = 9;
@@ -44,6 +44,10 @@ pub(crate) struct Output<W> {
     pending: Vec<usize>,
     /// While a MARK is pending: the boundaries and large payloads met, in order.
     events: Vec<Event>,
+    /// The smallest frame written behind a FRAME opcode ([`FRAME_SIZE_MIN`], 1 for 3.6).
+    frame_min: usize,
+    /// Whether large payloads go outside frames (3.7 on), or into them (3.6).
+    large_outside: bool,
 }
 
 /// Something [`Output`] would have acted on, recorded while a MARK is pending.
@@ -79,7 +83,7 @@ impl Event {
 }
 
 impl<W: Write> Output<W> {
-    pub(crate) fn new(out: W) -> Output<W> {
+    pub(crate) fn new(out: W, frame_min: usize, large_outside: bool) -> Output<W> {
         Output {
             out,
             buf: Vec::with_capacity(FRAME_SIZE_TARGET + 1024),
@@ -87,6 +91,8 @@ impl<W: Write> Output<W> {
             commit_at: COMMIT_AT,
             pending: Vec::new(),
             events: Vec::new(),
+            frame_min,
+            large_outside,
         }
     }
 
@@ -126,6 +132,10 @@ impl<W: Write> Output<W> {
 
     /// Writes a header and a large payload outside any frame.
     pub(crate) fn write_large(&mut self, header: &[u8], payload: &[u8]) -> io::Result<()> {
+        if !self.large_outside {
+            self.write(header)?;
+            return self.write(payload);
+        }
         if !self.pending.is_empty() {
             let at = self.buf.len();
             self.buf.extend_from_slice(header);
@@ -225,7 +235,7 @@ impl<W: Write> Output<W> {
         if len == 0 {
             return Ok(());
         }
-        if len >= FRAME_SIZE_MIN {
+        if len >= self.frame_min {
             self.buf[0] = Opcode::FRAME.0;
             self.buf[1..HEADER_LEN].copy_from_slice(&(len as u64).to_le_bytes());
             self.out.write_all(&self.buf)?;

@@ -93,6 +93,9 @@ enum Task {
     GlobalName(&'static str, &'static str),
     /// `bytes(obj)` of a bytearray, for its protocol 0-4 form.
     BytesOf(NodeId),
+    /// The arguments `(text, 'latin-1')` of a bytearray, for 3.6's and 3.7's protocol 0-2
+    /// form.
+    Latin1Of(NodeId),
     /// Saves a value the pickle computes only to discard it (a POP follows): a call made
     /// for its effect, or the first attempt at an object, which CPython never memoizes.
     Discard(Value),
@@ -185,6 +188,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             },
             Task::Inst(module, name) => self.e.inst(&module, &name)?,
             Task::MemoizeNode(id) => {
+                self.skip_memo_if_unmemoized(id);
                 let idx = self.e.memoize()?;
                 self.memo[id.index()] = idx;
                 if let Node::Global { module, name } = self.node(id)? {
@@ -276,6 +280,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
+                        self.skip_memo_if_unmemoized(id);
                         let idx = self.e.end_tuple(n_items)?;
                         self.memo[id.index()] = idx;
                     }
@@ -296,6 +301,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 self.entered[id.index()] = NOT_MEMOIZED;
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
+                        self.skip_memo_if_unmemoized(id);
                         let idx = self.e.close_frozenset()?;
                         self.memo[id.index()] = idx;
                     }
@@ -312,6 +318,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
                 match self.memo[id.index()] {
                     NOT_MEMOIZED => {
+                        self.skip_memo_if_unmemoized(id);
                         let idx = self.e.memoize()?;
                         self.memo[id.index()] = idx;
                     }
@@ -328,6 +335,17 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
             Task::GlobalName(module, name) => self.e.global(module, name)?,
+            Task::Latin1Of(id) => {
+                let Node::ByteArray(data) = self.node(id)? else {
+                    return Ok(());
+                };
+                // `PyUnicode_DecodeLatin1`, which returns the shared str for zero or one
+                // character, and a new 'latin-1' each time (`Py_BuildValue("(O(Ns)O)", ...)`).
+                let text = brine_value::PyStr::from_latin1(data);
+                self.e
+                    .str_bytes(text.as_bytes(), is_shared_str(text.as_bytes()))?;
+                self.e.str("latin-1")?;
+            }
             Task::BytesOf(id) => {
                 let (Node::ByteArray(data) | Node::Bytes(data)) = self.node(id)? else {
                     return Ok(());
@@ -498,10 +516,15 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             // ones it makes itself, but two equal str it was given stay two (a dict key
             // and a Counter's key of `'aab'`), so the shared table is not consulted here.
             Node::Str(text) => {
+                self.skip_memo_if_unmemoized(id);
                 let idx = self.e.node_str(text.as_bytes())?;
                 self.memo[id.index()] = idx;
             }
             Node::Bytes(data) => {
+                // Below protocol 3 the emitter memoizes the globals of `_codecs.encode` first.
+                if self.e.protocol() >= 3 {
+                    self.skip_memo_if_unmemoized(id);
+                }
                 let idx = self.e.bytes(data)?;
                 self.memo[id.index()] = idx;
             }
@@ -511,12 +534,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             Node::Tuple(items) => self.save_tuple(id, items.len())?,
             Node::List(items) => {
                 let (field, len) = self.first_items(id, Field::Items, items.len());
+                self.skip_memo_if_unmemoized(id);
                 let batch = self.e.begin_list(Some(len))?;
                 self.memo[id.index()] = batch.memo_idx();
                 self.push_items(id, field, batch);
             }
             Node::Dict(pairs) => {
                 let (field, len) = self.first_items(id, Field::Items, pairs.len());
+                self.skip_memo_if_unmemoized(id);
                 let batch = self.e.begin_dict(Some(len))?;
                 self.memo[id.index()] = batch.memo_idx();
                 self.push_pairs(id, field, batch);
@@ -551,6 +576,13 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             }
         }
         Ok(())
+    }
+
+    /// The graph's pickle never memoized `id`: neither does the next memoize.
+    fn skip_memo_if_unmemoized(&mut self, id: NodeId) {
+        if !self.graph.memoized(id, self.e.protocol()) {
+            self.e.skip_next_memo();
+        }
     }
 
     fn enter(&mut self, id: NodeId) {
@@ -656,6 +688,8 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     /// graph's encoding (a `str`, or `bytes` for `encoding="bytes"`), and a datetime's
     /// packed state as the bytes it is.
     fn save_py2_str(&mut self, id: NodeId, data: &bytes::Bytes) -> Result<(), EncodeError> {
+        // Each form memoizes once, after its payload.
+        self.skip_memo_if_unmemoized(id);
         let idx = if self.e.protocol() < 3 {
             self.e.py2_str(data)?
         } else if self.py2_as_bytes.contains(&id) {
@@ -690,6 +724,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
 
     fn save_bytearray(&mut self, id: NodeId, data: &[u8]) -> Result<(), EncodeError> {
         if self.e.protocol() >= 5 {
+            self.skip_memo_if_unmemoized(id);
             self.memo[id.index()] = self.e.bytearray8(data)?;
             return Ok(());
         }
@@ -697,7 +732,9 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         self.enter(id);
         self.tasks.push(Task::FinishCall(id));
         self.tasks.push(Task::Op(Op::Reduce));
-        if data.is_empty() {
+        if self.e.choices().bytearray_latin1 && self.e.protocol() < 3 {
+            self.push_temp_tuple(2, |tasks| tasks.push(Task::Latin1Of(id)));
+        } else if data.is_empty() {
             self.tasks.push(Task::EmptyTuple);
         } else {
             self.push_temp_tuple(1, |tasks| tasks.push(Task::BytesOf(id)));
@@ -753,6 +790,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     fn save_set(&mut self, id: NodeId, len: usize) -> Result<(), EncodeError> {
         if self.e.protocol() >= 4 {
             let (field, len) = self.first_items(id, Field::Items, len);
+            self.skip_memo_if_unmemoized(id);
             let batch = self.e.begin_set(Some(len))?;
             self.memo[id.index()] = batch.memo_idx();
             self.push_items(id, field, batch);

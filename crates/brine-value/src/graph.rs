@@ -4,6 +4,7 @@ use hashbrown::HashMap;
 use num_bigint::BigInt;
 
 use crate::change::{Change, Changes};
+use crate::flavour::Flavour;
 use crate::node::Node;
 use crate::py2str::Py2Text;
 use crate::pystr::PyStr;
@@ -49,6 +50,13 @@ pub struct Graph {
     py2_text: Py2Text,
     /// The globals written as CPython's pickler never writes them (rare).
     global_lines: HashMap<NodeId, GlobalLine>,
+    /// One bit per node, set for a node the pickle made and never memoized; nodes past its
+    /// end (every node of a graph built by hand) count as memoized.
+    unmemoized: Vec<u64>,
+    /// The protocol the pickle that left those nodes unmemoized declared (0 without PROTO).
+    unmemoized_protocol: u8,
+    /// The pickler whose idioms the decoder saw, if any.
+    flavour: Option<Flavour>,
     root: Value,
 }
 
@@ -101,8 +109,68 @@ impl Graph {
             bigints: Vec::new(),
             py2_text: Py2Text::default(),
             global_lines: HashMap::new(),
+            unmemoized: Vec::new(),
+            unmemoized_protocol: 0,
+            flavour: None,
             root: Value::None,
         }
+    }
+
+    /// Whether a pickle written at `protocol` may memoize node `id`: `false` only for a node
+    /// the graph's pickle made and never memoized, at a protocol like its own (as
+    /// [`GlobalLine::applies_at`] says), which the encoder then does not memoize either.
+    /// CPython 3's picklers memoize every object but a few they never share (the empty
+    /// tuple, an extension code's global); CPython 2.7's cPickle memoizes only what is
+    /// referenced more than once when it is written, and 3.13 leaves the parts of a nested
+    /// global's `getattr` unmemoized: what only the pickle itself records. At any other
+    /// protocol the encoder memoizes as CPython's pickler does.
+    ///
+    /// ```
+    /// use brine_value::{Graph, Node};
+    ///
+    /// let mut graph = Graph::new();
+    /// let tuple = graph.add(Node::Tuple(Vec::new()));
+    /// assert!(graph.memoized(tuple, 2));
+    /// graph.set_unmemoized(tuple, 2);
+    /// assert!(!graph.memoized(tuple, 2));
+    /// assert!(graph.memoized(tuple, 4));
+    /// ```
+    pub fn memoized(&self, id: NodeId, protocol: u8) -> bool {
+        let index = id.index();
+        let applies = self.unmemoized_protocol.max(1) == protocol.max(1);
+        !applies
+            || self
+                .unmemoized
+                .get(index / 64)
+                .is_none_or(|word| word & (1 << (index % 64)) == 0)
+    }
+
+    /// Records that node `id` was made by a pickle written at `protocol` (0 without PROTO)
+    /// and never memoized; every such node of a graph has the same protocol.
+    pub fn set_unmemoized(&mut self, id: NodeId, protocol: u8) {
+        self.unmemoized_protocol = protocol;
+        let index = id.index();
+        if self.unmemoized.len() <= index / 64 {
+            self.unmemoized.resize(index / 64 + 1, 0);
+        }
+        self.unmemoized[index / 64] |= 1 << (index % 64);
+    }
+
+    /// Records every node as memoized (or free to be), forgetting what the pickle did.
+    pub fn clear_unmemoized(&mut self) {
+        self.unmemoized = Vec::new();
+    }
+
+    /// The pickler whose idioms the decoder saw in the pickle (`None`: none that sets one
+    /// CPython apart, or a graph built by hand). The encoder writes as that pickler when its
+    /// options name no flavour.
+    pub fn flavour(&self) -> Option<Flavour> {
+        self.flavour
+    }
+
+    /// Sets the pickler the graph's pickle was written by.
+    pub fn set_flavour(&mut self, flavour: Option<Flavour>) {
+        self.flavour = flavour;
     }
 
     /// How the graph's Python 2 `str` nodes ([`Node::Py2Str`]) read as text: the `encoding`

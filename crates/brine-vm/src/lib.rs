@@ -14,6 +14,13 @@
 //! anything is allocated, and references made by DUP and GET share nodes instead of copying
 //! them, so no input grows the graph faster than it is read.
 //!
+//! The graph also keeps how the pickle was written where the objects alone do not say: which
+//! nodes it never memoized ([`brine_value::Graph::memoized`]), and the CPython whose idioms
+//! it showed ([`brine_value::Graph::flavour`]): a memo numbered from 1 or an INT beyond 32
+//! bits is 2.7's cPickle; a LONG within 32 bits, a FRAME under 4 bytes, a payload of 64 KiB
+//! or more inside a frame, or a protocol 0 UNICODE line with a raw NUL, CR or Ctrl-Z (and no
+//! escape) is 3.6 or older. The encoder writes as that CPython when told no other.
+//!
 //! # Example
 //!
 //! ```

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
 use brine_value::{
-    Change, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr,
+    Change, Flavour, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr,
     StringEncoding, Value, compat,
 };
 use bytes::Bytes;
@@ -69,6 +69,25 @@ pub(crate) struct Machine<'h> {
     /// The global the last GLOBAL made, until a memo PUT stores it or it is known never to
     /// be ([`GlobalLine`]).
     pending_global: Option<NodeId>,
+    /// The key of the first memo PUT: 2.7's cPickle numbers from 1.
+    first_memo_key: Option<u64>,
+    /// Nodes whose memoization says nothing of the producer: shared by DUP (referenced
+    /// twice without the memo), or made by an opcode without being pushed (a GLOBAL's
+    /// names, a PERSID's id).
+    unrecorded: Vec<NodeId>,
+    /// The idioms seen that only some CPython wrote.
+    idioms: Idioms,
+}
+
+/// What a pickle wrote as only some CPython's pickler writes it (see [`Flavour`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct Idioms {
+    /// INT text for an int beyond 32 bits: a Python 2 `int` of 64 bits (3.x writes LONG).
+    py2_int64: bool,
+    /// 3.6 and older: LONG text for an int within 32 bits (every protocol 0 int in 3.6, a
+    /// `long` in 2.7), a FRAME of fewer than 4 bytes, a payload of 64 KiB or more inside a
+    /// frame, a protocol 0 UNICODE holding a raw NUL, carriage return or Ctrl-Z.
+    up_to_py36: bool,
 }
 
 /// Where the pickle named a global, made a call or set an object's state: the node and the
@@ -142,6 +161,9 @@ impl<'h> Machine<'h> {
             refetched: Vec::new(),
             last_fill: None,
             pending_global: None,
+            first_memo_key: None,
+            unrecorded: Vec::new(),
+            idioms: Idioms::default(),
         }
     }
 
@@ -239,6 +261,9 @@ impl<'h> Machine<'h> {
             }
             Opcode::DUP => {
                 let top = *self.top()?;
+                if let Some(id) = top.node() {
+                    self.unrecorded.push(id);
+                }
                 self.push(top)?;
             }
             Opcode::PROTO => {
@@ -266,6 +291,10 @@ impl<'h> Machine<'h> {
                     let kind = brine_lex::LexErrorKind::Truncated { needed, available };
                     return Err(self.error(ErrorKind::Lex(kind)));
                 }
+                // CPython 3.7 writes a frame under 4 bytes without FRAME; 3.6 does not.
+                if len < 4 {
+                    self.idioms.up_to_py36 = true;
+                }
                 self.frame_end = Some(frame_end);
             }
 
@@ -280,6 +309,9 @@ impl<'h> Machine<'h> {
             | Opcode::LONG
             | Opcode::LONG1
             | Opcode::LONG4 => {
+                if let Arg::Int(value) = op.arg {
+                    self.note_int_text(op.code, value);
+                }
                 let value = match op.arg {
                     Arg::Int(value) => Value::Int(value),
                     Arg::Bool(value) => Value::Bool(value),
@@ -304,6 +336,13 @@ impl<'h> Machine<'h> {
                 let Arg::Unicode(text) = op.arg else {
                     return Err(self.bad_arg());
                 };
+                // A line without escapes is borrowed as it is: raw controls there are what
+                // 3.6 and 2.7 leave unescaped and 3.7 escapes.
+                if op.code == Opcode::UNICODE
+                    && matches!(&text, Cow::Borrowed(raw) if raw.iter().any(|b| matches!(b, 0x00 | 0x0D | 0x1A)))
+                {
+                    self.idioms.up_to_py36 = true;
+                }
                 let data = self.payload(text)?;
                 let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(data)))?;
                 self.push(node)?;
@@ -490,6 +529,7 @@ impl<'h> Machine<'h> {
                 }
                 let pid = self.payload(Cow::Borrowed(line))?;
                 let pid = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(pid)))?;
+                self.unrecorded.extend(pid.node());
                 let value = self.persistent(pid)?;
                 self.push(value)?;
             }
@@ -980,6 +1020,9 @@ impl<'h> Machine<'h> {
 
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = *self.top()?;
+        if self.first_memo_key.is_none() {
+            self.first_memo_key = Some(key);
+        }
         if let Some(id) = self.pending_global.filter(|id| value == Value::Node(*id)) {
             self.pending_global = None;
             if self.proto >= 4 {
@@ -1001,6 +1044,10 @@ impl<'h> Machine<'h> {
 
     /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
     pub(crate) fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
+        // CPython 3.7 writes a payload of 64 KiB or more outside any frame; 3.6 inside.
+        if data.len() >= 64 * 1024 && self.frame_end.is_some() {
+            self.idioms.up_to_py36 = true;
+        }
         self.payload_bytes = self.payload_bytes.saturating_add(data.len() as u64);
         if self.payload_bytes > self.options.limits.max_bytes {
             let max = self.options.limits.max_bytes;
@@ -1038,6 +1085,8 @@ impl<'h> Machine<'h> {
         }
         let module = self.add(Node::Str(PyStr::new(module)))?;
         let name = self.add(Node::Str(PyStr::new(name)))?;
+        self.unrecorded
+            .extend([module, name].iter().filter_map(Value::node));
         self.add(Node::Global { module, name })
     }
 
@@ -1087,10 +1136,13 @@ impl<'h> Machine<'h> {
                 (module, name)
             } else {
                 let (fixed_module, fixed_name) = (fixed_module.to_owned(), fixed_name.to_owned());
-                (
+                let names = (
                     self.add(Node::Str(PyStr::from(fixed_module)))?,
                     self.add(Node::Str(PyStr::from(fixed_name)))?,
-                )
+                );
+                self.unrecorded
+                    .extend([names.0, names.1].iter().filter_map(Value::node));
+                names
             };
         self.add(Node::Global { module, name })
     }
@@ -1452,7 +1504,52 @@ impl<'h> Machine<'h> {
         if !self.discarded.is_empty() {
             prune(&mut self.graph, &self.discarded);
         }
+        self.record_memoization();
         self.graph
+    }
+
+    /// Notes the idioms of an INT or LONG text line holding `value`.
+    fn note_int_text(&mut self, code: Opcode, value: i64) {
+        let within_32_bits = i32::try_from(value).is_ok();
+        if code == Opcode::INT && !within_32_bits {
+            self.idioms.py2_int64 = true;
+        } else if code == Opcode::LONG && within_32_bits {
+            self.idioms.up_to_py36 = true;
+        }
+    }
+
+    /// Records on the graph which nodes the pickle never memoized (nor shared with DUP), and
+    /// which CPython's pickler its idioms name.
+    fn record_memoization(&mut self) {
+        let len = self.graph.len();
+        let mut memoized = vec![0u64; len.div_ceil(64)];
+        let shared = self.memo.values().filter_map(|value| value.node());
+        for id in shared.chain(self.unrecorded.iter().copied()) {
+            if let Some(word) = memoized.get_mut(id.index() / 64) {
+                *word |= 1 << (id.index() % 64);
+            }
+        }
+        for (word_index, word) in memoized.iter().enumerate() {
+            let mut unset = !word;
+            while unset != 0 {
+                let index = word_index * 64 + unset.trailing_zeros() as usize;
+                if index >= len {
+                    break;
+                }
+                if let Some(id) = NodeId::from_index(index) {
+                    self.graph.set_unmemoized(id, self.proto);
+                }
+                unset &= unset - 1;
+            }
+        }
+        let flavour = if self.first_memo_key == Some(1) || self.idioms.py2_int64 {
+            Some(Flavour::Py27)
+        } else if self.idioms.up_to_py36 {
+            Some(Flavour::Py36)
+        } else {
+            None
+        };
+        self.graph.set_flavour(flavour);
     }
 
     fn persistent(&mut self, pid: Value) -> Result<Value, Error> {
