@@ -389,7 +389,7 @@ impl NdArray<'static> {
         items: &[T],
         shape: &[u64],
     ) -> Result<NdArray<'static>, ArrayError> {
-        let mut data = Vec::with_capacity(items.len() * size_of::<T>());
+        let mut data = Vec::with_capacity(size_of_val(items));
         items.iter().for_each(|item| item.extend_le(&mut data));
         NdArray::checked(
             T::dtype(),

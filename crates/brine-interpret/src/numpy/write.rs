@@ -103,6 +103,9 @@ impl NdArray<'_> {
             )));
         }
         let mut graph = Graph::new();
+        // One `numpy` str for every global in it: CPython's pickler memoizes the interned
+        // module name once, and protocol 4 writes it again as a memo GET.
+        let numpy = graph.add_str("numpy");
         let core = form.core();
         let shape: Vec<Value> = self
             .shape
@@ -123,7 +126,7 @@ impl NdArray<'_> {
                 Node::ByteArray(data.clone())
             };
             let buffer = Value::Node(graph.add(buffer));
-            let dtype = dtype(&mut graph, self);
+            let dtype = dtype(&mut graph, numpy, self);
             let shape = Value::Node(graph.add(Node::Tuple(shape)));
             let order = graph.add_str(if self.fortran_order { "F" } else { "C" });
             let args = Value::Node(graph.add(Node::Tuple(vec![buffer, dtype, shape, order])));
@@ -133,7 +136,7 @@ impl NdArray<'_> {
             })
         } else {
             let reconstruct = global(&mut graph, &format!("{core}.multiarray"), "_reconstruct");
-            let ndarray = global(&mut graph, "numpy", "ndarray");
+            let ndarray = named(&mut graph, numpy, "ndarray");
             let zero = Value::Node(graph.add(Node::Tuple(vec![Value::Int(0)])));
             let typecode = Value::Node(graph.add(Node::Bytes(bytes::Bytes::from_static(b"b"))));
             let args = Value::Node(graph.add(Node::Tuple(vec![ndarray, zero, typecode])));
@@ -142,7 +145,7 @@ impl NdArray<'_> {
                 args,
             });
             let shape = Value::Node(graph.add(Node::Tuple(shape)));
-            let dtype = dtype(&mut graph, self);
+            let dtype = dtype(&mut graph, numpy, self);
             let data = Value::Node(graph.add(Node::Bytes(data.clone())));
             let state = vec![
                 Value::Int(1),
@@ -161,14 +164,19 @@ impl NdArray<'_> {
 }
 
 fn global(graph: &mut Graph, module: &str, name: &str) -> Value {
-    let (module, name) = (graph.add_str(module), graph.add_str(name));
+    let module = graph.add_str(module);
+    named(graph, module, name)
+}
+
+fn named(graph: &mut Graph, module: Value, name: &str) -> Value {
+    let name = graph.add_str(name);
     Value::Node(graph.add(Node::Global { module, name }))
 }
 
 /// `numpy.dtype('f8', False, True)` with the state numpy's `dtype.__reduce__` gives a
 /// built-in number type: `(3, order, None, None, None, -1, -1, 0)`.
-fn dtype(graph: &mut Graph, array: &NdArray<'_>) -> Value {
-    let class = global(graph, "numpy", "dtype");
+fn dtype(graph: &mut Graph, numpy: Value, array: &NdArray<'_>) -> Value {
+    let class = named(graph, numpy, "dtype");
     let spec = graph.add_str(&format!("{}{}", array.dtype.kind, array.dtype.item_size));
     let args = Value::Node(graph.add(Node::Tuple(vec![
         spec,
