@@ -58,7 +58,7 @@
 pub mod checkpoint;
 pub mod joblib;
 mod literal;
-mod npy;
+pub mod npy;
 mod pickle;
 mod sniff;
 mod tar;
