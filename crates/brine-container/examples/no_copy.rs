@@ -50,11 +50,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// A file to read: how (`pickle` or `npy`), where, and what it is.
+type File = (&'static str, PathBuf, &'static str);
+
 /// The three files of one size; the array is `i as f32` for each index.
-fn write(
-    dir: &Path,
-    size: u64,
-) -> Result<Vec<(&'static str, PathBuf, &'static str)>, Box<dyn std::error::Error>> {
+fn write(dir: &Path, size: u64) -> Result<Vec<File>, Box<dyn std::error::Error>> {
     let count = size / 4;
     let items: Vec<f32> = (0..count).map(|i| i as f32).collect();
     let array = NdArray::from_slice(&items, &[count])?;
