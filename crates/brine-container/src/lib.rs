@@ -8,7 +8,8 @@
 //!   `torch.save` checkpoints, TorchScript archives (reported as such), `.npz` files;
 //! - tar archives, the legacy PyTorch tar format among them;
 //! - compressed streams through brine-compress: gzip, bz2, xz, lzma-alone, zlib, zstd, lz4;
-//! - numpy `.npy` files (format 1.0, 2.0 and 3.0), whose object arrays hold a pickle;
+//! - numpy `.npy` files (format 1.0, 2.0 and 3.0), whose object arrays hold a pickle; the
+//!   same parser reads them, and `.npz` archives, as arrays ([`npy::read`], [`npy::read_npz`]);
 //! - joblib files: a pickle with raw numpy bytes after each `NumpyArrayWrapper`
 //!   ([`Layout::Joblib`], [`joblib::after_build`]), object arrays as embedded pickles;
 //! - the legacy `torch.save` format: five pickles, then the raw storages;
@@ -58,7 +59,7 @@
 pub mod checkpoint;
 pub mod joblib;
 mod literal;
-mod npy;
+pub mod npy;
 mod pickle;
 mod sniff;
 mod tar;

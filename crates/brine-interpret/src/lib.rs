@@ -21,8 +21,9 @@
 //! - [`natural`]: an owned arena built from the views, for equality across producers and
 //!   protocols, and printing.
 //!
-//! This crate does not decode or write pickles (`brine-vm`, `brine-encode`), and does not
-//! change the graph.
+//! This crate does not decode or write pickle bytes (`brine-vm`, `brine-encode`), and does
+//! not change the graph it views; `NdArray::to_graph` makes a new graph of an array for
+//! `brine-encode` to write as numpy would.
 //!
 //! # What is recognised
 //!

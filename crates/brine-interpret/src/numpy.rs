@@ -5,7 +5,9 @@
 //!
 //! - `_reconstruct(ndarray, (0,), b'b')` then BUILD with the state
 //!   `(1, shape, dtype, is_fortran, data)`: the data is the array's bytes in C order (or
-//!   Fortran order when `is_fortran`), or a list of the elements for an object array. Every
+//!   Fortran order when `is_fortran`), or for an object array a list of the elements, which
+//!   is in C order whatever `is_fortran` says (`_getlist_pkl` iterates in index order, and
+//!   `__setstate__` fills a Fortran array from the list in index order too). Every
 //!   protocol below 5 writes this, and protocol 5 too for an array that is not contiguous or
 //!   holds objects.
 //! - `_frombuffer(PickleBuffer(array), dtype, shape, order)` at protocol 5: the buffer is in
@@ -18,8 +20,20 @@
 //! functions under `numpy.core`, numpy 2.x under `numpy._core`; both are read.
 //!
 //! Nothing here imports numpy or runs anything: the names are compared, the bytes shared.
+//!
+//! The other way, [`NdArray::from_slice`] (or `NdArray::from_ndarray` with the `ndarray`
+//! feature) makes an array of Rust numbers and [`NdArray::to_graph`] the graph numpy's
+//! `__reduce_ex__` would have the pickler write, in either form and with numpy 1.x or 2.x
+//! names, which `brine_encode` writes to the bytes numpy writes ([`PickleForm`]).
+//!
+//! With the feature `ndarray`, `NdArray::view` borrows the bytes as an
+//! `ndarray::ArrayViewD` (no copy, where they are aligned and in this machine's byte
+//! order) and `NdArray::to_array` converts them to an `ndarray::ArrayD`.
 
+#[cfg(feature = "ndarray")]
+mod array;
 mod dtype;
+mod write;
 
 use std::fmt;
 
@@ -27,6 +41,7 @@ use brine_value::Value;
 use bytes::Bytes;
 
 pub use dtype::{ByteOrder, DType, Element, Field};
+pub use write::{NumpyNames, PickleForm};
 
 use crate::view::{Interpreter, Object, View};
 
@@ -39,7 +54,9 @@ pub struct NdArray<'g> {
     pub dtype: DType,
     /// The length of each dimension; empty for a 0-d array.
     pub shape: Vec<u64>,
-    /// Whether the data is in Fortran (column-major) order rather than C order.
+    /// Whether the bytes are in Fortran (column-major) order rather than C order. numpy
+    /// sets it for an array that is Fortran-contiguous and not C-contiguous; an object
+    /// array's items ([`ArrayData::Objects`]) are in C order either way.
     pub fortran_order: bool,
     /// The elements.
     pub data: ArrayData<'g>,
@@ -51,7 +68,8 @@ pub enum ArrayData<'g> {
     /// The raw bytes of a numeric, string or structured array, shared with the graph (or, for
     /// protocols 0-2, decoded from the text the pickle spells them in).
     Bytes(Bytes),
-    /// The elements of an object array (dtype `O`), as graph values to view in turn.
+    /// The elements of an object array (dtype `O`), as graph values to view in turn, in C
+    /// order even when [`NdArray::fortran_order`] is set: numpy lists them in index order.
     Objects(&'g [Value]),
 }
 
@@ -70,6 +88,11 @@ pub enum ArrayError {
     },
     /// An out-of-band buffer that was not supplied when loading.
     MissingBuffer,
+    /// The bytes cannot be borrowed as the type asked for (unaligned, another byte order);
+    /// the message says why. Converting them instead (`to_vec`, `to_array`) works.
+    NotInPlace(String),
+    /// The array cannot be written as a pickle in the form asked for; the message says why.
+    Unwritable(String),
 }
 
 impl fmt::Display for ArrayError {
@@ -84,6 +107,12 @@ impl fmt::Display for ArrayError {
             ),
             ArrayError::MissingBuffer => {
                 f.write_str("numpy array data is an out-of-band buffer that was not supplied")
+            }
+            ArrayError::NotInPlace(why) => {
+                write!(f, "numpy array data cannot be borrowed in place: {why}")
+            }
+            ArrayError::Unwritable(why) => {
+                write!(f, "numpy array cannot be written as a pickle: {why}")
             }
         }
     }
@@ -318,16 +347,70 @@ impl<'g> NdArray<'g> {
     /// When `T` is not the array's element type (`i16` for a `<i2` array, `f64` for `>f8`,
     /// `bool` for `?`).
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>, ArrayError> {
-        if !T::matches(&self.dtype) {
-            return malformed(format!("a {} array read as {}", self.dtype, T::NAME));
-        }
-        let Some(bytes) = self.bytes() else {
-            return malformed(format!("an object array read as {}", T::NAME));
-        };
+        let bytes = self.typed_bytes::<T>()?;
         let big = self.dtype.byte_order == ByteOrder::Big;
         Ok(bytes
             .chunks_exact(self.dtype.item_size as usize)
             .map(|item| T::from_bytes(item, big))
             .collect())
+    }
+
+    /// The bytes, when the items are `T`.
+    fn typed_bytes<T: Element>(&self) -> Result<&Bytes, ArrayError> {
+        if !T::matches(&self.dtype) {
+            return malformed(format!("a {} array read as {}", self.dtype, T::NAME));
+        }
+        match self.bytes() {
+            Some(bytes) => Ok(bytes),
+            None => malformed(format!("an object array read as {}", T::NAME)),
+        }
+    }
+}
+
+impl NdArray<'static> {
+    /// An array of `items` in C order with `shape` (empty for a 0-d array), little-endian,
+    /// as numpy makes one from a list.
+    ///
+    /// # Errors
+    ///
+    /// [`ArrayError::Size`] when the shape does not hold `items.len()` elements.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_interpret::numpy::NdArray;
+    ///
+    /// let array = NdArray::from_slice(&[1u8, 2, 3, 4, 5, 6], &[2, 3])?;
+    /// assert_eq!(array.dtype.to_string(), "|u1");
+    /// assert_eq!(array.to_vec::<u8>()?, [1, 2, 3, 4, 5, 6]);
+    /// # Ok::<(), brine_interpret::numpy::ArrayError>(())
+    /// ```
+    pub fn from_slice<T: Element>(
+        items: &[T],
+        shape: &[u64],
+    ) -> Result<NdArray<'static>, ArrayError> {
+        let mut data = Vec::with_capacity(size_of_val(items));
+        items.iter().for_each(|item| item.extend_le(&mut data));
+        NdArray::checked(
+            T::dtype(),
+            shape.to_vec(),
+            false,
+            ArrayData::Bytes(data.into()),
+        )
+    }
+
+    /// An array of raw `data` with `dtype` and `shape`, in Fortran order when
+    /// `fortran_order`: a `.npy` file's data, or bytes made elsewhere.
+    ///
+    /// # Errors
+    ///
+    /// [`ArrayError::Size`] when `data` is not the size the shape and dtype take.
+    pub fn from_bytes(
+        dtype: DType,
+        shape: Vec<u64>,
+        fortran_order: bool,
+        data: Bytes,
+    ) -> Result<NdArray<'static>, ArrayError> {
+        NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
     }
 }

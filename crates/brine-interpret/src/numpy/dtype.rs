@@ -229,14 +229,66 @@ fn time_unit<'g>(
     Ok(Some((unit, int(interp, count)?)))
 }
 
-/// A Rust type that a numpy dtype's items read as.
-pub trait Element: Sized {
+impl DType {
+    /// A plain dtype of numbers, bools, bytes or text: no fields, subarray or time unit.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_interpret::numpy::{ByteOrder, DType};
+    ///
+    /// assert_eq!(DType::plain('f', ByteOrder::Little, 4).to_string(), "<f4");
+    /// ```
+    pub fn plain(kind: char, byte_order: ByteOrder, item_size: u64) -> DType {
+        DType {
+            kind,
+            byte_order,
+            item_size,
+            time_unit: None,
+            fields: Vec::new(),
+            subarray: None,
+        }
+    }
+
+    /// Whether the dtype has no fields and no subarray: one value per item.
+    pub fn is_plain(&self) -> bool {
+        self.fields.is_empty() && self.subarray.is_none()
+    }
+
+    /// Whether the items are in the byte order of the machine running this code (always, for
+    /// items where order means nothing).
+    pub fn is_native_order(&self) -> bool {
+        match self.byte_order {
+            ByteOrder::Little => cfg!(target_endian = "little"),
+            ByteOrder::Big => cfg!(target_endian = "big"),
+            ByteOrder::NotApplicable => true,
+        }
+    }
+}
+
+/// A Rust type that a numpy dtype's items read as, and that an array is written from.
+///
+/// | numpy | Rust |
+/// |---|---|
+/// | `?` (bool) | `bool` |
+/// | `i1` `i2` `i4` `i8` | `i8` `i16` `i32` `i64` |
+/// | `u1` `u2` `u4` `u8` | `u8` `u16` `u32` `u64` |
+/// | `f2` `f4` `f8` | `half::f16` `f32` `f64` |
+/// | `c8` `c16` (complex64, complex128) | `[f32; 2]` `[f64; 2]`: real, imaginary |
+///
+/// numpy has no bfloat16 dtype of its own (`ml_dtypes` adds one as a user-defined type,
+/// which pickles name by its class), so `half::bf16` is not an element type.
+pub trait Element: Sized + Copy {
     /// The type's name in messages.
     const NAME: &'static str;
     /// Whether the items of `dtype` are this type.
     fn matches(dtype: &DType) -> bool;
     /// One item, from its bytes in the dtype's order (`big`: big-endian).
     fn from_bytes(item: &[u8], big: bool) -> Self;
+    /// The little-endian dtype numpy gives an array of this type (`<f4`, `|b1`).
+    fn dtype() -> DType;
+    /// Appends the item's bytes in little-endian order.
+    fn extend_le(&self, out: &mut Vec<u8>);
 }
 
 macro_rules! numeric {
@@ -246,13 +298,19 @@ macro_rules! numeric {
             fn matches(dtype: &DType) -> bool {
                 dtype.kind == $kind
                     && dtype.item_size == size_of::<$ty>() as u64
-                    && dtype.fields.is_empty()
-                    && dtype.subarray.is_none()
+                    && dtype.is_plain()
             }
             fn from_bytes(item: &[u8], big: bool) -> Self {
                 let mut raw = [0u8; size_of::<$ty>()];
                 raw.copy_from_slice(item);
                 if big { <$ty>::from_be_bytes(raw) } else { <$ty>::from_le_bytes(raw) }
+            }
+            fn dtype() -> DType {
+                let order = if size_of::<$ty>() == 1 { ByteOrder::NotApplicable } else { ByteOrder::Little };
+                DType::plain($kind, order, size_of::<$ty>() as u64)
+            }
+            fn extend_le(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
             }
         }
     )*};
@@ -267,7 +325,7 @@ numeric!(
 impl Element for half::f16 {
     const NAME: &'static str = "f16";
     fn matches(dtype: &DType) -> bool {
-        dtype.kind == 'f' && dtype.item_size == 2 && dtype.fields.is_empty()
+        dtype.kind == 'f' && dtype.item_size == 2 && dtype.is_plain()
     }
     fn from_bytes(item: &[u8], big: bool) -> Self {
         let raw = [item[0], item[1]];
@@ -277,14 +335,54 @@ impl Element for half::f16 {
             half::f16::from_le_bytes(raw)
         }
     }
+    fn dtype() -> DType {
+        DType::plain('f', ByteOrder::Little, 2)
+    }
+    fn extend_le(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
 }
+
+/// complex64 and complex128: numpy stores the real part, then the imaginary part, each in
+/// the dtype's byte order.
+macro_rules! complex {
+    ($($ty:ty),*) => {$(
+        impl Element for [$ty; 2] {
+            const NAME: &'static str = concat!("[", stringify!($ty), "; 2]");
+            fn matches(dtype: &DType) -> bool {
+                dtype.kind == 'c'
+                    && dtype.item_size == 2 * size_of::<$ty>() as u64
+                    && dtype.is_plain()
+            }
+            fn from_bytes(item: &[u8], big: bool) -> Self {
+                let (re, im) = item.split_at(size_of::<$ty>());
+                [<$ty>::from_bytes(re, big), <$ty>::from_bytes(im, big)]
+            }
+            fn dtype() -> DType {
+                DType::plain('c', ByteOrder::Little, 2 * size_of::<$ty>() as u64)
+            }
+            fn extend_le(&self, out: &mut Vec<u8>) {
+                self[0].extend_le(out);
+                self[1].extend_le(out);
+            }
+        }
+    )*};
+}
+
+complex!(f32, f64);
 
 impl Element for bool {
     const NAME: &'static str = "bool";
     fn matches(dtype: &DType) -> bool {
-        dtype.kind == 'b' && dtype.item_size == 1
+        dtype.kind == 'b' && dtype.item_size == 1 && dtype.is_plain()
     }
     fn from_bytes(item: &[u8], _big: bool) -> Self {
         item[0] != 0
+    }
+    fn dtype() -> DType {
+        DType::plain('b', ByteOrder::NotApplicable, 1)
+    }
+    fn extend_le(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
     }
 }

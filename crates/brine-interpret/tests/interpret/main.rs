@@ -5,6 +5,7 @@ mod corpus;
 mod forms;
 mod graphs;
 mod numpy;
+mod numpy_write;
 mod pandas;
 mod show;
 mod tidy;
