@@ -14,7 +14,10 @@
 //! - [`Object`]: one way to read any instance, whatever protocol wrote it: its class,
 //!   arguments, keyword arguments, state, slots, `__setstate__` state, list and dict items.
 //! - [`numpy`], [`pandas`], [`torch`]: arrays, frames and tensors as typed data, read from the
-//!   reductions those libraries write.
+//!   reductions those libraries write; [`joblib`]: the array wrappers `joblib.dump` writes,
+//!   read as the arrays they stand for.
+//! - [`sklearn`]: scikit-learn estimators, and any value's arrays reached by path
+//!   (`steps[1][1].coef_`).
 //! - [`natural`]: an owned arena built from the views, for equality across producers and
 //!   protocols, and printing.
 //!
@@ -85,10 +88,12 @@
 
 mod absorb;
 mod decimal;
+pub mod joblib;
 pub mod natural;
 pub mod numpy;
 pub mod pandas;
 mod recognise;
+pub mod sklearn;
 mod time;
 pub mod torch;
 mod view;
