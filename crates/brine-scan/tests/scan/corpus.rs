@@ -179,3 +179,28 @@ fn third_party_pickles_get_their_libraries_verdicts() {
     }
     assert_eq!(counts.values().sum::<usize>(), 287, "{counts:?}");
 }
+
+/// The scikit-learn models of fixtures/sklearn (gen_sklearn.py: joblib.dump of six fitted
+/// models, uncompressed and with six compressors): their classes are suspicious (not on the
+/// allow list), nothing is dangerous, and every file is read to its end.
+#[test]
+fn sklearn_models_are_suspicious_never_dangerous() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sklearn");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("joblib") {
+            continue;
+        }
+        let report = brine_scan::scan_file(&path, &Options::default());
+        assert_eq!(
+            report.verdict,
+            Verdict::Suspicious,
+            "{}: {:?}",
+            path.display(),
+            report
+        );
+        files += 1;
+    }
+    assert_eq!(files, 42);
+}
