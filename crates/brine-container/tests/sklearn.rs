@@ -190,7 +190,10 @@ fn a_pipelines_coefficients_by_path() {
     let mean = interp.array_at(root, "steps[0][1].mean_").unwrap();
     assert_eq!(mean.to_vec::<f64>().unwrap(), [3.5, 2.3125]);
     let err = interp.array_at(root, "steps[1][1].nothing_").unwrap_err();
-    assert_eq!(err.to_string(), "`steps[1][1].nothing_` names nothing in a sklearn.linear_model._logistic.LogisticRegression instance");
+    assert_eq!(
+        err.to_string(),
+        "`steps[1][1].nothing_` names nothing in a sklearn.linear_model._logistic.LogisticRegression instance"
+    );
 }
 
 #[test]

@@ -102,12 +102,12 @@ impl<'g> Interpreter<'g> {
         match &*class.name {
             "NumpyArrayWrapper" => Some(self.array_wrapper(value, &object).map(Wrapper::Array)),
             name @ ("NDArrayWrapper" | "ZNDArrayWrapper") => {
-                let filename = self.joblib_field(&object, "filename").and_then(|f| {
-                    match self.view(f) {
-                        View::Str(text) => text.as_str(),
-                        _ => None,
-                    }
-                });
+                let filename =
+                    self.joblib_field(&object, "filename")
+                        .and_then(|f| match self.view(f) {
+                            View::Str(text) => text.as_str(),
+                            _ => None,
+                        });
                 Some(match filename {
                     Some(filename) => Ok(Wrapper::SideFile {
                         filename,
@@ -151,12 +151,12 @@ impl<'g> Interpreter<'g> {
                 )));
             }
         };
-        let subclass = self
-            .joblib_field(object, "subclass")
-            .and_then(|class| match self.view(class) {
-                View::Global(name) => Some(name),
-                _ => None,
-            });
+        let subclass =
+            self.joblib_field(object, "subclass")
+                .and_then(|class| match self.view(class) {
+                    View::Global(name) => Some(name),
+                    _ => None,
+                });
         let allow_mmap = self
             .joblib_field(object, "allow_mmap")
             .is_some_and(|flag| matches!(self.view(flag), View::Bool(true)));
@@ -176,10 +176,14 @@ impl<'g> Interpreter<'g> {
             },
         };
         let raw = match value {
-            Value::Node(id) => self.graph().changes(*id).iter().find_map(|change| match change {
-                Change::Raw(raw) => Some(raw),
-                _ => None,
-            }),
+            Value::Node(id) => self
+                .graph()
+                .changes(*id)
+                .iter()
+                .find_map(|change| match change {
+                    Change::Raw(raw) => Some(raw),
+                    _ => None,
+                }),
             _ => None,
         };
         Ok(ArrayWrapper {
@@ -198,9 +202,9 @@ impl<'g> Interpreter<'g> {
         object
             .state
             .iter()
-            .filter(|(key, _)| {
-                matches!(self.view(key), View::Str(text) if text.as_str() == Some(name))
-            })
+            .filter(
+                |(key, _)| matches!(self.view(key), View::Str(text) if text.as_str() == Some(name)),
+            )
             .map(|(_, value)| value)
             .last()
     }

@@ -147,11 +147,9 @@ impl<'g> Interpreter<'g> {
         } else {
             match self.joblib_wrapper(value)? {
                 Ok(crate::joblib::Wrapper::Array(wrapper)) => Some(wrapper.array()),
-                Ok(crate::joblib::Wrapper::SideFile { filename, .. }) => {
-                    Some(malformed(format!(
-                        "the array is in joblib's side file `{filename}`, beside the pickle"
-                    )))
-                }
+                Ok(crate::joblib::Wrapper::SideFile { filename, .. }) => Some(malformed(format!(
+                    "the array is in joblib's side file `{filename}`, beside the pickle"
+                ))),
                 Err(err) => Some(Err(err)),
             }
         }

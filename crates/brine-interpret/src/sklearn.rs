@@ -221,7 +221,7 @@ impl<'g> Interpreter<'g> {
             match self.view(value) {
                 View::Dict(pairs) | View::OrderedDict(pairs) => {
                     for (key, child) in pairs.iter() {
-                        children.push((format!("{path}{}", key_step(self, key)), child));
+                        children.push((join(&path, key_step(self, key)), child));
                     }
                 }
                 View::List(items) => {
@@ -237,11 +237,11 @@ impl<'g> Interpreter<'g> {
                 View::Object(object) => {
                     if let Some(attrs) = attributes(self, &object) {
                         for (key, child) in attrs.iter() {
-                            children.push((format!("{path}{}", key_step(self, key)), child));
+                            children.push((join(&path, key_step(self, key)), child));
                         }
                     }
                     for (key, child) in object.slots.iter() {
-                        children.push((format!("{path}{}", key_step(self, key)), child));
+                        children.push((join(&path, key_step(self, key)), child));
                     }
                 }
                 _ => {}
@@ -343,11 +343,17 @@ fn key_step(interp: &Interpreter<'_>, key: &Value) -> String {
     }
 }
 
+/// `path` then `step`, without the dot of a name that starts the path.
+fn join(path: &str, step: String) -> String {
+    match step.strip_prefix('.') {
+        Some(name) if path.is_empty() => name.to_owned(),
+        _ => format!("{path}{step}"),
+    }
+}
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_alphabetic())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
