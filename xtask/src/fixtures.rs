@@ -333,7 +333,8 @@ fixtures/pickles, fixtures/dis and fixtures/manifest.tsv; then runs
 fixtures/generate/gen_thirdparty.py in the third-party venv (brine_python::venv), which
 rewrites fixtures/thirdparty (skipped with a warning when the venv cannot be made); then
 fixtures/generate/gen_pandas.py in that venv and in each older pandas venv
-(brine_python::PANDAS_PIN_SETS), which rewrites fixtures/pandas/<release>.
+(brine_python::PANDAS_PIN_SETS), which rewrites fixtures/pandas/<release>; then
+fixtures/generate/gen_sklearn.py in the third-party venv, which rewrites fixtures/sklearn.
 
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures

@@ -11,6 +11,8 @@
 //! - numpy `.npy` files (format 1.0, 2.0 and 3.0), whose object arrays hold a pickle;
 //! - joblib files: a pickle with raw numpy bytes after each `NumpyArrayWrapper`
 //!   ([`Layout::Joblib`], [`joblib::after_build`]), object arrays as embedded pickles;
+//!   [`joblib::JoblibFile`] opens one (compressed or not) into its graph and arrays, which
+//!   brine-interpret names by path (a scikit-learn model's `steps[1][1].coef_`);
 //! - the legacy `torch.save` format: five pickles, then the raw storages;
 //! - pickles, one or several after each other.
 //!
