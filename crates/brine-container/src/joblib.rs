@@ -87,6 +87,22 @@ fn wrapper(graph: &Graph, node: NodeId, rest: &[u8]) -> Result<Wrapper, String> 
     })
 }
 
+/// joblib's z-file framing (joblib < 0.10 with `compress=`, `numpy_pickle_compat.write_zfile`):
+/// `ZF`, the uncompressed length in hex padded with spaces to 19 characters (one more space
+/// from joblib 0.8.4 and before), then a zlib stream. Where the zlib stream starts, if `data`
+/// is one.
+pub(crate) fn zfile_body(data: &[u8]) -> Option<usize> {
+    const HEADER: usize = 2 + 19;
+    let header = data.get(..HEADER)?;
+    let length = std::str::from_utf8(header.strip_prefix(b"ZF")?).ok()?;
+    let digits = length.trim_end_matches(' ').strip_prefix("0x")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    // zlib's first byte is never a space (RFC 6713), so a space here is the wider header.
+    Some(HEADER + usize::from(data.get(HEADER) == Some(&b' ')))
+}
+
 /// Whether a pickle stream is joblib's: it names joblib's array wrappers.
 pub(crate) fn is_joblib(data: &[u8]) -> bool {
     memchr::memmem::find(data, b"ArrayWrapper").is_some()
@@ -148,8 +164,8 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &[String], data: Bytes) {
 /// A file `joblib.dump` wrote, opened: the decoded graph, with each `NumpyArrayWrapper`'s data
 /// kept on it, and the embedded pickles of its object arrays decoded too.
 ///
-/// Compressed files (`compress=` zlib, gzip, bz2, lzma, xz, lz4) are recognised by content and
-/// decompressed through brine-compress first; the arrays are then slices of the decompressed
+/// Compressed files (`compress=` zlib, gzip, bz2, lzma, xz, lz4, and the `ZF` z-files of
+/// joblib < 0.10) are recognised by content and decompressed through brine-compress first; the arrays are then slices of the decompressed
 /// bytes, and of the input itself for an uncompressed file. Nothing is imported or called.
 ///
 /// # Example
@@ -191,6 +207,8 @@ pub enum JoblibError {
     Compression(brine_compress::Error),
     /// Decoding the pickle stream (or an object array's embedded pickle) failed.
     Decode(brine_vm::Error),
+    /// A joblib z-file header (`ZF` and a length) not followed by a zlib stream.
+    ZFile,
 }
 
 impl std::fmt::Display for JoblibError {
@@ -198,6 +216,7 @@ impl std::fmt::Display for JoblibError {
         match self {
             JoblibError::Compression(err) => write!(f, "joblib file: {err}"),
             JoblibError::Decode(err) => write!(f, "joblib file: {err}"),
+            JoblibError::ZFile => f.write_str("joblib z-file: no zlib stream after its header"),
         }
     }
 }
@@ -207,6 +226,7 @@ impl std::error::Error for JoblibError {
         match self {
             JoblibError::Compression(err) => Some(err),
             JoblibError::Decode(err) => Some(err),
+            JoblibError::ZFile => None,
         }
     }
 }
@@ -221,7 +241,14 @@ impl JoblibFile {
     /// When decompression fails or a limit is reached, or the stream or an embedded pickle
     /// does not decode (a truncated file, a wrapper whose data runs past the end).
     pub fn open(data: Bytes, limits: &crate::Limits) -> Result<JoblibFile, JoblibError> {
+        let (data, zfile) = match zfile_body(&data) {
+            Some(start) => (data.slice(start..), true),
+            None => (data, false),
+        };
         let codec = brine_compress::Codec::detect(&data);
+        if zfile && codec != Some(brine_compress::Codec::Zlib) {
+            return Err(JoblibError::ZFile);
+        }
         let data = match codec {
             None => data,
             Some(_) => {
@@ -342,5 +369,48 @@ impl JoblibFile {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `write_zfile(f, pickle.dumps({'a': 1}, protocol=2))` of joblib 1.4.2's
+    /// numpy_pickle_compat, the header written out: `ZF`, `0x10` padded to 19 characters.
+    #[test]
+    fn a_zfile_opens() {
+        let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s.";
+        let mut data = format!("ZF{:<19}", format!("{:#x}", pickle.len())).into_bytes();
+        data.extend(
+            brine_compress::compress(pickle, brine_compress::Codec::Zlib, Default::default())
+                .unwrap(),
+        );
+        let file = JoblibFile::open(Bytes::from(data.clone()), &Default::default()).unwrap();
+        assert_eq!(
+            file.graph().root().get("a").and_then(|a| a.as_i64()),
+            Some(1)
+        );
+        // joblib 0.8.4 and before wrote one more space.
+        data.insert(21, b' ');
+        let file = JoblibFile::open(Bytes::from(data.clone()), &Default::default()).unwrap();
+        assert_eq!(file.codec(), Some(brine_compress::Codec::Zlib));
+        // The walker (and so the scanner) opens it too.
+        let mut found = Vec::new();
+        crate::walk(
+            "old.pkl",
+            Bytes::from(data.clone()),
+            &Default::default(),
+            &mut |entry| found.push(entry.body),
+        );
+        assert!(
+            matches!(&found[..], [crate::Body::Pickle { data, .. }] if &data[..] == pickle),
+            "{found:?}"
+        );
+        data.truncate(22);
+        assert!(matches!(
+            JoblibFile::open(Bytes::from(data), &Default::default()),
+            Err(JoblibError::ZFile)
+        ));
     }
 }

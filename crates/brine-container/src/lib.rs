@@ -7,7 +7,8 @@
 //! - zip archives as PyTorch's reader opens them ([`zip`](self#zip-as-pytorch-reads-it)):
 //!   `torch.save` checkpoints, TorchScript archives (reported as such), `.npz` files;
 //! - tar archives, the legacy PyTorch tar format among them;
-//! - compressed streams through brine-compress: gzip, bz2, xz, lzma-alone, zlib, zstd, lz4;
+//! - compressed streams through brine-compress: gzip, bz2, xz, lzma-alone, zlib, zstd, lz4,
+//!   and the `ZF` z-files of joblib < 0.10 (a length header, then zlib);
 //! - numpy `.npy` files (format 1.0, 2.0 and 3.0), whose object arrays hold a pickle;
 //! - joblib files: a pickle with raw numpy bytes after each `NumpyArrayWrapper`
 //!   ([`Layout::Joblib`], [`joblib::after_build`]), object arrays as embedded pickles;
