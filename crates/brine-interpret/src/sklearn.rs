@@ -30,9 +30,12 @@ use crate::view::{GlobalName, Interpreter, Object, Pairs, View};
 /// How deep [`Interpreter::arrays`] follows nested values: deeper than any estimator nests.
 const MAX_NESTING: usize = 64;
 
-/// The most arrays [`Interpreter::arrays`] lists: a bound on the work a graph whose sharing
-/// fans out (the same list reached along many paths) can cause.
+/// The most arrays [`Interpreter::arrays`] lists.
 const MAX_ARRAYS: usize = 1 << 16;
+
+/// The most values [`Interpreter::arrays`] visits: a bound on the work a graph whose sharing
+/// fans out (a list holding one list twice, nested 64 deep, has 2^64 paths) can cause.
+const MAX_VISITS: usize = 1 << 20;
 
 /// A scikit-learn estimator: an instance of a class under `sklearn`.
 #[derive(Debug, Clone)]
@@ -194,14 +197,16 @@ impl<'g> Interpreter<'g> {
     /// `value` in the syntax of [`Interpreter::lookup`], depth first in pickle order: through
     /// instance attributes, dicts (`str` keys as `.name`, others as `[key]`), lists and tuples.
     /// An array reached along two paths is listed under both; a value the walk meets again
-    /// inside itself is not entered twice.
+    /// inside itself is not entered twice. The walk stops after 2^20 values or 2^16 arrays.
     pub fn arrays(&self, value: &'g Value) -> Vec<(String, Result<NdArray<'g>, ArrayError>)> {
         let mut out = Vec::new();
         // (path, value, the node ids on the way, for cycles)
         let mut stack: Vec<(String, &'g Value, Vec<brine_value::NodeId>)> =
             vec![(String::new(), value, Vec::new())];
+        let mut visits = 0;
         while let Some((path, value, mut above)) = stack.pop() {
-            if out.len() >= MAX_ARRAYS {
+            visits += 1;
+            if out.len() >= MAX_ARRAYS || visits > MAX_VISITS {
                 break;
             }
             if let Some(array) = self.ndarray(value) {
@@ -402,4 +407,28 @@ fn next_step(rest: &str, first: bool) -> Result<(Step<'_>, &str), PathError> {
         return Err(PathError::Syntax(format!("an empty name before `{rest}`")));
     }
     Ok((Step::Name(&name_start[..end]), &name_start[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use brine_value::{Graph, Node, Value};
+
+    use crate::Interpreter;
+
+    /// A list holding the list below it twice, 60 deep: 2^60 paths, walked within the bound.
+    #[test]
+    fn a_fanning_out_graph_is_walked_within_the_bound() {
+        let mut graph = Graph::new();
+        let mut below = Value::Int(1);
+        for _ in 0..60 {
+            below = Value::Node(graph.add(Node::List(vec![below, below])));
+        }
+        graph.set_root(below);
+        let interp = Interpreter::new(&graph);
+        assert!(interp.arrays(graph.root_value()).is_empty());
+        assert!(matches!(
+            interp.view(interp.lookup(graph.root_value(), "[0][1][0]").unwrap()),
+            crate::View::List(_)
+        ));
+    }
 }
