@@ -96,6 +96,7 @@ pub fn generate(opts: &Options) -> Result<(), String> {
         generate_corpus(opts),
         generate_thirdparty(opts.check),
         generate_pandas(opts.check),
+        generate_sklearn(opts.check),
     ]
     .into_iter()
     .filter_map(Result::err)
@@ -227,6 +228,20 @@ fn generate_thirdparty(check: bool) -> Result<(), String> {
     generate_in_venv(&python, THIRDPARTY_GENERATOR, THIRDPARTY, check)
 }
 
+/// The scikit-learn fixtures, `fixtures/sklearn/`: `gen_sklearn.py` run in
+/// [`brine_python::venv`], which writes the joblib files and `expect.json`. Without the
+/// environment they are kept as they are.
+fn generate_sklearn(check: bool) -> Result<(), String> {
+    let python = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => {
+            eprintln!("warning: skipping the scikit-learn fixtures, kept as they are: {err}");
+            return Ok(());
+        }
+    };
+    generate_in_venv(&python, "generate/gen_sklearn.py", "sklearn", check)
+}
+
 /// The directory name of the pandas of [`brine_python::THIRD_PARTY_PINS`], `pandas-<version>`.
 fn current_pandas() -> Result<String, String> {
     brine_python::THIRD_PARTY_PINS
@@ -318,7 +333,8 @@ fixtures/pickles, fixtures/dis and fixtures/manifest.tsv; then runs
 fixtures/generate/gen_thirdparty.py in the third-party venv (brine_python::venv), which
 rewrites fixtures/thirdparty (skipped with a warning when the venv cannot be made); then
 fixtures/generate/gen_pandas.py in that venv and in each older pandas venv
-(brine_python::PANDAS_PIN_SETS), which rewrites fixtures/pandas/<release>.
+(brine_python::PANDAS_PIN_SETS), which rewrites fixtures/pandas/<release>; then
+fixtures/generate/gen_sklearn.py in the third-party venv, which rewrites fixtures/sklearn.
 
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures

@@ -14,7 +14,8 @@
 //! zlib-compressed one by a `ZNDArrayWrapper`): nothing follows those in the stream, and the
 //! side files are reported as notes.
 
-use brine_value::{Change, Graph, Node, NodeId, ValueRef};
+use brine_interpret::joblib::Wrapper as JoblibWrapper;
+use brine_value::{Graph, NodeId, Value};
 use bytes::Bytes;
 
 use crate::walk::Walker;
@@ -66,119 +67,40 @@ enum Wrapper {
     SideFile(String),
 }
 
-/// The modules joblib's wrappers have lived in (scikit-learn once vendored joblib).
-const MODULES: &[&str] = &[
-    "joblib.numpy_pickle",
-    "joblib.numpy_pickle_compat",
-    "sklearn.externals.joblib.numpy_pickle",
-    "sklearn.externals.joblib.numpy_pickle_compat",
-];
-
 fn wrapper(graph: &Graph, node: NodeId, rest: &[u8]) -> Result<Wrapper, String> {
-    let Some(class) = class_name(graph, node) else {
-        return Ok(Wrapper::None);
+    let interp = brine_interpret::Interpreter::new(graph);
+    let found = match interp.joblib_wrapper(&Value::Node(node)) {
+        None => return Ok(Wrapper::None),
+        Some(found) => found.map_err(|err| err.to_string())?,
     };
-    let Some(state) = graph
-        .changes(node)
-        .iter()
-        .rev()
-        .find_map(|change| match change {
-            Change::Build(state) => Some(graph.get(state)),
-            _ => None,
-        })
-    else {
-        return Ok(Wrapper::None);
-    };
-    match class.as_str() {
-        "NumpyArrayWrapper" => {}
-        "NDArrayWrapper" | "ZNDArrayWrapper" => {
-            let file = state
-                .get("filename")
-                .and_then(|f| f.as_str())
-                .unwrap_or("?");
-            return Ok(Wrapper::SideFile(file.to_owned()));
-        }
-        _ => return Ok(Wrapper::None),
-    }
-    let dtype = state
-        .get("dtype")
-        .ok_or("NumpyArrayWrapper state has no dtype")?;
-    let (typestr, dtype_state) =
-        dtype_parts(dtype).ok_or("NumpyArrayWrapper dtype is not a numpy.dtype")?;
-    let flags = dtype_state
-        .as_ref()
-        .and_then(|state| state.index(7))
-        .and_then(|flags| flags.as_i64())
-        .unwrap_or(0);
-    // NPY_ITEM_HASOBJECT, which numpy's `dtype.hasobject` reads.
-    if typestr.starts_with('O') || flags & 1 != 0 {
-        let end = crate::pickle::end(rest, 0).map_err(|err| format!("object array: {err}"))?;
-        return Ok(Wrapper::Objects(end as u64));
-    }
-    let elsize = dtype_state
-        .as_ref()
-        .and_then(|state| state.index(5))
-        .and_then(|elsize| elsize.as_i64())
-        .filter(|&elsize| elsize > 0);
-    let itemsize = match elsize {
-        Some(elsize) => elsize as u64,
-        None => typestr
-            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-            .parse::<u64>()
-            .map_err(|_| format!("dtype `{typestr}` has no item size"))?,
-    };
-    let shape = state
-        .get("shape")
-        .ok_or("NumpyArrayWrapper state has no shape")?;
-    let dims = shape
-        .iter()
-        .ok_or("NumpyArrayWrapper shape is not a tuple")?;
-    let mut len = itemsize;
-    for dim in dims {
-        let dim = dim
-            .as_i64()
-            .and_then(|d| u64::try_from(d).ok())
-            .ok_or("bad dimension")?;
-        len = len.checked_mul(dim).ok_or("array size overflows")?;
-    }
-    let aligned = state
-        .get("numpy_array_alignment_bytes")
-        .is_some_and(|align| align.as_i64().is_some());
-    if aligned {
-        let padding = *rest.first().ok_or("the padding byte is missing")?;
-        len = len
-            .checked_add(1 + u64::from(padding))
-            .ok_or("array size overflows")?;
-    }
-    Ok(Wrapper::Raw(len))
+    Ok(match found {
+        JoblibWrapper::SideFile { filename, .. } => Wrapper::SideFile(filename.to_owned()),
+        JoblibWrapper::Array(array) => match array.data_len(rest).map_err(|e| e.to_string())? {
+            Some(len) => Wrapper::Raw(len),
+            None => {
+                let end =
+                    crate::pickle::end(rest, 0).map_err(|err| format!("object array: {err}"))?;
+                Wrapper::Objects(end as u64)
+            }
+        },
+        _ => Wrapper::None,
+    })
 }
 
-/// The joblib wrapper class name of the object `node`, if it is an instance of one
-/// (whatever form the protocol wrote it in: brine-interpret reads the instance).
-fn class_name(graph: &Graph, node: NodeId) -> Option<String> {
-    let brine_interpret::View::Object(object) =
-        brine_interpret::Interpreter::new(graph).node(node).view
-    else {
+/// joblib's z-file framing (joblib < 0.10 with `compress=`, `numpy_pickle_compat.write_zfile`):
+/// `ZF`, the uncompressed length in hex padded with spaces to 19 characters (one more space
+/// from joblib 0.8.4 and before), then a zlib stream. Where the zlib stream starts, if `data`
+/// is one.
+pub(crate) fn zfile_body(data: &[u8]) -> Option<usize> {
+    const HEADER: usize = 2 + 19;
+    let header = data.get(..HEADER)?;
+    let length = std::str::from_utf8(header.strip_prefix(b"ZF")?).ok()?;
+    let digits = length.trim_end_matches(' ').strip_prefix("0x")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
-    };
-    let class = object.class()?;
-    MODULES
-        .contains(&class.module)
-        .then(|| class.name.into_owned())
-}
-
-/// A `numpy.dtype(typestr, ...)` reduction: its type string and BUILD state.
-fn dtype_parts<'g>(dtype: ValueRef<'g>) -> Option<(&'g str, Option<ValueRef<'g>>)> {
-    let graph = dtype.graph();
-    let Some(Node::Reduce { args, .. }) = dtype.node() else {
-        return None;
-    };
-    let typestr = graph.get(args).index(0)?.as_str()?;
-    let state = dtype.changes().iter().find_map(|change| match change {
-        Change::Build(state) => Some(graph.get(state)),
-        _ => None,
-    });
-    Some((typestr, state))
+    }
+    // zlib's first byte is never a space (RFC 6713), so a space here is the wider header.
+    Some(HEADER + usize::from(data.get(HEADER) == Some(&b' ')))
 }
 
 /// Whether a pickle stream is joblib's: it names joblib's array wrappers.
@@ -236,5 +158,259 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &[String], data: Bytes) {
                  from beside this file: scan it too"
             )),
         );
+    }
+}
+
+/// A file `joblib.dump` wrote, opened: the decoded graph, with each `NumpyArrayWrapper`'s data
+/// kept on it, and the embedded pickles of its object arrays decoded too.
+///
+/// Compressed files (`compress=` zlib, gzip, bz2, lzma, xz, lz4, and the `ZF` z-files of
+/// joblib < 0.10) are recognised by content and decompressed through brine-compress first; the arrays are then slices of the decompressed
+/// bytes, and of the input itself for an uncompressed file. Nothing is imported or called.
+///
+/// # Example
+///
+/// ```
+/// use brine_container::joblib::JoblibFile;
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/containers/joblib/model.xz.joblib");
+/// let file = JoblibFile::open(std::fs::read(path)?.into(), &Default::default())?;
+/// let interp = file.interpreter();
+/// // `coef` is numpy.arange(5.0).
+/// let coef = interp.array_at(file.graph().root_value(), "coef")?;
+/// assert_eq!(coef.to_vec::<f64>()?, [0.0, 1.0, 2.0, 3.0, 4.0]);
+/// assert_eq!(file.codec(), Some(brine_compress::Codec::Xz));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct JoblibFile {
+    graph: Graph,
+    /// The graph of each object array's embedded pickle, by its wrapper's node.
+    embedded: Vec<(NodeId, Graph)>,
+    codec: Option<brine_compress::Codec>,
+}
+
+/// One array of a [`JoblibFile`].
+#[derive(Debug, Clone)]
+pub struct Array<'f> {
+    /// The array; an object array's items are values of [`Array::graph`].
+    pub array: brine_interpret::numpy::NdArray<'f>,
+    /// The graph the items of an object array live in: its embedded pickle's, or the file's.
+    pub graph: &'f Graph,
+}
+
+/// Why a file is not a joblib file brine can open.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JoblibError {
+    /// Decompressing the file failed.
+    Compression(brine_compress::Error),
+    /// Decoding the pickle stream (or an object array's embedded pickle) failed.
+    Decode(brine_vm::Error),
+    /// A joblib z-file header (`ZF` and a length) not followed by a zlib stream.
+    ZFile,
+}
+
+impl std::fmt::Display for JoblibError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoblibError::Compression(err) => write!(f, "joblib file: {err}"),
+            JoblibError::Decode(err) => write!(f, "joblib file: {err}"),
+            JoblibError::ZFile => f.write_str("joblib z-file: no zlib stream after its header"),
+        }
+    }
+}
+
+impl std::error::Error for JoblibError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JoblibError::Compression(err) => Some(err),
+            JoblibError::Decode(err) => Some(err),
+            JoblibError::ZFile => None,
+        }
+    }
+}
+
+impl JoblibFile {
+    /// Opens `data`, decompressing it first when it is compressed (no more than
+    /// `limits.max_member_bytes`), and decodes it with brine-vm's default options and the
+    /// joblib hook.
+    ///
+    /// # Errors
+    ///
+    /// When decompression fails or a limit is reached, or the stream or an embedded pickle
+    /// does not decode (a truncated file, a wrapper whose data runs past the end).
+    pub fn open(data: Bytes, limits: &crate::Limits) -> Result<JoblibFile, JoblibError> {
+        let (data, zfile) = match zfile_body(&data) {
+            Some(start) => (data.slice(start..), true),
+            None => (data, false),
+        };
+        let codec = brine_compress::Codec::detect(&data);
+        if zfile && codec != Some(brine_compress::Codec::Zlib) {
+            return Err(JoblibError::ZFile);
+        }
+        let data = match codec {
+            None => data,
+            Some(_) => {
+                let mut options = brine_compress::Options::default();
+                options.max_decompressed_len = limits.max_member_bytes;
+                Bytes::from(
+                    brine_compress::decompress(&data, &options)
+                        .map_err(JoblibError::Compression)?,
+                )
+            }
+        };
+        let graph = brine_vm::Decoder::new(Default::default())
+            .after_build(after_build)
+            .from_bytes(&data)
+            .map_err(JoblibError::Decode)?;
+        let mut embedded = Vec::new();
+        let interp = brine_interpret::Interpreter::new(&graph);
+        // Only the wrappers the hook gave raw bytes to need a look.
+        let with_raw = graph.nodes().map(|(node, _)| node).filter(|&node| {
+            graph
+                .changes(node)
+                .iter()
+                .any(|change| matches!(change, brine_value::Change::Raw(_)))
+        });
+        for node in with_raw {
+            if let Some(Ok(JoblibWrapper::Array(wrapper))) =
+                interp.joblib_wrapper(&Value::Node(node))
+            {
+                if let (true, Some(raw)) = (wrapper.has_objects(), wrapper.raw) {
+                    let inner = brine_vm::from_bytes(raw.clone(), &Default::default())
+                        .map_err(JoblibError::Decode)?;
+                    embedded.push((node, inner));
+                }
+            }
+        }
+        Ok(JoblibFile {
+            graph,
+            embedded,
+            codec,
+        })
+    }
+
+    /// The decoded graph of the stream.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// An interpreter over [`JoblibFile::graph`]: its `ndarray`, `array_at` and `arrays`
+    /// read the wrappers as arrays (object arrays as [`ArrayData::Pickled`](brine_interpret::numpy::ArrayData::Pickled);
+    /// [`JoblibFile::array`] gives their items).
+    pub fn interpreter(&self) -> brine_interpret::Interpreter<'_> {
+        brine_interpret::Interpreter::new(&self.graph)
+    }
+
+    /// The codec the file was compressed with, if any.
+    pub fn codec(&self) -> Option<brine_compress::Codec> {
+        self.codec
+    }
+
+    /// The array `value` (a value of [`JoblibFile::graph`]) stands for: a joblib wrapper, an
+    /// object array's items read from its embedded pickle, or a plain numpy array; `None` when
+    /// it is none of these.
+    pub fn array(
+        &self,
+        value: &Value,
+    ) -> Option<Result<Array<'_>, brine_interpret::numpy::ArrayError>> {
+        let found = self.interpreter().ndarray(value)?;
+        Some(found.and_then(|array| {
+            if !matches!(array.data, brine_interpret::numpy::ArrayData::Pickled(_)) {
+                return Ok(Array {
+                    array,
+                    graph: &self.graph,
+                });
+            }
+            let inner = self
+                .embedded
+                .iter()
+                .find(|(node, _)| Value::Node(*node) == *value)
+                .map(|(_, graph)| graph)
+                .ok_or_else(|| {
+                    brine_interpret::numpy::ArrayError::Malformed(
+                        "an object array without its embedded pickle".into(),
+                    )
+                })?;
+            let interp = brine_interpret::Interpreter::new(inner);
+            match interp.ndarray(inner.root_value()) {
+                Some(Ok(array)) => Ok(Array {
+                    array,
+                    graph: inner,
+                }),
+                Some(Err(err)) => Err(err),
+                None => Err(brine_interpret::numpy::ArrayError::Malformed(format!(
+                    "an object array's embedded pickle holds a {}",
+                    interp.describe(inner.root_value())
+                ))),
+            }
+        }))
+    }
+
+    /// Every array under the root, named by path ([`brine_interpret::Interpreter::arrays`]),
+    /// object arrays read from their embedded pickles.
+    pub fn arrays(
+        &self,
+    ) -> Vec<(
+        String,
+        Result<Array<'_>, brine_interpret::numpy::ArrayError>,
+    )> {
+        let interp = self.interpreter();
+        let root = self.graph.root_value();
+        let mut out = Vec::new();
+        for (path, _) in interp.arrays(root) {
+            let found = interp
+                .lookup(root, &path)
+                .ok()
+                .and_then(|value| self.array(value));
+            if let Some(found) = found {
+                out.push((path, found));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `write_zfile(f, pickle.dumps({'a': 1}, protocol=2))` of joblib 1.4.2's
+    /// numpy_pickle_compat, the header written out: `ZF`, `0x10` padded to 19 characters.
+    #[test]
+    fn a_zfile_opens() {
+        let pickle = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01K\x01s.";
+        let mut data = format!("ZF{:<19}", format!("{:#x}", pickle.len())).into_bytes();
+        data.extend(
+            brine_compress::compress(pickle, brine_compress::Codec::Zlib, Default::default())
+                .unwrap(),
+        );
+        let file = JoblibFile::open(Bytes::from(data.clone()), &Default::default()).unwrap();
+        assert_eq!(
+            file.graph().root().get("a").and_then(|a| a.as_i64()),
+            Some(1)
+        );
+        // joblib 0.8.4 and before wrote one more space.
+        data.insert(21, b' ');
+        let file = JoblibFile::open(Bytes::from(data.clone()), &Default::default()).unwrap();
+        assert_eq!(file.codec(), Some(brine_compress::Codec::Zlib));
+        // The walker (and so the scanner) opens it too.
+        let mut found = Vec::new();
+        crate::walk(
+            "old.pkl",
+            Bytes::from(data.clone()),
+            &Default::default(),
+            &mut |entry| found.push(entry.body),
+        );
+        assert!(
+            matches!(&found[..], [crate::Body::Pickle { data, .. }] if &data[..] == pickle),
+            "{found:?}"
+        );
+        data.truncate(22);
+        assert!(matches!(
+            JoblibFile::open(Bytes::from(data), &Default::default()),
+            Err(JoblibError::ZFile)
+        ));
     }
 }

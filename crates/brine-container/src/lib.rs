@@ -7,11 +7,14 @@
 //! - zip archives as PyTorch's reader opens them ([`zip`](self#zip-as-pytorch-reads-it)):
 //!   `torch.save` checkpoints, TorchScript archives (reported as such), `.npz` files;
 //! - tar archives, the legacy PyTorch tar format among them;
-//! - compressed streams through brine-compress: gzip, bz2, xz, lzma-alone, zlib, zstd, lz4;
+//! - compressed streams through brine-compress: gzip, bz2, xz, lzma-alone, zlib, zstd, lz4,
+//!   and the `ZF` z-files of joblib < 0.10 (a length header, then zlib);
 //! - numpy `.npy` files (format 1.0, 2.0 and 3.0), whose object arrays hold a pickle; the
 //!   same parser reads them, and `.npz` archives, as arrays ([`npy::read`], [`npy::read_npz`]);
 //! - joblib files: a pickle with raw numpy bytes after each `NumpyArrayWrapper`
 //!   ([`Layout::Joblib`], [`joblib::after_build`]), object arrays as embedded pickles;
+//!   [`joblib::JoblibFile`] opens one (compressed or not) into its graph and arrays, which
+//!   brine-interpret names by path (a scikit-learn model's `steps[1][1].coef_`);
 //! - the legacy `torch.save` format: five pickles, then the raw storages;
 //! - pickles, one or several after each other.
 //!

@@ -11,6 +11,8 @@ pub(crate) enum Kind {
     Npy,
     LegacyTorch,
     Compressed(Codec),
+    /// joblib's z-file (`ZF`, a length, zlib): the zlib stream starts at this offset.
+    JoblibZFile(usize),
     Pickle,
     SevenZ,
     Safetensors,
@@ -60,6 +62,9 @@ pub(crate) fn kind(data: &[u8]) -> Kind {
     }
     if let Some(codec) = Codec::detect(data) {
         return Kind::Compressed(codec);
+    }
+    if let Some(start) = crate::joblib::zfile_body(data) {
+        return Kind::JoblibZFile(start);
     }
     // The magic-number pickle, at whatever protocol torch.save was given (a frame at 4 and 5).
     if data.first() == Some(&0x80)

@@ -85,6 +85,12 @@ impl<'a> Walker<'a> {
             Kind::Npy => crate::npy::walk(self, path, data),
             Kind::LegacyTorch => crate::torch::walk_legacy(self, path, data),
             Kind::Compressed(codec) => self.decompress(path, data, depth, codec),
+            Kind::JoblibZFile(start) => self.decompress(
+                path,
+                data.slice(start..),
+                depth,
+                brine_compress::Codec::Zlib,
+            ),
             Kind::Pickle => {
                 crate::pickle::walk(self, path, data.clone());
                 // A pickle with a zip at its end is both: torch.load unpickles the start,

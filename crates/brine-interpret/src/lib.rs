@@ -14,7 +14,10 @@
 //! - [`Object`]: one way to read any instance, whatever protocol wrote it: its class,
 //!   arguments, keyword arguments, state, slots, `__setstate__` state, list and dict items.
 //! - [`numpy`], [`pandas`], [`torch`]: arrays, frames and tensors as typed data, read from the
-//!   reductions those libraries write.
+//!   reductions those libraries write; [`joblib`]: the array wrappers `joblib.dump` writes,
+//!   read as the arrays they stand for.
+//! - [`sklearn`]: scikit-learn estimators, and any value's arrays reached by path
+//!   (`steps[1][1].coef_`).
 //! - [`code`]: functions, code objects, classes and sessions that cloudpickle and dill pickle
 //!   by value, as inert descriptions (names, constants, bytecode, line tables, globals,
 //!   defaults, closure cells), never compiled or run.
@@ -90,10 +93,12 @@
 mod absorb;
 pub mod code;
 mod decimal;
+pub mod joblib;
 pub mod natural;
 pub mod numpy;
 pub mod pandas;
 mod recognise;
+pub mod sklearn;
 mod time;
 pub mod torch;
 mod view;

@@ -71,6 +71,10 @@ pub enum ArrayData<'g> {
     /// The elements of an object array (dtype `O`), as graph values to view in turn, in C
     /// order even when [`NdArray::fortran_order`] is set: numpy lists them in index order.
     Objects(&'g [Value]),
+    /// An array holding objects that joblib wrote as a pickle of its own after its wrapper
+    /// ([`crate::joblib`]): decode these bytes (a protocol 2 pickle of the array) to reach
+    /// its items, as `brine_container::joblib` does.
+    Pickled(Bytes),
 }
 
 /// Why a value that names numpy's array reconstructors is not an array brine can read.
@@ -170,7 +174,13 @@ impl<'g> Interpreter<'g> {
         } else if is_core(class.module, "multiarray", &class.name, "scalar") {
             Some(self.scalar(&object))
         } else {
-            None
+            match self.joblib_wrapper(value)? {
+                Ok(crate::joblib::Wrapper::Array(wrapper)) => Some(wrapper.array()),
+                Ok(crate::joblib::Wrapper::SideFile { filename, .. }) => Some(malformed(format!(
+                    "the array is in joblib's side file `{filename}`, beside the pickle"
+                ))),
+                Err(err) => Some(Err(err)),
+            }
         }
     }
 
@@ -277,7 +287,7 @@ impl<'g> Interpreter<'g> {
         NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
     }
 
-    fn shape(&self, value: &Value) -> Result<Vec<u64>, ArrayError> {
+    pub(crate) fn shape(&self, value: &Value) -> Result<Vec<u64>, ArrayError> {
         let View::Tuple(dims) = self.view(value) else {
             return malformed(format!("the shape is a {}", self.describe(value)));
         };
@@ -291,20 +301,25 @@ impl<'g> Interpreter<'g> {
 }
 
 impl<'g> NdArray<'g> {
-    fn checked(
+    pub(crate) fn checked(
         dtype: DType,
         shape: Vec<u64>,
         fortran_order: bool,
         data: ArrayData<'g>,
     ) -> Result<NdArray<'g>, ArrayError> {
         let count = shape.iter().try_fold(1u64, |n, &d| n.checked_mul(d));
-        let found = match &data {
-            ArrayData::Bytes(bytes) => bytes.len() as u64,
-            ArrayData::Objects(items) => items.len() as u64,
-        };
-        let per_item = match &data {
-            ArrayData::Bytes(_) => dtype.item_size,
-            ArrayData::Objects(_) => 1,
+        let (found, per_item) = match &data {
+            ArrayData::Bytes(bytes) => (bytes.len() as u64, dtype.item_size),
+            ArrayData::Objects(items) => (items.len() as u64, 1),
+            // The embedded pickle holds its own shape; its decoder checks it.
+            ArrayData::Pickled(_) => {
+                return Ok(NdArray {
+                    dtype,
+                    shape,
+                    fortran_order,
+                    data,
+                });
+            }
         };
         let expected = count.and_then(|n| n.checked_mul(per_item));
         if expected != Some(found) {
@@ -335,7 +350,7 @@ impl<'g> NdArray<'g> {
     pub fn bytes(&self) -> Option<&Bytes> {
         match &self.data {
             ArrayData::Bytes(bytes) => Some(bytes),
-            ArrayData::Objects(_) => None,
+            ArrayData::Objects(_) | ArrayData::Pickled(_) => None,
         }
     }
 

@@ -82,6 +82,10 @@ pub const THIRD_PARTY_PINS: &[(&str, &str)] = &[
     ("tzdata", "2026.6"),
     ("cloudpickle", "3.1.3"),
     ("dill", "0.4.1"),
+    // The models of fixtures/sklearn; scipy and threadpoolctl are its requirements.
+    ("scikit-learn", "1.6.1"),
+    ("scipy", "1.15.3"),
+    ("threadpoolctl", "3.6.0"),
 ];
 
 /// A named set of third-party pins with a virtual environment of its own

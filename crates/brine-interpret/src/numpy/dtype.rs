@@ -48,6 +48,19 @@ pub struct Field {
     pub offset: u64,
 }
 
+impl DType {
+    /// Whether items hold Python objects, in a field or a subarray too: numpy's
+    /// `dtype.hasobject`.
+    pub fn has_objects(&self) -> bool {
+        self.kind == 'O'
+            || self.fields.iter().any(|field| field.dtype.has_objects())
+            || self
+                .subarray
+                .as_ref()
+                .is_some_and(|(base, _)| base.has_objects())
+    }
+}
+
 impl fmt::Display for DType {
     /// numpy's `dtype.str`: `<f8`, `|b1`, `<U5`, `|V12`, `<M8[ns]`, `|O`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

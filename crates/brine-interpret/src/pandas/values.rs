@@ -148,6 +148,9 @@ fn row_of<'g>(array: &NdArray<'g>, row: u64) -> Result<NdArray<'g>, PandasError>
             let start = (row * len) as usize;
             ArrayData::Objects(&items[start..start + len as usize])
         }
+        ArrayData::Pickled(_) => {
+            return unsupported("an object block that joblib pickled on its own");
+        }
     };
     Ok(NdArray {
         dtype: array.dtype.clone(),

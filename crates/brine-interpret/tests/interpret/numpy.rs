@@ -213,6 +213,7 @@ fn structured_datetime_string_and_object_dtypes() {
                 let ours: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
                 assert_eq!(ours, payload, "{case}");
             }
+            ArrayData::Pickled(_) => panic!("{case}: joblib data in a plain pickle"),
             ArrayData::Objects(items) => {
                 let reprs: Vec<String> = items
                     .iter()

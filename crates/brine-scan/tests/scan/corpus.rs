@@ -220,3 +220,28 @@ fn third_party_functions_are_named_in_their_findings() {
     // library at 6 protocols, and dill's by-reference lambda at 6.
     assert_eq!(named, 7 * 2 * 6 + 6);
 }
+
+/// The scikit-learn models of fixtures/sklearn (gen_sklearn.py: joblib.dump of six fitted
+/// models, uncompressed and with six compressors): their classes are suspicious (not on the
+/// allow list), nothing is dangerous, and every file is read to its end.
+#[test]
+fn sklearn_models_are_suspicious_never_dangerous() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sklearn");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("joblib") {
+            continue;
+        }
+        let report = brine_scan::scan_file(&path, &Options::default());
+        assert_eq!(
+            report.verdict,
+            Verdict::Suspicious,
+            "{}: {:?}",
+            path.display(),
+            report
+        );
+        files += 1;
+    }
+    assert_eq!(files, 42);
+}
