@@ -645,7 +645,7 @@ mod tests {
             out.extend_from_slice(data);
             central.extend_from_slice(CENTRAL);
             central.extend_from_slice(&[20, 0]);
-            central.extend(fixed(b"").into_iter());
+            central.extend(fixed(b""));
             central.extend_from_slice(&[0; 12]);
             central.extend_from_slice(&offset.to_le_bytes());
             central.extend_from_slice(name.as_bytes());
