@@ -153,6 +153,9 @@ fn skip_storage(data: &[u8], pos: usize, size: u64) -> Result<usize, String> {
         .checked_add(bytes)
         .filter(|&end| end <= data.len())
         .ok_or_else(|| format!("{bytes} bytes claimed, {} there", data.len() - pos - 8))?;
+    // The storage is stepped over; in a mapped file, the page its count sits in need not
+    // stay resident.
+    brine_mmap::release(&data[pos..pos + 8]);
     Ok(end)
 }
 

@@ -118,6 +118,8 @@ impl<'a> Walker<'a> {
                     crate::zip::walk(self, path, data, depth);
                 } else {
                     let len = data.len();
+                    // Looked at and skipped: in a mapped file, its pages need not stay resident.
+                    brine_mmap::release(&data);
                     self.emit(
                         path,
                         Body::Skipped(format!("{len} bytes of data, no pickle or container")),

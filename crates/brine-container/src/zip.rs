@@ -239,6 +239,8 @@ fn local_header(data: &[u8], offset: u64) -> Result<(Member, usize), String> {
     };
     zip64_extra(&data[name_end..data_start], &mut member);
     member.local_offset = offset;
+    // Read once: in a mapped checkpoint, the page around it need not stay resident.
+    brine_mmap::release(&data[pos..data_start]);
     Ok((member, data_start))
 }
 
@@ -355,6 +357,7 @@ const SNIFF_HEAD: usize = 1 << 16;
 fn large_member(walker: &Walker<'_>, member: &Member, raw: &Bytes) -> Option<Body> {
     match member.method {
         0 if raw.len() as u64 >= LARGE_MEMBER => is_raw_data(raw, true).then(|| {
+            brine_mmap::release(raw);
             Body::Skipped(format!(
                 "{} bytes of data, no pickle or container (a large member: read no further \
                  than its first and last bytes, its CRC-32 not checked)",
@@ -369,6 +372,7 @@ fn large_member(walker: &Walker<'_>, member: &Member, raw: &Bytes) -> Option<Bod
         8 if member.uncompressed >= LARGE_MEMBER => {
             let head = inflate_head(raw, SNIFF_HEAD)?;
             is_raw_data(&head, false).then(|| {
+                brine_mmap::release(raw);
                 Body::Skipped(format!(
                     "{} bytes deflated to {} declared, no pickle or container in its first {} \
                      bytes: inflated no further, its CRC-32 not checked",
