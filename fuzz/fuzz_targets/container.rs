@@ -1,5 +1,7 @@
 //! Arbitrary bytes through the container walker with small limits: entries, never a panic,
-//! and no entry whose bytes lie outside what the walk was given or could decompress.
+//! and no entry whose bytes lie outside what the walk was given or could decompress. The same
+//! bytes opened as a PyTorch checkpoint (every format) and its tensors listed: a checkpoint
+//! or an error, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +23,17 @@ fuzz_target!(|data: &[u8]| {
             }
         },
     );
+    if let Ok(checkpoint) =
+        brine_container::checkpoint::Checkpoint::open(bytes::Bytes::copy_from_slice(data), 1 << 20)
+    {
+        if let Ok(graph) = brine_vm::from_bytes(checkpoint.pickle.clone(), &Default::default()) {
+            for (_, tensor) in checkpoint.tensors(&graph) {
+                if let Ok(tensor) = tensor {
+                    let _ = tensor.byte_range();
+                }
+            }
+        }
+    }
     // Each pickle is the input or decompressed within the budget; joblib's embedded pickles
     // repeat part of their stream, so allow twice the budget.
     assert!(

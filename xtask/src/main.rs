@@ -4,6 +4,7 @@
 
 mod bench_data;
 mod bench_python;
+mod bench_scan;
 mod container_fixtures;
 mod fixtures;
 mod fuzz_seed;
@@ -33,6 +34,9 @@ commands:
       write the benchmark workloads into benches/data/ with CPython 3.11.7
   bench-python [--runs N] [--min-time-ms MS] [--filter TEXT] [--no-memory]
       time brine, CPython's C pickle and serde-pickle on them; print the tables
+  bench-scan [--runs N] [--sizes 256m,1g,4g]
+      brine scan on 256 MB-4 GB checkpoints (MB/s, peak RSS) and 10,000 small pickles
+      (files/s), brine checkpoint ls against a pure-Python lister (inputs in target/bench-scan/)
   tables [--check]
       regenerate the tables read off CPython (_compat_pickle's mappings, repr's unprintable
       code points) with CPython 3.11.7 (--check: compare only)";
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         "scan-compare" => scan_compare::run(rest),
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),
+        "bench-scan" => bench_scan::run(rest),
         "tables" => tables::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -1,21 +1,22 @@
 //! `brine checkpoint ls|to-safetensors FILE`: a PyTorch checkpoint's tensors, listed or written
 //! as a `.safetensors` file, without ever running its pickle.
 //!
-//! The pickle is scanned first (brine-scan): a dangerous one is refused, a suspicious one
-//! (classes the lists do not know) is refused unless `--allow-suspicious`; only then is it
-//! decoded and its tensors read (brine-interpret) from the storages, which are slices of the
-//! file (brine-container).
+//! The whole file is scanned first (brine-scan's `checkpoint::open_path`: every member and
+//! every pickle in it): a dangerous finding anywhere is refused, a suspicious one (classes
+//! the lists do not know) is refused unless `--allow-suspicious`, and then reported; only
+//! then is the pickle decoded and its tensors read (brine-interpret) from the storages, which
+//! are slices of the memory-mapped file (brine-container). Formats: the zip of `torch.save`,
+//! TorchScript archives, the legacy stream, torch < 0.4's tar, and any of them compressed.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use brine_container::checkpoint::Checkpoint;
-use brine_interpret::Interpreter;
 use brine_interpret::torch::{Tensor, TorchDType};
 use brine_scan::Policy;
-use bytes::Bytes;
+use brine_scan::checkpoint::Opened;
 
-use crate::{input, output};
+use crate::output;
 
 /// Arguments of `brine checkpoint`.
 #[derive(Debug, clap::Args)]
@@ -40,7 +41,8 @@ enum CheckpointCommand {
 
 #[derive(Debug, clap::Args)]
 struct Source {
-    /// The checkpoint: a `torch.save` zip, or the legacy format.
+    /// The checkpoint: a `torch.save` zip, a TorchScript archive, the legacy stream or tar
+    /// format, or any of them compressed.
     input: PathBuf,
     /// Accept classes the scanner's lists do not know (dangerous ones are still refused).
     #[arg(long)]
@@ -50,8 +52,8 @@ struct Source {
 pub fn run(args: &CheckpointArgs) -> Result<(), String> {
     match &args.command {
         CheckpointCommand::Ls(source) => {
-            let (checkpoint, graph) = open(source)?;
-            let tensors = tensors(source, &checkpoint, &graph)?;
+            let opened = open(source)?;
+            let tensors = tensors(source, &opened.checkpoint, &opened.graph)?;
             let mut text = String::new();
             for (name, tensor) in &tensors {
                 let bytes = tensor.len() * tensor.dtype.element_size();
@@ -66,53 +68,61 @@ pub fn run(args: &CheckpointArgs) -> Result<(), String> {
             output::write_all(None, text.as_bytes()).map_err(|err| err.to_string())
         }
         CheckpointCommand::ToSafetensors { source, output } => {
-            let (checkpoint, graph) = open(source)?;
-            let tensors = tensors(source, &checkpoint, &graph)?;
-            let data = safetensors_bytes(&checkpoint, &tensors)?;
+            let opened = open(source)?;
+            let tensors = tensors(source, &opened.checkpoint, &opened.graph)?;
+            let data = safetensors_bytes(&opened.checkpoint, &tensors)?;
             std::fs::write(output, data).map_err(|err| format!("{}: {err}", output.display()))
         }
     }
 }
 
-/// The checkpoint and its pickle's graph, once the scan let it through.
-fn open(source: &Source) -> Result<(Checkpoint, brine_value::Graph), String> {
+/// The checkpoint and its pickle's graph, once the scan of the whole file let it through.
+/// Suspicious findings accepted with `--allow-suspicious` are reported on stderr.
+fn open(source: &Source) -> Result<Opened, String> {
     let path = &source.input;
-    let data = input::read_all(Some(path)).map_err(|err| format!("{}: {err}", path.display()))?;
-    let checkpoint = Checkpoint::open(Bytes::from(data), 4 << 30)
-        .map_err(|err| format!("{}: {err}", path.display()))?;
-    let report = brine_scan::scan_pickle(&checkpoint.pickle, &Default::default());
     let policy = if source.allow_suspicious {
         Policy::DangerousAllowSuspicious
     } else {
         Policy::Lists
     };
-    if let Some(refusal) = policy.refusal(&report) {
-        return Err(format!("{}: refused: {}", path.display(), refusal.reason));
-    }
-    let graph = brine_vm::from_bytes(checkpoint.pickle.clone(), &Default::default())
+    let opened = brine_scan::checkpoint::open_path(path, &Default::default(), &policy)
         .map_err(|err| format!("{}: {err}", path.display()))?;
-    Ok((checkpoint, graph))
+    for (member, finding) in opened.report.unsafe_findings() {
+        let place = match member.path.get(1..) {
+            Some(inner) if !inner.is_empty() => format!(": {}", inner.join(" / ")),
+            _ => String::new(),
+        };
+        let what = finding
+            .call
+            .as_deref()
+            .or(finding.global.as_deref())
+            .unwrap_or("(structure)");
+        eprintln!(
+            "brine: {}{place}: {}: {what}: {} (accepted: --allow-suspicious)",
+            path.display(),
+            finding.verdict,
+            finding.reason
+        );
+    }
+    Ok(opened)
 }
 
 /// Every tensor of the state dict, each with its storage present.
 fn tensors<'g>(
     source: &Source,
-    checkpoint: &Checkpoint,
+    checkpoint: &'g Checkpoint,
     graph: &'g brine_value::Graph,
 ) -> Result<Vec<(String, Tensor<'g>)>, String> {
     let path = source.input.display();
-    let mut out = Vec::new();
-    for (name, tensor) in Interpreter::new(graph).tensors(graph.root_value()) {
-        let tensor = tensor.map_err(|err| format!("{path}: {name}: {err}"))?;
-        if !checkpoint.storages.contains_key(tensor.storage_key) {
-            return Err(format!(
-                "{path}: {name}: storage `{}` is not in the checkpoint",
-                tensor.storage_key
-            ));
-        }
-        out.push((name, tensor));
-    }
-    Ok(out)
+    checkpoint
+        .tensors(graph)
+        .into_iter()
+        .map(|(name, tensor)| {
+            tensor
+                .map(|tensor| (name.clone(), tensor))
+                .map_err(|err| format!("{path}: {name}: {err}"))
+        })
+        .collect()
 }
 
 /// A tensor ready for safetensors: name, type, shape, little-endian bytes.

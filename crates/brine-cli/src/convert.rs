@@ -106,5 +106,5 @@ fn write_maybe_compressed(
 }
 
 fn read_input(path: Option<&Path>) -> Result<bytes::Bytes, Box<dyn std::error::Error>> {
-    Ok(bytes::Bytes::from(input::read_all(path)?))
+    Ok(input::read_bytes(path)?)
 }

@@ -2,10 +2,14 @@
 //!
 //! Commands that read a pickle accept it compressed with any codec `brine-compress` knows
 //! (gzip, bz2, xz, zstd, lz4), recognised by its magic bytes; a plain pickle passes through.
+//! A whole file given by path is memory-mapped when it is large (brine-mmap), so that its
+//! payloads are slices of the mapping rather than a copy.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+
+use bytes::Bytes;
 
 /// Opens `path` (stdin for `None` or `-`), decompressing it when it is compressed.
 pub fn open(path: Option<&Path>) -> io::Result<Box<dyn BufRead>> {
@@ -27,9 +31,25 @@ pub fn open_raw(path: Option<&Path>) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
-/// Reads all of `path`, decompressed.
-pub fn read_all(path: Option<&Path>) -> io::Result<Vec<u8>> {
-    let mut data = Vec::new();
-    open(path)?.read_to_end(&mut data)?;
-    Ok(data)
+/// Reads all of `path` (stdin for `None` or `-`), decompressed: a plain file is
+/// memory-mapped when it is large ([`brine_mmap::read`]), a compressed one decompressed into
+/// memory.
+pub fn read_bytes(path: Option<&Path>) -> io::Result<Bytes> {
+    match path {
+        Some(file) if file.as_os_str() != "-" => {
+            let data = brine_mmap::read(file)
+                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", file.display())))?;
+            if brine_compress::Codec::detect(&data).is_none() {
+                return Ok(data);
+            }
+            brine_compress::decompress(&data, &brine_compress::Options::default())
+                .map(Bytes::from)
+                .map_err(|err| io::Error::other(err.to_string()))
+        }
+        _ => {
+            let mut data = Vec::new();
+            open(path)?.read_to_end(&mut data)?;
+            Ok(Bytes::from(data))
+        }
+    }
 }

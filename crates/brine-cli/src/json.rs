@@ -43,7 +43,7 @@ pub struct JsonArgs {
 
 /// Decodes the pickle and prints its value as one line of JSON.
 pub fn run(args: &JsonArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let data = input::read_all(args.input.as_deref())?;
+    let data = input::read_bytes(args.input.as_deref())?;
     let mut options = brine_vm::Options::default();
     options.encoding = StringEncoding::from_name(&args.encoding)
         .ok_or_else(|| format!("unknown encoding {:?}", args.encoding))?;
@@ -56,7 +56,7 @@ pub fn run(args: &JsonArgs) -> Result<(), Box<dyn std::error::Error>> {
     let limit = args
         .max_output
         .unwrap_or_else(|| (64 << 20) + 32 * data.len() as u64);
-    let graph = brine_vm::from_bytes(bytes::Bytes::from(data), &options)?;
+    let graph = brine_vm::from_bytes(data, &options)?;
     let interpreted = natural::interpret(&graph);
     let mut out = output::open(None)?;
     write_json(&interpreted, &mut out, limit)?;

@@ -124,8 +124,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
             .map(|meta| meta.len())
             .sum();
         let seconds = elapsed.as_secs_f64().max(1e-9);
+        // The high-water mark of resident memory, pages of mapped files that were read
+        // included (Linux; left out elsewhere).
+        let peak = peak_rss_kb().map_or_else(String::new, |kb| {
+            format!(", peak RSS {:.1} MB", kb as f64 * 1024.0 / 1e6)
+        });
         eprintln!(
-            "scanned {} files, {:.1} MB in {:.3} s: {:.0} files/s, {:.1} MB/s",
+            "scanned {} files, {:.1} MB in {:.3} s: {:.0} files/s, {:.1} MB/s{peak}",
             files.len(),
             bytes as f64 / 1e6,
             seconds,
@@ -134,6 +139,13 @@ fn scan(args: &ScanArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         );
     }
     Ok(exit_code(&reports, args.strict))
+}
+
+/// `VmHWM` of /proc/self/status, in kB.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The verdict that decides the exit status, `--strict` applied.

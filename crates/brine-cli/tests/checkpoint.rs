@@ -1,6 +1,7 @@
 //! `brine checkpoint`: the checkpoint fixtures of fixtures/containers (made by its
 //! generate.py in torch's layouts: `{'model': OrderedDict(linear.weight = float32 (2, 3)
-//! holding 0..6, steps = int64 [7]), 'epoch': 3}`), and a hostile one from the scan corpus.
+//! holding 0..6, steps = int64 [7]), 'epoch': 3}`), and hostile ones from the scan corpus,
+//! one or more per container kind.
 
 use std::process::{Command, Output};
 
@@ -11,16 +12,21 @@ fn brine(args: &[&str]) -> Output {
         .expect("brine runs")
 }
 
+/// The same state dict in every format: zip, legacy stream, torch < 0.4's tar, compressed.
+const FORMATS: [&str; 4] = [
+    "containers/torch/checkpoint.pt",
+    "containers/torch/legacy.pt",
+    "containers/torch/legacy.tar",
+    "containers/torch/legacy.pt.gz",
+];
+
 fn fixture(path: &str) -> String {
     format!("{}/../../fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
-fn ls_lists_every_tensor_of_both_formats() {
-    for file in [
-        "containers/torch/checkpoint.pt",
-        "containers/torch/legacy.pt",
-    ] {
+fn ls_lists_every_tensor_of_every_format() {
+    for file in FORMATS {
         let out = brine(&["checkpoint", "ls", &fixture(file)]);
         assert!(
             out.status.success(),
@@ -39,10 +45,7 @@ fn ls_lists_every_tensor_of_both_formats() {
 fn to_safetensors_writes_the_tensors_data() {
     let dir = std::env::temp_dir().join(format!("brine-checkpoint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for file in [
-        "containers/torch/checkpoint.pt",
-        "containers/torch/legacy.pt",
-    ] {
+    for file in FORMATS {
         let target = dir.join("model.safetensors");
         let out = brine(&[
             "checkpoint",
@@ -79,18 +82,105 @@ fn to_safetensors_writes_the_tensors_data() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// One hostile checkpoint per container kind, each calling `posix.system('id')`: both
+/// commands refuse it with the scanner's finding, name the member, and write nothing.
 #[test]
-fn a_hostile_checkpoint_is_refused_with_the_finding() {
-    for file in [
-        "scan/hostile/torch_zip_data_pkl.pt",
-        "scan/hostile/legacy_torch_evil.pt",
+fn a_hostile_checkpoint_of_every_kind_is_refused_with_the_finding() {
+    let dir = std::env::temp_dir().join(format!("brine-checkpoint-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("out.safetensors");
+    for (file, member) in [
+        (
+            "scan/hostile/torch_zip_data_pkl.pt",
+            " (in archive/data.pkl)",
+        ),
+        (
+            "scan/hostile/torch_zip_other_member.pt",
+            " (in archive/extra.txt)",
+        ),
+        (
+            "scan/hostile/torch_zip_deflated.pt",
+            " (in archive/data.pkl)",
+        ),
+        ("scan/hostile/legacy_torch_evil.pt", ""),
+        ("scan/hostile/legacy_torch_evil.pt.gz", ""),
+        ("scan/hostile/legacy_torch_tar_evil.tar", " (in pickle)"),
+        (
+            "scan/hostile/legacy_torch_tar_evil_record.tar",
+            " (in storages)",
+        ),
+        (
+            "scan/hostile/torchscript_constants_evil.pt",
+            " (in model/constants.pkl)",
+        ),
     ] {
-        let out = brine(&["checkpoint", "ls", &fixture(file)]);
-        assert!(!out.status.success(), "{file}");
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(stderr.contains("refused: dangerous"), "{file}: {stderr}");
-        assert!(out.stdout.is_empty(), "{file}: nothing listed");
+        for command in [
+            &["checkpoint", "ls", &fixture(file)][..],
+            &[
+                "checkpoint",
+                "to-safetensors",
+                &fixture(file),
+                "-o",
+                target.to_str().unwrap(),
+            ][..],
+        ] {
+            let out = brine(command);
+            assert!(!out.status.success(), "{file}");
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                stderr.contains("refused: dangerous: posix.system at offset")
+                    && stderr.contains("runs a shell command or spawns a process")
+                    && stderr.trim_end().ends_with(member),
+                "{file}: {stderr}"
+            );
+            assert!(out.stdout.is_empty(), "{file}: nothing listed");
+            assert!(!target.exists(), "{file}: nothing written");
+        }
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The legacy stream's model pickle starts at byte 27 of the file, its call at byte 22 of
+/// it: the refusal names the byte in the file.
+#[test]
+fn a_refusal_names_the_offset_in_the_file() {
+    let out = brine(&[
+        "checkpoint",
+        "ls",
+        &fixture("scan/hostile/legacy_torch_evil.pt"),
+    ]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("posix.system at offset 49:"), "{stderr}");
+}
+
+/// A class of the training code is suspicious: refused unless `--allow-suspicious`, which
+/// lists the tensors and reports the finding on stderr.
+#[test]
+fn a_suspicious_checkpoint_opens_only_when_allowed() {
+    let file = fixture("containers/torch/suspicious.pt");
+    let out = brine(&["checkpoint", "ls", &file]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("refused: not allowed: trainer.config.TrainConfig"),
+        "{stderr}"
+    );
+    let out = brine(&["checkpoint", "ls", "--allow-suspicious", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "model.linear.weight\ttorch.float32\t[2, 3]\t24\nmodel.steps\ttorch.int64\t[1]\t8\n"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("archive/data.pkl: suspicious: trainer.config.TrainConfig")
+            && stderr.contains("(accepted: --allow-suspicious)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -98,7 +98,7 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &mut Vec<String>, data: Bytes,
 }
 
 /// The regular files of the archive, and why it could not be read to its end.
-fn read(data: &Bytes) -> (Vec<TarMember>, Option<String>) {
+pub(crate) fn read(data: &Bytes) -> (Vec<TarMember>, Option<String>) {
     let mut members = Vec::new();
     let mut pos = 0;
     let mut long_name: Option<String> = None;

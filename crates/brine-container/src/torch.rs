@@ -153,6 +153,9 @@ fn skip_storage(data: &[u8], pos: usize, size: u64) -> Result<usize, String> {
         .checked_add(bytes)
         .filter(|&end| end <= data.len())
         .ok_or_else(|| format!("{bytes} bytes claimed, {} there", data.len() - pos - 8))?;
+    // The storage is stepped over; in a mapped file, the page its count sits in need not
+    // stay resident.
+    brine_mmap::release(&data[pos..pos + 8]);
     Ok(end)
 }
 
@@ -178,7 +181,7 @@ fn element_sizes(graph: &Graph) -> HashMap<String, u64> {
 }
 
 /// The element size of a torch storage class, as brine-interpret's torch reader knows it.
-fn element_size(class: &str) -> Option<u64> {
+pub(crate) fn element_size(class: &str) -> Option<u64> {
     brine_interpret::torch::TorchDType::from_storage_class(class).map(|dtype| dtype.element_size())
 }
 
@@ -234,62 +237,188 @@ fn take_pickle(
     Ok((decode(&data[pos..end])?, end))
 }
 
-/// `storages`: a count, then per storage `(key, location, storage_type)` and the storage,
-/// then the storage views. Returns the raw bytes stepped over.
-fn storages_member(data: &[u8], pickles: &mut Vec<(usize, usize)>) -> Result<usize, String> {
-    let (count, mut pos) = take_pickle(data, 0, pickles)?;
-    let count = count
+/// The most storages or tensors a legacy tar member may declare before its records are read:
+/// each record is at least a pickle of a few bytes, so a larger count cannot be true.
+fn record_count(count: &Graph, what: &str, data_len: usize) -> Result<usize, String> {
+    count
         .root()
         .as_i64()
-        .ok_or("the storage count is not an int")?;
-    let mut raw = 0;
+        .and_then(|count| usize::try_from(count).ok())
+        .filter(|&count| count <= data_len)
+        .ok_or_else(|| format!("the {what} count is not an int the member can hold"))
+}
+
+/// A key of the legacy tar format as torch compares them: an int (`obj._cdata`) in the
+/// records, `str(int)` in the pickle's persistent ids; both become the int's decimal text.
+pub(crate) fn legacy_key(key: brine_value::ValueRef<'_>) -> Option<String> {
+    if let Some(n) = key.as_i64() {
+        return Some(n.to_string());
+    }
+    let text = key.as_str()?;
+    // persistent_load calls int(saved_id), which allows surrounding whitespace.
+    text.trim().parse::<i64>().ok().map(|n| n.to_string())
+}
+
+/// One storage of a legacy tar's `storages` member.
+pub(crate) struct TarStorage {
+    pub(crate) key: String,
+    pub(crate) location: String,
+    pub(crate) class: String,
+    /// Its bytes, after the element count.
+    pub(crate) range: Range<usize>,
+}
+
+/// A view `(target, root, offset, size)` of the `storages` member: storage `target` is
+/// `size` elements of `root` from element `offset`.
+pub(crate) struct TarView {
+    pub(crate) target: String,
+    pub(crate) root: String,
+    pub(crate) offset: u64,
+    pub(crate) size: u64,
+}
+
+/// `storages`: a count, then per storage `(key, location, storage_type)` and the storage (an
+/// int64 element count and the elements), then the storage views.
+pub(crate) fn parse_storages(
+    data: &[u8],
+    pickles: &mut Vec<(usize, usize)>,
+) -> Result<(Vec<TarStorage>, Vec<TarView>), String> {
+    let (count, mut pos) = take_pickle(data, 0, pickles)?;
+    let count = record_count(&count, "storage", data.len())?;
+    let mut storages = Vec::with_capacity(count.min(1024));
     for _ in 0..count {
         let (args, end) = take_pickle(data, pos, pickles)?;
+        let args = args.root();
         let class = args
-            .root()
             .index(2)
             .and_then(|class| class.as_global())
             .map(|(_, name)| name.to_owned())
             .ok_or("storage arguments do not name a storage type")?;
         let size = element_size(&class).ok_or_else(|| format!("unknown storage type {class}"))?;
+        let key = args
+            .index(0)
+            .and_then(legacy_key)
+            .ok_or("a storage key is not an int")?;
+        let location = args
+            .index(1)
+            .and_then(|location| location.as_str().map(str::to_owned))
+            .unwrap_or_default();
         pos = skip_storage(data, end, size)?;
-        raw += pos - end;
+        storages.push(TarStorage {
+            key,
+            location,
+            class,
+            range: end + 8..pos,
+        });
     }
-    let (_, end) = take_pickle(data, pos, pickles)?;
+    let (views_graph, end) = take_pickle(data, pos, pickles)?;
     if end != data.len() {
         return Err(format!(
             "{} bytes after the storage views",
             data.len() - end
         ));
     }
-    Ok(raw)
+    let mut views = Vec::new();
+    let root = views_graph.root();
+    for view in root.iter().ok_or("the storage views are not a list")? {
+        let field = |i| view.index(i);
+        let (Some(target), Some(root), Some(offset), Some(size)) = (
+            field(0).and_then(legacy_key),
+            field(1).and_then(legacy_key),
+            field(2)
+                .and_then(|v| v.as_i64())
+                .and_then(|v| u64::try_from(v).ok()),
+            field(3)
+                .and_then(|v| v.as_i64())
+                .and_then(|v| u64::try_from(v).ok()),
+        ) else {
+            return Err("a storage view is not (target, root, offset, size)".into());
+        };
+        views.push(TarView {
+            target,
+            root,
+            offset,
+            size,
+        });
+    }
+    Ok((storages, views))
+}
+
+/// One tensor of a legacy tar's `tensors` member.
+pub(crate) struct TarTensor {
+    pub(crate) key: String,
+    pub(crate) storage: String,
+    pub(crate) shape: Vec<u64>,
+    pub(crate) stride: Vec<u64>,
+    pub(crate) offset: u64,
 }
 
 /// `tensors`: a count, then per tensor `(key, storage_id, type)` and a binary header: ndim
 /// (int32), 4 bytes, ndim sizes and ndim strides (int64), the storage offset (int64).
-fn tensors_member(data: &[u8], pickles: &mut Vec<(usize, usize)>) -> Result<usize, String> {
+pub(crate) fn parse_tensors(
+    data: &[u8],
+    pickles: &mut Vec<(usize, usize)>,
+) -> Result<Vec<TarTensor>, String> {
     let (count, mut pos) = take_pickle(data, 0, pickles)?;
-    let count = count
-        .root()
-        .as_i64()
-        .ok_or("the tensor count is not an int")?;
-    let mut raw = 0;
+    let count = record_count(&count, "tensor", data.len())?;
+    let mut tensors = Vec::with_capacity(count.min(1024));
     for _ in 0..count {
-        let (_, end) = take_pickle(data, pos, pickles)?;
+        let (args, end) = take_pickle(data, pos, pickles)?;
+        let args = args.root();
+        let key = args.index(0).and_then(legacy_key);
+        let storage = args.index(1).and_then(legacy_key);
         let ndim = data
             .get(end..end + 4)
             .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .and_then(|ndim| usize::try_from(ndim).ok())
             .ok_or("bad tensor header")?;
-        let header = 8 + 16 * ndim + 8;
+        let header = ndim
+            .checked_mul(16)
+            .and_then(|len| len.checked_add(16))
+            .ok_or("bad tensor header")?;
         pos = end
             .checked_add(header)
             .filter(|&next| next <= data.len())
             .ok_or("the tensor header is cut short")?;
-        raw += header;
+        let int64 = |at: usize| i64::from_le_bytes(data[at..at + 8].try_into().unwrap_or([0; 8]));
+        let counts = |from: usize| -> Option<Vec<u64>> {
+            (0..ndim)
+                .map(|i| u64::try_from(int64(from + 8 * i)).ok())
+                .collect()
+        };
+        let (Some(key), Some(storage)) = (key, storage) else {
+            return Err("a tensor record is not (key, storage_id, type) with int keys".into());
+        };
+        let (Some(shape), Some(stride), Ok(offset)) = (
+            counts(end + 8),
+            counts(end + 8 + 8 * ndim),
+            u64::try_from(int64(end + 8 + 16 * ndim)),
+        ) else {
+            return Err(format!("tensor {key}: a negative size, stride or offset"));
+        };
+        tensors.push(TarTensor {
+            key,
+            storage,
+            shape,
+            stride,
+            offset,
+        });
     }
     if pos != data.len() {
         return Err(format!("{} bytes after the tensors", data.len() - pos));
     }
-    Ok(raw)
+    Ok(tensors)
+}
+
+/// `storages` as the walk reports it: the raw bytes stepped over.
+fn storages_member(data: &[u8], pickles: &mut Vec<(usize, usize)>) -> Result<usize, String> {
+    let (storages, _) = parse_storages(data, pickles)?;
+    // Each storage's element count and elements.
+    Ok(storages.iter().map(|s| 8 + s.range.len()).sum())
+}
+
+/// `tensors` as the walk reports it: the bytes of the binary headers.
+fn tensors_member(data: &[u8], pickles: &mut Vec<(usize, usize)>) -> Result<usize, String> {
+    let tensors = parse_tensors(data, pickles)?;
+    Ok(tensors.iter().map(|t| 24 + 16 * t.shape.len()).sum())
 }

@@ -124,6 +124,8 @@ impl<'a> Walker<'a> {
                     crate::zip::walk(self, path, data, depth);
                 } else {
                     let len = data.len();
+                    // Looked at and skipped: in a mapped file, its pages need not stay resident.
+                    brine_mmap::release(&data);
                     self.emit(
                         path,
                         Body::Skipped(format!("{len} bytes of data, no pickle or container")),
@@ -160,8 +162,8 @@ pub(crate) fn walk_path(
     let meta = fs::metadata(path)?;
     let mut walker = Walker::new(limits, visit);
     if !meta.is_dir() {
-        let data = fs::read(path)?;
-        walker.walk(&mut vec![path.display().to_string()], Bytes::from(data), 0);
+        let data = brine_mmap::read(path)?;
+        walker.walk(&mut vec![path.display().to_string()], data, 0);
         return Ok(());
     }
     // Directories first read whole, then walked in name order, so that output is stable.
@@ -177,8 +179,8 @@ pub(crate) fn walk_path(
             let name = child.display().to_string();
             match fs::symlink_metadata(&child) {
                 Ok(meta) if meta.is_dir() => subdirs.push(child),
-                Ok(meta) if meta.is_file() => match fs::read(&child) {
-                    Ok(data) => walker.walk(&mut vec![name], Bytes::from(data), 0),
+                Ok(meta) if meta.is_file() => match brine_mmap::read(&child) {
+                    Ok(data) => walker.walk(&mut vec![name], data, 0),
                     Err(err) => {
                         walker.emit(&[name], Body::Inconclusive(format!("cannot read: {err}")))
                     }

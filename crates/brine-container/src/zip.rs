@@ -239,6 +239,8 @@ fn local_header(data: &[u8], offset: u64) -> Result<(Member, usize), String> {
     };
     zip64_extra(&data[name_end..data_start], &mut member);
     member.local_offset = offset;
+    // Read once: in a mapped checkpoint, the page around it need not stay resident.
+    brine_mmap::release(&data[pos..data_start]);
     Ok((member, data_start))
 }
 
@@ -300,6 +302,10 @@ fn open_member(
             );
             return None;
         };
+        if let Some(body) = large_member(walker, member, &data.slice(data_start..end)) {
+            walker.emit_in(path, name, body);
+            return Some(end);
+        }
         match decode(walker, member.method, &data.slice(data_start..end), None) {
             Ok((content, _)) => (content, end),
             Err(reason) => {
@@ -332,6 +338,83 @@ fn open_member(
     }
     walker.walk_member(path, name, content, depth);
     Some(data_end)
+}
+
+/// Members this large are sniffed by their first bytes before anything else is done with
+/// them; smaller ones are read whole (their CRC-32 checked) as before.
+const LARGE_MEMBER: u64 = 1 << 20;
+
+/// How much of a large deflated member is inflated to sniff it: what `sniff::kind` and
+/// `starts_soon` look at.
+const SNIFF_HEAD: usize = 1 << 16;
+
+/// What a large member is when its first bytes settle it, without reading the rest: raw data
+/// (a checkpoint's storage) is skipped by its declared length, never copied, CRC-checked or
+/// inflated beyond its head, so a multi-GB checkpoint scans in bounded memory; a deflated
+/// member that declares more than the member limit is inconclusive without being inflated.
+/// `None` when the member must be opened whole (it is small, or its head is a pickle or a
+/// container).
+fn large_member(walker: &Walker<'_>, member: &Member, raw: &Bytes) -> Option<Body> {
+    match member.method {
+        0 if raw.len() as u64 >= LARGE_MEMBER => is_raw_data(raw, true).then(|| {
+            brine_mmap::release(raw);
+            Body::Skipped(format!(
+                "{} bytes of data, no pickle or container (a large member: read no further \
+                 than its first and last bytes, its CRC-32 not checked)",
+                raw.len()
+            ))
+        }),
+        8 if member.uncompressed > walker.member_limit() => Some(Body::Inconclusive(format!(
+            "member declares {} bytes inflated, more than the limit of {} bytes: not inflated",
+            member.uncompressed,
+            walker.member_limit()
+        ))),
+        8 if member.uncompressed >= LARGE_MEMBER => {
+            let head = inflate_head(raw, SNIFF_HEAD)?;
+            is_raw_data(&head, false).then(|| {
+                brine_mmap::release(raw);
+                Body::Skipped(format!(
+                    "{} bytes deflated to {} declared, no pickle or container in its first {} \
+                     bytes: inflated no further, its CRC-32 not checked",
+                    raw.len(),
+                    member.uncompressed,
+                    head.len()
+                ))
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether `data` (a member, or with `whole` false only its head) holds no pickle and no
+/// container: what the walker would report as raw data.
+fn is_raw_data(data: &[u8], whole: bool) -> bool {
+    crate::sniff::kind(data) == crate::sniff::Kind::Unknown
+        && !(whole && find_eocd(data).is_some())
+        && !starts_soon(data)
+}
+
+/// The first `len` bytes raw deflate data inflates to; `None` when it ends sooner (then the
+/// member is small after all, and is opened whole) or is not valid deflate.
+fn inflate_head(raw: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut inflater = flate2::Decompress::new(false);
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let (used, made) = (inflater.total_in(), inflater.total_out());
+        let status = inflater
+            .decompress_vec(
+                &raw[used as usize..],
+                &mut out,
+                flate2::FlushDecompress::None,
+            )
+            .ok()?;
+        if status == flate2::Status::StreamEnd
+            || (inflater.total_in(), inflater.total_out()) == (used, made)
+        {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// Walks the local headers from `start` in order, opening those the central directory does
@@ -538,4 +621,86 @@ pub(crate) fn members(data: &Bytes, limit: u64) -> Result<Vec<(String, Bytes)>, 
         out.push((member.name, content));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Entry, Limits};
+
+    /// A zip of stored members, as Python's zipfile writes one (no extra fields).
+    fn stored_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let (mut out, mut central) = (Vec::new(), Vec::new());
+        for (name, data) in members {
+            let offset = out.len() as u32;
+            let crc = crc32(data);
+            let fixed = |sig: &[u8]| {
+                let mut header = sig.to_vec();
+                header.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+                header.extend_from_slice(&crc.to_le_bytes());
+                header.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                header.extend_from_slice(&(data.len() as u32).to_le_bytes());
+                header.extend_from_slice(&(name.len() as u16).to_le_bytes());
+                header
+            };
+            out.extend(fixed(LOCAL));
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(data);
+            central.extend_from_slice(CENTRAL);
+            central.extend_from_slice(&[20, 0]);
+            central.extend(fixed(b""));
+            central.extend_from_slice(&[0; 12]);
+            central.extend_from_slice(&offset.to_le_bytes());
+            central.extend_from_slice(name.as_bytes());
+        }
+        let (cd_offset, cd_len) = (out.len() as u32, central.len() as u32);
+        out.extend(central);
+        out.extend_from_slice(EOCD);
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        let count = (members.len() as u16).to_le_bytes();
+        out.extend_from_slice(&[count[0], count[1], count[0], count[1]]);
+        out.extend_from_slice(&cd_len.to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    fn walk_zip(data: Vec<u8>) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        crate::walk(
+            "z.pt",
+            Bytes::from(data),
+            &Limits::default(),
+            &mut |entry| entries.push(entry),
+        );
+        entries
+    }
+
+    #[test]
+    fn a_large_stored_storage_is_skipped_by_its_head() {
+        let storage = vec![0x3f; 3 << 20];
+        let mut pickle = b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00C\x00".to_vec();
+        pickle.extend(std::iter::repeat_n(b'N', 2 << 20));
+        pickle.push(b'.');
+        let entries = walk_zip(stored_zip(&[
+            ("a/data/0", &storage),
+            ("a/big.pkl", &pickle),
+        ]));
+        let kinds: Vec<_> = entries
+            .iter()
+            .map(|entry| (entry.path[1..].join("/"), &entry.body))
+            .collect();
+        assert!(
+            matches!(&kinds[0], (name, Body::Skipped(what)) if name == "a/data/0"
+                && what.contains("CRC-32 not checked")),
+            "{kinds:?}"
+        );
+        // A large member whose head is a pickle is read whole.
+        assert!(
+            matches!(&kinds[1], (name, Body::Pickle { data, .. }) if name == "a/big.pkl"
+                && data.len() == pickle.len()),
+            "{kinds:?}"
+        );
+    }
 }

@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 /// The limits of these tests: a 1 MiB member limit stops the zip bomb.
 fn limits() -> Limits {
     let mut limits = Limits::default();
-    limits.max_member_bytes = 1 << 20;
+    limits.max_member_bytes = 4 << 20;
     limits
 }
 

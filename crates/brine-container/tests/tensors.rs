@@ -116,32 +116,90 @@ fn byte_ranges_of_contiguous_tensors() {
     assert_eq!(beyond.byte_range(), None, "past the storage's end");
 }
 
-/// The generator's storages: `linear.weight` is `numpy.arange(6, dtype='<f4')` in storage
-/// '0', `steps` is `[7]` as int64 in storage '1'.
+/// The generator's storages: `linear.weight` is `numpy.arange(6, dtype='<f4')`, `steps` is
+/// `[7]` as int64 (in the tar, element 1 of the root storage `[5, 7, 9]`, through a storage
+/// view). Every format, the compressed one included, opens through one API with the same
+/// tensors, their data slices of the file.
 #[test]
-fn checkpoints_open_with_their_storages_uncopied() {
-    use brine_container::checkpoint::Checkpoint;
-    for name in ["torch/checkpoint.pt", "torch/legacy.pt"] {
+fn checkpoints_of_every_format_open_with_their_storages_uncopied() {
+    use brine_container::checkpoint::{Checkpoint, Format};
+    for (name, format) in [
+        ("torch/checkpoint.pt", Format::Zip),
+        ("torch/legacy.pt", Format::Legacy),
+        ("torch/legacy.tar", Format::LegacyTar),
+        ("torch/legacy.pt.gz", Format::Legacy),
+    ] {
         let data = fixture(name);
         let checkpoint = Checkpoint::open(data.clone(), 1 << 20).unwrap();
+        assert_eq!(checkpoint.format, format, "{name}");
         assert!(checkpoint.little_endian, "{name}");
         let graph = brine_vm::from_bytes(checkpoint.pickle.clone(), &Default::default()).unwrap();
-        let tensors = Interpreter::new(&graph).tensors(graph.root_value());
-        assert_eq!(tensors.len(), 2, "{name}");
-        let (_, weight) = &tensors[0];
-        let weight = weight.as_ref().unwrap();
-        let storage = &checkpoint.storages[weight.storage_key];
-        let range = weight.byte_range().unwrap();
-        let bytes = storage.slice(range.start as usize..range.end as usize);
-        let values: Vec<f32> = bytes
+        let tensors: Vec<_> = checkpoint
+            .tensors(&graph)
+            .into_iter()
+            .map(|(name, tensor)| (name, tensor.unwrap()))
+            .collect();
+        let listed: Vec<_> = tensors
+            .iter()
+            .map(|(name, t)| (name.as_str(), t.dtype, t.shape.clone(), t.stride.clone()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (
+                    "model.linear.weight",
+                    TorchDType::Float32,
+                    vec![2, 3],
+                    vec![3, 1]
+                ),
+                ("model.steps", TorchDType::Int64, vec![1], vec![1]),
+            ],
+            "{name}"
+        );
+        let bytes_of = |tensor: &Tensor<'_>| {
+            let range = tensor.byte_range().unwrap();
+            checkpoint.storages[tensor.storage_key].slice(range.start as usize..range.end as usize)
+        };
+        let weight = bytes_of(&tensors[0].1);
+        let values: Vec<f32> = weight
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
             .collect();
         assert_eq!(values, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "{name}");
-        // The storage is a slice of the file itself: nothing was copied.
-        assert!(data.as_ptr_range().contains(&bytes.as_ptr()), "{name}");
-        let steps = &checkpoint.storages["1"];
-        assert_eq!(&steps[..], 7i64.to_le_bytes(), "{name}");
+        assert_eq!(&bytes_of(&tensors[1].1)[..], 7i64.to_le_bytes(), "{name}");
+        if !name.ends_with(".gz") {
+            // The storage is a slice of the file itself: nothing was copied.
+            assert!(data.as_ptr_range().contains(&weight.as_ptr()), "{name}");
+        }
     }
     assert!(Checkpoint::open(fixture("npy/float64.npy"), 1 << 20).is_err());
+}
+
+/// A file opened by path is read through brine-mmap, and reads the same.
+#[test]
+fn checkpoints_open_by_path() {
+    use brine_container::checkpoint::Checkpoint;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/containers/torch/legacy.tar");
+    let checkpoint = Checkpoint::open_path(&path, 1 << 20).unwrap();
+    let graph = brine_vm::from_bytes(checkpoint.pickle.clone(), &Default::default()).unwrap();
+    assert_eq!(checkpoint.tensors(&graph).len(), 2);
+    let missing = Checkpoint::open_path(&path.with_extension("missing"), 1 << 20).unwrap_err();
+    assert!(missing.to_string().contains("cannot read"), "{missing}");
+}
+
+/// The tar's broken layouts are errors naming the member, never a panic.
+#[test]
+fn broken_legacy_tars_are_errors() {
+    use brine_container::checkpoint::Checkpoint;
+    let data = fixture("torch/legacy.tar");
+    for cut in (0..data.len()).step_by(97) {
+        let _ = Checkpoint::open(data.slice(..cut), 1 << 20);
+    }
+    let mut corrupt = data.to_vec();
+    for i in (512..corrupt.len()).step_by(31) {
+        corrupt[i] ^= 0xff;
+        let _ = Checkpoint::open(bytes::Bytes::from(corrupt.clone()), 1 << 20);
+        corrupt[i] ^= 0xff;
+    }
 }

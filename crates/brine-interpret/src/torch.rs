@@ -290,12 +290,31 @@ impl<'g> Interpreter<'g> {
     /// Values that are neither containers nor tensors are passed over; a tensor written
     /// wrongly is listed with its error.
     pub fn tensors(&self, value: &'g Value) -> Vec<(String, Result<Tensor<'g>, TensorError>)> {
+        self.tensors_with(value, &|_| None)
+    }
+
+    /// [`Interpreter::tensors`], where a persistent id may stand for a tensor too: `resolve`
+    /// is given each persistent id's value (the object `persistent_id` returned when saving)
+    /// and says which tensor it names, if any. torch < 0.4's tar format pickles each tensor
+    /// as the persistent id `str(key)` of a record outside the pickle; its reader is
+    /// brine-container's `Checkpoint::tensors`.
+    pub fn tensors_with(
+        &self,
+        value: &'g Value,
+        resolve: &dyn Fn(&Value) -> Option<Result<Tensor<'g>, TensorError>>,
+    ) -> Vec<(String, Result<Tensor<'g>, TensorError>)> {
         let mut out = Vec::new();
         let mut stack: Vec<(String, &'g Value, usize)> = Vec::new();
         stack.push((String::new(), value, 0));
         while let Some((name, value, depth)) = stack.pop() {
             if let Some(tensor) = self.tensor(value) {
                 out.push((name, tensor));
+                continue;
+            }
+            if let View::PersistentId(pid) = self.view(value) {
+                if let Some(tensor) = resolve(&pid) {
+                    out.push((name, tensor));
+                }
                 continue;
             }
             if depth >= MAX_NESTING {

@@ -33,12 +33,14 @@ pub fn scan_bytes(name: &str, data: Bytes, options: &Options) -> FileReport {
     file_report(name.to_owned(), members)
 }
 
-/// Reads the file at `path` and scans it as [`scan_bytes`] does. A file that cannot be read
-/// is inconclusive.
+/// Scans the file at `path` as [`scan_bytes`] does, memory-mapped when it is large
+/// ([`brine_mmap::read`]): payloads the containers skip by their declared length (a
+/// checkpoint's storages) are never read, so memory does not grow with the file. A file that
+/// cannot be read is inconclusive.
 pub fn scan_file(path: &Path, options: &Options) -> FileReport {
     let name = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(data) => scan_bytes(&name, Bytes::from(data), options),
+    match brine_mmap::read(path) {
+        Ok(data) => scan_bytes(&name, data, options),
         Err(err) => FileReport {
             path: name.clone(),
             verdict: Verdict::Inconclusive,

@@ -10,7 +10,8 @@
 //!
 //! Files are opened by content through brine-container (zip and PyTorch checkpoints, tar,
 //! compressed streams, npy/npz, joblib, legacy torch, TorchScript), and every pickle inside
-//! is scanned ([`scan_bytes`], [`scan_file`]).
+//! is scanned ([`scan_bytes`], [`scan_file`]). A PyTorch checkpoint is opened for its
+//! tensors only once its scan passes ([`checkpoint::open`]).
 //!
 //! The scanner never fails: what it cannot read to the end is [`Verdict::Inconclusive`],
 //! which is never reported as clean.
@@ -40,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 mod analyze;
+pub mod checkpoint;
 mod file;
 pub mod lists;
 mod options;

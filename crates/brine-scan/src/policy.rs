@@ -58,6 +58,27 @@ pub const WEIGHTS_ONLY: &[&str] = &[
     "torch._utils._rebuild_wrapper_subclass",
     "torch._utils._rebuild_device_tensor_from_numpy",
     "torch._utils._rebuild_nested_tensor",
+    // torch._tensor_classes, which the tar format of torch < 0.4 names in its tensor records.
+    "torch.DoubleTensor",
+    "torch.FloatTensor",
+    "torch.HalfTensor",
+    "torch.BFloat16Tensor",
+    "torch.LongTensor",
+    "torch.IntTensor",
+    "torch.ShortTensor",
+    "torch.CharTensor",
+    "torch.ByteTensor",
+    "torch.BoolTensor",
+    "torch.cuda.DoubleTensor",
+    "torch.cuda.FloatTensor",
+    "torch.cuda.HalfTensor",
+    "torch.cuda.BFloat16Tensor",
+    "torch.cuda.LongTensor",
+    "torch.cuda.IntTensor",
+    "torch.cuda.ShortTensor",
+    "torch.cuda.CharTensor",
+    "torch.cuda.ByteTensor",
+    "torch.cuda.BoolTensor",
     "torch.storage.UntypedStorage",
     "torch.storage.TypedStorage",
     "torch.FloatStorage",
@@ -166,9 +187,11 @@ impl Policy {
 }
 
 fn refuse(report: &PickleReport, finding: &Finding, what: &str) -> Refusal {
-    let offset = finding
-        .offset
-        .map_or_else(String::new, |offset| format!(" at offset {offset}"));
+    // The offset in the blob the pickle was read from: a stream of several pickles (the
+    // legacy torch format) names the byte in the file, not in its pickle.
+    let offset = finding.offset.map_or_else(String::new, |offset| {
+        format!(" at offset {}", report.start + offset)
+    });
     let global = finding.global.as_deref().unwrap_or("a computed value");
     Refusal {
         finding: Some(finding.clone()),

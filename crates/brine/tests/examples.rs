@@ -114,3 +114,17 @@ fn getstate_example_excludes_and_restores_the_field() {
     );
     assert!(out.contains("a = 35, b = \"test\", c(7) = 49"), "{out}");
 }
+
+/// fixtures/containers/torch/legacy.tar holds `linear.weight = arange(6)` as float32 and
+/// `steps = [7]` as int64 (its generator's values).
+#[cfg(feature = "scan")]
+#[test]
+fn checkpoint_example_lists_tensors_and_first_values() {
+    let out = run("checkpoint");
+    assert_eq!(
+        out,
+        "LegacyTar checkpoint, 3 storages\n\
+         model.linear.weight\ttorch.float32\t[2, 3]\t[0.0, 1.0, 2.0, 3.0]\n\
+         model.steps\ttorch.int64\t[1]\t[7]\n"
+    );
+}

@@ -1,4 +1,5 @@
 //! brine-scan's integration tests: the generated corpus, CPython's fixtures, truncations.
 
+mod checkpoint;
 mod corpus;
 mod truncation;
