@@ -2,6 +2,7 @@
 //!
 //! This file only dispatches: each command lives in its own module.
 
+mod bench_convert;
 mod bench_data;
 mod bench_python;
 mod container_fixtures;
@@ -33,6 +34,8 @@ commands:
       write the benchmark workloads into benches/data/ with CPython 3.11.7
   bench-python [--runs N] [--min-time-ms MS] [--filter TEXT] [--no-memory]
       time brine, CPython's C pickle and serde-pickle on them; print the tables
+  bench-convert [--runs N] [--filter TEXT] [--brine PATH]
+      time the whole `brine convert` process against CPython's in-process loads + dumps
   tables [--check]
       regenerate the tables read off CPython (_compat_pickle's mappings, repr's unprintable
       code points) with CPython 3.11.7 (--check: compare only)";
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         "scan-compare" => scan_compare::run(rest),
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),
+        "bench-convert" => bench_convert::run(rest),
         "tables" => tables::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
