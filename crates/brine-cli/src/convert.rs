@@ -61,8 +61,36 @@ pub fn run(args: &ConvertArgs) -> Result<(), Box<dyn std::error::Error>> {
     let graph = brine_vm::from_bytes(data, &decode)?;
     let mut encode = brine_encode::Options::protocol(args.protocol);
     encode.fix_imports = !args.no_fix_imports;
-    let pickle = brine_encode::to_vec(&graph, &encode)?;
-    write_maybe_compressed(args.output.as_deref(), &pickle, args.compress)
+    if args.compress.is_some() {
+        let pickle = brine_encode::to_vec(&graph, &encode)?;
+        write_maybe_compressed(args.output.as_deref(), &pickle, args.compress)?;
+    } else {
+        write_streamed(args.output.as_deref(), &graph, encode)?;
+    }
+    // The process ends here: freeing a graph of millions of nodes one allocation at a time
+    // would only cost time (a fifth of `convert` on 50,000 instances); the system takes the
+    // memory back at exit.
+    std::mem::forget(graph);
+    Ok(())
+}
+
+/// Encodes `graph` straight into the output: the encoder hands over each 64 KiB frame as it
+/// fills (and large payloads from the graph's buffers), so the output is never held whole
+/// and its pages are never touched. A file left incomplete by an error is removed.
+fn write_streamed(
+    path: Option<&Path>,
+    graph: &brine_value::Graph,
+    encode: brine_encode::Options,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let out = output::open_unbuffered(path)?;
+    let res = brine_encode::Encoder::new(encode).to_writer(graph, out);
+    if res.is_err() {
+        if let Some(path) = path.filter(|path| path.as_os_str() != "-") {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    res?;
+    Ok(())
 }
 
 /// Optimizes the input as `pickletools.optimize` does.
@@ -88,5 +116,5 @@ fn write_maybe_compressed(
 }
 
 fn read_input(path: Option<&Path>) -> Result<bytes::Bytes, Box<dyn std::error::Error>> {
-    Ok(bytes::Bytes::from(input::read_all(path)?))
+    Ok(input::read_bytes(path)?)
 }
