@@ -6,7 +6,10 @@ files and prints one table. Prints tab-separated rows on stdout:
     impl  op  workload  protocol  size  median_ns  min_ns  max_ns  iterations  note
 
 `memory FILE [BUFFER...]` instead loads one pickle and prints the process's resident memory
-(kB) before reading it, after reading it, after `pickle.loads`, and the peak (VmHWM).
+(kB) before reading it, after reading it, after `pickle.loads`, and the peak (VmHWM); then
+it loads it again under `tracemalloc` and prints the peak of the memory Python's allocators
+handed out during that `pickle.loads` (bytes): what CPython's objects take, the input not
+counted.
 """
 
 import argparse
@@ -129,8 +132,16 @@ def memory(args):
     obj = pickle.loads(data, buffers=buffers)
     after_load = status_kb("VmRSS")
     peak = status_kb("VmHWM")
-    print(before, after_read, after_load, peak, sep="\t")
     del obj
+    gc.collect()
+    import tracemalloc
+
+    tracemalloc.start()
+    obj = pickle.loads(data, buffers=buffers)
+    objects = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del obj
+    print(before, after_read, after_load, peak, objects, sep="\t")
 
 
 def main():

@@ -26,6 +26,7 @@ encode throughput with ratios, and the peak memory of decoding.
   --min-time-ms MS  the least time one run takes (default 200)
   --filter TEXT     only the workloads whose label (e.g. floats_1m.p5) contains TEXT
   --no-memory       skip the peak-memory table
+  --memory-only     only the peak-memory table
 
 brine runs in release mode (`cargo run --release -p brine-benches --example ...`);
 CARGO_TARGET_DIR is honoured.";
@@ -35,6 +36,7 @@ struct Args {
     min_time_ms: u64,
     filter: String,
     memory: bool,
+    timings: bool,
 }
 
 /// Parses the command line of `cargo xtask bench-python` and runs it.
@@ -44,6 +46,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         min_time_ms: 200,
         filter: String::new(),
         memory: true,
+        timings: true,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -60,6 +63,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             }
             "--filter" => opts.filter = value()?.clone(),
             "--no-memory" => opts.memory = false,
+            "--memory-only" => opts.timings = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -104,7 +108,7 @@ fn bench(opts: &Args) -> Result<(), String> {
     // machine's load between the two halves of a run cannot skew one workload's ratios.
     let files = manifest_files(&data, &opts.filter)?;
     let mut rows = Vec::new();
-    for (n, file) in files.iter().enumerate() {
+    for (n, file) in files.iter().enumerate().filter(|_| opts.timings) {
         eprintln!("bench-python: [{}/{}] {}", n + 1, files.len(), file.label);
         let mut rust = cargo_example("bench_table", &data);
         rust.args(["--runs", &opts.runs.to_string()])
@@ -132,19 +136,21 @@ fn bench(opts: &Args) -> Result<(), String> {
         out,
         "Load average (1, 5, 15 min) before: {load_before}; after the timings: {load_after}.\n"
     );
-    let _ = writeln!(
-        out,
-        "Method: each cell is the median of {} runs, each run repeating the call for at least \
-         {} ms. MB/s is the pickle's size (plus its out-of-band buffers) over the time of one \
-         call, for every implementation alike, so a ratio is a ratio of times. Spread is the \
-         largest (max - min) / median among the row's implementations.\n",
-        opts.runs, opts.min_time_ms
-    );
-    speed_table(&mut out, &rows, "decode");
-    speed_table(&mut out, &rows, "encode");
-    typed_table(&mut out, &rows);
-    noise_summary(&mut out, &rows);
-    notes(&mut out, &rows);
+    if opts.timings {
+        let _ = writeln!(
+            out,
+            "Method: each cell is the median of {} runs, each run repeating the call for at least \
+             {} ms. MB/s is the pickle's size (plus its out-of-band buffers) over the time of one \
+             call, for every implementation alike, so a ratio is a ratio of times. Spread is the \
+             largest (max - min) / median among the row's implementations.\n",
+            opts.runs, opts.min_time_ms
+        );
+        speed_table(&mut out, &rows, "decode");
+        speed_table(&mut out, &rows, "encode");
+        typed_table(&mut out, &rows);
+        noise_summary(&mut out, &rows);
+        notes(&mut out, &rows);
+    }
     if opts.memory {
         eprintln!("bench-python: peak memory, one process per decode");
         memory_table(&mut out, &data, &python, &opts.filter)?;
@@ -481,16 +487,21 @@ fn memory_table(out: &mut String, data: &Path, python: &Path, filter: &str) -> R
          memory (VmHWM) minus the resident memory before the input was read, so it counts the \
          input, the graph and everything transient. Graph is the decoded graph's heap \
          estimated from its shape (payloads that are slices of the input count nothing). \
-         Budget is 1.5 × size + graph.\n"
+         Budget is 1.5 × size + graph. CPython objects is the peak of what Python's \
+         allocators handed out during `pickle.loads` (`tracemalloc`, the input not counted); \
+         brine's decode peak is its peak minus the resident memory once the input was read \
+         (from `Bytes`), and the last column divides the one by the other.\n"
     );
     let _ = writeln!(
         out,
         "| workload | size | brine peak (Bytes) | graph (Bytes) | peak ÷ budget | brine peak \
-         (reader) | graph (reader) | peak ÷ budget | CPython peak |"
+         (reader) | graph (reader) | peak ÷ budget | CPython peak | CPython objects \
+         (tracemalloc) | brine decode peak ÷ CPython objects |"
     );
-    let _ = writeln!(out, "|{}", " --- |".repeat(9));
+    let _ = writeln!(out, "|{}", " --- |".repeat(11));
     for file in manifest_files(data, filter)? {
         let mut cells = vec![file.label.clone(), fmt_size(file.size)];
+        let mut graph_peak = 0;
         for mode in ["bytes", "reader"] {
             let mut cmd = cargo_example("bench_mem", data);
             cmd.arg(mode).arg(&file.pickle).args(&file.buffers);
@@ -500,10 +511,13 @@ fn memory_table(out: &mut String, data: &Path, python: &Path, filter: &str) -> R
                 .skip(1)
                 .map(|field| field.parse().unwrap_or(0))
                 .collect();
-            let [_size, base_kb, _read_kb, _decoded_kb, peak_kb, graph] = fields.as_slice() else {
+            let [_size, base_kb, read_kb, _decoded_kb, peak_kb, graph] = fields.as_slice() else {
                 return Err(format!("bench_mem: malformed output `{text}`"));
             };
             let peak = peak_kb.saturating_sub(*base_kb) * 1024;
+            if mode == "bytes" {
+                graph_peak = peak_kb.saturating_sub(*read_kb) * 1024;
+            }
             let budget = 1.5 * file.size as f64 + *graph as f64;
             cells.push(fmt_size(peak));
             cells.push(fmt_size(*graph));
@@ -519,10 +533,15 @@ fn memory_table(out: &mut String, data: &Path, python: &Path, filter: &str) -> R
             .split_whitespace()
             .map(|field| field.parse().unwrap_or(0))
             .collect();
-        let [base_kb, _read_kb, _loaded_kb, peak_kb] = fields.as_slice() else {
+        let [base_kb, _read_kb, _loaded_kb, peak_kb, objects] = fields.as_slice() else {
             return Err(format!("timepickle.py memory: malformed output `{text}`"));
         };
         cells.push(fmt_size(peak_kb.saturating_sub(*base_kb) * 1024));
+        cells.push(fmt_size(*objects));
+        cells.push(format!(
+            "{:.2}",
+            graph_peak as f64 / (*objects).max(1) as f64
+        ));
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     let _ = writeln!(out);

@@ -2,6 +2,7 @@
 //!
 //! This file only dispatches: each command lives in its own module.
 
+mod bench_convert;
 mod bench_data;
 mod bench_python;
 mod bench_scan;
@@ -37,6 +38,8 @@ commands:
   bench-scan [--runs N] [--sizes 256m,1g,4g]
       brine scan on 256 MB-4 GB checkpoints (MB/s, peak RSS) and 10,000 small pickles
       (files/s), brine checkpoint ls against a pure-Python lister (inputs in target/bench-scan/)
+  bench-convert [--runs N] [--filter TEXT] [--brine PATH]
+      time the whole `brine convert` process against CPython's in-process loads + dumps
   tables [--check]
       regenerate the tables read off CPython (_compat_pickle's mappings, repr's unprintable
       code points) with CPython 3.11.7 (--check: compare only)";
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         "bench-data" => bench_data::run(rest),
         "bench-python" => bench_python::run(rest),
         "bench-scan" => bench_scan::run(rest),
+        "bench-convert" => bench_convert::run(rest),
         "tables" => tables::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -22,3 +22,16 @@ pub fn open(path: Option<&Path>) -> io::Result<Box<dyn Write>> {
         _ => Ok(Box::new(io::BufWriter::new(io::stdout().lock()))),
     }
 }
+
+/// Opens `path` for writing without a buffer of its own (stdout for `None` or `-`), for a
+/// writer that already writes in large blocks.
+pub fn open_unbuffered(path: Option<&Path>) -> io::Result<Box<dyn Write>> {
+    match path {
+        Some(path) if path.as_os_str() != "-" => {
+            let file = File::create(path)
+                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))?;
+            Ok(Box::new(file))
+        }
+        _ => Ok(Box::new(io::stdout().lock())),
+    }
+}

@@ -130,6 +130,45 @@ fn convert_at_the_own_protocol_gives_the_input_back() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// The output is written while it is encoded; when encoding fails part-way, no incomplete
+/// file is left behind, and a file already at the path is left as it was.
+#[test]
+fn convert_that_cannot_encode_leaves_no_file() {
+    let dir = tempdir();
+    let input = dir.join("global.pickle");
+    // STACK_GLOBAL of `m.ä`: protocol 2 cannot name a non-ASCII global, as in CPython.
+    std::fs::write(&input, b"\x80\x04\x8c\x01m\x8c\x02\xc3\xa4\x93.").unwrap();
+    let target = dir.join("out.pickle");
+    let out = brine(&[
+        "convert",
+        "-p",
+        "2",
+        &input.to_string_lossy(),
+        "-o",
+        &target.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("protocol 2"));
+    assert!(!target.exists());
+    // A file already at the path stays as it was.
+    std::fs::write(&target, b"kept").unwrap();
+    let again = brine(&[
+        "convert",
+        "-p",
+        "2",
+        &input.to_string_lossy(),
+        "-o",
+        &target.to_string_lossy(),
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(std::fs::read(&target).unwrap(), b"kept");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        2,
+        "no partial file is left"
+    );
+}
+
 #[test]
 fn optimize_matches_pickletools() {
     let out = brine(&["optimize", &fixture("pickles/py311/class_reduce.p4.pickle")]);
