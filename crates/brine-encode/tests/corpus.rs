@@ -1,37 +1,9 @@
 //! The encoder over the whole CPython fixture corpus.
 
+mod common;
+
 use brine_testdata::Fixture;
-
-fn extensions() -> brine_value::ExtensionRegistry {
-    let mut registry = brine_value::ExtensionRegistry::new();
-    for (code, module, name) in brine_testdata::EXTENSION_CODES {
-        registry.add(code, module, name).expect("distinct codes");
-    }
-    registry
-}
-
-fn decode_options() -> brine_vm::Options {
-    let mut options = brine_vm::Options::default();
-    options.encoding = brine_value::StringEncoding::Latin1;
-    options.extensions = extensions();
-    options
-}
-
-/// Where two pickles first differ, as pickletools lines, for the failure message.
-fn first_difference(expected: &[u8], actual: &[u8]) -> String {
-    let dis = |data: &[u8]| {
-        let mut out = Vec::new();
-        let _ = brine_lex::dis(data, &mut out, &Default::default());
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    let (expected, actual) = (dis(expected), dis(actual));
-    let diff = expected
-        .lines()
-        .zip(actual.lines())
-        .find(|(e, a)| e != a)
-        .map(|(e, a)| format!("expected {e:?}\n      got {a:?}"));
-    diff.unwrap_or_else(|| "one is a prefix of the other".to_owned())
-}
+use common::{decode_options, extensions, first_difference};
 
 fn reference_fixtures() -> Vec<Fixture> {
     brine_testdata::all()
@@ -54,7 +26,7 @@ fn decode_then_encode_gives_back_cpythons_bytes() {
             Ok(encoded) => failures.push(format!(
                 "{}: {}",
                 fixture.name(),
-                first_difference(&original, &encoded)
+                first_difference(&original, &encoded).1
             )),
             Err(err) => failures.push(format!("{}: {err}", fixture.name())),
         }
@@ -88,7 +60,7 @@ fn optimize_matches_pickletools_optimize() {
             failures.push(format!(
                 "{}: {}",
                 optimized.name(),
-                first_difference(&optimized.bytes(), &ours)
+                first_difference(&optimized.bytes(), &ours).1
             ));
         }
         compared += 1;
@@ -148,7 +120,7 @@ fn plain_data_converts_to_every_protocol_as_cpython_writes_it() {
                     "{} -> p{}: {}",
                     source.name(),
                     target.protocol,
-                    first_difference(&target.bytes(), &encoded)
+                    first_difference(&target.bytes(), &encoded).1
                 ));
             }
             compared += 1;

@@ -4,10 +4,13 @@
 //! What cannot come back byte for byte is listed with its reason; a listed fixture that starts
 //! passing fails the test too, so the lists only shrink.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use brine_encode::Flavour;
 use brine_testdata::Fixture;
+use common::{decode_options, extensions, first_difference};
 
 /// A Python 2 `long` within 64 bits is an int of the graph like a Python 2 `int`, which 2.7
 /// writes differently (INT, BININT) from a `long` (LONG, LONG1).
@@ -46,51 +49,6 @@ fn flavour_of(producer: &str) -> Flavour {
         "py311" => Flavour::Py311,
         "py313" => Flavour::Py313,
         other => panic!("no flavour for producer {other}"),
-    }
-}
-
-fn extensions() -> brine_value::ExtensionRegistry {
-    let mut registry = brine_value::ExtensionRegistry::new();
-    for (code, module, name) in brine_testdata::EXTENSION_CODES {
-        registry.add(code, module, name).expect("distinct codes");
-    }
-    registry
-}
-
-fn decode_options() -> brine_vm::Options {
-    let mut options = brine_vm::Options::default();
-    options.encoding = brine_value::StringEncoding::Latin1;
-    options.extensions = extensions();
-    options
-}
-
-fn dis(data: &[u8]) -> String {
-    let mut out = Vec::new();
-    let _ = brine_lex::dis(data, &mut out, &Default::default());
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The opcode name of a pickletools line (`   12: q    BINPUT     1`).
-fn opcode_of(line: &str) -> &str {
-    line.split_whitespace().nth(2).unwrap_or(line)
-}
-
-/// The first difference as the opcode pair of the first differing pickletools lines, and
-/// the lines themselves.
-fn first_difference(expected: &[u8], actual: &[u8]) -> (String, String) {
-    let (expected, actual) = (dis(expected), dis(actual));
-    let found = expected.lines().zip(actual.lines()).find(|(e, a)| e != a);
-    match found {
-        Some((e, a)) => {
-            let class = format!("{} / {}", opcode_of(e), opcode_of(a));
-            let e: String = e.chars().take(100).collect();
-            let a: String = a.chars().take(100).collect();
-            (class, format!("expected {e:?}\n      got {a:?}"))
-        }
-        None => (
-            "prefix".to_owned(),
-            "one is a prefix of the other".to_owned(),
-        ),
     }
 }
 
