@@ -3,8 +3,6 @@
 //! (`np.save`, `np.savez`, `np.savez_compressed`), loads them, and prints what each array
 //! is; brine reads the same files and must say the same.
 
-use std::process::Command;
-
 use brine_container::npy::{self, Npy};
 use brine_interpret::numpy::{ArrayData, NdArray};
 use bytes::Bytes;
@@ -83,17 +81,8 @@ fn npy_and_npz_files_read_as_numpy_loads_them() {
     };
     let dir = std::env::temp_dir().join(format!("brine-npy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let out = Command::new(&python)
-        .args(["-c", MAKE])
-        .arg(&dir)
-        .output()
-        .expect("run numpy");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text =
+        brine_python::run_script(&python, MAKE, [&dir]).unwrap_or_else(|err| panic!("{err}"));
     let mut checked = 0;
     for line in text.lines() {
         let fields: Vec<&str> = line.split('\t').collect();

@@ -310,6 +310,34 @@ pub fn required() -> bool {
     env::var_os(REQUIRE_VAR).is_some_and(|value| value == "1")
 }
 
+/// Runs the Python source `script` with `exe` (through [`command`]) and `args` after it, and
+/// returns what it printed; a script that fails gives its standard error.
+///
+/// # Errors
+///
+/// The script could not start, exited unsuccessfully or printed something not UTF-8.
+pub fn run_script<I, S>(exe: &Path, script: &str, args: I) -> Result<String, String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = command(exe)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .map_err(|err| format!("{}: {err}", exe.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} exited with {}:\n{}",
+            exe.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|err| format!("output not UTF-8: {err}"))
+}
+
 /// A command running `exe` in a controlled environment: no `PYTHON*` variables from the caller,
 /// hash randomization off (so sets and dicts of strings pickle the same every run), no bytecode
 /// written next to the scripts, stdin closed.

@@ -3,8 +3,6 @@
 //! object dtypes at protocols 2 to 5 (in band and out of band), and prints what each array
 //! is; brine reads the pickle and must say the same.
 
-use std::process::Command;
-
 use brine_interpret::Interpreter;
 use brine_interpret::numpy::{ArrayData, Element, NdArray};
 use bytes::Bytes;
@@ -84,16 +82,8 @@ fn arrays_read_as_numpy_wrote_them() {
         Ok(python) => python,
         Err(err) => return brine_python::skip(err),
     };
-    let out = Command::new(&python)
-        .args(["-c", CASES])
-        .output()
-        .expect("run numpy");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = brine_python::run_script(&python, CASES, std::iter::empty::<&str>())
+        .unwrap_or_else(|err| panic!("{err}"));
     let mut checked = 0;
     for line in text.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
@@ -161,16 +151,8 @@ fn structured_datetime_string_and_object_dtypes() {
         Ok(python) => python,
         Err(err) => return brine_python::skip(err),
     };
-    let out = Command::new(&python)
-        .args(["-c", DTYPES])
-        .output()
-        .expect("run numpy");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = brine_python::run_script(&python, DTYPES, std::iter::empty::<&str>())
+        .unwrap_or_else(|err| panic!("{err}"));
     let mut checked = 0;
     for line in text.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
