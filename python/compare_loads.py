@@ -20,7 +20,6 @@ import brine_fixtures  # noqa: E402,F401  (registers its classes and extension c
 
 PY2 = sys.version_info[0] == 2
 MUTABLE = (list, dict, set, bytearray)
-INTEGERS = (int, long) if PY2 else (int,)  # noqa: F821  (long exists on Python 2)
 
 
 def load(path):
@@ -42,11 +41,8 @@ class Comparer(object):
         self.keep = []
 
     def same(self, a, b, path):
-        # Python 2's int and long are one kind of number; Python 3 pickles cannot tell them apart.
-        if type(a) in INTEGERS and type(b) in INTEGERS and type(a) is not bool and type(b) is not bool:
-            if a != b:
-                raise Differ("%s: %r vs %r" % (path, a, b))
-            return
+        # Python 2's int and long are two types, and brine keeps which one a Python 2 pickle
+        # wrote: `type(a) is not type(b)` below holds them to it.
         if type(a) is not type(b):
             raise Differ("%s: %s vs %s" % (path, type(a).__name__, type(b).__name__))
         has_identity = isinstance(a, MUTABLE) or hasattr(a, "__dict__") or hasattr(type(a), "__slots__")

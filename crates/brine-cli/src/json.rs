@@ -221,7 +221,16 @@ impl<'g, 's> Writer<'g, 's> {
             }
             Value::BigInt(id) => {
                 let value = self.graph.bigint(*id).ok_or_else(dangling_int)?;
-                let _ = write!(buf, "{{\"$int\":\"{value}\"}}");
+                // A Python 2 int kept for its type (`brine_value::Py2Int`) is the int
+                // Python 3 loads, written as any int of its value is.
+                match i64::try_from(value) {
+                    Ok(small) if small.unsigned_abs() <= MAX_PLAIN_INT => {
+                        let _ = write!(buf, "{small}");
+                    }
+                    _ => {
+                        let _ = write!(buf, "{{\"$int\":\"{value}\"}}");
+                    }
+                }
             }
             Value::Float(value) => float(*value, buf),
             Value::Node(id) => self.node(*id, buf, tasks)?,

@@ -12,9 +12,9 @@
 use std::io::Write;
 
 use brine_lex::Opcode;
-use brine_value::{ExtensionRegistry, compat};
+use brine_value::{ExtensionRegistry, Py2Int, compat};
 use hashbrown::{Equivalent, HashMap};
-use num_bigint::BigInt;
+use num_bigint::{BigInt, Sign};
 
 use crate::error::EncodeError;
 use crate::flavour::{Choices, format_17g};
@@ -368,9 +368,6 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// [`Emitter::int`] at protocol 0 (INT text) or beyond 32 bits.
     #[cold]
     fn int_slow(&mut self, value: i64) -> Result<(), EncodeError> {
-        if self.choices.int64_text {
-            return self.line(Opcode::INT, &value.to_string());
-        }
         match i32::try_from(value) {
             Ok(small) if self.choices.long_text_ints => {
                 self.line(Opcode::LONG, &format!("{small}L"))
@@ -390,16 +387,41 @@ impl<'o, W: Write> Emitter<'o, W> {
         if let Ok(small) = i32::try_from(value) {
             return self.int(i64::from(small));
         }
-        if self.choices.int64_text {
-            if let Ok(value) = i64::try_from(value) {
-                return self.int_slow(value);
+        self.long(value)
+    }
+
+    /// An int with its Python 2 type: as Python 2 writes an `int` or a `long` of that value
+    /// when the flavour is 2.7's, else as [`Emitter::int`] writes it (the type is Python 2's
+    /// alone; `brine_value::Py2Int` says which values keep one).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Io`].
+    pub fn py2_int(&mut self, value: i64, kind: Py2Int) -> Result<(), EncodeError> {
+        match kind {
+            _ if !self.choices.py2_int_types => self.int(value),
+            Py2Int::Int if i32::try_from(value).is_err() => {
+                self.line(Opcode::INT, &value.to_string())
             }
+            Py2Int::Long if i32::try_from(value).is_ok() => self.long(&BigInt::from(value)),
+            // The type Python 3's encoding gives anyway.
+            _ => self.int(value),
         }
+    }
+
+    /// The LONG family whatever the value: LONG text (`repr()` of a Python 2 `long`, which
+    /// Python 3 writes too) below protocol 2, LONG1 / LONG4 from it.
+    fn long(&mut self, value: &BigInt) -> Result<(), EncodeError> {
         if self.proto < 2 {
             return self.line(Opcode::LONG, &format!("{value}L"));
         }
-        // CPython's `encode_long`: little-endian two's complement in the fewest bytes.
-        let encoded = value.to_signed_bytes_le();
+        // CPython's `encode_long`: little-endian two's complement in the fewest bytes, none
+        // for zero.
+        let encoded = if value.sign() == Sign::NoSign {
+            Vec::new()
+        } else {
+            value.to_signed_bytes_le()
+        };
         match u8::try_from(encoded.len()) {
             Ok(len) => self.out.write(&[Opcode::LONG1.0, len])?,
             Err(_) => {

@@ -19,10 +19,13 @@ pub(crate) struct Choices {
     /// the INT/BININT path only `if (self->bin && ...)`, so at protocol 0 every int falls
     /// through to `repr(obj)` and LONG; 3.7 writes INT within 32 bits.
     pub(crate) long_text_ints: bool,
-    /// An int of 64 bits beyond 32 is INT text at every protocol: 2.7's `cPickle.c`
-    /// `save_int` writes a Python 2 `int` (a C long) as INT whenever `!self->bin || l >
-    /// 0x7fffffffL || l < -0x80000000L`; only a `long` is LONG / LONG1.
-    pub(crate) int64_text: bool,
+    /// Python 2's two integer types are written as Python 2 writes them, where the graph
+    /// keeps a type that is not the one Python 3's encoding gives (`brine_value::Py2Int`):
+    /// 2.7's `cPickle.c` `save_int` writes an `int` (a C long) as INT text whenever `!self->bin
+    /// || l > 0x7fffffffL || l < -0x80000000L`, so at every protocol beyond 32 bits, and
+    /// `save_long` writes a `long` as LONG text (`repr()`, `5L`) below protocol 2 and LONG1 /
+    /// LONG4 from it, whatever its value.
+    pub(crate) py2_int_types: bool,
     /// Protocol 0 UNICODE escapes NUL, carriage return and Ctrl-Z too (3.7's
     /// `raw_unicode_escape` in `_pickle.c`); 2.7's `modified_EncodeRawUnicodeEscape` and
     /// 3.6's escape only backslash and newline (and code points beyond U+00FF).
@@ -58,7 +61,7 @@ impl Choices {
         let reference = Choices {
             memo_base: 0,
             long_text_ints: false,
-            int64_text: false,
+            py2_int_types: false,
             escape_controls: true,
             float_17g: false,
             frame_min: FRAME_SIZE_MIN,
@@ -73,7 +76,7 @@ impl Choices {
         match flavour {
             Flavour::Py27 => Choices {
                 memo_base: 1,
-                int64_text: true,
+                py2_int_types: true,
                 escape_controls: false,
                 float_17g: true,
                 py2_int_name: true,

@@ -466,7 +466,11 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         let value = graph
             .try_bigint(id)
             .ok_or(EncodeError::DanglingInt(id.index()))?;
-        self.e.bigint(value)
+        // Within i64 the table holds a Python 2 int kept for its type.
+        match (i64::try_from(value), graph.py2_int(&Value::BigInt(id))) {
+            (Ok(small), Some(kind)) => self.e.py2_int(small, kind),
+            _ => self.e.bigint(value),
+        }
     }
 
     /// Writes a value [`Pickler::is_leaf`] said is a leaf: a scalar without the detour

@@ -71,6 +71,12 @@ impl<'g> Reader<'g> {
         self.graph
     }
 
+    /// An int argument within `i64`, a Python 2 int kept for its type included (Python 3
+    /// loads `5L` as `5`).
+    pub(crate) fn int(self, value: &Value) -> Option<i64> {
+        self.graph.get(value).as_i64()
+    }
+
     /// The view of a REDUCE: a known form, or a generic call. `None` when the arguments are
     /// not a tuple.
     pub(crate) fn reduce(self, callable: &'g Value, args: &'g Value) -> Option<View<'g>> {

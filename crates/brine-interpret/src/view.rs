@@ -67,7 +67,9 @@ impl<'g> Interpreter<'g> {
             Value::Bool(v) => View::Bool(v),
             Value::Int(v) => View::Int(v),
             Value::BigInt(id) => match self.graph.try_bigint(id) {
-                Some(v) => View::BigInt(v),
+                // A Python 2 int kept for its Python 2 type (`brine_value::Py2Int`) is the
+                // int Python 3 loads.
+                Some(v) => i64::try_from(v).map_or(View::BigInt(v), View::Int),
                 None => View::Missing,
             },
             Value::Float(v) => View::Float(v),

@@ -10,8 +10,9 @@
 #[non_exhaustive]
 pub enum Flavour {
     /// CPython 2.7's `cPickle`: memo indices from 1, only objects referenced more than once
-    /// memoized, a Python 2 `int` of 64 bits written as INT, protocol 0 text escaping only
-    /// backslash and newline.
+    /// memoized, `int` and `long` written as the types the graph keeps ([`crate::Py2Int`]:
+    /// an `int` of 64 bits as INT, a `long` within 32 bits as LONG or LONG1), protocol 0 text
+    /// escaping only backslash and newline.
     Py27,
     /// CPython 3.6's `_pickle`: every protocol 0 int as LONG, protocol 0 text escaping only
     /// backslash and newline, every protocol 4 pickle framed and large payloads inside the

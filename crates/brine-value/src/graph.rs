@@ -44,7 +44,8 @@ pub struct Graph {
     preludes: HashMap<NodeId, Vec<Value>>,
     /// Values computed and discarded with no object on the stack to attach them to.
     effects: Vec<Value>,
-    /// The ints outside the `i64` range, which [`Value::BigInt`] indexes.
+    /// The ints outside the `i64` range and the Python 2 ints of the other type
+    /// ([`crate::Py2Int`]), which [`Value::BigInt`] indexes.
     bigints: Vec<BigInt>,
     /// How the Python 2 `str` nodes read as text.
     py2_text: Py2Text,
@@ -235,6 +236,11 @@ impl Graph {
         if let Ok(small) = i64::try_from(&value) {
             return Value::Int(small);
         }
+        self.push_bigint(value)
+    }
+
+    /// A new entry of the int table.
+    pub(crate) fn push_bigint(&mut self, value: BigInt) -> Value {
         let id = u32::try_from(self.bigints.len()).expect("a graph holds at most u32::MAX ints");
         self.bigints.push(value);
         Value::BigInt(BigIntId(id))
@@ -569,6 +575,11 @@ impl<'g> ValueRef<'g> {
     pub fn as_i64(&self) -> Option<i64> {
         match *self.value {
             Value::Int(value) => Some(value),
+            // A Python 2 int kept for its type ([`crate::Py2Int`]) is still an int.
+            Value::BigInt(id) => self
+                .graph
+                .try_bigint(id)
+                .and_then(|v| i64::try_from(v).ok()),
             _ => None,
         }
     }

@@ -49,7 +49,9 @@ pub enum Value {
     Bool(bool),
     /// A Python `int` that fits in an `i64`.
     Int(i64),
-    /// A Python `int` outside the `i64` range (never one inside it), in the graph's table.
+    /// A Python `int` in the graph's table: one outside the `i64` range, or a Python 2 int
+    /// whose Python 2 type the graph keeps ([`crate::Py2Int`]: a `long` within 32 bits, an
+    /// `int` beyond them). No other int within `i64` is ever kept there.
     BigInt(BigIntId),
     /// Python `float`.
     Float(f64),

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use brine_lex::{Arg, Op, Opcode};
 use brine_value::{
-    Change, Flavour, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Text, Py2Value, PyStr,
-    StringEncoding, Value, compat,
+    Change, Flavour, GlobalLine, Graph, Node, NodeId, PickleBuffer, Py2Int, Py2Text, Py2Value,
+    PyStr, StringEncoding, Value, compat,
 };
 use bytes::Bytes;
 use hashbrown::HashMap;
@@ -82,8 +82,9 @@ pub(crate) struct Machine<'h> {
 /// What a pickle wrote as only some CPython's pickler writes it (see [`Flavour`]).
 #[derive(Debug, Default, Clone, Copy)]
 struct Idioms {
-    /// INT text for an int beyond 32 bits: a Python 2 `int` of 64 bits (3.x writes LONG).
-    py2_int64: bool,
+    /// INT text for an int beyond 32 bits, a Python 2 `int` of 64 bits (3.x writes LONG), or
+    /// LONG1 / LONG4 for one within them, a Python 2 `long` (3.x writes BININT).
+    py2_ints: bool,
     /// 3.6 and older: LONG text for an int within 32 bits (every protocol 0 int in 3.6, a
     /// `long` in 2.7), a FRAME of fewer than 4 bytes, a payload of 64 KiB or more inside a
     /// frame, a protocol 0 UNICODE holding a raw NUL, carriage return or Ctrl-Z.
@@ -310,10 +311,10 @@ impl<'h> Machine<'h> {
             | Opcode::LONG1
             | Opcode::LONG4 => {
                 if let Arg::Int(value) = op.arg {
-                    self.note_int_text(op.code, value);
+                    self.note_int(op.code, value);
                 }
                 let value = match op.arg {
-                    Arg::Int(value) => Value::Int(value),
+                    Arg::Int(value) => self.int(op.code, value),
                     Arg::Bool(value) => Value::Bool(value),
                     Arg::BigDecimal(text) => self.graph.add_int(parse_big_decimal(text)),
                     Arg::BigLong(data) => self.graph.add_int(BigInt::from_signed_bytes_le(data)),
@@ -1508,11 +1509,27 @@ impl<'h> Machine<'h> {
         self.graph
     }
 
-    /// Notes the idioms of an INT or LONG text line holding `value`.
-    fn note_int_text(&mut self, code: Opcode, value: i64) {
+    /// The int `value` that opcode `code` pushes, with the Python 2 type the opcode gives it
+    /// kept where that is not the type of Python 3's encoding of the value (`Py2Int`).
+    fn int(&mut self, code: Opcode, value: i64) -> Value {
+        let kind = match code {
+            Opcode::LONG | Opcode::LONG1 | Opcode::LONG4 => Py2Int::Long,
+            _ => Py2Int::Int,
+        };
+        if Py2Int::of_python3(value) == kind {
+            Value::Int(value)
+        } else {
+            self.graph.add_py2_int(BigInt::from(value), kind)
+        }
+    }
+
+    /// Notes the idioms of an int opcode holding `value`.
+    fn note_int(&mut self, code: Opcode, value: i64) {
         let within_32_bits = i32::try_from(value).is_ok();
-        if code == Opcode::INT && !within_32_bits {
-            self.idioms.py2_int64 = true;
+        if (code == Opcode::INT && !within_32_bits)
+            || (matches!(code, Opcode::LONG1 | Opcode::LONG4) && within_32_bits)
+        {
+            self.idioms.py2_ints = true;
         } else if code == Opcode::LONG && within_32_bits {
             self.idioms.up_to_py36 = true;
         }
@@ -1542,7 +1559,7 @@ impl<'h> Machine<'h> {
                 unset &= unset - 1;
             }
         }
-        let flavour = if self.first_memo_key == Some(1) || self.idioms.py2_int64 {
+        let flavour = if self.first_memo_key == Some(1) || self.idioms.py2_ints {
             Some(Flavour::Py27)
         } else if self.idioms.up_to_py36 {
             Some(Flavour::Py36)

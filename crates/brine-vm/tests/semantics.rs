@@ -163,6 +163,61 @@ fn python2_strings_keep_their_bytes_and_the_encoding() {
     });
 }
 
+/// Python 2's `int` and `long`, as 2.7's `cPickle.dumps` writes them (`5L`, `0L`, `-1L`,
+/// `sys.maxint`, `2**32`, `2**32L` at protocols 0-2): the graph keeps the Python 2 type where
+/// Python 3's own encoding of the value would give the other one, and the value either way.
+#[test]
+fn python2_int_types_are_kept_where_python3_would_lose_them() {
+    use brine_value::Py2Int::{Int, Long};
+    let cases: [(&[u8], i64, brine_value::Py2Int, bool); 13] = [
+        (b"L5L\n.", 5, Long, true),
+        (b"\x80\x02\x8a\x01\x05.", 5, Long, true),
+        (b"L0L\n.", 0, Long, true),
+        (b"\x80\x02\x8a\x00.", 0, Long, true),
+        (b"\x80\x02\x8a\x01\xff.", -1, Long, true),
+        (b"I9223372036854775807\n.", i64::MAX, Int, true),
+        (b"\x80\x02I9223372036854775807\n.", i64::MAX, Int, true),
+        (b"\x80\x02I4294967296\n.", 1 << 32, Int, true),
+        // What Python 3 writes for these values, and what Python 2 reads from it.
+        (b"L4294967296L\n.", 1 << 32, Long, false),
+        (
+            b"\x80\x02\x8a\x05\x00\x00\x00\x00\x01.",
+            1 << 32,
+            Long,
+            false,
+        ),
+        (b"I5\n.", 5, Int, false),
+        (b"K\x05.", 5, Int, false),
+        (b"\x80\x02J\x00\x00\x00\x80.", -(1 << 31), Int, false),
+    ];
+    for (pickle, value, kind, kept) in cases {
+        let from_slice = brine_vm::from_slice(pickle, &Options::default());
+        let graphs = std::iter::once(("slice", from_slice))
+            .chain(readers(pickle, &Options::default()))
+            .map(|(reader, res)| {
+                (
+                    reader,
+                    res.unwrap_or_else(|err| panic!("{pickle:?}: {err}")),
+                )
+            });
+        for (reader, graph) in graphs {
+            let root = *graph.root_value();
+            assert_eq!(graph.root().as_i64(), Some(value), "{pickle:?} {reader}");
+            assert_eq!(graph.py2_int(&root), Some(kind), "{pickle:?} {reader}");
+            assert_eq!(
+                matches!(root, Value::BigInt(_)),
+                kept,
+                "{pickle:?} {reader}"
+            );
+            assert_eq!(
+                format!("{graph:?}"),
+                value.to_string(),
+                "{pickle:?} {reader}"
+            );
+        }
+    }
+}
+
 #[test]
 fn containers_and_marks() {
     check(b"(K\x01K\x02t.", "(1, 2)");

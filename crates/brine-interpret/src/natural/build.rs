@@ -41,6 +41,12 @@ impl Builder<'_> {
     fn value(&mut self, value: &Value) -> Value {
         match value {
             Value::Node(id) => Value::Node(self.natural_id(*id)),
+            // A Python 2 int kept for its type (`brine_value::Py2Int`) is the int Python 3
+            // loads.
+            Value::BigInt(_) => match self.interpreter.graph().get(value).as_i64() {
+                Some(small) => Value::Int(small),
+                None => *value,
+            },
             other => *other,
         }
     }

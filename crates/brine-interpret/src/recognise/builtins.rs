@@ -61,15 +61,14 @@ pub(super) fn bytearray<'g>(
 
 /// `complex(real, imag)`.
 pub(super) fn complex<'g>(
-    _reader: Reader<'g>,
+    reader: Reader<'g>,
     args: &'g [Value],
     _depth: usize,
 ) -> Option<View<'g>> {
     let number = |value: &Value| match *value {
-        Value::Int(value) => Some(value as f64),
         Value::Bool(value) => Some(f64::from(u8::from(value))),
         Value::Float(value) => Some(value),
-        _ => None,
+        _ => reader.int(value).map(|value| value as f64),
     };
     let (real, imag) = match args {
         [] => (0.0, 0.0),
@@ -81,7 +80,7 @@ pub(super) fn complex<'g>(
 }
 
 /// `range(stop)`, `range(start, stop[, step])`, with int arguments and a step other than 0.
-pub(super) fn range<'g>(_reader: Reader<'g>, args: &'g [Value], _depth: usize) -> Option<View<'g>> {
+pub(super) fn range<'g>(reader: Reader<'g>, args: &'g [Value], _depth: usize) -> Option<View<'g>> {
     let is_int = |value: &Value| matches!(value, Value::Int(_) | Value::BigInt(_));
     if !args.iter().all(is_int) {
         return None;
@@ -92,7 +91,7 @@ pub(super) fn range<'g>(_reader: Reader<'g>, args: &'g [Value], _depth: usize) -
         [start, stop, step] => (*start, *stop, *step),
         _ => return None,
     };
-    if step == Value::Int(0) {
+    if reader.int(&step) == Some(0) {
         return None;
     }
     Some(View::Range { start, stop, step })

@@ -55,7 +55,10 @@ pub(super) fn deque<'g>(reader: Reader<'g>, args: &'g [Value], _depth: usize) ->
     let (items, maxlen) = match args {
         [] => (&[][..], None),
         [items] | [items, Value::None] => (reader.sequence(items)?, None),
-        [items, Value::Int(maxlen)] if *maxlen >= 0 => (reader.sequence(items)?, Some(*maxlen)),
+        [items, maxlen] => match reader.int(maxlen) {
+            Some(maxlen) if maxlen >= 0 => (reader.sequence(items)?, Some(maxlen)),
+            _ => return None,
+        },
         _ => return None,
     };
     Some(View::Deque {

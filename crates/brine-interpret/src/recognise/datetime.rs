@@ -54,11 +54,11 @@ pub(super) fn datetime<'g>(
 
 /// `timedelta(days, seconds, microseconds)`.
 pub(super) fn timedelta<'g>(
-    _reader: Reader<'g>,
+    reader: Reader<'g>,
     args: &'g [Value],
     _depth: usize,
 ) -> Option<View<'g>> {
-    delta(args).map(View::TimeDelta)
+    delta(reader, args).map(View::TimeDelta)
 }
 
 /// `timezone(offset[, name])`, the offset a timedelta strictly within a day.
@@ -141,16 +141,13 @@ fn unpack_time(data: &[u8], tzinfo: Value) -> Option<Time> {
 }
 
 /// `timedelta(days, seconds, microseconds)` with int arguments, normalized as Python does.
-fn delta(args: &[Value]) -> Option<TimeDelta> {
+fn delta(reader: Reader<'_>, args: &[Value]) -> Option<TimeDelta> {
     if args.len() > 3 {
         return None;
     }
     let mut parts = [0i128; 3];
     for (part, arg) in parts.iter_mut().zip(args) {
-        let Value::Int(value) = arg else {
-            return None;
-        };
-        *part = i128::from(*value);
+        *part = i128::from(reader.int(arg)?);
     }
     let micros = parts[0] * MICROS_PER_DAY + parts[1] * 1_000_000 + parts[2];
     let days = micros.div_euclid(MICROS_PER_DAY);
