@@ -212,7 +212,7 @@ pub fn decode_file(path: &Path, buffers: &[Bytes]) -> Result<Graph, String> {
 ///
 /// What brine-encode reports.
 pub fn encode(workload: &Workload, graph: &Graph) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    encode_with(
+    write_graph(
         workload,
         graph,
         brine_encode::Options::protocol(workload.protocol),
@@ -229,14 +229,14 @@ pub fn encode_fast(
     workload: &Workload,
     graph: &Graph,
 ) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    encode_with(
+    write_graph(
         workload,
         graph,
         brine_encode::Options::protocol(workload.protocol).fast(),
     )
 }
 
-fn encode_with(
+fn write_graph(
     workload: &Workload,
     graph: &Graph,
     options: brine_encode::Options,
