@@ -16,12 +16,15 @@ Modes:
 - ``instance``: the result is an instance of the expected object's class (same ``__module__``
   and ``__qualname__``), with the same attributes (``vars()``, and ``__slots__``).
 - ``instance-bytes``: ``instance``, and the bytes as for ``bytes``.
+- ``bytes-fast``, ``instance-bytes-fast``: as ``bytes`` and ``instance-bytes``, the bytes
+  compared with what a ``pickle.Pickler`` with ``fast = True`` (no memo) writes.
 
 Prints one line per case, ``ok NAME`` or ``FAIL NAME: why``, then a summary line.
 Exits non-zero when a case fails.
 """
 
 import collections
+import io
 import math
 import os
 import pickle
@@ -94,7 +97,15 @@ def check(protocol, mode, data, expected):
             return why
     elif not strict_equal(got, expected):
         return "loaded %r, expected %r" % (got, expected)
-    if mode.endswith("bytes"):
+    if mode.endswith("bytes-fast"):
+        out = io.BytesIO()
+        pickler = pickle.Pickler(out, protocol)
+        pickler.fast = True
+        pickler.dump(expected)
+        want = out.getvalue()
+        if want != data:
+            return "bytes differ from fast mode's:\n  rust   %r\n  python %r" % (data, want)
+    elif mode.endswith("bytes"):
         want = pickle.dumps(expected, protocol=protocol)
         if want != data:
             return "bytes differ:\n  rust   %r\n  python %r" % (data, want)

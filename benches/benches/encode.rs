@@ -1,7 +1,9 @@
 //! Criterion benches of encoding: every workload of `cargo xtask bench-data`, decoded once, then
-//! written by brine (graph to bytes at the file's protocol) and by serde-pickle (from
+//! written by brine (graph to bytes at the file's protocol, with the memo and in CPython's
+//! fast mode without it) and by serde-pickle (from
 //! `serde_pickle::Value`, which it always writes at protocol 3); and, for the workloads with a
-//! Rust type ([`brine_benches::typed`]), brine-serde and serde-pickle encoding that type.
+//! Rust type ([`brine_benches::typed`]), brine-serde (with and without the memo) and serde-pickle
+//! encoding that type.
 //!
 //! `cargo bench -p brine-benches --bench encode [-- FILTER]`. Without the data, it says how to
 //! make it and measures nothing.
@@ -9,7 +11,7 @@
 use std::hint::black_box;
 
 use brine_benches::typed::{TypedBench, with_type};
-use brine_benches::{Workload, criterion_budget, data_dir, decode, encode, workloads};
+use brine_benches::{Workload, criterion_budget, data_dir, decode, encode, encode_fast, workloads};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use serde::Serialize;
@@ -46,6 +48,12 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
         .measurement_time(measurement)
         .sampling_mode(SamplingMode::Flat);
     group.bench_function("brine", |b| b.iter(|| encode(workload, black_box(&graph))));
+    // Fast mode (no memo) where the graph has no cycle, which it refuses.
+    if encode_fast(workload, &graph).is_ok() {
+        group.bench_function("brine_fast", |b| {
+            b.iter(|| encode_fast(workload, black_box(&graph)))
+        });
+    }
 
     let value = serde_pickle::value_from_slice(&workload.data, DeOptions::new()).or_else(|_| {
         serde_pickle::value_from_slice(
@@ -92,6 +100,11 @@ impl TypedBench for Typed<'_, '_> {
             };
         self.0.bench_function("brine_serde", |b| {
             b.iter(|| brine_serde::to_vec(black_box(&value), options))
+        });
+        let mut fast = options.clone();
+        fast.fast = true;
+        self.0.bench_function("brine_serde_fast", |b| {
+            b.iter(|| brine_serde::to_vec(black_box(&value), &fast))
         });
         self.0.bench_function("serde_pickle_typed", |b| {
             b.iter(|| serde_pickle::to_vec(black_box(&value), SerOptions::new()))

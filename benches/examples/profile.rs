@@ -10,16 +10,19 @@
 //! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader over the bytes in
 //! memory; `decode_reader` is the same), `file` (`load` from the file through an 8 KiB
 //! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
-//! `encode` (the graph, decoded once beforehand, written at the file's protocol),
+//! `encode` (the graph, decoded once beforehand, written at the file's protocol; `encode-fast`
+//! the same in CPython's fast mode, no memo),
 //! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type) or
 //! `typed-encode` (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`,
-//! decoded once beforehand).
+//! decoded once beforehand; `typed-encode-fast` in fast mode).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
 use brine_benches::typed::{TypedBench, with_type};
-use brine_benches::{Workload, data_dir, decode, decode_file, decode_reader, encode, workloads};
+use brine_benches::{
+    Workload, data_dir, decode, decode_file, decode_reader, encode, encode_fast, workloads,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -37,7 +40,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|file|encode|typed-decode|typed-encode WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -71,6 +74,12 @@ fn run() -> Result<(), String> {
                 black_box(encode(workload, &graph).map_err(|err| err.to_string())?);
             }
         }
+        "encode-fast" => {
+            let graph = decode(workload).map_err(|err| err.to_string())?;
+            for _ in 0..times {
+                black_box(encode_fast(workload, &graph).map_err(|err| err.to_string())?);
+            }
+        }
         "typed-decode" => {
             let mut typed = TypedDecode { times, res: Ok(()) };
             if !with_type(workload, &mut typed) {
@@ -78,8 +87,13 @@ fn run() -> Result<(), String> {
             }
             typed.res?;
         }
-        "typed-encode" => {
-            let mut typed = TypedEncode { times, res: Ok(()) };
+        "typed-encode" | "typed-encode-fast" => {
+            let fast = op == "typed-encode-fast";
+            let mut typed = TypedEncode {
+                times,
+                fast,
+                res: Ok(()),
+            };
             if !with_type(workload, &mut typed) {
                 return Err(format!("`{label}` has no Rust type"));
             }
@@ -121,6 +135,8 @@ fn typed_from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
 /// `brine_serde::to_vec` of the workload as its Rust type, `times` times.
 struct TypedEncode {
     times: usize,
+    /// Writes in CPython's fast mode (no memo).
+    fast: bool,
     res: Result<(), String>,
 }
 
@@ -133,8 +149,10 @@ impl TypedBench for TypedEncode {
         self.res = (|| {
             let value: T = brine_serde::from_slice(&workload.data, &Default::default())
                 .map_err(|err| err.to_string())?;
+            let mut options = options.clone();
+            options.fast = self.fast;
             for _ in 0..self.times {
-                black_box(typed_to_vec(&value, options)?);
+                black_box(typed_to_vec(&value, &options)?);
             }
             Ok(())
         })();

@@ -212,8 +212,36 @@ pub fn decode_file(path: &Path, buffers: &[Bytes]) -> Result<Graph, String> {
 ///
 /// What brine-encode reports.
 pub fn encode(workload: &Workload, graph: &Graph) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    let mut pickler =
-        brine_encode::Encoder::new(brine_encode::Options::protocol(workload.protocol));
+    write_graph(
+        workload,
+        graph,
+        brine_encode::Options::protocol(workload.protocol),
+    )
+}
+
+/// [`encode`] in CPython's fast mode (`Pickler.fast = True`: no memo), which refuses a graph
+/// with a cycle.
+///
+/// # Errors
+///
+/// What brine-encode reports.
+pub fn encode_fast(
+    workload: &Workload,
+    graph: &Graph,
+) -> Result<Vec<u8>, brine_encode::EncodeError> {
+    write_graph(
+        workload,
+        graph,
+        brine_encode::Options::protocol(workload.protocol).fast(),
+    )
+}
+
+fn write_graph(
+    workload: &Workload,
+    graph: &Graph,
+    options: brine_encode::Options,
+) -> Result<Vec<u8>, brine_encode::EncodeError> {
+    let mut pickler = brine_encode::Encoder::new(options);
     if !workload.buffers.is_empty() {
         pickler = pickler.buffer_callback(|_| false);
     }

@@ -24,7 +24,7 @@ use crate::{HIGHEST_PROTOCOL, Options};
 /// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
 const BATCH_SIZE: usize = 1000;
 /// The memo index of an object not memoized (yet).
-pub(crate) const NOT_MEMOIZED: u32 = u32::MAX;
+pub const NOT_MEMOIZED: u32 = u32::MAX;
 /// A [`Batch`] length nobody knew up front.
 const UNKNOWN_LEN: usize = usize::MAX;
 
@@ -81,6 +81,8 @@ pub struct Emitter<'o, W> {
     /// The next [`Emitter::memoize`] writes nothing: the graph says its pickle never
     /// memoized the object being written.
     skip_memo: bool,
+    /// CPython's `Pickler.fast`: nothing is memoized, so nothing is fetched again.
+    fast: bool,
     /// The str objects CPython keeps one of, by content: empty and one-character (below
     /// U+0100) strings, and interned names.
     shared_strs: HashMap<Box<[u8]>, u32>,
@@ -268,6 +270,7 @@ impl<'o, W: Write> Emitter<'o, W> {
             choices,
             memo_len: choices.memo_base,
             skip_memo: false,
+            fast: options.fast,
             shared_strs: HashMap::new(),
             shared_bytes: HashMap::new(),
             globals: HashMap::new(),
@@ -282,6 +285,11 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// The number of objects memoized so far (plus the flavour's first index).
     pub(crate) fn memo_len(&self) -> u32 {
         self.memo_len
+    }
+
+    /// Whether this is CPython's fast mode ([`Options::fast`]): nothing memoized, no GET.
+    pub fn is_fast(&self) -> bool {
+        self.fast
     }
 
     /// The next object the emitter memoizes (the one about to be written, or closed) is not
@@ -645,14 +653,15 @@ impl<'o, W: Write> Emitter<'o, W> {
     }
 
     /// Memoizes the object just written (MEMOIZE, BINPUT, LONG_BINPUT or PUT text, by
-    /// protocol and index) and returns its index.
+    /// protocol and index) and returns its index; in fast mode writes nothing and returns
+    /// [`NOT_MEMOIZED`].
     ///
     /// # Errors
     ///
     /// [`EncodeError::Unpicklable`] past 2³² - 1 objects; [`EncodeError::Io`].
     #[inline]
     pub fn memoize(&mut self) -> Result<u32, EncodeError> {
-        if self.skip_memo {
+        if self.skip_memo | self.fast {
             self.skip_memo = false;
             return Ok(NOT_MEMOIZED);
         }
@@ -678,7 +687,7 @@ impl<'o, W: Write> Emitter<'o, W> {
     /// paths that know the protocol already.
     #[inline(always)]
     fn memoize_op(&mut self) -> Result<u32, EncodeError> {
-        if self.skip_memo {
+        if self.skip_memo | self.fast {
             self.skip_memo = false;
             return Ok(NOT_MEMOIZED);
         }
@@ -801,6 +810,9 @@ impl<'o, W: Write> Emitter<'o, W> {
     }
 
     pub(crate) fn register_global(&mut self, module: &str, name: &str, idx: u32) {
+        if idx == NOT_MEMOIZED {
+            return;
+        }
         let key = GlobalKey {
             module: module.into(),
             name: name.into(),

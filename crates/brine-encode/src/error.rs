@@ -14,6 +14,11 @@ pub enum EncodeError {
     /// A tuple (or another object built from its contents) contains itself without a list,
     /// dict or object in between, which no Python object can.
     ImpossibleCycle(&'static str),
+    /// In fast mode ([`crate::Options::fast`]), an object that contains itself: without a
+    /// memo it would be written forever. CPython's C pickler raises `ValueError` ("fast mode:
+    /// can't pickle cyclic objects including object type ...") for a list or dict; the
+    /// type named here is that of the first object met again while it was being written.
+    FastModeCycle(&'static str),
     /// A reference to a node the graph does not hold.
     DanglingNode(usize),
     /// A reference to a big int the graph does not hold.
@@ -43,6 +48,10 @@ impl fmt::Display for EncodeError {
                     "a {kind} contains itself with no mutable object in between"
                 )
             }
+            EncodeError::FastModeCycle(kind) => write!(
+                f,
+                "fast mode: can't pickle cyclic objects including object type {kind}"
+            ),
             EncodeError::DanglingNode(idx) => write!(f, "node {idx} is not in the graph"),
             EncodeError::DanglingInt(idx) => write!(f, "big int {idx} is not in the graph"),
             EncodeError::LengthMismatch { expected, actual } => write!(

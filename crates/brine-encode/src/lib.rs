@@ -51,7 +51,7 @@ use brine_value::{ExtensionRegistry, Graph, PickleBuffer, Value};
 
 pub use brine_value::Flavour;
 
-pub use emit::{Batch, Emitter, is_shared_str};
+pub use emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
 pub use save::{BufferCallback, PersistentId};
@@ -90,6 +90,14 @@ pub struct Options {
     ///
     /// Default: `None`.
     pub flavour: Option<Flavour>,
+    /// CPython's `Pickler.fast`: no memo. Nothing is memoized (no MEMOIZE, PUT or BINPUT)
+    /// and nothing fetched again (no GET): an object the graph refers to twice is written
+    /// twice, and Python loads two objects. The pickle is smaller and quicker to write for
+    /// data without sharing. A cycle cannot be written this way and is refused with
+    /// [`EncodeError::FastModeCycle`], as CPython refuses it with `ValueError`.
+    ///
+    /// Default: `false`.
+    pub fast: bool,
 }
 
 impl Default for Options {
@@ -106,7 +114,29 @@ impl Options {
             fix_imports: true,
             extensions: ExtensionRegistry::default(),
             flavour: None,
+            fast: false,
         }
+    }
+
+    /// These options in CPython's fast mode ([`Options::fast`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use brine_value::{Graph, Node, Value};
+    ///
+    /// let mut graph = Graph::new();
+    /// let inner = graph.add(Node::List(vec![]));
+    /// let outer = graph.add(Node::List(vec![Value::Node(inner), Value::Node(inner)]));
+    /// graph.set_root(Value::Node(outer));
+    /// // p = pickle.Pickler(f, 2); p.fast = True; p.dump([inner, inner])
+    /// let bytes = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(2).fast())?;
+    /// assert_eq!(bytes, b"\x80\x02](]]e.");
+    /// # Ok::<(), brine_encode::EncodeError>(())
+    /// ```
+    pub fn fast(mut self) -> Options {
+        self.fast = true;
+        self
     }
 }
 
@@ -115,7 +145,8 @@ impl Options {
 /// # Errors
 ///
 /// A protocol above 5, a value the protocol cannot express (a PickleBuffer below protocol 5,
-/// a non-ASCII global name below protocol 3), or a tuple that contains itself directly.
+/// a non-ASCII global name below protocol 3), a tuple that contains itself directly, or in
+/// fast mode any cycle.
 ///
 /// # Example
 ///

@@ -96,6 +96,10 @@ enum Task {
     /// The arguments `(text, 'latin-1')` of a bytearray, for 3.6's and 3.7's protocol 0-2
     /// form.
     Latin1Of(NodeId),
+    /// Fast mode: the node and all it holds are written; it may be met again.
+    Leave(NodeId),
+    /// Fast mode: the node's prelude is written, now the node itself.
+    SaveBody(NodeId),
     /// Saves a value the pickle computes only to discard it (a POP follows): a call made
     /// for its effect, or the first attempt at an object, which CPython never memoizes.
     Discard(Value),
@@ -124,6 +128,10 @@ pub(crate) struct Pickler<'g, 'h, W> {
     /// before: the ones written where the container is first written.
     filled_from: HashMap<NodeId, usize>,
     tasks: Vec<Task>,
+    /// CPython's fast mode: nothing memoized, each reference written in full.
+    fast: bool,
+    /// Fast mode: the nodes being written, each met again only through a cycle.
+    in_progress: Vec<bool>,
     persistent_id: Option<&'h mut PersistentId<'h>>,
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
 }
@@ -135,6 +143,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         persistent_id: Option<&'h mut PersistentId<'h>>,
         buffer_callback: Option<&'h mut BufferCallback<'h>>,
     ) -> Pickler<'g, 'h, W> {
+        let fast = emitter.is_fast();
         Pickler {
             graph,
             e: emitter,
@@ -144,8 +153,20 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             preludes_written: HashSet::new(),
             discarding: HashSet::new(),
             py2_as_bytes: HashSet::new(),
-            filled_from: filled_from(graph),
+            // Without a memo there is no container to fetch and fill later: each is written
+            // whole.
+            filled_from: if fast {
+                HashMap::new()
+            } else {
+                filled_from(graph)
+            },
             tasks: Vec::new(),
+            fast,
+            in_progress: if fast {
+                vec![false; graph.len()]
+            } else {
+                Vec::new()
+            },
             persistent_id,
             buffer_callback,
         }
@@ -329,8 +350,14 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                 }
             }
             Task::EndProgress(id) => self.entered[id.index()] = NOT_MEMOIZED,
+            Task::Leave(id) => self.in_progress[id.index()] = false,
+            Task::SaveBody(id) => {
+                let node = self.node(id)?;
+                self.save_body(id, node)?;
+            }
             Task::Changes(id) => {
-                if self.changes_written.insert(id) {
+                // In fast mode each time the node is written, its changes are too.
+                if self.fast || self.changes_written.insert(id) {
                     self.push_changes(id)?;
                 }
             }
@@ -492,6 +519,9 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if idx != NOT_MEMOIZED {
             return self.e.get(idx);
         }
+        if self.fast {
+            return self.save_fast(id, node);
+        }
         // The first attempt at the object, which CPython writes and drops before it.
         if !self.graph.prelude(id).is_empty() && self.preludes_written.insert(id) {
             self.tasks.push(Task::Save(Value::Node(id)));
@@ -502,14 +532,39 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             return Ok(());
         }
         if self.entered[id.index()] == self.e.memo_len() {
-            let kind = match node {
-                Node::Tuple(_) => "tuple",
-                Node::FrozenSet(_) => "frozenset",
-                Node::Set(_) => "set written as a call (below protocol 4)",
-                _ => "object's constructor arguments",
-            };
-            return Err(EncodeError::ImpossibleCycle(kind));
+            return Err(EncodeError::ImpossibleCycle(cycle_kind(node)));
         }
+        self.save_body(id, node)
+    }
+
+    /// [`Pickler::save_node`] in fast mode: each time the node is met, its prelude and then
+    /// the node, refused when it is met again while being written (a cycle).
+    fn save_fast(&mut self, id: NodeId, node: &'g Node) -> Result<(), EncodeError> {
+        let holds_values = !matches!(
+            node,
+            Node::Str(_) | Node::Bytes(_) | Node::Py2Str(_) | Node::Ext(_) | Node::Buffer(_)
+        );
+        let prelude = self.graph.prelude(id);
+        if !holds_values && prelude.is_empty() && self.graph.changes(id).is_empty() {
+            return self.save_body(id, node);
+        }
+        if std::mem::replace(&mut self.in_progress[id.index()], true) {
+            return Err(EncodeError::FastModeCycle(node.kind_name()));
+        }
+        self.tasks.push(Task::Leave(id));
+        if prelude.is_empty() {
+            return self.save_body(id, node);
+        }
+        self.tasks.push(Task::SaveBody(id));
+        for value in prelude.iter().rev() {
+            self.tasks.push(Task::Op(Op::Pop));
+            self.tasks.push(Task::Discard(*value));
+        }
+        Ok(())
+    }
+
+    /// Writes the node itself, its prelude written and the cycle checks made.
+    fn save_body(&mut self, id: NodeId, node: &'g Node) -> Result<(), EncodeError> {
         // Pushed first, so it runs once the object is written and memoized, as CPython
         // writes BUILD (and the items of a list or dict subclass) after the object.
         if !self.graph.changes(id).is_empty() {
@@ -641,6 +696,10 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
                     from,
                     to,
                 } => {
+                    // In fast mode the container was written whole.
+                    if self.fast {
+                        continue;
+                    }
                     let Some(target) = container.node() else {
                         return Err(EncodeError::Unpicklable(
                             "a fill of something that is not a container".to_owned(),
@@ -1145,6 +1204,16 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         };
         self.memo[id.index()] = idx;
         Ok(())
+    }
+}
+
+/// What [`EncodeError::ImpossibleCycle`] says of a node that contains itself.
+fn cycle_kind(node: &Node) -> &'static str {
+    match node {
+        Node::Tuple(_) => "tuple",
+        Node::FrozenSet(_) => "frozenset",
+        Node::Set(_) => "set written as a call (below protocol 4)",
+        _ => "object's constructor arguments",
     }
 }
 

@@ -33,6 +33,32 @@ pub struct Options {
     ///
     /// Default: `true`, as in Python.
     pub fix_imports: bool,
+    /// When writing, CPython's `Pickler.fast`: no memo. A Rust value shares nothing serde
+    /// can see, so what the memo saves is only the names written again: a struct's field
+    /// names and a class's global are written once and fetched with GET after. Fast mode
+    /// writes each of them in full every time and writes no MEMOIZE, PUT or BINPUT, as
+    /// `p = pickle.Pickler(f, protocol); p.fast = True` does; Python loads the same values.
+    /// Reading ignores it.
+    ///
+    /// Default: `false`, as in Python.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Row {
+    ///     a: i64,
+    /// }
+    ///
+    /// let mut options = brine_serde::Options::protocol(2);
+    /// options.fast = true;
+    /// let pickle = brine_serde::to_vec(&vec![Row { a: 1 }, Row { a: 2 }], &options)?;
+    /// // p = pickle.Pickler(f, 2); p.fast = True; p.dump([{"a": 1}, {"a": 2}])
+    /// assert_eq!(
+    ///     pickle,
+    ///     b"\x80\x02](}X\x01\x00\x00\x00aK\x01s}X\x01\x00\x00\x00aK\x02se."
+    /// );
+    /// # Ok::<(), brine_serde::Error>(())
+    /// ```
+    pub fast: bool,
     /// How Python 2 `str` objects are decoded when reading, as Python's `encoding`
     /// (`StringEncoding::Latin1` for pickles of binary data written by Python 2).
     ///
@@ -102,6 +128,7 @@ impl Options {
         Options {
             protocol,
             fix_imports: true,
+            fast: false,
             encoding: StringEncoding::default(),
             errors: StringErrors::default(),
             classes: BTreeMap::new(),

@@ -53,6 +53,27 @@ impl<'h> Pickler<'h> {
         self
     }
 
+    /// Python's `Pickler.fast`: no memo, so an object referred to twice is written twice
+    /// (no MEMOIZE, PUT or GET), and a cycle fails with
+    /// [`brine_encode::EncodeError::FastModeCycle`] as CPython's raises `ValueError`. For data
+    /// without sharing the pickle is smaller and quicker to write. Default: off.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// // ["spam", "spam"] with one str: p = pickle.Pickler(f, 4); p.fast = True; p.dump(obj)
+    /// let graph = brine::loads(b"\x80\x04]\x94(\x8c\x04spam\x94h\x01e.")?;
+    /// assert_eq!(
+    ///     brine::Pickler::new().fast(true).dumps(&graph)?,
+    ///     b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00](\x8c\x04spam\x8c\x04spame."
+    /// );
+    /// # Ok::<(), brine::Error>(())
+    /// ```
+    pub fn fast(mut self, fast: bool) -> Pickler<'h> {
+        self.encoder.options_mut().fast = fast;
+        self
+    }
+
     /// Extension codes to write as EXT1/EXT2/EXT4 (Python's `copyreg.add_extension`).
     pub fn extensions(mut self, extensions: ExtensionRegistry) -> Pickler<'h> {
         self.encoder.options_mut().extensions = extensions;

@@ -41,22 +41,27 @@ impl<W: Write> ByteSink<W> {
 }
 
 /// The encoder options `options` stand for. brine-serde names no extension codes, so there
-/// are twelve (a protocol, `fix_imports` or not), made once and shared, and a writer borrows
-/// nothing from its caller's options.
+/// are 24 (a protocol, `fix_imports` or not, fast or not), made once and shared, and a writer
+/// borrows nothing from its caller's options.
 fn encode_options(options: &Options) -> Result<&'static brine_encode::Options, Error> {
     static ALL: OnceLock<Vec<brine_encode::Options>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
         (0..=brine_encode::HIGHEST_PROTOCOL)
             .flat_map(|protocol| {
-                [false, true].map(|fix_imports| {
-                    let mut encode = brine_encode::Options::protocol(protocol);
-                    encode.fix_imports = fix_imports;
-                    encode
-                })
+                [(false, false), (false, true), (true, false), (true, true)].map(
+                    |(fix_imports, fast)| {
+                        let mut encode = brine_encode::Options::protocol(protocol);
+                        encode.fix_imports = fix_imports;
+                        encode.fast = fast;
+                        encode
+                    },
+                )
             })
             .collect()
     });
-    let idx = usize::from(options.protocol) * 2 + usize::from(options.fix_imports);
+    let idx = usize::from(options.protocol) * 4
+        + usize::from(options.fix_imports) * 2
+        + usize::from(options.fast);
     all.get(idx)
         .ok_or_else(|| EncodeError::UnsupportedProtocol(options.protocol).into())
 }
@@ -116,7 +121,10 @@ impl<W: Write> Sink for ByteSink<W> {
             Some(idx) => self.e.get(idx)?,
             None => {
                 let idx = self.e.str(name)?;
-                self.names.insert(name, idx);
+                // In fast mode nothing is memoized, so each name is written again.
+                if idx != brine_encode::NOT_MEMOIZED {
+                    self.names.insert(name, idx);
+                }
             }
         }
         Ok(())

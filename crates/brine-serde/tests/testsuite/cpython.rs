@@ -23,8 +23,27 @@ struct Cases {
 
 impl Cases {
     /// `value` at each of `protocols`, which Python must load as `expected` (see the script
-    /// for `mode`).
+    /// for `mode`); where the bytes are compared, also in fast mode (`Options::fast`)
+    /// against `Pickler.fast = True`.
     fn add<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+        options: &Options,
+        protocols: std::ops::RangeInclusive<u8>,
+        mode: &str,
+        expected: &str,
+    ) {
+        self.add_one(name, value, options, protocols.clone(), mode, expected);
+        if mode.ends_with("bytes") {
+            let mut fast = options.clone();
+            fast.fast = true;
+            let (name, mode) = (format!("{name}.fast"), format!("{mode}-fast"));
+            self.add_one(&name, value, &fast, protocols, &mode, expected);
+        }
+    }
+
+    fn add_one<T: Serialize + ?Sized>(
         &mut self,
         name: &str,
         value: &T,
