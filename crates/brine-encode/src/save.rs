@@ -117,8 +117,8 @@ pub(crate) struct Pickler<'g, 'h, W> {
     entered: Vec<u32>,
     /// The nodes whose changes have been written.
     changes_written: HashSet<NodeId>,
-    /// The nodes whose prelude has been written.
-    preludes_written: HashSet<NodeId>,
+    /// For each node with a prelude, how many of its values have been written.
+    preludes_written: HashMap<NodeId, usize>,
     /// The calls being written only to be discarded: not memoized once made.
     discarding: HashSet<NodeId>,
     /// The Python 2 `str` that are a datetime's packed state, written as bytes from
@@ -150,7 +150,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
             memo: vec![NOT_MEMOIZED; graph.len()],
             entered: vec![NOT_MEMOIZED; graph.len()],
             changes_written: HashSet::new(),
-            preludes_written: HashSet::new(),
+            preludes_written: HashMap::new(),
             discarding: HashSet::new(),
             py2_as_bytes: HashSet::new(),
             // Without a memo there is no container to fetch and fill later: each is written
@@ -522,14 +522,20 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         if self.fast {
             return self.save_fast(id, node);
         }
-        // The first attempt at the object, which CPython writes and drops before it.
-        if !self.graph.prelude(id).is_empty() && self.preludes_written.insert(id) {
-            self.tasks.push(Task::Save(Value::Node(id)));
-            for value in self.graph.prelude(id).iter().rev() {
+        // The first attempts at the object, which CPython writes and drops around it. Each
+        // attempt whose arguments refer back to the object saves it again, and so makes the
+        // next attempt: the last one popped is the outermost, written first, and the object
+        // itself comes where the attempt popped first reaches it.
+        let prelude = self.graph.prelude(id);
+        if !prelude.is_empty() {
+            let written = self.preludes_written.entry(id).or_insert(0);
+            if let Some(value) = prelude.len().checked_sub(*written + 1).map(|i| prelude[i]) {
+                *written += 1;
+                self.tasks.push(Task::Save(Value::Node(id)));
                 self.tasks.push(Task::Op(Op::Pop));
-                self.tasks.push(Task::Discard(*value));
+                self.tasks.push(Task::Discard(value));
+                return Ok(());
             }
-            return Ok(());
         }
         if self.entered[id.index()] == self.e.memo_len() {
             return Err(EncodeError::ImpossibleCycle(cycle_kind(node)));

@@ -54,7 +54,7 @@ fn case(name: &str) -> Vec<u8> {
 #[test]
 fn cpython_pickles_with_popped_calls_and_codes_reencode_byte_for_byte() {
     let cases = cases();
-    assert_eq!(cases.len(), 36, "the cases gen_effects.py writes");
+    assert_eq!(cases.len(), 40, "the cases gen_effects.py writes");
     for (name, protocol, data) in cases {
         let graph = decode(&data);
         let again = encode(&graph, protocol);
@@ -525,4 +525,115 @@ fn python2_str_read_as_koi8_r_is_written_as_cpython_writes_it() {
         let brine_hex: String = brine.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(brine_hex, cpython, "{} bytes", payload.len());
     }
+}
+
+/// `x = NewEx(1, NewEx, 2, y, k=x)` and `y = NewEx(k=d)` with state `d = {'k': x}`, written
+/// by CPython through `copyreg.__newobj_ex__` (NEWOBJ_EX from protocol 4): each save of `x`
+/// or `y` before it is memoized is an attempt the pickler pops for the memoized object, so
+/// `x` has two first attempts, one inside the other, and `y` one (the shape of the fuzz
+/// input fuzz/regressions/roundtrip-prelude-alternation.bin). CPython cannot write it at
+/// protocols 2 and 3 (gen_effects.py checks its RecursionError).
+const NEWOBJ_EX_PROTOCOLS: [u8; 4] = [0, 1, 4, 5];
+
+#[test]
+fn an_object_its_arguments_hold_keeps_each_first_attempt_in_place() {
+    for protocol in NEWOBJ_EX_PROTOCOLS {
+        let data = case(&format!("newobj_ex_through_arguments_p{protocol}"));
+        let graph = decode(&data);
+        let root = graph.root_value().node().expect("an object");
+        // From protocol 4 every attempt is made of the object's own arguments and keyword
+        // arguments, which the encoder writes again when it saves the object; below 4 each
+        // attempt has an argument tuple of its own, kept as the object's prelude.
+        let expected = if protocol < 4 { 2 } else { 0 };
+        assert_eq!(
+            graph.prelude(root).len(),
+            expected,
+            "p{protocol}: {graph:?}"
+        );
+        // Written at its own protocol, the attempts come back one inside the other.
+        assert!(encode(&graph, protocol) == data, "p{protocol}");
+    }
+}
+
+/// The same object converted to every protocol: the conversion is a fixed point (decoded and
+/// written again, it is the same bytes), it is CPython's own pickle at protocols 0, 1, 4
+/// and 5 from its pickle at the protocols whose graph holds the same calls (0 and 1, or 4
+/// and 5), and CPython 3.11 loads every conversion into the same objects as its own pickle.
+#[test]
+fn an_object_its_arguments_hold_converts_to_a_fixed_point_that_cpython_loads() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("newobj_ex_conversions");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let effects = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/effects");
+    let mut pairs = Vec::new();
+    for from in NEWOBJ_EX_PROTOCOLS {
+        let original = effects.join(format!("newobj_ex_through_arguments_p{from}.pickle"));
+        let graph = decode(&std::fs::read(&original).expect("the case"));
+        for to in 0..=5u8 {
+            let first = encode(&graph, to);
+            let again = encode(&decode(&first), to);
+            assert!(
+                again == first,
+                "p{from} -> p{to}: not a fixed point\nfirst:\n{}again:\n{}",
+                dis(&first),
+                dis(&again)
+            );
+            if NEWOBJ_EX_PROTOCOLS.contains(&to) && (from >= 4) == (to >= 4) {
+                let expected = case(&format!("newobj_ex_through_arguments_p{to}"));
+                assert!(
+                    first == expected,
+                    "p{from} -> p{to}\nCPython:\n{}brine:\n{}",
+                    dis(&expected),
+                    dis(&first)
+                );
+            }
+            let path = dir.join(format!("p{from}-to-p{to}.pickle"));
+            std::fs::write(&path, &first).expect("scratch write");
+            pairs.push((original.clone(), path));
+        }
+    }
+    let python = match brine_python::locate("py311") {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    // python/compare_loads.py's comparison, with m.py (the class) importable.
+    let script = "import sys\n\
+        sys.path[:0] = sys.argv[1:3]\n\
+        import compare_loads as c\n\
+        for a, b in zip(sys.argv[3::2], sys.argv[4::2]):\n\
+        \x20   try:\n\
+        \x20       c.Comparer().same(c.load(a), c.load(b), 'obj')\n\
+        \x20       print('ok')\n\
+        \x20   except Exception as exc:\n\
+        \x20       print('%s: %s' % (type(exc).__name__, exc))\n";
+    let python_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../python");
+    let mut args = vec![effects.clone(), python_dir];
+    for (a, b) in &pairs {
+        args.push(a.clone());
+        args.push(b.clone());
+    }
+    let out =
+        brine_python::run_script(&python, script, &args).unwrap_or_else(|err| panic!("{err}"));
+    let verdicts: Vec<&str> = out.lines().collect();
+    assert_eq!(verdicts.len(), pairs.len(), "{out}");
+    for ((_, path), verdict) in pairs.iter().zip(&verdicts) {
+        assert_eq!(*verdict, "ok", "{}", path.display());
+    }
+}
+
+/// A hand-made pickle that makes `f((1,))` twice, keeps the first result and pops the
+/// second, then fetches the first: the second call does not refer back to the first, so it
+/// is not an attempt the encoder writes anyway but a call of its own, kept as the object's
+/// prelude (and written before it).
+#[test]
+fn an_equal_call_popped_before_a_get_of_an_object_that_does_not_refer_back_is_kept() {
+    let data = b"\x80\x02cm\nf\nq\x00K\x01\x85q\x01Rq\x020h\x00h\x01R0h\x02.";
+    let graph = decode(data);
+    let calls = |graph: &Graph| {
+        let again = encode(graph, 2);
+        dis(&again).matches("REDUCE").count()
+    };
+    assert_eq!(calls(&graph), 2, "{graph:?}");
+    let again = encode(&graph, 2);
+    assert_eq!(encode(&decode(&again), 2), again, "a fixed point");
 }

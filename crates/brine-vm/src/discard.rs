@@ -121,3 +121,34 @@ fn remove_dropped(graph: &mut Graph, discarded: &[Discarded], keep: &[bool]) {
     let mut flags = effects.into_iter();
     graph.retain_effects(|_| flags.next().unwrap_or(true));
 }
+
+/// The most nodes [`refers_back`] visits in all, over one pickle: what a hostile pickle
+/// can make the look-ups cost, whatever their number.
+pub(crate) const REFERS_BACK_BUDGET: usize = 1 << 22;
+
+/// Whether node `id` is reachable from its own fields (a call's callable and arguments,
+/// and its changes), so that saving it saves it again: CPython's pickler then writes an
+/// outer attempt at it, popped for the memoized object. `None` when the walk would visit
+/// more nodes than `budget` has left (each visit is taken from it).
+pub(crate) fn refers_back(graph: &Graph, id: NodeId, budget: &mut usize) -> Option<bool> {
+    let mut seen = HashSet::new();
+    let mut stack = vec![id];
+    while let Some(node) = stack.pop() {
+        if node != id {
+            *budget = budget.checked_sub(1)?;
+        }
+        let mut found = false;
+        graph.for_each_child(node, |child| {
+            if let Some(child) = child.node() {
+                found |= child == id;
+                if seen.insert(child) {
+                    stack.push(child);
+                }
+            }
+        });
+        if found {
+            return Some(true);
+        }
+    }
+    Some(false)
+}

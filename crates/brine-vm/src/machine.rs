@@ -12,7 +12,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use num_bigint::BigInt;
 
-use crate::discard::{Discarded, Site, prune};
+use crate::discard::{Discarded, REFERS_BACK_BUDGET, Site, prune, refers_back};
 use crate::error::{Error, ErrorKind};
 use crate::memo::{Entry, Memo};
 use crate::options::{FindClass, Options};
@@ -57,6 +57,8 @@ pub(crate) struct Machine<'h> {
     pub(crate) code: Opcode,
     /// The values POP and POP_MARK discarded, in stream order, with where each was kept.
     discarded: Vec<Discarded>,
+    /// How many more nodes [`refers_back`] may visit.
+    refers_back_budget: usize,
     /// Where each global, call and BUILD was made, when the caller asked
     /// ([`crate::Decoder::partial_from_slice`]): the graph itself keeps no offsets.
     pub(crate) origins: Option<Vec<Origin>>,
@@ -158,6 +160,7 @@ impl<'h> Machine<'h> {
             offset: 0,
             code: Opcode::STOP,
             discarded: Vec::new(),
+            refers_back_budget: REFERS_BACK_BUDGET,
             origins: None,
             refetched: Vec::new(),
             last_fill: None,
@@ -1382,9 +1385,14 @@ impl<'h> Machine<'h> {
                 self.graph.pop_effect();
             }
         }
-        // A first attempt made of the very same parts as the object is what the encoder
-        // writes anyway for an object its own arguments refer back to: nothing to keep.
-        if same_fields && self.graph.changes(discarded).is_empty() {
+        // A first attempt made of the very same parts as an object its own arguments refer
+        // back to is what the encoder writes anyway when it saves the object: nothing to
+        // keep. Of an object that does not refer back, it is a call of its own. (Past the
+        // walk's budget, the attempt is taken for the encoder's.)
+        if same_fields
+            && self.graph.changes(discarded).is_empty()
+            && refers_back(&self.graph, id, &mut self.refers_back_budget) != Some(false)
+        {
             self.discarded.pop();
             return;
         }

@@ -38,8 +38,9 @@ import __main__
 for cls in (WithSetter, Plain, Hashed, Reduced, K):
     cls.__module__ = 'm'
 setter.__module__ = 'm'
-import types
-m = types.ModuleType('m'); sys.modules['m'] = m
+# m.py holds the classes a loader needs too; the others are set on it here.
+import m
+from m import NewEx
 m.WithSetter = WithSetter; m.Plain = Plain; m.Hashed = Hashed; m.setter = setter
 m.Reduced = Reduced; m.K = K
 
@@ -77,6 +78,25 @@ for p in range(6):
     except RecursionError:
         continue
     raise AssertionError(f"protocol {p} wrote a frozenset its item's arguments hold")
+# An object whose arguments and keyword arguments hold it (the fuzz input
+# fuzz/regressions/roundtrip-prelude-alternation.bin with str keys): x's arguments hold y,
+# whose keyword arguments, also its state, hold x; x's keyword arguments hold x. Each save of
+# x or y before it is memoized is an attempt the pickler pops for the memoized object.
+x = NewEx.__new__(NewEx); y = NewEx.__new__(NewEx)
+d = {'k': x}
+y.kwargs = d; y.state = d
+x.args = (1, NewEx, 2, y); x.kwargs = {'k': x}
+# At protocols 2 and 3 the partial holds copies of the arguments and keyword arguments,
+# which are new objects at each attempt, so CPython's pickler recurses without end.
+WHAT = "x = NewEx(1, NewEx, 2, y, k=x), y = NewEx(k=d) with state d = {'k': x} (protocols 2-3: RecursionError)"
+for p in range(6):
+    if p in (2, 3):
+        try:
+            pickle.dumps(x, p)
+        except RecursionError:
+            continue
+        raise AssertionError(f"protocol {p} wrote an object its partial's arguments hold")
+    cases.append((f"newobj_ex_through_arguments_p{p}", WHAT, pickle.dumps(x, p)))
 copyreg.add_extension('collections', 'OrderedDict', 240)
 copyreg.add_extension('collections', 'Counter', 0x1234)
 copyreg.add_extension('collections', 'deque', 0x12345678)
