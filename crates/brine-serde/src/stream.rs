@@ -145,8 +145,7 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     /// STOP after the root value, with the frame rules the machine applies to it.
     fn stop(&mut self) -> Result<(), Error> {
-        let (code, _, _) = self.peek()?;
-        if code != Opcode::STOP || self.pending.is_some() {
+        if self.code()? != Opcode::STOP || self.pending.is_some() {
             return Err(fallback());
         }
         if self.frame_end.is_some_and(|end| end > self.pos + 1) {
@@ -155,21 +154,30 @@ impl<'de, 'o> Stream<'de, 'o> {
         Ok(())
     }
 
-    /// The opcode at the position, not consumed, with the frame rules applied at its start
-    /// (FRAME itself is run here). Only hot opcodes are returned: any other falls back.
+    /// The opcode byte at the position, not consumed, with the frame rules applied at its
+    /// start (a FRAME is run here, and the opcode after it returned).
     #[inline]
-    fn peek(&mut self) -> Result<(Opcode, HotArg<'de>, usize), Error> {
+    fn code(&mut self) -> Result<Opcode, Error> {
         loop {
             match self.frame_end {
                 Some(end) if self.pos > end => return Err(fallback()),
                 Some(end) if self.pos == end => self.frame_end = None,
                 _ => {}
             }
-            if let Some(lexed) = brine_lex::lex_hot(self.input, self.pos) {
-                return Ok(lexed);
+            match self.input.get(self.pos) {
+                Some(&byte) if byte != Opcode::FRAME.0 => return Ok(Opcode(byte)),
+                Some(_) => self.frame()?,
+                None => return Err(fallback()),
             }
-            self.frame()?;
         }
+    }
+
+    /// The hot opcode at the position (see [`Stream::code`]), decoded; any other opcode
+    /// falls back.
+    #[inline]
+    fn lex(&mut self) -> Result<(Opcode, HotArg<'de>, usize), Error> {
+        self.code()?;
+        brine_lex::lex_hot(self.input, self.pos).ok_or_else(fallback)
     }
 
     /// A FRAME at the position, run as the machine runs it; any other opcode falls back.
@@ -202,15 +210,20 @@ impl<'de, 'o> Stream<'de, 'o> {
     #[inline]
     fn puts(&mut self, what: Memoed<'de>) -> Result<(), Error> {
         loop {
-            let (code, arg, next) = self.peek()?;
-            let key = match (code, arg) {
-                (Opcode::MEMOIZE, _) => self.memo.len(),
-                (Opcode::BINPUT | Opcode::LONG_BINPUT, HotArg::Int(key)) => {
-                    usize::try_from(key).map_err(|_| fallback())?
+            let key = match self.code()? {
+                Opcode::MEMOIZE => {
+                    self.pos += 1;
+                    self.memo.len()
                 }
+                Opcode::BINPUT | Opcode::LONG_BINPUT => match self.lex()? {
+                    (_, HotArg::Int(key), next) => {
+                        self.pos = next;
+                        usize::try_from(key).map_err(|_| fallback())?
+                    }
+                    _ => return Err(fallback()),
+                },
                 _ => return Ok(()),
             };
-            self.pos = next;
             if key < self.memo.len() {
                 self.memo[key] = Some(what);
             } else if key == self.memo.len() && self.memo.len() < self.options.limits.max_memo {
@@ -239,7 +252,7 @@ impl<'de, 'o> Stream<'de, 'o> {
         if let Some(head) = self.pending.take() {
             return Ok(head);
         }
-        let (code, arg, next) = self.peek()?;
+        let (code, arg, next) = self.lex()?;
         let head = match (code, arg) {
             (_, HotArg::Int(value)) => match code {
                 Opcode::BININT | Opcode::BININT1 | Opcode::BININT2 => Head::Int(value),
@@ -332,14 +345,13 @@ impl<'de, 'o> Stream<'de, 'o> {
         Ok(value)
     }
 
-    /// Consumes the opcode `code` at the position, or falls back.
+    /// Consumes the one-byte opcode `code` at the position, or falls back.
     #[inline]
     fn expect(&mut self, code: Opcode) -> Result<(), Error> {
-        let (found, _, next) = self.peek()?;
-        if found != code {
+        if self.code()? != code {
             return Err(fallback());
         }
-        self.pos = next;
+        self.pos += 1;
         Ok(())
     }
 

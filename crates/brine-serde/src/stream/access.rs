@@ -45,20 +45,18 @@ impl<'s, 'de, 'o> ListAccess<'s, 'de, 'o> {
             match self.body {
                 Body::Done => return Ok(None),
                 Body::Batch => {
-                    let (code, _, next) = self.de.peek()?;
-                    if code != Opcode::APPENDS {
+                    if self.de.code()? != Opcode::APPENDS {
                         return Ok(Some(false));
                     }
-                    self.de.pos = next;
+                    self.de.pos += 1;
                     self.de.marks -= 1;
                     self.body = Body::Between;
                 }
                 Body::Between => {
-                    let (code, _, next) = self.de.peek()?;
-                    match code {
+                    match self.de.code()? {
                         Opcode::MARK => {
                             self.de.mark()?;
-                            self.de.pos = next;
+                            self.de.pos += 1;
                             self.body = Body::Batch;
                         }
                         Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
@@ -141,23 +139,21 @@ impl<'de> de::MapAccess<'de> for DictAccess<'_, 'de, '_> {
             match self.body {
                 Body::Done => return Ok(None),
                 Body::Batch => {
-                    let (code, _, next) = self.de.peek()?;
-                    if code != Opcode::SETITEMS {
+                    if self.de.code()? != Opcode::SETITEMS {
                         self.single = false;
                         let key = self.de.value(seed)?;
                         self.awaiting = true;
                         return Ok(Some(key));
                     }
-                    self.de.pos = next;
+                    self.de.pos += 1;
                     self.de.marks -= 1;
                     self.body = Body::Between;
                 }
                 Body::Between => {
-                    let (code, _, next) = self.de.peek()?;
-                    match code {
+                    match self.de.code()? {
                         Opcode::MARK => {
                             self.de.mark()?;
-                            self.de.pos = next;
+                            self.de.pos += 1;
                             self.body = Body::Batch;
                         }
                         Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
