@@ -275,8 +275,7 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     options: &Options,
 ) -> Result<T, Error> {
     #[cfg(feature = "compress")]
-    let compressed =
-        options.decompress.is_some() && brine_compress::Codec::detect(data).is_some();
+    let compressed = options.decompress.is_some() && brine_compress::Codec::detect(data).is_some();
     #[cfg(not(feature = "compress"))]
     let compressed = false;
     if !compressed {

@@ -34,6 +34,8 @@ use access::{DictAccess, ListAccess};
 const FALLBACK: &str = "the streaming path needs the graph";
 
 /// The error that sends a pickle to the graph path.
+#[cold]
+#[inline(never)]
 fn fallback() -> Error {
     ErrorKind::Message(FALLBACK.to_owned()).into()
 }
@@ -156,7 +158,7 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     /// The opcode byte at the position, not consumed, with the frame rules applied at its
     /// start (a FRAME is run here, and the opcode after it returned).
-    #[inline]
+    #[inline(always)]
     fn code(&mut self) -> Result<Opcode, Error> {
         loop {
             match self.frame_end {
@@ -174,7 +176,7 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     /// The hot opcode at the position (see [`Stream::code`]), decoded; any other opcode
     /// falls back.
-    #[inline]
+    #[inline(always)]
     fn lex(&mut self) -> Result<(Opcode, HotArg<'de>, usize), Error> {
         self.code()?;
         brine_lex::lex_hot(self.input, self.pos).ok_or_else(fallback)
@@ -207,8 +209,21 @@ impl<'de, 'o> Stream<'de, 'o> {
     }
 
     /// Runs the memo puts at the position, each storing `what`.
-    #[inline]
+    #[inline(always)]
     fn puts(&mut self, what: Memoed<'de>) -> Result<(), Error> {
+        // Most values are not memoized (floats, ints, a record's values).
+        if !matches!(
+            self.input.get(self.pos).map(|&byte| Opcode(byte)),
+            Some(Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT | Opcode::FRAME)
+        ) && self.frame_end != Some(self.pos)
+        {
+            return Ok(());
+        }
+        self.memo_puts(what)
+    }
+
+    /// [`Stream::puts`] when a put (or a frame) is next.
+    fn memo_puts(&mut self, what: Memoed<'de>) -> Result<(), Error> {
         loop {
             let key = match self.code()? {
                 Opcode::MEMOIZE => {
@@ -235,7 +250,7 @@ impl<'de, 'o> Stream<'de, 'o> {
     }
 
     /// Counts one pushed value against the machine's node and stack limits.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self) -> Result<(), Error> {
         self.pushed += 1;
         let limits = &self.options.limits;
@@ -247,7 +262,7 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     /// Reads the first opcode of a value (and the memo puts after a scalar's, a str's or an
     /// empty container's).
-    #[inline]
+    #[inline(always)]
     fn head(&mut self) -> Result<Head<'de>, Error> {
         if let Some(head) = self.pending.take() {
             return Ok(head);
@@ -257,7 +272,10 @@ impl<'de, 'o> Stream<'de, 'o> {
             (_, HotArg::Int(value)) => match code {
                 Opcode::BININT | Opcode::BININT1 | Opcode::BININT2 => Head::Int(value),
                 Opcode::BINGET | Opcode::LONG_BINGET => {
-                    match usize::try_from(value).ok().and_then(|key| self.memo.get(key)) {
+                    match usize::try_from(value)
+                        .ok()
+                        .and_then(|key| self.memo.get(key))
+                    {
                         Some(Some(Memoed::Simple(head))) => *head,
                         _ => return Err(fallback()),
                     }
@@ -317,11 +335,8 @@ impl<'de, 'o> Stream<'de, 'o> {
         if !simple {
             return None;
         }
-        while let Some((
-            Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT,
-            _,
-            next,
-        )) = brine_lex::lex_hot(self.input, end)
+        while let Some((Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT, _, next)) =
+            brine_lex::lex_hot(self.input, end)
         {
             end = next;
         }
@@ -330,7 +345,7 @@ impl<'de, 'o> Stream<'de, 'o> {
 
     /// One value, deserialized by `seed`; read past when the seed did not read it (the graph
     /// path hands a seed its value, and what it leaves is left).
-    #[inline]
+    #[inline(always)]
     fn value<S: de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         let before = self.heads;
         let value = seed.deserialize(&mut *self)?;

@@ -38,8 +38,9 @@ impl<'s, 'de, 'o> ListAccess<'s, 'de, 'o> {
         Ok(())
     }
 
-    /// Moves to the next item; `false` at the list's end. Returns whether the item is a
-    /// single one (APPEND follows it).
+    /// Moves to the next item: `None` at the list's end, else whether the item is a single
+    /// one (APPEND follows it).
+    #[inline(always)]
     fn advance(&mut self) -> Result<Option<bool>, Error> {
         loop {
             match self.body {
@@ -52,25 +53,23 @@ impl<'s, 'de, 'o> ListAccess<'s, 'de, 'o> {
                     self.de.marks -= 1;
                     self.body = Body::Between;
                 }
-                Body::Between => {
-                    match self.de.code()? {
-                        Opcode::MARK => {
-                            self.de.mark()?;
-                            self.de.pos += 1;
-                            self.body = Body::Batch;
-                        }
-                        Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
-                            self.de.puts(Memoed::Opaque)?;
-                        }
-                        _ if self.de.simple_then(self.de.pos, Opcode::APPEND).is_some() => {
-                            return Ok(Some(true));
-                        }
-                        _ => {
-                            self.body = Body::Done;
-                            return Ok(None);
-                        }
+                Body::Between => match self.de.code()? {
+                    Opcode::MARK => {
+                        self.de.mark()?;
+                        self.de.pos += 1;
+                        self.body = Body::Batch;
                     }
-                }
+                    Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
+                        self.de.puts(Memoed::Opaque)?;
+                    }
+                    _ if self.de.simple_then(self.de.pos, Opcode::APPEND).is_some() => {
+                        return Ok(Some(true));
+                    }
+                    _ => {
+                        self.body = Body::Done;
+                        return Ok(None);
+                    }
+                },
             }
         }
     }
@@ -79,6 +78,7 @@ impl<'s, 'de, 'o> ListAccess<'s, 'de, 'o> {
 impl<'de> de::SeqAccess<'de> for ListAccess<'_, 'de, '_> {
     type Error = Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -127,6 +127,7 @@ impl<'s, 'de, 'o> DictAccess<'s, 'de, 'o> {
 impl<'de> de::MapAccess<'de> for DictAccess<'_, 'de, '_> {
     type Error = Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -149,37 +150,36 @@ impl<'de> de::MapAccess<'de> for DictAccess<'_, 'de, '_> {
                     self.de.marks -= 1;
                     self.body = Body::Between;
                 }
-                Body::Between => {
-                    match self.de.code()? {
-                        Opcode::MARK => {
-                            self.de.mark()?;
-                            self.de.pos += 1;
-                            self.body = Body::Batch;
-                        }
-                        Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
-                            self.de.puts(Memoed::Opaque)?;
-                        }
-                        _ if self
-                            .de
-                            .simple(self.de.pos)
-                            .and_then(|end| self.de.simple_then(end, Opcode::SETITEM))
-                            .is_some() =>
-                        {
-                            self.single = true;
-                            let key = self.de.value(seed)?;
-                            self.awaiting = true;
-                            return Ok(Some(key));
-                        }
-                        _ => {
-                            self.body = Body::Done;
-                            return Ok(None);
-                        }
+                Body::Between => match self.de.code()? {
+                    Opcode::MARK => {
+                        self.de.mark()?;
+                        self.de.pos += 1;
+                        self.body = Body::Batch;
                     }
-                }
+                    Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
+                        self.de.puts(Memoed::Opaque)?;
+                    }
+                    _ if self
+                        .de
+                        .simple(self.de.pos)
+                        .and_then(|end| self.de.simple_then(end, Opcode::SETITEM))
+                        .is_some() =>
+                    {
+                        self.single = true;
+                        let key = self.de.value(seed)?;
+                        self.awaiting = true;
+                        return Ok(Some(key));
+                    }
+                    _ => {
+                        self.body = Body::Done;
+                        return Ok(None);
+                    }
+                },
             }
         }
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         if !self.awaiting {
             return Err(fallback());

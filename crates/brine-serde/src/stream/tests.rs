@@ -131,8 +131,8 @@ fn same<'de, T: Deserialize<'de> + fmt::Debug>(data: &'de [u8], name: &str) -> b
     let Some(streamed) = super::from_slice::<T>(data, &options) else {
         return false;
     };
-    let graph = crate::Deserializer::from_slice(data, &options)
-        .and_then(|mut de| T::deserialize(&mut de));
+    let graph =
+        crate::Deserializer::from_slice(data, &options).and_then(|mut de| T::deserialize(&mut de));
     match graph {
         // Compared as printed: a nan equals itself, and -0.0 is not 0.0.
         Ok(value) => assert_eq!(format!("{streamed:?}"), format!("{value:?}"), "{name}"),
@@ -193,7 +193,10 @@ fn the_fixture_corpus_reads_the_same_on_both_paths() {
     }
     // The corpus's scalars, strs, lists and dicts at protocols 1 to 5 are read by the stream.
     assert!(fixtures > 100, "the stream read {fixtures} fixtures");
-    assert!(streamed > 500, "the stream read {streamed} (fixture, type) pairs");
+    assert!(
+        streamed > 500,
+        "the stream read {streamed} (fixture, type) pairs"
+    );
 }
 
 #[test]
@@ -242,7 +245,10 @@ fn limits_close_by_take_the_graph_path() {
     options.max_depth = 2;
     assert!(super::from_slice::<Trace>(data, &options).is_none());
     let err = crate::from_slice::<Trace>(data, &options).unwrap_err();
-    assert!(matches!(err.kind(), crate::ErrorKind::DepthLimit(2)), "{err}");
+    assert!(
+        matches!(err.kind(), crate::ErrorKind::DepthLimit(2)),
+        "{err}"
+    );
 }
 
 /// A Python value without sharing: what the streaming path is for.
