@@ -577,6 +577,23 @@ impl<'de> Stream<'de, '_> {
     }
 
     fn float<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        // A BINFLOAT inside the open frame (an item of a list of floats), read in place.
+        if self.pending.is_none() && self.frame_end.is_none_or(|end| self.pos < end) {
+            let binfloat = self
+                .input
+                .get(self.pos..self.pos.saturating_add(9))
+                .and_then(|op| op.split_first())
+                .filter(|(code, _)| **code == Opcode::BINFLOAT.0)
+                .and_then(|(_, bits)| <[u8; 8]>::try_from(bits).ok());
+            if let Some(bits) = binfloat {
+                let value = f64::from_be_bytes(bits);
+                self.pos += 9;
+                self.heads += 1;
+                self.push()?;
+                self.puts(Memoed::Simple(Head::Float(value)))?;
+                return visitor.visit_f64(value);
+            }
+        }
         match self.head()? {
             // An int where a float is expected, as Python's float() takes it.
             Head::Int(v) => visitor.visit_f64(v as f64),
