@@ -241,8 +241,10 @@ fn single_appends_and_setitems_are_read() {
 fn limits_close_by_take_the_graph_path() {
     // pickle.dumps([[[1, 2]]], protocol=4) read with max_depth 2: the graph path's error.
     let data = b"\x80\x04\x95\x0e\x00\x00\x00\x00\x00\x00\x00]\x94]\x94]\x94(K\x01K\x02eaa.";
-    let mut options = Options::default();
-    options.max_depth = 2;
+    let options = Options {
+        max_depth: 2,
+        ..Options::default()
+    };
     assert!(super::from_slice::<Trace>(data, &options).is_none());
     let err = crate::from_slice::<Trace>(data, &options).unwrap_err();
     assert!(
