@@ -42,35 +42,48 @@ impl<'s, 'de, 'o> ListAccess<'s, 'de, 'o> {
     /// one (APPEND follows it).
     #[inline(always)]
     fn advance(&mut self) -> Result<Option<bool>, Error> {
-        loop {
-            match self.body {
-                Body::Done => return Ok(None),
-                Body::Batch => {
-                    if self.de.code()? != Opcode::APPENDS {
-                        return Ok(Some(false));
-                    }
-                    self.de.pos += 1;
-                    self.de.marks -= 1;
-                    self.body = Body::Between;
+        advance(self.de, &mut self.body, Opcode::APPENDS, |de| {
+            de.simple_then(de.pos, Opcode::APPEND).is_some()
+        })
+    }
+}
+
+/// Moves a container's body to its next item (a dict's next key): `None` at its end, else
+/// whether the item is a single one. `batch_end` closes a batch; `single` says whether the
+/// opcodes at the position are a single item.
+#[inline(always)]
+fn advance(
+    de: &mut Stream<'_, '_>,
+    body: &mut Body,
+    batch_end: Opcode,
+    single: impl Fn(&Stream<'_, '_>) -> bool,
+) -> Result<Option<bool>, Error> {
+    loop {
+        match *body {
+            Body::Done => return Ok(None),
+            Body::Batch => {
+                if de.code()? != batch_end {
+                    return Ok(Some(false));
                 }
-                Body::Between => match self.de.code()? {
-                    Opcode::MARK => {
-                        self.de.mark()?;
-                        self.de.pos += 1;
-                        self.body = Body::Batch;
-                    }
-                    Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
-                        self.de.puts(Memoed::Opaque)?;
-                    }
-                    _ if self.de.simple_then(self.de.pos, Opcode::APPEND).is_some() => {
-                        return Ok(Some(true));
-                    }
-                    _ => {
-                        self.body = Body::Done;
-                        return Ok(None);
-                    }
-                },
+                de.pos += 1;
+                de.marks -= 1;
+                *body = Body::Between;
             }
+            Body::Between => match de.code()? {
+                Opcode::MARK => {
+                    de.mark()?;
+                    de.pos += 1;
+                    *body = Body::Batch;
+                }
+                Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
+                    de.puts(Memoed::Opaque)?;
+                }
+                _ if single(de) => return Ok(Some(true)),
+                _ => {
+                    *body = Body::Done;
+                    return Ok(None);
+                }
+            },
         }
     }
 }
@@ -136,47 +149,18 @@ impl<'de> de::MapAccess<'de> for DictAccess<'_, 'de, '_> {
             // The graph path passes over a value the visitor does not ask for.
             de::MapAccess::next_value::<IgnoredAny>(self)?;
         }
-        loop {
-            match self.body {
-                Body::Done => return Ok(None),
-                Body::Batch => {
-                    if self.de.code()? != Opcode::SETITEMS {
-                        self.single = false;
-                        let key = self.de.value(seed)?;
-                        self.awaiting = true;
-                        return Ok(Some(key));
-                    }
-                    self.de.pos += 1;
-                    self.de.marks -= 1;
-                    self.body = Body::Between;
-                }
-                Body::Between => match self.de.code()? {
-                    Opcode::MARK => {
-                        self.de.mark()?;
-                        self.de.pos += 1;
-                        self.body = Body::Batch;
-                    }
-                    Opcode::MEMOIZE | Opcode::BINPUT | Opcode::LONG_BINPUT => {
-                        self.de.puts(Memoed::Opaque)?;
-                    }
-                    _ if self
-                        .de
-                        .simple(self.de.pos)
-                        .and_then(|end| self.de.simple_then(end, Opcode::SETITEM))
-                        .is_some() =>
-                    {
-                        self.single = true;
-                        let key = self.de.value(seed)?;
-                        self.awaiting = true;
-                        return Ok(Some(key));
-                    }
-                    _ => {
-                        self.body = Body::Done;
-                        return Ok(None);
-                    }
-                },
-            }
-        }
+        let single = |de: &Stream<'_, '_>| {
+            de.simple(de.pos)
+                .and_then(|end| de.simple_then(end, Opcode::SETITEM))
+                .is_some()
+        };
+        let Some(single) = advance(self.de, &mut self.body, Opcode::SETITEMS, single)? else {
+            return Ok(None);
+        };
+        self.single = single;
+        let key = self.de.value(seed)?;
+        self.awaiting = true;
+        Ok(Some(key))
     }
 
     #[inline]
