@@ -1,7 +1,7 @@
 //! Criterion benches of decoding: every workload of `cargo xtask bench-data` with brine (from
 //! shared `Bytes`, and from a reader) and with serde-pickle (into `serde_pickle::Value`); and,
 //! for the workloads with a Rust type ([`brine_benches::typed`]), brine-serde and
-//! serde-pickle decoding into that type.
+//! serde-pickle decoding into that type, and serde_json reading the same data as JSON text.
 //!
 //! `cargo bench -p brine-benches --bench decode [-- FILTER]`. Without the data, it says how to
 //! make it and measures nothing.
@@ -65,7 +65,8 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
     group.finish();
 }
 
-/// brine-serde and serde-pickle decoding into the workload's Rust type.
+/// brine-serde and serde-pickle decoding into the workload's Rust type, and serde_json
+/// decoding the same data from JSON text into it.
 struct Typed<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>);
 
 impl TypedBench for Typed<'_, '_> {
@@ -76,10 +77,19 @@ impl TypedBench for Typed<'_, '_> {
     ) {
         let read = brine_serde::Options::default();
         match brine_serde::from_slice::<T>(&workload.data, &read) {
-            Ok(_) => {
+            Ok(value) => {
                 self.0.bench_function("brine_serde", |b| {
                     b.iter(|| brine_serde::from_slice::<T>(black_box(&workload.data), &read))
                 });
+                // serde_json reading the same data as JSON text, written once from the value.
+                match serde_json::to_vec(&value) {
+                    Ok(text) if serde_json::from_slice::<T>(&text).is_ok() => {
+                        self.0.bench_function("serde_json_typed", |b| {
+                            b.iter(|| serde_json::from_slice::<T>(black_box(&text)))
+                        });
+                    }
+                    _ => eprintln!("decode/{}: serde_json cannot read it", workload.label()),
+                }
             }
             Err(err) => eprintln!("decode/{}: brine-serde: {err}", workload.label()),
         }

@@ -11,7 +11,7 @@
 //! same bytes), `serde-pickle` (into `serde_pickle::Value` and back), `memcpy` (copying the
 //! pickle once: the floor for any decoder that copies its input), and for the workloads with a
 //! Rust type ([`brine_benches::typed`]) `brine-serde` and `serde-pickle-typed` (that type
-//! from and to the pickle). Run it in release mode:
+//! from and to the pickle) and `serde-json` (that type from the same data as JSON text). Run it in release mode:
 //!
 //! ```text
 //! cargo run --release -p brine-benches --example bench_table -- [--runs N] [--min-time-ms MS] [--filter TEXT] [--label LABEL]
@@ -172,6 +172,7 @@ impl TypedBench for Typed {
                 emit("brine-serde", "decode", workload, decoded, "");
                 let encoded = measure(runs, min_time, || brine_serde::to_vec(&value, options));
                 emit("brine-serde", "encode", workload, encoded, "");
+                json_decode::<T>(workload, &value, runs, min_time);
             }
             Err(err) => fail("brine-serde", workload, &err.to_string()),
         }
@@ -195,6 +196,27 @@ impl TypedBench for Typed {
             Err(err) => fail("serde-pickle-typed", workload, &err.to_string()),
         }
     }
+}
+
+/// serde_json decoding the same data into the same type from its JSON text (written once from
+/// the decoded value), the pace Rust users know; the row's size is the pickle's, so that its
+/// MB/s compares with the pickle decoders' as time does.
+fn json_decode<T: Serialize + DeserializeOwned>(
+    workload: &Workload,
+    value: &T,
+    runs: usize,
+    min_time: Duration,
+) {
+    let text = match serde_json::to_vec(value) {
+        Ok(text) => text,
+        Err(err) => return fail("serde-json", workload, &err.to_string()),
+    };
+    if let Err(err) = serde_json::from_slice::<T>(&text) {
+        return fail("serde-json", workload, &err.to_string());
+    }
+    let decoded = measure(runs, min_time, || serde_json::from_slice::<T>(&text));
+    let note = format!("from {} bytes of JSON", text.len());
+    emit("serde-json", "decode", workload, decoded, &note);
 }
 
 /// A row for an implementation that cannot decode the workload.

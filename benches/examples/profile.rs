@@ -12,9 +12,11 @@
 //! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
 //! `encode` (the graph, decoded once beforehand, written at the file's protocol; `encode-fast`
 //! the same in CPython's fast mode, no memo),
-//! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type) or
-//! `typed-encode` (`brine_serde::to_vec` of the workload's Rust type, `brine_benches::typed`,
-//! decoded once beforehand; `typed-encode-fast` in fast mode).
+//! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type), `typed-graph`
+//! (the same through the graph path alone: `brine_serde::Deserializer`), `typed-json`
+//! (serde_json reading the same values into the same type from their JSON text, written
+//! beforehand) or `typed-encode` (`brine_serde::to_vec` of the workload's Rust type,
+//! `brine_benches::typed`, decoded once beforehand; `typed-encode-fast` in fast mode).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -40,7 +42,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-graph|typed-json|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -80,8 +82,17 @@ fn run() -> Result<(), String> {
                 black_box(encode_fast(workload, &graph).map_err(|err| err.to_string())?);
             }
         }
-        "typed-decode" => {
-            let mut typed = TypedDecode { times, res: Ok(()) };
+        "typed-decode" | "typed-graph" | "typed-json" => {
+            let how = match op.as_str() {
+                "typed-decode" => How::Slice,
+                "typed-graph" => How::Graph,
+                _ => How::Json,
+            };
+            let mut typed = TypedDecode {
+                times,
+                how,
+                res: Ok(()),
+            };
             if !with_type(workload, &mut typed) {
                 return Err(format!("`{label}` has no Rust type"));
             }
@@ -104,10 +115,22 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// `brine_serde::from_slice` of the workload into its Rust type, `times` times.
+/// The workload decoded into its Rust type, `times` times.
 struct TypedDecode {
     times: usize,
+    how: How,
     res: Result<(), String>,
+}
+
+/// Which decoder [`TypedDecode`] runs.
+#[derive(Clone, Copy)]
+enum How {
+    /// `brine_serde::from_slice`.
+    Slice,
+    /// `brine_serde::Deserializer`: the graph, then the value.
+    Graph,
+    /// serde_json from the value's JSON text.
+    Json,
 }
 
 impl TypedBench for TypedDecode {
@@ -117,8 +140,19 @@ impl TypedBench for TypedDecode {
         _options: &brine_serde::Options,
     ) {
         self.res = (|| {
+            let json = match self.how {
+                How::Json => {
+                    let value = typed_from_slice::<T>(&workload.data)?;
+                    serde_json::to_vec(&value).map_err(|err| err.to_string())?
+                }
+                How::Slice | How::Graph => Vec::new(),
+            };
             for _ in 0..self.times {
-                black_box(typed_from_slice::<T>(&workload.data)?);
+                match self.how {
+                    How::Slice => black_box(typed_from_slice::<T>(&workload.data)?),
+                    How::Graph => black_box(typed_graph_from_slice::<T>(&workload.data)?),
+                    How::Json => black_box(typed_json_from_slice::<T>(&json)?),
+                };
             }
             Ok(())
         })();
@@ -130,6 +164,22 @@ impl TypedBench for TypedDecode {
 #[inline(never)]
 fn typed_from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
     brine_serde::from_slice(data, &Default::default()).map_err(|err| err.to_string())
+}
+
+/// One decode through the graph path alone (what `from_slice` falls back to), never inlined:
+/// `--toggle-collect='profile::typed_graph_from_slice*'`.
+#[inline(never)]
+fn typed_graph_from_slice<T: DeserializeOwned>(data: &[u8]) -> Result<T, String> {
+    let mut de = brine_serde::Deserializer::from_slice(data, &Default::default())
+        .map_err(|err| err.to_string())?;
+    T::deserialize(&mut de).map_err(|err| err.to_string())
+}
+
+/// One `serde_json::from_slice`, never inlined:
+/// `--toggle-collect='profile::typed_json_from_slice*'`.
+#[inline(never)]
+fn typed_json_from_slice<T: DeserializeOwned>(text: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(text).map_err(|err| err.to_string())
 }
 
 /// `brine_serde::to_vec` of the workload as its Rust type, `times` times.

@@ -1,5 +1,7 @@
 //! Arbitrary bytes deserialized into a few typed structs through brine-serde: a value or an
-//! error, never a panic, an overflow of the stack or runaway memory.
+//! error, never a panic, an overflow of the stack or runaway memory; and `from_slice`, which
+//! reads the pickles it can straight from the opcodes, gives what the graph path
+//! (`Deserializer`) gives, value or error.
 #![no_main]
 
 use std::collections::{BTreeMap, HashMap};
@@ -36,7 +38,23 @@ struct Nested {
     deep: Option<Box<Nested>>,
 }
 
+/// `from_slice` (the streaming path first) and the graph path alone read `data` alike.
+fn same_on_both_paths<'de, T: Deserialize<'de> + std::fmt::Debug>(data: &'de [u8]) {
+    let options = brine_serde::Options::default();
+    let streamed = brine_serde::from_slice::<T>(data, &options);
+    let graph = brine_serde::Deserializer::from_slice(data, &options)
+        .and_then(|mut de| T::deserialize(&mut de));
+    let show = |res: &Result<T, brine_serde::Error>| match res {
+        Ok(value) => format!("{value:?}"),
+        Err(err) => format!("error: {err}"),
+    };
+    assert_eq!(show(&streamed), show(&graph));
+}
+
 fuzz_target!(|data: &[u8]| {
+    same_on_both_paths::<Record>(data);
+    same_on_both_paths::<Vec<Option<f64>>>(data);
+    same_on_both_paths::<BTreeMap<&str, Vec<(i64, String)>>>(data);
     let options = brine_serde::Options::default();
     let _ = brine_serde::from_slice::<Record>(data, &options);
     let _ = brine_serde::from_slice::<Nested>(data, &options);

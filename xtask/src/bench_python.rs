@@ -347,13 +347,15 @@ fn typed_table(out: &mut String, rows: &[Row]) {
         out,
         "### Typed (serde): Rust types from and to the same files\n"
     );
+    let json = "serde-json";
     let _ = writeln!(
         out,
         "| workload | protocol | size | brine-serde decode MB/s | serde-pickle decode MB/s | \
-         brine-serde ÷ serde-pickle | brine-serde encode MB/s | serde-pickle encode MB/s | \
-         brine-serde ÷ serde-pickle | spread |"
+         brine-serde ÷ serde-pickle | serde_json decode MB/s² | brine-serde ÷ serde_json | \
+         brine-serde encode MB/s | serde-pickle encode MB/s | brine-serde ÷ serde-pickle | \
+         spread |"
     );
-    let _ = writeln!(out, "|{}", " --- |".repeat(10));
+    let _ = writeln!(out, "|{}", " --- |".repeat(12));
     for (key, decoded) in typed {
         let (_, (workload, protocol)) = key;
         let encoded = encode.get(key);
@@ -369,32 +371,42 @@ fn typed_table(out: &mut String, rows: &[Row]) {
             (Some(_), None) => "fails¹".to_owned(),
             (None, None) => "–".to_owned(),
         };
-        let ratio =
-            |impls: Option<&BTreeMap<&str, &Row>>| match (time(impls, brine), time(impls, other)) {
-                (Some(ours), Some(theirs)) => fmt_ratio(theirs / ours),
-                _ => "–".to_owned(),
-            };
+        let ratio_to = |impls: Option<&BTreeMap<&str, &Row>>, other: &str| match (
+            time(impls, brine),
+            time(impls, other),
+        ) {
+            (Some(ours), Some(theirs)) => fmt_ratio(theirs / ours),
+            _ => "–".to_owned(),
+        };
+        let ratio = |impls: Option<&BTreeMap<&str, &Row>>| ratio_to(impls, other);
         let spread = [Some(decoded), encoded]
             .into_iter()
             .flatten()
-            .flat_map(|impls| [impls.get(brine), impls.get(other)])
+            .flat_map(|impls| [impls.get(brine), impls.get(other), impls.get(json)])
             .flatten()
             .filter_map(|row| row.spread())
             .fold(0.0, f64::max);
         let _ = writeln!(
             out,
-            "| {workload} | {protocol} | {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
+            "| {workload} | {protocol} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
             fmt_size(size),
             cell(Some(decoded), brine),
             cell(Some(decoded), other),
             ratio(Some(decoded)),
+            cell(Some(decoded), json),
+            ratio_to(Some(decoded), json),
             cell(encoded, brine),
             cell(encoded, other),
             ratio(encoded),
             spread * 100.0
         );
     }
-    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "\n² serde_json reads the same values into the same types from their JSON text, \
+         written once from the decoded value; its MB/s is of the pickle's size, so that it \
+         compares with the other columns as time does.\n"
+    );
 }
 
 fn noise_summary(out: &mut String, rows: &[Row]) {

@@ -148,6 +148,7 @@ mod instance;
 mod options;
 mod ser;
 mod sets;
+mod stream;
 
 use std::io::{BufRead, Write};
 
@@ -245,9 +246,14 @@ pub fn to_value<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<G
 /// as `pickle.loads` ignores them.
 ///
 /// `&str` and `&[u8]` in `T` borrow from `data` where the pickle holds them as UTF-8 text
-/// (BINUNICODE and its short forms) or raw bytes (BINBYTES). To do so, the input is copied once
+/// (BINUNICODE and its short forms) or raw bytes (BINBYTES).
+///
+/// A pickle of scalars, strs, lists and dicts as CPython writes them is read straight from
+/// its opcodes, without a graph, its strs lent from `data` as they stand. Any other pickle
+/// (or one that fails) is decoded into the graph and read from it: the input is copied once
 /// into a shared buffer that the decoder slices (one copy of the input, cheaper than one
-/// allocation per string), and payloads are mapped back to `data` by their offset.
+/// allocation per string), and payloads are mapped back to `data` by their offset. Both
+/// paths give the same value, and every error comes from the graph path.
 ///
 /// # Errors
 ///
@@ -268,6 +274,15 @@ pub fn from_slice<'de, T: Deserialize<'de>>(
     data: &'de [u8],
     options: &Options,
 ) -> Result<T, Error> {
+    #[cfg(feature = "compress")]
+    let compressed = options.decompress.is_some() && brine_compress::Codec::detect(data).is_some();
+    #[cfg(not(feature = "compress"))]
+    let compressed = false;
+    if !compressed {
+        if let Some(value) = stream::from_slice(data, options) {
+            return Ok(value);
+        }
+    }
     T::deserialize(&mut Deserializer::from_slice(data, options)?)
 }
 
