@@ -374,8 +374,12 @@ impl Graph {
     /// holding an instance whose state holds the set, at protocols 0-3) as `callable args
     /// REDUCE POP GET`: the outer call builds a first copy, whose arguments built and
     /// memoized the object itself, and the copy is dropped for the memoized object. The
-    /// copy is this node's prelude, and the encoder writes it, then POP, where it first
-    /// writes the node.
+    /// copy is this node's prelude. An object tried more than once before it is memoized
+    /// (an object whose `copyreg.__newobj_ex__` arguments hold it, below protocol 4) has
+    /// several, one inside the other: each attempt's arguments reach the object again, and
+    /// so make the attempt popped before it. The encoder writes the last one popped first,
+    /// each earlier one where writing the previous attempt reaches the node, each followed
+    /// by POP.
     pub fn prelude(&self, id: NodeId) -> &[Value] {
         self.preludes.get(&id).map_or(&[], Vec::as_slice)
     }
