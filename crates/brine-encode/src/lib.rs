@@ -177,7 +177,8 @@ pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Resul
 ///
 /// let mut graph = Graph::new();
 /// let data = Some(bytes::Bytes::from_static(b"abc"));
-/// let buffer = graph.add(Node::Buffer(PickleBuffer { index: 0, readonly: true, data }));
+/// let buffer = PickleBuffer { index: 0, readonly: true, data };
+/// let buffer = graph.add(Node::Buffer(Box::new(buffer)));
 /// graph.set_root(Value::Node(buffer));
 /// let mut out_of_band = Vec::new();
 /// let pickle = brine_encode::Encoder::new(brine_encode::Options::protocol(5))

@@ -23,6 +23,11 @@
 /// assert_eq!(validate(b"ab\xff"), Err(2));
 /// ```
 pub fn validate(data: &[u8]) -> Result<(), usize> {
+    // Short text is mostly ASCII, and simdutf8 hands inputs under 64 bytes to std's
+    // validator, which reads them a byte at a time.
+    if data.len() < 64 && short_ascii(data) {
+        return Ok(());
+    }
     if as_str(data).is_some() {
         return Ok(());
     }
@@ -46,6 +51,29 @@ pub fn validate(data: &[u8]) -> Result<(), usize> {
 #[inline]
 pub fn as_str(data: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(data).ok()
+}
+
+/// Whether `data`, under 64 bytes, is ASCII: eight bytes at a time (the last word overlapping
+/// the one before it), four or one at a time below eight.
+#[inline]
+fn short_ascii(data: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap_or([0x80; 8]));
+    let half = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap_or([0x80; 4]));
+    let len = data.len();
+    if len >= 8 {
+        let mut acc = word(len - 8);
+        let mut at = 0;
+        while at + 8 <= len {
+            acc |= word(at);
+            at += 8;
+        }
+        acc & HIGH == 0
+    } else if len >= 4 {
+        (half(0) | half(len - 4)) & (HIGH as u32) == 0
+    } else {
+        data.iter().all(u8::is_ascii)
+    }
 }
 
 fn validate_slow(data: &[u8], mut pos: usize) -> Result<(), usize> {
@@ -160,6 +188,24 @@ pub fn char_len(data: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_ascii_sees_every_byte() {
+        for len in 0..64 {
+            let text = vec![b'a'; len];
+            assert!(short_ascii(&text), "{len} ASCII bytes");
+            for at in 0..len {
+                let mut text = text.clone();
+                text[at] = 0xC3;
+                assert!(!short_ascii(&text), "a high byte at {at} of {len}");
+                assert_eq!(
+                    validate(&text),
+                    Err(at),
+                    "a lone lead byte at {at} of {len}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn validate_accepts_surrogates_and_rejects_malformed() {

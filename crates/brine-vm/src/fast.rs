@@ -92,13 +92,12 @@ impl Machine<'_> {
                         Opcode::BINPUT | Opcode::LONG_BINPUT => self.memo_put(value as u64)?,
                         Opcode::BINGET | Opcode::LONG_BINGET => {
                             let key = value as u64;
-                            let Some(entry) = self.memo.get(key) else {
+                            let Some(value) = self.memo.get(key) else {
                                 return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                             };
-                            let entry = *entry;
-                            self.got(entry.value);
-                            self.push(entry.value)?;
-                            self.refetch(entry);
+                            self.got(value);
+                            self.push(value)?;
+                            self.refetch(value);
                         }
                         _ => self.push(Value::Int(value))?,
                     }

@@ -14,7 +14,7 @@ use num_bigint::BigInt;
 
 use crate::discard::{Discarded, REFERS_BACK_BUDGET, Site, prune, refers_back};
 use crate::error::{Error, ErrorKind};
-use crate::memo::{Entry, Memo};
+use crate::memo::Memo;
 use crate::options::{FindClass, Options};
 
 /// A persistent_load hook: given the graph and the persistent id, the value to use instead.
@@ -420,13 +420,12 @@ impl<'h> Machine<'h> {
             }
             Opcode::GET | Opcode::BINGET | Opcode::LONG_BINGET => {
                 let key = self.memo_key(&op.arg)?;
-                let Some(entry) = self.memo.get(key) else {
+                let Some(value) = self.memo.get(key) else {
                     return Err(self.error(ErrorKind::MemoKeyMissing(key)));
                 };
-                let entry = *entry;
-                self.got(entry.value);
-                self.push(entry.value)?;
-                self.refetch(entry);
+                self.got(value);
+                self.push(value)?;
+                self.refetch(value);
             }
 
             // Globals and objects.
@@ -557,7 +556,7 @@ impl<'h> Machine<'h> {
                     data,
                 };
                 self.next_buffer += 1;
-                self.push_node(Node::Buffer(buffer))?;
+                self.push_node(Node::Buffer(Box::new(buffer)))?;
             }
             Opcode::READONLY_BUFFER => {
                 let top = *self.top()?;
@@ -847,27 +846,31 @@ impl<'h> Machine<'h> {
         self.stack.get(mark - 1)?.node()
     }
 
-    /// A memo GET pushed `entry`: a dict, list or set's slot is remembered, so that filling
+    /// A memo GET pushed `value`: a dict, list or set's slot is remembered, so that filling
     /// it is known to come after other opcodes ran. Only those are filled in place; a str or
-    /// an instance fetched again (a record's shared keys, the common case) costs one test.
+    /// an instance fetched again (a record's shared keys, the common case) costs a look at
+    /// its node's kind. What the slots above hold is no longer on the stack: a fill drops
+    /// those entries ([`Machine::filled`]), and so does the next container's GET.
     #[inline]
-    pub(crate) fn refetch(&mut self, entry: Entry) {
-        if entry.container || !self.refetched.is_empty() {
-            self.remember_refetch(entry);
+    pub(crate) fn refetch(&mut self, value: Value) {
+        if let Some(id) = value.node().filter(|&id| {
+            matches!(
+                self.graph.node(id),
+                Node::Dict(_) | Node::List(_) | Node::Set(_)
+            )
+        }) {
+            self.remember_refetch(id);
         }
     }
 
     #[inline(never)]
-    fn remember_refetch(&mut self, entry: Entry) {
+    fn remember_refetch(&mut self, id: NodeId) {
         let slot = self.stack.len() - 1;
-        // The slots above are gone from the stack; keeping the slots in increasing order
-        // also keeps this vector no longer than the stack.
+        // Keeping the slots in increasing order also keeps this vector no longer than the
+        // stack.
         while self.refetched.last().is_some_and(|r| r.slot >= slot) {
             self.refetched.pop();
         }
-        let (true, Value::Node(id)) = (entry.container, entry.value) else {
-            return;
-        };
         self.refetched.push(Refetched {
             slot,
             id,
@@ -875,20 +878,35 @@ impl<'h> Machine<'h> {
         });
     }
 
-    /// Items `from..to` of plain container `id`, at stack slot `slot`, were just added in
-    /// place. When a memo GET put the container there, they were added after other objects
-    /// were built, not while the container was made: that place in the stream is kept as a
-    /// [`Change::Fill`] of the object nearest the top of the stack below it (of the
-    /// container itself when there is none).
+    /// Items `from..to` of plain container `id`, at stack slot `slot` (the top of the stack),
+    /// were just added in place. When a memo GET put the container there, they were added
+    /// after other objects were built, not while the container was made: that place in the
+    /// stream is kept as a [`Change::Fill`] of the object nearest the top of the stack below
+    /// it (of the container itself when there is none).
     #[inline]
     fn filled(&mut self, slot: usize, id: NodeId, from: usize, to: usize) {
         if self.refetched.is_empty() || from == to {
             return;
         }
-        let idx = self.refetched.partition_point(|r| r.slot < slot);
+        self.filled_after_get(slot, id, from, to);
+    }
+
+    #[inline(never)]
+    fn filled_after_get(&mut self, slot: usize, id: NodeId, from: usize, to: usize) {
+        debug_assert_eq!(
+            slot + 1,
+            self.stack.len(),
+            "a fill targets the top of the stack"
+        );
+        // The slots above the target are gone from the stack, and with them what the GETs
+        // that filled them left here: dropping those now keeps the next fills' test at the
+        // last entry.
+        while self.refetched.last().is_some_and(|r| r.slot > slot) {
+            self.refetched.pop();
+        }
         let Some(at) = self
             .refetched
-            .get(idx)
+            .last()
             .filter(|r| r.slot == slot && r.id == id)
             .map(|r| r.at)
         else {
@@ -1036,13 +1054,7 @@ impl<'h> Machine<'h> {
         if self.memo.len() >= self.options.limits.max_memo {
             return Err(self.limit("memo entries", self.options.limits.max_memo));
         }
-        let container = value.node().is_some_and(|id| {
-            matches!(
-                self.graph.node(id),
-                Node::Dict(_) | Node::List(_) | Node::Set(_)
-            )
-        });
-        self.memo.put(key, value, container);
+        self.memo.put(key, value);
         Ok(())
     }
 

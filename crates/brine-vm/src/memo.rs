@@ -10,19 +10,14 @@ use hashbrown::HashMap;
 /// Keys up to this far past the dense vector's end still extend it.
 const DENSE_SLACK: u64 = 1024;
 
-/// One memo entry: the value, and whether it is a dict, list or set, the containers
-/// SETITEM(S), APPEND(S) and ADDITEMS fill in place (known when it is stored, so that a GET
-/// need not look at the node).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Entry {
-    pub(crate) value: Value,
-    pub(crate) container: bool,
-}
-
+/// The memo. A dense entry is an `Option<Value>` of 16 bytes: a pickle memoizes nearly every
+/// object it writes, so the memo is a sixth of the decoder's memory on a list of small
+/// records. Whether an entry is a container that SETITEM(S), APPEND(S) or ADDITEMS fill in
+/// place is the node's to say, looked up by the one GET that needs it.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
-    dense: Vec<Option<Entry>>,
-    sparse: HashMap<u64, Entry>,
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
     len: usize,
     /// The value the latest PUT stored.
     last: Option<Value>,
@@ -37,12 +32,10 @@ impl Memo {
         }
     }
 
-    /// Stores `value` under `key`, returning whether the key is new; `container` says
-    /// whether it is a dict, list or set.
+    /// Stores `value` under `key`, returning whether the key is new.
     #[inline]
-    pub(crate) fn put(&mut self, key: u64, value: Value, container: bool) -> bool {
+    pub(crate) fn put(&mut self, key: u64, value: Value) -> bool {
         self.last = Some(value);
-        let value = Entry { value, container };
         let dense_len = self.dense.len() as u64;
         // The common case: CPython numbers entries 0, 1, 2, ...
         if key == dense_len && self.sparse.is_empty() {
@@ -64,10 +57,11 @@ impl Memo {
         is_new
     }
 
-    pub(crate) fn get(&self, key: u64) -> Option<&Entry> {
+    #[inline]
+    pub(crate) fn get(&self, key: u64) -> Option<Value> {
         match self.dense.get(key as usize) {
-            Some(slot) if key < self.dense.len() as u64 => slot.as_ref(),
-            _ => self.sparse.get(&key),
+            Some(slot) if key < self.dense.len() as u64 => *slot,
+            _ => self.sparse.get(&key).copied(),
         }
     }
 
@@ -82,7 +76,7 @@ impl Memo {
             .iter()
             .flatten()
             .chain(self.sparse.values())
-            .map(|entry| entry.value)
+            .copied()
     }
 
     /// The number of distinct keys stored.
@@ -98,25 +92,21 @@ mod tests {
     #[test]
     fn dense_and_sparse_keys() {
         let mut memo = Memo::default();
-        assert!(memo.put(0, Value::Int(0), false));
-        assert!(memo.put(2, Value::Int(2), false));
-        assert!(!memo.put(2, Value::Int(3), false));
-        assert!(memo.put(u64::from(u32::MAX), Value::Int(4), false));
-        assert!(memo.put(5, Value::Int(5), true));
+        assert!(memo.put(0, Value::Int(0)));
+        assert!(memo.put(2, Value::Int(2)));
+        assert!(!memo.put(2, Value::Int(3)));
+        assert!(memo.put(u64::from(u32::MAX), Value::Int(4)));
+        assert!(memo.put(5, Value::Int(5)));
         assert_eq!(memo.get(1), None);
-        assert_eq!(memo.get(2).map(|e| e.value), Some(Value::Int(3)));
-        assert_eq!(
-            memo.get(5).copied(),
-            Some(Entry {
-                value: Value::Int(5),
-                container: true
-            })
-        );
-        assert_eq!(
-            memo.get(u64::from(u32::MAX)).map(|e| e.value),
-            Some(Value::Int(4))
-        );
+        assert_eq!(memo.get(2), Some(Value::Int(3)));
+        assert_eq!(memo.get(5), Some(Value::Int(5)));
+        assert_eq!(memo.get(u64::from(u32::MAX)), Some(Value::Int(4)));
         assert_eq!(memo.len(), 4);
         assert!(memo.dense.len() < 10, "a far key must not allocate the gap");
+    }
+
+    #[test]
+    fn a_dense_entry_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Option<Value>>(), 16);
     }
 }

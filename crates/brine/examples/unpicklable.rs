@@ -19,11 +19,11 @@ fn main() {
     // An out-of-band buffer needs protocol 5, as PickleBuffer does in Python.
     let mut graph = Graph::new();
     let data = Some(brine::Bytes::from_static(b"raw bytes"));
-    let buffer = graph.add(Node::Buffer(PickleBuffer {
+    let buffer = graph.add(Node::Buffer(Box::new(PickleBuffer {
         index: 0,
         readonly: true,
         data,
-    }));
+    })));
     graph.set_root(Value::Node(buffer));
     try_dump("a PickleBuffer", &graph, 4);
     try_dump("a PickleBuffer", &graph, 5);

@@ -116,11 +116,11 @@ impl NdArray<'_> {
         let root = if form.frombuffer {
             let frombuffer = global(&mut graph, &format!("{core}.numeric"), "_frombuffer");
             let buffer = if form.out_of_band {
-                Node::Buffer(PickleBuffer {
+                Node::Buffer(Box::new(PickleBuffer {
                     index: 0,
                     readonly: false,
                     data: Some(data.clone()),
-                })
+                }))
             } else {
                 // A writable PickleBuffer in band is a bytearray (BYTEARRAY8).
                 Node::ByteArray(data.clone())
