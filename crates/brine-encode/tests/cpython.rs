@@ -174,3 +174,65 @@ fn python2_pickles_written_again_load_in_python_27() {
         failures.join("\n")
     );
 }
+
+/// The fixtures of every other Python 3 producer (3.6, 3.7 to 3.10, 3.12, 3.13), converted to
+/// every protocol it reads, load in that producer's own CPython into the same objects as the
+/// original: what brine writes for an older or newer CPython, that CPython reads back.
+#[test]
+fn conversions_load_in_each_producers_cpython_as_the_originals() {
+    let mut decode = brine_vm::Options::default();
+    decode.extensions = extensions();
+    let fixtures = brine_testdata::all();
+    for pin in brine_python::PINS {
+        if matches!(pin.producer, "py27" | "py311") {
+            continue;
+        }
+        let python = match brine_python::locate(pin.producer) {
+            Ok(python) => python,
+            Err(err) => {
+                brine_python::skip(err);
+                continue;
+            }
+        };
+        let dir = scratch(&format!("cpython-{}", pin.producer));
+        let own: Vec<_> = fixtures
+            .iter()
+            .filter(|f| f.producer == pin.producer && f.variant == "plain")
+            .collect();
+        // The highest protocol the producer writes is the highest it reads.
+        let highest = own.iter().map(|f| f.protocol).max().unwrap_or(0);
+        let mut pairs = Vec::new();
+        let mut names = Vec::new();
+        for fixture in own {
+            let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
+            for proto in 0..=highest {
+                let mut options = brine_encode::Options::protocol(proto);
+                options.extensions = extensions();
+                let pickle = brine_encode::to_vec(&graph, &options).expect("fixtures encode");
+                let path = dir.join(format!(
+                    "{}.to{proto}.pickle",
+                    fixture.name().replace('/', "-")
+                ));
+                std::fs::write(&path, pickle).expect("scratch write");
+                pairs.push((fixture.full_path(), path));
+                names.push(format!("{} -> p{proto}", fixture.name()));
+            }
+        }
+        assert!(!pairs.is_empty(), "no fixtures of {}", pin.producer);
+        let verdicts = compare(&python, &pairs);
+        assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
+        let failures = failures_excluding_unloadable(&names, &verdicts);
+        println!(
+            "{} conversions load in CPython {} as their originals",
+            pairs.len() - failures.len(),
+            pin.version
+        );
+        assert!(
+            failures.is_empty(),
+            "{}: {} differ:\n{}",
+            pin.producer,
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}
