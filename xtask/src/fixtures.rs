@@ -43,6 +43,11 @@ const PANDAS_GENERATOR: &str = "generate/gen_pandas.py";
 /// The generator entry point, relative to `fixtures/`.
 const GENERATOR: &str = "generate/gen_fixtures.py";
 
+/// The producers whose picklers write the catalogue as another producer's do, so that the
+/// generator writes for them only the objects whose bytes depend on the pickler
+/// (`--pickler-subset`, `PICKLER_SUBSET` in the generator; fixtures/README.md says why).
+pub const PICKLER_SUBSET_PRODUCERS: &[&str] = &["py37", "py38", "py39", "py310", "py312"];
+
 /// The manifest's columns, in order.
 pub const COLUMNS: [&str; 11] = [
     "path",
@@ -70,6 +75,9 @@ pub struct Options {
     /// Warn about a missing pinned interpreter and keep its fixtures as they are, instead of
     /// failing. Default: `false`.
     pub allow_missing: bool,
+    /// Regenerate (or check) only the CPython corpus (`pickles/`, `dis/`, `manifest.tsv`),
+    /// leaving the fixtures written in virtual environments as they are. Default: `false`.
+    pub corpus_only: bool,
 }
 
 /// Parses the command line of `cargo xtask fixtures` and runs [`generate`].
@@ -79,6 +87,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--check" => opts.check = true,
             "--allow-missing" => opts.allow_missing = true,
+            "--corpus-only" => opts.corpus_only = true,
             "-h" | "--help" => {
                 println!("{}", usage());
                 return Ok(());
@@ -92,15 +101,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
 /// Regenerates `fixtures/` with the pinned interpreters, or with `opts.check` compares a fresh
 /// generation with the committed one: the CPython corpus, then the third-party fixtures.
 pub fn generate(opts: &Options) -> Result<(), String> {
-    let errors: Vec<String> = [
-        generate_corpus(opts),
-        generate_thirdparty(opts.check),
-        generate_pandas(opts.check),
-        generate_sklearn(opts.check),
-    ]
-    .into_iter()
-    .filter_map(Result::err)
-    .collect();
+    let mut results = vec![generate_corpus(opts)];
+    if !opts.corpus_only {
+        results.extend([
+            generate_thirdparty(opts.check),
+            generate_pandas(opts.check),
+            generate_sklearn(opts.check),
+        ]);
+    }
+    let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -326,7 +335,7 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 fn usage() -> &'static str {
-    "usage: cargo xtask fixtures [--check] [--allow-missing]
+    "usage: cargo xtask fixtures [--check] [--allow-missing] [--corpus-only]
 
 Runs fixtures/generate/gen_fixtures.py under every pinned CPython and rewrites
 fixtures/pickles, fixtures/dis and fixtures/manifest.tsv; then runs
@@ -338,6 +347,7 @@ fixtures/generate/gen_sklearn.py in the third-party venv, which rewrites fixture
 
   --check          regenerate into a temporary directory and report differences
   --allow-missing  warn about a missing interpreter and keep its fixtures
+  --corpus-only    only the CPython corpus: pickles/, dis/ and manifest.tsv
 
 Each interpreter is looked up by brine-python: BRINE_PYTHON_<X_Y_Z> (e.g.
 BRINE_PYTHON_3_11_7), then $(pyenv root)/versions/<X.Y.Z>/bin/python, then pythonX.Y
@@ -468,6 +478,9 @@ fn build(
             .current_dir(staging);
         if producer == REFERENCE {
             cmd.arg("--optimized");
+        }
+        if PICKLER_SUBSET_PRODUCERS.contains(&producer) {
+            cmd.arg("--pickler-subset");
         }
         let out = cmd
             .output()

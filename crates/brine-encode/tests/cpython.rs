@@ -70,6 +70,52 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Each fixture decoded with `decode` and written with `flavour` (the recognised one when
+/// `None`) at each of `protocols` into `dir`; returns
+/// the (original, conversion) pairs and their names.
+fn write_conversions<'a>(
+    fixtures: impl IntoIterator<Item = &'a brine_testdata::Fixture>,
+    decode: &brine_vm::Options,
+    flavour: Option<brine_encode::Flavour>,
+    protocols: std::ops::RangeInclusive<u8>,
+    dir: &Path,
+) -> (Vec<(PathBuf, PathBuf)>, Vec<String>) {
+    let mut pairs = Vec::new();
+    let mut names = Vec::new();
+    for fixture in fixtures {
+        let graph = brine_vm::from_slice(&fixture.bytes(), decode).expect("fixtures decode");
+        for proto in protocols.clone() {
+            let mut options = brine_encode::Options::protocol(proto);
+            options.extensions = extensions();
+            options.flavour = flavour;
+            let pickle = brine_encode::to_vec(&graph, &options).expect("fixtures encode");
+            let path = dir.join(format!(
+                "{}.to{proto}.pickle",
+                fixture.name().replace('/', "-")
+            ));
+            std::fs::write(&path, pickle).expect("scratch write");
+            pairs.push((fixture.full_path(), path));
+            names.push(format!("{} -> p{proto}", fixture.name()));
+        }
+    }
+    (pairs, names)
+}
+
+/// Has `python` load each pair and fails on any that differ (but objects CPython cannot load
+/// from its own pickle); prints how many loaded alike, as `what`.
+fn assert_load_alike(python: &Path, pairs: &[(PathBuf, PathBuf)], names: &[String], what: &str) {
+    let verdicts = compare(python, pairs);
+    assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
+    let failures = failures_excluding_unloadable(names, &verdicts);
+    println!("{} {what}", pairs.len() - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 /// Every CPython 3.11.7 fixture, converted to every protocol 0-5, loads in 3.11.7 into the
 /// same objects (values, types, sharing, cycles) as the original.
 #[test]
@@ -141,39 +187,51 @@ fn python2_pickles_written_again_load_in_python_27() {
     decode.extensions = extensions();
     decode.encoding = brine_value::StringEncoding::Bytes;
     decode.fix_imports = false;
-    let mut pairs = Vec::new();
-    let mut names = Vec::new();
-    for fixture in brine_testdata::all()
-        .iter()
-        .filter(|f| f.producer == "py27")
-    {
-        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
-        for proto in 0..=2u8 {
-            let mut options = brine_encode::Options::protocol(proto);
-            options.extensions = extensions();
-            // Named, not recognised: a lone `L5L` at protocol 0 is 2.7's `5L` or 3.6's `5`.
-            options.flavour = Some(brine_encode::Flavour::Py27);
-            let pickle = brine_encode::to_vec(&graph, &options).expect("python 2 values encode");
-            let path = dir.join(format!(
-                "{}.to{proto}.pickle",
-                fixture.name().replace('/', "-")
-            ));
-            std::fs::write(&path, pickle).expect("scratch write");
-            pairs.push((fixture.full_path(), path));
-            names.push(format!("{} -> p{proto}", fixture.name()));
+    let fixtures = brine_testdata::all();
+    let py27 = fixtures.iter().filter(|f| f.producer == "py27");
+    // Named, not recognised: a lone `L5L` at protocol 0 is 2.7's `5L` or 3.6's `5`.
+    let flavour = Some(brine_encode::Flavour::Py27);
+    let (pairs, names) = write_conversions(py27, &decode, flavour, 0..=2, &dir);
+    assert_load_alike(
+        &python,
+        &pairs,
+        &names,
+        "Python 2 pickles written again load in CPython 2.7.18 as their originals",
+    );
+}
+
+/// The fixtures of every other Python 3 producer (3.6, 3.7 to 3.10, 3.12, 3.13), converted to
+/// every protocol it reads, load in that producer's own CPython into the same objects as the
+/// original: what brine writes for an older or newer CPython, that CPython reads back.
+#[test]
+fn conversions_load_in_each_producers_cpython_as_the_originals() {
+    let mut decode = brine_vm::Options::default();
+    decode.extensions = extensions();
+    let fixtures = brine_testdata::all();
+    for pin in brine_python::PINS {
+        if matches!(pin.producer, "py27" | "py311") {
+            continue;
         }
+        let python = match brine_python::locate(pin.producer) {
+            Ok(python) => python,
+            Err(err) => {
+                brine_python::skip(err);
+                continue;
+            }
+        };
+        let dir = scratch(&format!("cpython-{}", pin.producer));
+        let own: Vec<_> = fixtures
+            .iter()
+            .filter(|f| f.producer == pin.producer && f.variant == "plain")
+            .collect();
+        assert!(!own.is_empty(), "no fixtures of {}", pin.producer);
+        // The highest protocol the producer writes is the highest it reads.
+        let highest = own.iter().map(|f| f.protocol).max().unwrap_or(0);
+        let (pairs, names) = write_conversions(own, &decode, None, 0..=highest, &dir);
+        let what = format!(
+            "conversions load in CPython {} as their originals",
+            pin.version
+        );
+        assert_load_alike(&python, &pairs, &names, &what);
     }
-    let verdicts = compare(&python, &pairs);
-    assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
-    let failures = failures_excluding_unloadable(&names, &verdicts);
-    println!(
-        "{} Python 2 pickles written again load in CPython 2.7.18 as their originals",
-        pairs.len() - failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }

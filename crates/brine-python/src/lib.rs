@@ -56,8 +56,28 @@ pub const PINS: &[Pin] = &[
         version: "3.6.15",
     },
     Pin {
+        producer: "py37",
+        version: "3.7.16",
+    },
+    Pin {
+        producer: "py38",
+        version: "3.8.18",
+    },
+    Pin {
+        producer: "py39",
+        version: "3.9.18",
+    },
+    Pin {
+        producer: "py310",
+        version: "3.10.13",
+    },
+    Pin {
         producer: "py311",
         version: "3.11.7",
+    },
+    Pin {
+        producer: "py312",
+        version: "3.12.1",
     },
     Pin {
         producer: "py313",

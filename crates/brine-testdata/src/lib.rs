@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub struct Fixture {
     /// The pickle's path relative to `fixtures/`.
     pub path: String,
-    /// The producer's short name: `py27`, `py36`, `py311` or `py313`.
+    /// The producer's short name, as `brine_python::PINS` names it: `py27`, `py36`, ..., `py313`.
     pub producer: String,
     /// The producer's exact version, e.g. `3.11.7`.
     pub version: String,

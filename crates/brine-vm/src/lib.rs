@@ -37,6 +37,7 @@
 mod discard;
 mod error;
 mod fast;
+mod idioms;
 mod machine;
 mod memo;
 mod options;

@@ -14,6 +14,7 @@ use num_bigint::BigInt;
 
 use crate::discard::{Discarded, REFERS_BACK_BUDGET, Site, prune, refers_back};
 use crate::error::{Error, ErrorKind};
+use crate::idioms::{LineIdiom, PendingLine, is_latin1_bytearray};
 use crate::memo::Memo;
 use crate::options::{FindClass, Options};
 
@@ -79,6 +80,8 @@ pub(crate) struct Machine<'h> {
     unrecorded: Vec<NodeId>,
     /// The idioms seen that only some CPython wrote.
     idioms: Idioms,
+    /// The last FLOAT or UNICODE line, whose length the next opcode's offset shows.
+    pending_line: Option<PendingLine>,
 }
 
 /// What a pickle wrote as only some CPython's pickler writes it (see [`Flavour`]).
@@ -87,9 +90,14 @@ struct Idioms {
     /// INT text for an int beyond 32 bits, a Python 2 `int` of 64 bits (3.x writes LONG), or
     /// LONG1 / LONG4 for one within them, a Python 2 `long` (3.x writes BININT).
     py2_ints: bool,
+    /// FLOAT text that is not `repr()`: 2.7's `%.17g` (see `idioms.rs`).
+    py27_float: bool,
+    /// 3.7 and older: `bytearray(text, 'latin-1')` below protocol 3.
+    up_to_py37: bool,
     /// 3.6 and older: LONG text for an int within 32 bits (every protocol 0 int in 3.6, a
     /// `long` in 2.7), a FRAME of fewer than 4 bytes, a payload of 64 KiB or more inside a
-    /// frame, a protocol 0 UNICODE holding a raw NUL, carriage return or Ctrl-Z.
+    /// frame, a protocol 0 UNICODE holding a raw NUL, carriage return or Ctrl-Z (see
+    /// `idioms.rs`).
     up_to_py36: bool,
 }
 
@@ -168,6 +176,7 @@ impl<'h> Machine<'h> {
             first_memo_key: None,
             unrecorded: Vec::new(),
             idioms: Idioms::default(),
+            pending_line: None,
         }
     }
 
@@ -229,6 +238,7 @@ impl<'h> Machine<'h> {
     pub(crate) fn step(&mut self, offset: u64, op: Op<'_>) -> Result<Step, Error> {
         self.offset = offset;
         self.code = op.code;
+        self.settle_line();
         self.check_frame()?;
         match op.code {
             Opcode::MARK => self.mark()?,
@@ -329,6 +339,9 @@ impl<'h> Machine<'h> {
                 let Arg::Float(value) = op.arg else {
                     return Err(self.bad_arg());
                 };
+                if op.code == Opcode::FLOAT {
+                    self.pending_line = Some(PendingLine::float(offset, value));
+                }
                 self.push(Value::Float(value))?;
             }
 
@@ -340,12 +353,8 @@ impl<'h> Machine<'h> {
                 let Arg::Unicode(text) = op.arg else {
                     return Err(self.bad_arg());
                 };
-                // A line without escapes is borrowed as it is: raw controls there are what
-                // 3.6 and 2.7 leave unescaped and 3.7 escapes.
-                if op.code == Opcode::UNICODE
-                    && matches!(&text, Cow::Borrowed(raw) if raw.iter().any(|b| matches!(b, 0x00 | 0x0D | 0x1A)))
-                {
-                    self.idioms.up_to_py36 = true;
+                if op.code == Opcode::UNICODE {
+                    self.pending_line = PendingLine::unicode(offset, &text);
                 }
                 let data = self.payload(text)?;
                 let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(data)))?;
@@ -460,6 +469,9 @@ impl<'h> Machine<'h> {
                 let args = self.pop()?;
                 self.expect_tuple(&args)?;
                 let callable = self.pop()?;
+                if self.proto < 3 && is_latin1_bytearray(&self.graph, callable, args) {
+                    self.idioms.up_to_py37 = true;
+                }
                 self.push_node(Node::Reduce { callable, args })?;
                 self.note_top();
             }
@@ -584,6 +596,20 @@ impl<'h> Machine<'h> {
         let res = self.step(offset, op);
         self.shared = input;
         res
+    }
+
+    /// Notes what the length of the last FLOAT or UNICODE line says, now that the opcode at
+    /// `self.offset` shows where it ended.
+    #[inline]
+    pub(crate) fn settle_line(&mut self) {
+        if let Some(line) = self.pending_line.take() {
+            if line.differs(self.offset) {
+                match line.idiom {
+                    LineIdiom::Py27Float => self.idioms.py27_float = true,
+                    LineIdiom::RawControls => self.idioms.up_to_py36 = true,
+                }
+            }
+        }
     }
 
     /// Where the open frame ends, if one is open.
@@ -1579,13 +1605,16 @@ impl<'h> Machine<'h> {
                 unset &= unset - 1;
             }
         }
-        let flavour = if self.first_memo_key == Some(1) || self.idioms.py2_ints {
-            Some(Flavour::Py27)
-        } else if self.idioms.up_to_py36 {
-            Some(Flavour::Py36)
-        } else {
-            None
-        };
+        let flavour =
+            if self.first_memo_key == Some(1) || self.idioms.py2_ints || self.idioms.py27_float {
+                Some(Flavour::Py27)
+            } else if self.idioms.up_to_py36 {
+                Some(Flavour::Py36)
+            } else if self.idioms.up_to_py37 {
+                Some(Flavour::Py37)
+            } else {
+                None
+            };
         self.graph.set_flavour(flavour);
     }
 
