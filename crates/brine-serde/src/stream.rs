@@ -417,34 +417,20 @@ impl<'de, 'o> Stream<'de, 'o> {
     }
 }
 
-/// `serde::Deserializer` methods that read a value as `any` does.
-macro_rules! as_any {
-    ($($method:ident,)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-                let head = self.head()?;
-                self.visit(head, visitor)
-            }
-        )*
-    };
-}
-
 /// The methods follow `crate::de`'s `ValueDe` for every value this path reads: a scalar where
 /// a number is asked for converts as it does there, and every container reads as what it is.
 impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
     type Error = Error;
 
-    as_any! {
-        deserialize_any,
-        deserialize_bool,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_seq,
-        deserialize_map,
-        deserialize_identifier,
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let head = self.head()?;
+        self.visit(head, visitor)
+    }
+
+    // These read a value as `any` does.
+    serde::forward_to_deserialize_any! {
+        bool char str string bytes byte_buf seq map identifier unit unit_struct tuple
+        tuple_struct
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -494,45 +480,12 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
         }
     }
 
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let head = self.head()?;
-        self.visit(head, visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        let head = self.head()?;
-        self.visit(head, visitor)
-    }
-
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
         visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        let head = self.head()?;
-        self.visit(head, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        let head = self.head()?;
-        self.visit(head, visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
