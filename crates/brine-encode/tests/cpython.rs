@@ -127,47 +127,18 @@ fn conversions_load_in_cpython_311_as_the_originals() {
     let dir = scratch("cpython311");
     let mut decode = brine_vm::Options::default();
     decode.extensions = extensions();
-    let mut pairs = Vec::new();
-    let mut names = Vec::new();
-    let mut refused = Vec::new();
-    for fixture in brine_testdata::all()
+    let fixtures = brine_testdata::all();
+    let py311 = fixtures
         .iter()
-        .filter(|f| f.producer == "py311" && f.variant == "plain")
-    {
-        let graph = brine_vm::from_slice(&fixture.bytes(), &decode).expect("fixtures decode");
-        for proto in 0..=5u8 {
-            let mut options = brine_encode::Options::protocol(proto);
-            options.extensions = extensions();
-            match brine_encode::to_vec(&graph, &options) {
-                Ok(pickle) => {
-                    let path = dir.join(format!(
-                        "{}.to{proto}.pickle",
-                        fixture.name().replace('/', "-")
-                    ));
-                    std::fs::write(&path, pickle).expect("scratch write");
-                    pairs.push((fixture.full_path(), path));
-                    names.push(format!("{} -> p{proto}", fixture.name()));
-                }
-                Err(err) => refused.push(format!("{} -> p{proto}: {err}", fixture.name())),
-            }
-        }
-    }
-    let verdicts = compare(&python, &pairs);
-    assert_eq!(verdicts.len(), pairs.len(), "one verdict per pair");
-    let failures = failures_excluding_unloadable(&names, &verdicts);
-    println!(
-        "{} conversions load in CPython 3.11.7 as their originals; {} refused by brine",
-        pairs.len() - failures.len(),
-        refused.len()
-    );
+        .filter(|f| f.producer == "py311" && f.variant == "plain");
     // Protocol 5 in-band buffers decode to bytes/bytearray, so every graph can be written at
-    // every protocol; nothing may be refused.
-    assert!(refused.is_empty(), "refused:\n{}", refused.join("\n"));
-    assert!(
-        failures.is_empty(),
-        "{} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
+    // every protocol: `write_conversions` fails on any refusal.
+    let (pairs, names) = write_conversions(py311, &decode, None, 0..=5, &dir);
+    assert_load_alike(
+        &python,
+        &pairs,
+        &names,
+        "conversions load in CPython 3.11.7 as their originals",
     );
 }
 
