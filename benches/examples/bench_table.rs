@@ -11,7 +11,10 @@
 //! same bytes), `serde-pickle` (into `serde_pickle::Value` and back), `memcpy` (copying the
 //! pickle once: the floor for any decoder that copies its input), and for the workloads with a
 //! Rust type ([`brine_benches::typed`]) `brine-serde` and `serde-pickle-typed` (that type
-//! from and to the pickle) and `serde-json` (that type from the same data as JSON text). Run it in release mode:
+//! from and to the pickle; `brine-serde-fast` encodes it in CPython's fast mode, without memo)
+//! and `serde-json` (that type from the same data as JSON text); for the workloads of str,
+//! `brine-serde-borrowed` and `serde-json-borrowed` decode into the type that lends its str
+//! from the input ([`brine_benches::typed::with_borrowed_type`]). Run it in release mode:
 //!
 //! ```text
 //! cargo run --release -p brine-benches --example bench_table -- [--runs N] [--min-time-ms MS] [--filter TEXT] [--label LABEL]
@@ -20,7 +23,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use brine_benches::typed::{TypedBench, with_type};
+use brine_benches::typed::{BorrowedBench, Borrowing, TypedBench, with_borrowed_type, with_type};
 use brine_benches::{Timing, Workload, data_dir, decode, decode_reader, encode, manifest, measure};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -103,6 +106,7 @@ fn run_one(args: &Args, workload: &Workload) -> Result<(), String> {
     drop(graph);
 
     with_type(workload, &mut Typed { runs, min_time });
+    with_borrowed_type(workload, &mut Typed { runs, min_time });
 
     if workload.data.len() >= 1 << 20 {
         let copy = measure(runs, min_time, || workload.data.to_vec());
@@ -172,6 +176,10 @@ impl TypedBench for Typed {
                 emit("brine-serde", "decode", workload, decoded, "");
                 let encoded = measure(runs, min_time, || brine_serde::to_vec(&value, options));
                 emit("brine-serde", "encode", workload, encoded, "");
+                let mut fast = options.clone();
+                fast.fast = true;
+                let encoded = measure(runs, min_time, || brine_serde::to_vec(&value, &fast));
+                emit("brine-serde-fast", "encode", workload, encoded, "no memo");
                 json_decode::<T>(workload, &value, runs, min_time);
             }
             Err(err) => fail("brine-serde", workload, &err.to_string()),
@@ -195,6 +203,33 @@ impl TypedBench for Typed {
             }
             Err(err) => fail("serde-pickle-typed", workload, &err.to_string()),
         }
+    }
+}
+
+impl BorrowedBench for Typed {
+    fn run<T: Borrowing>(&mut self, workload: &Workload) {
+        let (runs, min_time) = (self.runs, self.min_time);
+        let read = brine_serde::Options::default();
+        let value = match brine_serde::from_slice::<T::Of<'_>>(&workload.data, &read) {
+            Ok(value) => value,
+            Err(err) => return fail("brine-serde-borrowed", workload, &err.to_string()),
+        };
+        let decoded = measure(runs, min_time, || {
+            brine_serde::from_slice::<T::Of<'_>>(&workload.data, &read)
+        });
+        emit("brine-serde-borrowed", "decode", workload, decoded, "");
+        let text = match serde_json::to_vec(&value) {
+            Ok(text) => text,
+            Err(err) => return fail("serde-json-borrowed", workload, &err.to_string()),
+        };
+        if let Err(err) = serde_json::from_slice::<T::Of<'_>>(&text) {
+            return fail("serde-json-borrowed", workload, &err.to_string());
+        }
+        let decoded = measure(runs, min_time, || {
+            serde_json::from_slice::<T::Of<'_>>(&text)
+        });
+        let note = format!("from {} bytes of JSON", text.len());
+        emit("serde-json-borrowed", "decode", workload, decoded, &note);
     }
 }
 

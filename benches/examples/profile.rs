@@ -12,7 +12,8 @@
 //! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
 //! `encode` (the graph, decoded once beforehand, written at the file's protocol; `encode-fast`
 //! the same in CPython's fast mode, no memo),
-//! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type), `typed-graph`
+//! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type; `typed-borrowed`
+//! into its type that lends str from the input, for the workloads of str), `typed-graph`
 //! (the same through the graph path alone: `brine_serde::Deserializer`), `typed-json`
 //! (serde_json reading the same values into the same type from their JSON text, written
 //! beforehand) or `typed-encode` (`brine_serde::to_vec` of the workload's Rust type,
@@ -21,7 +22,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use brine_benches::typed::{TypedBench, with_type};
+use brine_benches::typed::{BorrowedBench, Borrowing, TypedBench, with_borrowed_type, with_type};
 use brine_benches::{
     Workload, data_dir, decode, decode_file, decode_reader, encode, encode_fast, workloads,
 };
@@ -42,7 +43,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-graph|typed-json|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-borrowed|typed-graph|typed-json|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -95,6 +96,17 @@ fn run() -> Result<(), String> {
             };
             if !with_type(workload, &mut typed) {
                 return Err(format!("`{label}` has no Rust type"));
+            }
+            typed.res?;
+        }
+        "typed-borrowed" => {
+            let mut typed = TypedDecode {
+                times,
+                how: How::Slice,
+                res: Ok(()),
+            };
+            if !with_borrowed_type(workload, &mut typed) {
+                return Err(format!("`{label}` has no borrowing Rust type"));
             }
             typed.res?;
         }
@@ -157,6 +169,27 @@ impl TypedBench for TypedDecode {
             Ok(())
         })();
     }
+}
+
+impl BorrowedBench for TypedDecode {
+    fn run<T: Borrowing>(&mut self, workload: &Workload) {
+        self.res = (|| {
+            for _ in 0..self.times {
+                black_box(typed_borrowed_from_slice::<T>(&workload.data)?);
+            }
+            Ok(())
+        })();
+    }
+}
+
+/// One `brine_serde::from_slice` into a type that borrows from `data`, never inlined:
+/// `--toggle-collect='profile::typed_borrowed_from_slice*'`. Returns the value's size, so the
+/// value is dropped inside, as the timings drop theirs.
+#[inline(never)]
+fn typed_borrowed_from_slice<T: Borrowing>(data: &[u8]) -> Result<usize, String> {
+    let value: T::Of<'_> =
+        brine_serde::from_slice(data, &Default::default()).map_err(|err| err.to_string())?;
+    Ok(std::mem::size_of_val(&value))
 }
 
 /// One `brine_serde::from_slice`, never inlined, so that a profiler can collect just it:

@@ -5,6 +5,9 @@
 //! fields, `Vec<f64>` for the floats. Two workloads have none: `pyperf_pickle` holds a
 //! `datetime.date` (a REDUCE of a class neither crate maps to a Rust type) and `oob_array` an
 //! out-of-band buffer serde-pickle cannot read.
+//!
+//! The workloads of str also have a borrowing type ([`with_borrowed_type`]): the same fields as
+//! `&str` lent from the input, what a Rust program that only reads the data would declare.
 
 use std::collections::BTreeMap;
 
@@ -46,6 +49,52 @@ pub fn with_type(workload: &Workload, bench: &mut impl TypedBench) -> bool {
     true
 }
 
+/// A Rust type that borrows from the bytes it is decoded from: `Of<'a>` is the type read from
+/// `&'a [u8]` (`Vec<&'a str>` for [`Strs`]).
+pub trait Borrowing {
+    /// The type, lending its str from input that lives for `'a`.
+    type Of<'a>: Serialize + Deserialize<'a>;
+}
+
+/// What a serde benchmark does with one workload and its borrowing Rust type `T`.
+pub trait BorrowedBench {
+    /// Runs the benchmark for `workload` decoded as `T::Of<'_>`.
+    fn run<T: Borrowing>(&mut self, workload: &Workload);
+}
+
+/// Calls `bench.run::<T>` with the workload's borrowing type; returns `false` for a workload
+/// that has none (no str to lend).
+pub fn with_borrowed_type(workload: &Workload, bench: &mut impl BorrowedBench) -> bool {
+    match workload.name.as_str() {
+        "strs_200k" => bench.run::<Strs>(workload),
+        "records_100k" => bench.run::<Records>(workload),
+        "instances_50k" => bench.run::<Instances>(workload),
+        _ => return false,
+    }
+    true
+}
+
+/// `strs_200k` as `Vec<&str>`.
+pub struct Strs;
+
+impl Borrowing for Strs {
+    type Of<'a> = Vec<&'a str>;
+}
+
+/// `records_100k` as `Vec<BorrowedRecord>`.
+pub struct Records;
+
+impl Borrowing for Records {
+    type Of<'a> = Vec<BorrowedRecord<'a>>;
+}
+
+/// `instances_50k` as `Vec<BorrowedInstance>`.
+pub struct Instances;
+
+impl Borrowing for Instances {
+    type Of<'a> = Vec<BorrowedInstance<'a>>;
+}
+
 /// A row of `records_100k`: a dict of ten fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserRecord {
@@ -71,6 +120,31 @@ pub struct UserRecord {
     pub note: Option<String>,
 }
 
+/// [`UserRecord`] with its str lent from the input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BorrowedRecord<'a> {
+    /// The row number.
+    pub id: i64,
+    /// `user<id>`.
+    pub name: &'a str,
+    /// `user<id>@example.com`.
+    pub email: &'a str,
+    /// 18 to 89.
+    pub age: i64,
+    /// 0 to 100.
+    pub score: f64,
+    /// A coin toss.
+    pub active: bool,
+    /// One of eight city names.
+    pub city: &'a str,
+    /// A Unix time.
+    pub created: i64,
+    /// Rounded to cents.
+    pub balance: f64,
+    /// Mostly `None`.
+    pub note: Option<&'a str>,
+}
+
 /// An instance of `bench_classes.Record` in `instances_50k`: its `__dict__`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -78,6 +152,21 @@ pub struct Record {
     pub ident: i64,
     /// `rec<ident>`.
     pub name: String,
+    /// 0 to 1.
+    pub score: f64,
+    /// Every third one.
+    pub active: bool,
+    /// Two small ints.
+    pub tags: Vec<i64>,
+}
+
+/// [`Record`] with its name lent from the input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BorrowedInstance<'a> {
+    /// The instance number.
+    pub ident: i64,
+    /// `rec<ident>`.
+    pub name: &'a str,
     /// 0 to 1.
     pub score: f64,
     /// Every third one.

@@ -331,82 +331,125 @@ fn speed_table(out: &mut String, rows: &[Row], op: &str) {
     }
 }
 
-/// brine-serde against serde-pickle, both decoding into and encoding from the same Rust types.
+/// A column of the typed tables: one implementation's MB/s, or the ratio of two
+/// implementations' times (how many times faster the first is).
+enum Column {
+    Speed(&'static str, &'static str),
+    Ratio(&'static str, &'static str, &'static str),
+}
+
+/// brine-serde against CPython, serde-pickle and serde_json, decoding into and encoding from
+/// the same Rust types: one table for decoding, one for encoding.
 fn typed_table(out: &mut String, rows: &[Row]) {
-    let decode = by_workload(rows, "decode");
-    let encode = by_workload(rows, "encode");
-    let (brine, other) = ("brine-serde", "serde-pickle-typed");
-    let typed: Vec<_> = decode
-        .iter()
-        .filter(|(_, impls)| impls.contains_key(brine) || impls.contains_key(other))
-        .collect();
-    if typed.is_empty() {
+    use Column::{Ratio, Speed};
+    let decode = [
+        Speed("brine-serde", "brine-serde MB/s"),
+        Speed("brine-serde-borrowed", "brine-serde `&str` MB/s²"),
+        Speed("cpython", "CPython MB/s"),
+        Speed("serde-pickle-typed", "serde-pickle MB/s"),
+        Speed("serde-json", "serde_json MB/s³"),
+        Speed("serde-json-borrowed", "serde_json `&str` MB/s"),
+        Ratio("brine-serde", "cpython", "brine-serde ÷ CPython"),
+        Ratio("brine-serde-borrowed", "cpython", "`&str` ÷ CPython"),
+        Ratio(
+            "brine-serde",
+            "serde-pickle-typed",
+            "brine-serde ÷ serde-pickle",
+        ),
+        Ratio("brine-serde", "serde-json", "brine-serde ÷ serde_json"),
+        Ratio(
+            "brine-serde-borrowed",
+            "serde-json-borrowed",
+            "`&str` ÷ serde_json `&str`",
+        ),
+    ];
+    let encode = [
+        Speed("brine-serde", "brine-serde MB/s"),
+        Speed("brine-serde-fast", "brine-serde fast MB/s⁴"),
+        Speed("cpython", "CPython MB/s"),
+        Speed("serde-pickle-typed", "serde-pickle MB/s"),
+        Ratio("brine-serde", "cpython", "brine-serde ÷ CPython"),
+        Ratio(
+            "brine-serde",
+            "serde-pickle-typed",
+            "brine-serde ÷ serde-pickle",
+        ),
+        Ratio(
+            "brine-serde-fast",
+            "serde-pickle-typed",
+            "fast ÷ serde-pickle",
+        ),
+    ];
+    let decoded = by_workload(rows, "decode");
+    if !decoded
+        .values()
+        .any(|impls| impls.contains_key("brine-serde"))
+    {
         return;
     }
     let _ = writeln!(
         out,
-        "### Typed (serde): Rust types from and to the same files\n"
+        "### Typed decode (serde): the same files into Rust types\n"
     );
-    let json = "serde-json";
+    typed_rows(out, &decoded, &decode);
     let _ = writeln!(
         out,
-        "| workload | protocol | size | brine-serde decode MB/s | serde-pickle decode MB/s | \
-         brine-serde ÷ serde-pickle | serde_json decode MB/s² | brine-serde ÷ serde_json | \
-         brine-serde encode MB/s | serde-pickle encode MB/s | brine-serde ÷ serde-pickle | \
-         spread |"
+        "### Typed encode (serde): the same Rust types into pickles\n"
     );
-    let _ = writeln!(out, "|{}", " --- |".repeat(12));
-    for (key, decoded) in typed {
-        let (_, (workload, protocol)) = key;
-        let encoded = encode.get(key);
-        let size = decoded.values().next().map_or(0, |row| row.size);
-        let time = |impls: Option<&BTreeMap<&str, &Row>>, name: &str| {
-            impls?.get(name)?.timing.map(|t| t.0)
-        };
-        let cell = |impls: Option<&BTreeMap<&str, &Row>>, name: &str| match (
-            impls.and_then(|i| i.get(name)),
-            time(impls, name),
-        ) {
-            (_, Some(ns)) => fmt_mbps(size as f64 / ns * 1e3),
-            (Some(_), None) => "fails¹".to_owned(),
-            (None, None) => "–".to_owned(),
-        };
-        let ratio_to = |impls: Option<&BTreeMap<&str, &Row>>, other: &str| match (
-            time(impls, brine),
-            time(impls, other),
-        ) {
-            (Some(ours), Some(theirs)) => fmt_ratio(theirs / ours),
-            _ => "–".to_owned(),
-        };
-        let ratio = |impls: Option<&BTreeMap<&str, &Row>>| ratio_to(impls, other);
-        let spread = [Some(decoded), encoded]
-            .into_iter()
-            .flatten()
-            .flat_map(|impls| [impls.get(brine), impls.get(other), impls.get(json)])
-            .flatten()
-            .filter_map(|row| row.spread())
-            .fold(0.0, f64::max);
-        let _ = writeln!(
-            out,
-            "| {workload} | {protocol} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% |",
-            fmt_size(size),
-            cell(Some(decoded), brine),
-            cell(Some(decoded), other),
-            ratio(Some(decoded)),
-            cell(Some(decoded), json),
-            ratio_to(Some(decoded), json),
-            cell(encoded, brine),
-            cell(encoded, other),
-            ratio(encoded),
-            spread * 100.0
-        );
-    }
+    typed_rows(out, &by_workload(rows, "encode"), &encode);
     let _ = writeln!(
         out,
-        "\n² serde_json reads the same values into the same types from their JSON text, \
+        "² the workload's type with its str as `&str` lent from the input \
+         (`brine_benches::typed::with_borrowed_type`), for the workloads of str.\n\n\
+         ³ serde_json reads the same values into the same types from their JSON text, \
          written once from the decoded value; its MB/s is of the pickle's size, so that it \
-         compares with the other columns as time does.\n"
+         compares with the other columns as time does.\n\n\
+         ⁴ CPython's fast mode (`Options::fast`: no memo, so shared objects are written \
+         again).\n"
     );
+}
+
+/// The rows of one typed table: the workloads brine-serde has a type for.
+fn typed_rows(out: &mut String, table: &ByWorkload<'_>, columns: &[Column]) {
+    let names = columns.iter().map(|column| match column {
+        Column::Speed(_, name) | Column::Ratio(_, _, name) => *name,
+    });
+    let _ = write!(out, "| workload | protocol | size |");
+    for name in names {
+        let _ = write!(out, " {name} |");
+    }
+    let _ = writeln!(out, " spread |");
+    let _ = writeln!(out, "|{}", " --- |".repeat(columns.len() + 4));
+    for ((_, (workload, protocol)), impls) in table {
+        if !impls.contains_key("brine-serde") {
+            continue;
+        }
+        let size = impls.values().next().map_or(0, |row| row.size);
+        let time = |name: &str| impls.get(name).and_then(|row| row.timing).map(|t| t.0);
+        let _ = write!(out, "| {workload} | {protocol} | {} |", fmt_size(size));
+        let mut spread: f64 = 0.0;
+        for column in columns {
+            let cell = match *column {
+                Column::Speed(name, _) => {
+                    if let Some(row_spread) = impls.get(name).and_then(|row| row.spread()) {
+                        spread = spread.max(row_spread);
+                    }
+                    match (impls.get(name), time(name)) {
+                        (_, Some(ns)) => fmt_mbps(size as f64 / ns * 1e3),
+                        (Some(_), None) => "fails¹".to_owned(),
+                        (None, None) => "–".to_owned(),
+                    }
+                }
+                Column::Ratio(ours, theirs, _) => match (time(ours), time(theirs)) {
+                    (Some(ours), Some(theirs)) => fmt_ratio(theirs / ours),
+                    _ => "–".to_owned(),
+                },
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        let _ = writeln!(out, " {:.0}% |", spread * 100.0);
+    }
+    let _ = writeln!(out);
 }
 
 fn noise_summary(out: &mut String, rows: &[Row]) {
