@@ -347,7 +347,16 @@ impl<'de, 'o> Stream<'de, 'o> {
     /// nothing else reads, so the attempt falls back.
     #[inline(always)]
     fn object(&mut self, head: Head<'de>) -> Result<Head<'de>, Error> {
-        if matches!(head, Head::Str(_)) && self.stack_global_follows() {
+        match head {
+            Head::Str(_) => self.module(head),
+            head => Ok(head),
+        }
+    }
+
+    /// [`Stream::object`] of a str head, kept out of the readers' loops.
+    #[inline(never)]
+    fn module(&mut self, head: Head<'de>) -> Result<Head<'de>, Error> {
+        if self.stack_global_follows() {
             return self.stack_global();
         }
         Ok(head)
@@ -508,15 +517,22 @@ impl<'de, 'o> Stream<'de, 'o> {
     fn value<S: de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         let before = self.heads;
         let value = seed.deserialize(&mut *self)?;
-        let unread = match self.pending.take() {
-            Some(head) => Some(head),
-            None if self.heads == before => Some(self.object_head()?),
-            None => None,
-        };
-        if let Some(head) = unread {
-            self.visit(head, de::IgnoredAny)?;
+        if self.pending.is_some() || self.heads == before {
+            self.unread()?;
         }
         Ok(value)
+    }
+
+    /// Reads past the value a seed left: its head is pending, or not read.
+    #[cold]
+    #[inline(never)]
+    fn unread(&mut self) -> Result<(), Error> {
+        let head = match self.pending.take() {
+            Some(head) => head,
+            None => self.object_head()?,
+        };
+        self.visit(head, de::IgnoredAny)?;
+        Ok(())
     }
 
     /// Consumes the one-byte opcode `code` at the position, or falls back.
@@ -564,35 +580,38 @@ impl<'de, 'o> Stream<'de, 'o> {
                 self.depth -= 1;
                 Ok(value)
             }
-            Head::Dict => {
+            Head::Dict | Head::Object => {
                 self.enter()?;
-                let mut access = DictAccess::new(self);
-                let value = visitor.visit_map(&mut access)?;
-                access.finish()?;
-                self.depth -= 1;
-                Ok(value)
-            }
-            Head::Object => {
-                // The graph path reads an instance whose state is a dict as that dict's
-                // pairs (its `__dict__`), one container deep, and one with no state as an
-                // empty map. A dict after NEWOBJ is taken for the state: BUILD must follow.
-                self.enter()?;
-                let state = self.code()? == Opcode::EMPTY_DICT;
-                let mut access = if state {
-                    self.head()?;
-                    DictAccess::new(self)
-                } else {
+                // One visit of a map for both, so that each visitor has one.
+                let object = matches!(head, Head::Object);
+                let build = object && self.state()?;
+                let mut access = if object && !build {
                     DictAccess::empty(self)
+                } else {
+                    DictAccess::new(self)
                 };
                 let value = visitor.visit_map(&mut access)?;
                 access.finish()?;
-                if state {
+                if build {
                     self.expect(Opcode::BUILD)?;
                 }
                 self.depth -= 1;
                 Ok(value)
             }
         }
+    }
+
+    /// After an instance's NEWOBJ, whether a state dict follows (then read up to its pairs):
+    /// the graph path reads an instance whose state is a dict as that dict's pairs (its
+    /// `__dict__`), and one with no state as an empty map. A dict here is taken for the
+    /// state, so BUILD must follow its pairs.
+    #[inline(never)]
+    fn state(&mut self) -> Result<bool, Error> {
+        if self.code()? != Opcode::EMPTY_DICT {
+            return Ok(false);
+        }
+        self.head()?;
+        Ok(true)
     }
 }
 
