@@ -38,6 +38,21 @@ struct Nested {
     deep: Option<Box<Nested>>,
 }
 
+/// Any value, as serde's untagged enums read it: through `deserialize_any`, which takes
+/// instances as well as dicts, lists and scalars.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code, reason = "the fields are only deserialized")]
+#[serde(untagged)]
+enum Any {
+    Unit(()),
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Any>),
+    Map(BTreeMap<String, Any>),
+}
+
 /// `from_slice` (the streaming path first) and the graph path alone read `data` alike.
 fn same_on_both_paths<'de, T: Deserialize<'de> + std::fmt::Debug>(data: &'de [u8]) {
     let options = brine_serde::Options::default();
@@ -53,6 +68,8 @@ fn same_on_both_paths<'de, T: Deserialize<'de> + std::fmt::Debug>(data: &'de [u8
 
 fuzz_target!(|data: &[u8]| {
     same_on_both_paths::<Record>(data);
+    same_on_both_paths::<Vec<Record>>(data);
+    same_on_both_paths::<Any>(data);
     same_on_both_paths::<Vec<Option<f64>>>(data);
     same_on_both_paths::<BTreeMap<&str, Vec<(i64, String)>>>(data);
     let options = brine_serde::Options::default();

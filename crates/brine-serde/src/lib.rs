@@ -248,8 +248,9 @@ pub fn to_value<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<G
 /// `&str` and `&[u8]` in `T` borrow from `data` where the pickle holds them as UTF-8 text
 /// (BINUNICODE and its short forms) or raw bytes (BINBYTES).
 ///
-/// A pickle of scalars, strs, lists and dicts as CPython writes them is read straight from
-/// its opcodes, without a graph, its strs lent from `data` as they stand. Any other pickle
+/// A pickle of scalars, strs, lists, dicts and instances of plain classes (NEWOBJ, then a
+/// state dict) as CPython writes them is read straight from its opcodes, without a graph, its
+/// strs lent from `data` as they stand. Any other pickle
 /// (or one that fails) is decoded into the graph and read from it: the input is copied once
 /// into a shared buffer that the decoder slices (one copy of the input, cheaper than one
 /// allocation per string), and payloads are mapped back to `data` by their offset. Both

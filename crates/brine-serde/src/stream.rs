@@ -1,12 +1,21 @@
 //! The streaming path of [`crate::from_slice`]: serde's data model read straight from the
-//! opcodes, with no graph, for the pickles most typed data is: scalars, strs, lists and dicts
-//! written by CPython's pickler (protocols 1 to 5).
+//! opcodes, with no graph, for the pickles most typed data is: scalars, strs, lists, dicts
+//! and instances of plain classes written by CPython's pickler (protocols 1 to 5).
+//!
+//! An instance is the form protocols 2 and above write for a class without a reduction of
+//! its own: the class global (GLOBAL, STACK_GLOBAL, or a memo GET of either), `()`, NEWOBJ,
+//! and when it has attributes a state dict and BUILD. The graph path reads NEWOBJ as an
+//! instance whatever the class (brine-interpret's one decision: only a REDUCE's callable makes
+//! a set, a date or an OrderedDict), and an instance whose state is a dict as that dict's
+//! pairs; this path reads the same pairs as they come. So the memo keeps globals (a GET
+//! begins another instance of the class) beside scalars and strs.
 //!
 //! The opcodes are decoded by brine-lex's hot-opcode decoder ([`brine_lex::lex_hot`]), the one
 //! brine-vm's loop runs; strs are lent from the input as they stand. Anything outside that
-//! grammar — a container fetched from the memo (it may be shared, or changed later), a
-//! tuple, an instance, a reduction, a limit close by, an opcode this path does not run, a
-//! visitor's error — ends the attempt with [`Fallback`], and [`crate::from_slice`] decodes
+//! grammar — a container or an instance fetched from the memo (it may be shared, or changed
+//! later), a tuple, NEWOBJ with arguments, a state other than a dict, a reduction, a policy on
+//! globals, a limit close by, an opcode this path does not run, a visitor's error — ends the
+//! attempt with [`Fallback`], and [`crate::from_slice`] decodes
 //! the pickle again on the graph path, which gives the result or the error (with its path)
 //! as it always has. So this path never reports an error of its own, and a pickle it reads
 //! whole reads to the same value on both paths: the visitor sees the same calls in the same
@@ -14,14 +23,18 @@
 //!
 //! Every opcode it accepts applies the stack effect the machine would apply, and the
 //! pickle's structure is only predicted where the opcodes leave it open (a value after a
-//! list's items is an APPEND's item only when an APPEND follows it); a wrong prediction meets
-//! an opcode the predicted structure does not allow, and falls back.
+//! list's items is an APPEND's item only when an APPEND follows it, a dict after NEWOBJ is the
+//! instance's state only when BUILD follows its pairs); a wrong prediction meets an opcode the
+//! predicted structure does not allow, and falls back. A str is taken for a class's module
+//! when a str and STACK_GLOBAL follow it, and only where an instance may be read (`any`, a
+//! struct, a map): read as a str elsewhere, it leaves a STACK_GLOBAL nothing reads.
 
 mod access;
 #[cfg(test)]
 mod tests;
 
 use brine_lex::{Arg, HotArg, Op, Opcode};
+use brine_vm::FindClass;
 use serde::de::{self, Visitor};
 
 use crate::Options;
@@ -63,6 +76,9 @@ pub(crate) fn from_slice<'de, T: de::Deserialize<'de>>(
 enum Memoed<'de> {
     /// A scalar or a str: fetching it again pushes the same value.
     Simple(Head<'de>),
+    /// A class global (GLOBAL or STACK_GLOBAL): fetching it again begins another instance
+    /// of the class.
+    Global,
     /// A container or anything else: fetching it needs the graph.
     Opaque,
 }
@@ -79,6 +95,9 @@ enum Head<'de> {
     List,
     /// EMPTY_DICT: the pairs follow.
     Dict,
+    /// `cls () NEWOBJ`, the class a global: an instance, whose state dict and BUILD follow
+    /// when it has attributes.
+    Object,
 }
 
 /// The decoding state: the input, the position, the open frame, the memo and the counts
@@ -267,16 +286,20 @@ impl<'de, 'o> Stream<'de, 'o> {
         if let Some(head) = self.pending.take() {
             return Ok(head);
         }
-        let (code, arg, next) = self.lex()?;
+        self.code()?;
+        let Some((code, arg, next)) = brine_lex::lex_hot(self.input, self.pos) else {
+            return self.global();
+        };
         let head = match (code, arg) {
             (_, HotArg::Int(value)) => match code {
                 Opcode::BININT | Opcode::BININT1 | Opcode::BININT2 => Head::Int(value),
                 Opcode::BINGET | Opcode::LONG_BINGET => {
                     match usize::try_from(value)
                         .ok()
-                        .and_then(|key| self.memo.get(key))
+                        .and_then(|key| self.memo.get(key).copied())
                     {
-                        Some(Some(Memoed::Simple(head))) => *head,
+                        Some(Some(Memoed::Simple(head))) => head,
+                        Some(Some(Memoed::Global)) => return self.fetched_class(next),
                         _ => return Err(fallback()),
                     }
                 }
@@ -302,10 +325,155 @@ impl<'de, 'o> Stream<'de, 'o> {
         self.heads += 1;
         self.push()?;
         match head {
-            Head::List | Head::Dict => self.puts(Memoed::Opaque)?,
+            Head::List | Head::Dict | Head::Object => self.puts(Memoed::Opaque)?,
             _ => self.puts(Memoed::Simple(head))?,
         }
         Ok(head)
+    }
+
+    /// [`Stream::head`], or the instance a str head begins (see [`Stream::object`]): for
+    /// the readers that take an instance.
+    #[inline(always)]
+    fn object_head(&mut self) -> Result<Head<'de>, Error> {
+        let head = self.head()?;
+        self.object(head)
+    }
+
+    /// `head`, or the instance it begins when it is the module of a STACK_GLOBAL: the str
+    /// just read, then the class's name, STACK_GLOBAL and `() NEWOBJ`.
+    ///
+    /// Only the readers that take an instance look (a str, a string or a field name does
+    /// not): a STACK_GLOBAL's module read as a str value leaves the STACK_GLOBAL, which
+    /// nothing else reads, so the attempt falls back.
+    #[inline(always)]
+    fn object(&mut self, head: Head<'de>) -> Result<Head<'de>, Error> {
+        match head {
+            Head::Str(_) => self.module(head),
+            head => Ok(head),
+        }
+    }
+
+    /// [`Stream::object`] of a str head, kept out of the readers' loops.
+    #[inline(never)]
+    fn module(&mut self, head: Head<'de>) -> Result<Head<'de>, Error> {
+        if self.stack_global_follows() {
+            return self.stack_global();
+        }
+        Ok(head)
+    }
+
+    /// Whether a str or a memo GET, its memo puts and STACK_GLOBAL are next, read ahead
+    /// without decoding the str (a FRAME between them says no, and the attempt falls back).
+    #[inline]
+    fn stack_global_follows(&self) -> bool {
+        let input = self.input;
+        let pos = self.pos;
+        let mut end = match input.get(pos).map(|&byte| Opcode(byte)) {
+            Some(Opcode::SHORT_BINUNICODE) => match input.get(pos + 1) {
+                Some(&len) => pos + 2 + usize::from(len),
+                None => return false,
+            },
+            Some(Opcode::BINUNICODE) => {
+                let len = input
+                    .get(pos + 1..pos + 5)
+                    .and_then(|len| <[u8; 4]>::try_from(len).ok())
+                    .map(u32::from_le_bytes)
+                    .and_then(|len| usize::try_from(len).ok());
+                match len {
+                    Some(len) => (pos + 5).saturating_add(len),
+                    None => return false,
+                }
+            }
+            Some(Opcode::BINGET) => pos + 2,
+            Some(Opcode::LONG_BINGET) => pos + 5,
+            _ => return false,
+        };
+        loop {
+            match input.get(end).map(|&byte| Opcode(byte)) {
+                Some(Opcode::MEMOIZE) => end += 1,
+                Some(Opcode::BINPUT) => end += 2,
+                Some(Opcode::LONG_BINPUT) => end += 5,
+                Some(Opcode::STACK_GLOBAL) => return true,
+                _ => return false,
+            }
+        }
+    }
+
+    /// The class's name and STACK_GLOBAL, after its module, then `() NEWOBJ`.
+    #[inline(never)]
+    fn stack_global(&mut self) -> Result<Head<'de>, Error> {
+        let Head::Str(_) = self.head()? else {
+            // Another operand (a str is what STACK_GLOBAL takes): the graph path says what.
+            return Err(fallback());
+        };
+        self.expect(Opcode::STACK_GLOBAL)?;
+        self.class()
+    }
+
+    /// A GLOBAL at the position, then `() NEWOBJ`; any other opcode [`brine_lex::lex_hot`]
+    /// does not decode falls back.
+    #[cold]
+    #[inline(never)]
+    fn global(&mut self) -> Result<Head<'de>, Error> {
+        let Ok((
+            Op {
+                code: Opcode::GLOBAL,
+                arg: Arg::Pair(module, name),
+            },
+            next,
+        )) = brine_lex::lex_op(self.input, self.pos)
+        else {
+            return Err(fallback());
+        };
+        // The machine rejects names that are not UTF-8.
+        if std::str::from_utf8(module).is_err() || std::str::from_utf8(name).is_err() {
+            return Err(fallback());
+        }
+        self.payload += (module.len() + name.len()) as u64;
+        if self.payload > self.options.limits.max_bytes {
+            return Err(fallback());
+        }
+        self.pos = next;
+        self.class()
+    }
+
+    /// A class fetched from the memo by the GET before `next`, then `() NEWOBJ`: kept out
+    /// of [`Stream::head`], which every value runs.
+    #[inline(never)]
+    fn fetched_class(&mut self, next: usize) -> Result<Head<'de>, Error> {
+        self.pos = next;
+        self.push()?;
+        self.puts(Memoed::Global)?;
+        self.newobj()
+    }
+
+    /// The class global just read, as the machine counts it (at most three nodes: the
+    /// names, which fix_imports may replace, and the global), and its memo puts; then
+    /// `() NEWOBJ`.
+    fn class(&mut self) -> Result<Head<'de>, Error> {
+        // A policy decides on the names after fix_imports: the graph path applies it.
+        if !matches!(self.options.find_class, FindClass::KeepAll) {
+            return Err(fallback());
+        }
+        for _ in 0..3 {
+            self.push()?;
+        }
+        self.puts(Memoed::Global)?;
+        self.newobj()
+    }
+
+    /// `() NEWOBJ` after a class, and the memo puts of each: `cls.__new__(cls)`, which
+    /// brine-interpret reads as an instance whatever the class (only a REDUCE's callable
+    /// can make another value of it).
+    fn newobj(&mut self) -> Result<Head<'de>, Error> {
+        self.expect(Opcode::EMPTY_TUPLE)?;
+        self.push()?;
+        self.puts(Memoed::Opaque)?;
+        self.expect(Opcode::NEWOBJ)?;
+        self.heads += 1;
+        self.push()?;
+        self.puts(Memoed::Opaque)?;
+        Ok(Head::Object)
     }
 
     /// Whether the opcodes at the position are one scalar or str (with its memo puts) and
@@ -349,15 +517,22 @@ impl<'de, 'o> Stream<'de, 'o> {
     fn value<S: de::DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         let before = self.heads;
         let value = seed.deserialize(&mut *self)?;
-        let unread = match self.pending.take() {
-            Some(head) => Some(head),
-            None if self.heads == before => Some(self.head()?),
-            None => None,
-        };
-        if let Some(head) = unread {
-            self.visit(head, de::IgnoredAny)?;
+        if self.pending.is_some() || self.heads == before {
+            self.unread()?;
         }
         Ok(value)
+    }
+
+    /// Reads past the value a seed left: its head is pending, or not read.
+    #[cold]
+    #[inline(never)]
+    fn unread(&mut self) -> Result<(), Error> {
+        let head = match self.pending.take() {
+            Some(head) => head,
+            None => self.object_head()?,
+        };
+        self.visit(head, de::IgnoredAny)?;
+        Ok(())
     }
 
     /// Consumes the one-byte opcode `code` at the position, or falls back.
@@ -405,15 +580,38 @@ impl<'de, 'o> Stream<'de, 'o> {
                 self.depth -= 1;
                 Ok(value)
             }
-            Head::Dict => {
+            Head::Dict | Head::Object => {
                 self.enter()?;
-                let mut access = DictAccess::new(self);
+                // One visit of a map for both, so that each visitor has one.
+                let object = matches!(head, Head::Object);
+                let build = object && self.state()?;
+                let mut access = if object && !build {
+                    DictAccess::empty(self)
+                } else {
+                    DictAccess::new(self)
+                };
                 let value = visitor.visit_map(&mut access)?;
                 access.finish()?;
+                if build {
+                    self.expect(Opcode::BUILD)?;
+                }
                 self.depth -= 1;
                 Ok(value)
             }
         }
+    }
+
+    /// After an instance's NEWOBJ, whether a state dict follows (then read up to its pairs):
+    /// the graph path reads an instance whose state is a dict as that dict's pairs (its
+    /// `__dict__`), and one with no state as an empty map. A dict here is taken for the
+    /// state, so BUILD must follow its pairs.
+    #[inline(never)]
+    fn state(&mut self) -> Result<bool, Error> {
+        if self.code()? != Opcode::EMPTY_DICT {
+            return Ok(false);
+        }
+        self.head()?;
+        Ok(true)
     }
 }
 
@@ -423,14 +621,78 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        let head = self.head()?;
+        let head = self.object_head()?;
         self.visit(head, visitor)
     }
 
-    // These read a value as `any` does.
-    serde::forward_to_deserialize_any! {
-        bool char str string bytes byte_buf seq map identifier unit unit_struct tuple
-        tuple_struct
+    // A map reads as `any` does, an instance included, as on the graph path.
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let head = self.object_head()?;
+        self.visit(head, visitor)
+    }
+
+    // These read a value as `any` does, without looking for an instance: the graph path
+    // reads one as a map, which their visitors do not take, and a class's module read here
+    // as a str leaves a STACK_GLOBAL that ends the attempt.
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.plain(visitor)
+    }
+
+    // The graph path reads an instance as a sequence only from its arguments or list
+    // items, and as `()` only without state: neither is read here.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.not_object(visitor)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.not_object(visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.not_object(visitor)
+    }
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.not_object(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.object_head()? {
+            // A unit struct mapped to a class: the instance, its state ignored.
+            Head::Object => {
+                self.visit(Head::Object, de::IgnoredAny)?;
+                visitor.visit_unit()
+            }
+            head => self.visit(head, visitor),
+        }
     }
 
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -498,7 +760,7 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
             // A PyInstance names the class: only the graph has one.
             return Err(fallback());
         }
-        let head = self.head()?;
+        let head = self.object_head()?;
         self.visit(head, visitor)
     }
 
@@ -514,13 +776,27 @@ impl<'de> de::Deserializer<'de> for &mut Stream<'de, '_> {
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         // The graph path reads nothing of an ignored value; here it is read past, and only
         // then visited as nothing.
-        let head = self.head()?;
+        let head = self.object_head()?;
         self.visit(head, de::IgnoredAny)?;
         visitor.visit_unit()
     }
 }
 
 impl<'de> Stream<'de, '_> {
+    /// A value as `any` reads it, an instance not looked for.
+    fn plain<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        let head = self.head()?;
+        self.visit(head, visitor)
+    }
+
+    /// [`Stream::plain`], falling back on an instance.
+    fn not_object<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
+        match self.head()? {
+            Head::Object => Err(fallback()),
+            head => self.visit(head, visitor),
+        }
+    }
+
     fn integer<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
         match self.head()? {
             // bool is a subclass of int in Python: True is 1.

@@ -127,6 +127,14 @@ impl<'s, 'de, 'o> DictAccess<'s, 'de, 'o> {
         }
     }
 
+    /// No pairs: an instance without state.
+    pub(super) fn empty(de: &'s mut Stream<'de, 'o>) -> DictAccess<'s, 'de, 'o> {
+        DictAccess {
+            body: Body::Done,
+            ..DictAccess::new(de)
+        }
+    }
+
     /// Reads past the pairs the visitor left.
     pub(super) fn finish(mut self) -> Result<(), Error> {
         if self.awaiting {

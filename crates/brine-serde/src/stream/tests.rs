@@ -1,6 +1,7 @@
-//! The streaming path against the graph path: over the CPython fixture corpus, every
-//! truncation of it, pickles brine-encode writes for generated values, and mutations of them,
-//! a pickle the streaming path reads gives the same value, visit by visit, as the graph path.
+//! The streaming path against the graph path: over the CPython fixture corpus, instances
+//! CPython 3.11 writes, every truncation of them, pickles brine-encode writes for generated
+//! values, and mutations of them, a pickle the streaming path reads gives the same value,
+//! visit by visit, as the graph path.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -199,6 +200,215 @@ fn the_fixture_corpus_reads_the_same_on_both_paths() {
     );
 }
 
+/// An instance's attributes, by name.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Plain<'a> {
+    a: i64,
+    #[serde(borrow)]
+    b: &'a str,
+}
+
+/// Only some of the attributes: the rest are ignored.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct OnlyA {
+    a: i64,
+}
+
+/// The dataclass `Data` of python/serde_stream_instances.py.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Data {
+    ident: i64,
+    name: String,
+    score: f64,
+    active: bool,
+    tags: Vec<i64>,
+}
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Unit;
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Wrapped(BTreeMap<String, Trace>);
+
+/// [`all_same`], and the types an instance reads into: structs, their options, unit and
+/// newtype structs, maps, sequences (which an instance is not), ignored values.
+fn instance_types_same(data: &[u8], name: &str) -> usize {
+    all_same(data, name)
+        + [
+            same::<Plain<'_>>(data, name),
+            same::<Vec<Plain<'_>>>(data, name),
+            same::<Option<Plain<'_>>>(data, name),
+            same::<Vec<Option<Plain<'_>>>>(data, name),
+            same::<Vec<OnlyA>>(data, name),
+            same::<Data>(data, name),
+            same::<Vec<Data>>(data, name),
+            same::<Unit>(data, name),
+            same::<Vec<Unit>>(data, name),
+            same::<Wrapped>(data, name),
+            same::<Vec<Wrapped>>(data, name),
+            same::<BTreeMap<String, Plain<'_>>>(data, name),
+            same::<BTreeMap<String, BTreeMap<String, Trace>>>(data, name),
+            same::<Vec<Trace>>(data, name),
+            same::<Vec<IgnoredAny>>(data, name),
+            same::<Vec<Vec<Trace>>>(data, name),
+            same::<Vec<(Trace, Trace)>>(data, name),
+            same::<Vec<()>>(data, name),
+            same::<crate::PyInstance<Trace>>(data, name),
+        ]
+        .into_iter()
+        .filter(|read| *read)
+        .count()
+}
+
+/// The cases of python/serde_stream_instances.py that the streaming path reads, from the
+/// protocol given on: instances of plain classes, alone, in lists and dicts, nested, without
+/// state, from protocol 2 (NEWOBJ); a nested class from protocol 4, where STACK_GLOBAL names
+/// it (protocols 2 and 3 write `getattr(Outer, 'Inner')`).
+const STREAMED_INSTANCES: &[(&str, u8)] = &[
+    ("plain", 2),
+    ("plain_list", 2),
+    ("many", 2),
+    ("nested", 2),
+    ("dict_of_instances", 2),
+    ("empty", 2),
+    ("empty_list", 2),
+    ("dataclass", 2),
+    ("unicode_attrs", 2),
+    ("int_key", 2),
+    ("shared_class_str", 2),
+    ("nested_class", 4),
+];
+
+#[test]
+fn instances_written_by_cpython_read_the_same_on_both_paths() {
+    let python = match brine_python::reference() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../python/serde_stream_instances.py");
+    let out = brine_python::run_script(
+        &python,
+        &std::fs::read_to_string(script).expect("the script"),
+        std::iter::empty::<&str>(),
+    )
+    .expect("the script runs");
+    let mut streamed = Vec::new();
+    for line in out.lines() {
+        let (name, hex) = line.split_once('\t').expect("name and hex");
+        let data: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).expect("hex"))
+            .collect();
+        let read = instance_types_same(&data, name);
+        let (case, protocol) = name.split_once(".p").expect("name.pN");
+        let protocol: u8 = protocol[..1].parse().expect("protocol");
+        let expected = STREAMED_INSTANCES
+            .iter()
+            .any(|&(streamed, from)| streamed == case && protocol >= from);
+        let traced = super::from_slice::<Trace>(&data, &Options::default()).is_some();
+        assert_eq!(traced, expected, "{name}: read by the stream");
+        if read > 0 {
+            streamed.push(name);
+        }
+        if read > 0 && data.len() <= 4096 {
+            // Every truncation is an error: the graph path's.
+            for end in 0..data.len() {
+                assert!(
+                    super::from_slice::<Trace>(&data[..end], &Options::default()).is_none(),
+                    "{name} cut at {end}"
+                );
+            }
+        }
+    }
+    assert!(streamed.len() >= 80, "{streamed:?}");
+}
+
+#[test]
+fn instances_are_read_as_maps_in_the_stream() {
+    // pickle.dumps([Plain(1, "two"), Plain(3, "four")], protocol=2), Plain from __main__:
+    let data = b"\x80\x02]q\x00(c__main__\nPlain\nq\x01)\x81q\x02}q\x03(X\x01\x00\x00\x00aq\x04\
+        K\x01X\x01\x00\x00\x00bq\x05X\x03\x00\x00\x00twoq\x06ubh\x01)\x81q\x07}q\x08(h\x04K\x03\
+        h\x05X\x04\x00\x00\x00fourq\tube.";
+    let expected = vec![Plain { a: 1, b: "two" }, Plain { a: 3, b: "four" }];
+    assert_eq!(
+        super::from_slice::<Vec<Plain<'_>>>(data, &Options::default()),
+        Some(expected)
+    );
+    assert!(same::<Vec<Plain<'_>>>(data, "two instances"));
+    assert!(same::<Trace>(data, "two instances"));
+    // The instances brine-serde writes, at every protocol with NEWOBJ.
+    let state = BTreeMap::from([("a".to_owned(), 1), ("b".to_owned(), 2)]);
+    let one = crate::PyInstance::new("m", "C", state.clone());
+    let values = vec![one.clone(), crate::PyInstance::new("m", "D", state), one];
+    for protocol in 2..=5 {
+        let data = crate::to_vec(&values, &Options::protocol(protocol)).unwrap();
+        let read = super::from_slice::<Vec<BTreeMap<String, i64>>>(&data, &Options::default());
+        assert_eq!(read.map(|read| read.len()), Some(3), "protocol {protocol}");
+        assert!(same::<Trace>(&data, "written"), "protocol {protocol}");
+    }
+    // A PyInstance names the class: the graph path reads it.
+    assert!(
+        super::from_slice::<Vec<crate::PyInstance<Trace>>>(data, &Options::default()).is_none()
+    );
+    // The class's module read as a string: the graph path's error.
+    assert!(super::from_slice::<Vec<String>>(data, &Options::default()).is_none());
+    assert!(crate::from_slice::<Vec<String>>(data, &Options::default()).is_err());
+    // A policy on globals: the graph path applies it.
+    let options = Options {
+        find_class: brine_vm::FindClass::AllowList(Default::default()),
+        ..Options::default()
+    };
+    assert!(super::from_slice::<Vec<Plain<'_>>>(data, &options).is_none());
+    assert!(crate::from_slice::<Vec<Plain<'_>>>(data, &options).is_err());
+    // Each instance is one level deep, as on the graph path.
+    let options = Options {
+        max_depth: 1,
+        ..Options::default()
+    };
+    assert!(super::from_slice::<Trace>(data, &options).is_none());
+    let err = crate::from_slice::<Trace>(data, &options).unwrap_err();
+    assert!(
+        matches!(err.kind(), crate::ErrorKind::DepthLimit(1)),
+        "{err}"
+    );
+}
+
+#[test]
+fn instances_outside_the_grammar_take_the_graph_path() {
+    let streamed = |data: &[u8]| super::from_slice::<Trace>(data, &Options::default()).is_some();
+    let graph = |data: &[u8]| crate::from_slice::<Trace>(data, &Options::default());
+    // p = Plain(1, "a"); p.b = p.a; pickle.dumps([p, p], protocol=2): the instance fetched
+    // again.
+    let shared = b"\x80\x02]q\x00(c__main__\nPlain\nq\x01)\x81q\x02}q\x03(X\x01\x00\x00\x00aq\x04\
+        K\x01X\x01\x00\x00\x00bq\x05K\x01ubh\x02e.";
+    assert!(!streamed(shared));
+    let attrs = Trace::Map(vec![
+        (Trace::BorrowedStr("a".into()), Trace::I64(1)),
+        (Trace::BorrowedStr("b".into()), Trace::I64(1)),
+    ]);
+    assert_eq!(
+        graph(shared).unwrap(),
+        Trace::Seq(vec![attrs.clone(), attrs])
+    );
+    // pickle.dumps(Plain, protocol=2): a class is no serde value.
+    let class = b"\x80\x02c__main__\nPlain\nq\x00.";
+    assert!(!streamed(class));
+    assert!(graph(class).is_err());
+    // cls (1,) NEWOBJ: the arguments are what the graph path reads.
+    let args = b"\x80\x02c__main__\nPlain\nq\x00K\x01\x85q\x01\x81q\x02.";
+    assert!(!streamed(args));
+    assert_eq!(graph(args).unwrap(), Trace::Seq(vec![Trace::I64(1)]));
+    // pickle.dumps([Empty(), {}], protocol=2): the dict after an instance without state is
+    // taken for its state, and BUILD is missing.
+    let then_dict = b"\x80\x02]q\x00(c__main__\nEmpty\nq\x01)\x81q\x02}q\x03e.";
+    assert!(!streamed(then_dict));
+    assert_eq!(
+        graph(then_dict).unwrap(),
+        Trace::Seq(vec![Trace::Map(vec![]), Trace::Map(vec![])])
+    );
+}
+
 #[test]
 fn shared_containers_and_instances_take_the_graph_path() {
     // l = [1]; pickle.dumps([l, l], protocol=2): the inner list is fetched from the memo.
@@ -264,6 +474,8 @@ enum Py {
     Str(String),
     List(Vec<Py>),
     Dict(BTreeMap<String, Py>),
+    /// An instance whose `__dict__` is the map, as CPython writes one of a plain class.
+    Instance(crate::PyInstance<BTreeMap<String, Py>>),
 }
 
 fn py() -> impl Strategy<Value = Py> {
@@ -278,7 +490,14 @@ fn py() -> impl Strategy<Value = Py> {
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Py::List),
-            prop::collection::btree_map("[a-z]{0,4}", inner, 0..6).prop_map(Py::Dict),
+            prop::collection::btree_map("[a-z]{0,4}", inner.clone(), 0..6).prop_map(Py::Dict),
+            (
+                prop::sample::select(vec![("m", "C"), ("m", "D"), ("pkg.mod", "Outer.Inner")]),
+                prop::collection::btree_map("[a-z]{0,4}", inner, 0..6),
+            )
+                .prop_map(|((module, qualname), state)| {
+                    Py::Instance(crate::PyInstance::new(module, qualname, state))
+                }),
         ]
     })
 }
@@ -297,7 +516,7 @@ proptest! {
         flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
     ) {
         let data = crate::to_vec(&value, &Options::protocol(protocol)).unwrap();
-        let _ = all_same(&data, "generated");
+        let _ = instance_types_same(&data, "generated");
         check_generated::<Vec<BTreeMap<String, Trace>>>(&data);
         for end in 0..data.len() {
             prop_assert!(super::from_slice::<Trace>(&data[..end], &Options::default()).is_none());
@@ -307,6 +526,6 @@ proptest! {
             let at = at.index(mutated.len());
             mutated[at] = byte;
         }
-        let _ = all_same(&mutated, "mutated");
+        let _ = instance_types_same(&mutated, "mutated");
     }
 }
