@@ -54,6 +54,7 @@ pub use brine_value::Flavour;
 pub use emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
+pub use output::{Memory, Target};
 pub use save::{BufferCallback, PersistentId};
 
 use save::Pickler as Machine;
@@ -235,6 +236,20 @@ impl<'h> Encoder<'h> {
     ///
     /// As [`to_writer`].
     pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
+        self.dump(graph, writer)
+    }
+
+    /// Writes `graph` as a pickle into a new vector.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_vec`].
+    pub fn to_vec(&mut self, graph: &Graph) -> Result<Vec<u8>, EncodeError> {
+        // The frames are written in place, the vector being the pickle.
+        self.dump(graph, Memory::new())
+    }
+
+    fn dump<W: Target>(&mut self, graph: &Graph, writer: W) -> Result<W::Done, EncodeError> {
         let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
         let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
         let machine = Machine::new(
@@ -244,15 +259,6 @@ impl<'h> Encoder<'h> {
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
         );
         machine.dump(graph.root_value())
-    }
-
-    /// Writes `graph` as a pickle into a new vector.
-    ///
-    /// # Errors
-    ///
-    /// As [`to_vec`].
-    pub fn to_vec(&mut self, graph: &Graph) -> Result<Vec<u8>, EncodeError> {
-        self.to_writer(graph, Vec::new())
     }
 }
 
