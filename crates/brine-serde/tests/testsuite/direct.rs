@@ -521,3 +521,64 @@ fn collected_sequences_write_as_serialized_ones() {
         }
     }
 }
+
+/// `collect_map`, which the mapping writes in a loop of its own too, gives the bytes (and the
+/// unhashable-key error) of serde's default: `serialize_map` with the exact size hint or
+/// `None`, then `serialize_key` and `serialize_value` for each pair.
+#[test]
+fn collected_maps_write_as_serialized_ones() {
+    /// Pairs `i: [i]` for `i` in `0..n`, the odd ones left out when `filtered`; the keys are
+    /// lists (unhashable) when `bad_keys`.
+    struct Pairs {
+        n: i64,
+        filtered: bool,
+        bad_keys: bool,
+        collect: bool,
+    }
+    impl Serialize for Pairs {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let keep = |i: &i64| !self.filtered || i % 2 == 0;
+            let key = |i: i64| {
+                if self.bad_keys {
+                    V::List(vec![V::Int(i)])
+                } else {
+                    V::Int(i)
+                }
+            };
+            let pairs = (0..self.n).filter(keep).map(|i| (key(i), vec![i]));
+            if self.collect {
+                return s.collect_map(pairs);
+            }
+            let len = (!self.filtered).then_some(self.n as usize);
+            let mut map = s.serialize_map(len)?;
+            for (key, value) in pairs {
+                map.serialize_key(&key)?;
+                map.serialize_value(&value)?;
+            }
+            map.end()
+        }
+    }
+    for n in [0, 1, 2, 999, 1000, 1001, 2000, 20_000] {
+        for filtered in [false, true] {
+            for bad_keys in [false, true] {
+                for protocol in 0..=5 {
+                    let options = Options::protocol(protocol);
+                    let pairs = |collect| Pairs {
+                        n,
+                        filtered,
+                        bad_keys,
+                        collect,
+                    };
+                    let collected = brine_serde::to_vec(&pairs(true), &options);
+                    let serialized = brine_serde::to_vec(&pairs(false), &options);
+                    assert_eq!(
+                        collected.map_err(|err| err.to_string()),
+                        serialized.map_err(|err| err.to_string()),
+                        "{n} {filtered} {bad_keys} {protocol}"
+                    );
+                    check(&pairs(true), &options).unwrap();
+                }
+            }
+        }
+    }
+}
