@@ -87,9 +87,11 @@ fn frames_written_in_place_are_the_frames_streamed() {
     let mut items: Vec<Value> = (0..30_000)
         .map(|i| graph.add_str(&format!("item {i}")))
         .collect();
-    items.push(graph.add(Node::Bytes(bytes::Bytes::from(vec![1u8; 100_000]))));
-    items.extend((0..3).map(|i| Value::Int(i)));
-    items.push(graph.add(Node::Bytes(bytes::Bytes::from(vec![2u8; 70_000]))));
+    let large = graph.add(Node::Bytes(bytes::Bytes::from(vec![1u8; 100_000])));
+    items.push(Value::Node(large));
+    items.extend((0..3).map(Value::Int));
+    let large = graph.add(Node::Bytes(bytes::Bytes::from(vec![2u8; 70_000])));
+    items.push(Value::Node(large));
     let list = graph.add(Node::List(items));
     let small = graph.add(Node::List(vec![Value::Int(1)]));
     for root in [list, small] {
