@@ -7,7 +7,8 @@
 //! payloads outside them, the same opcode for every int, float, str and bytes size, and the
 //! same protocol 0-3 forms of bytes, bytearray, set and frozenset. Writing goes to any
 //! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
-//! written straight from the graph's buffers, never copied.
+//! written straight from the graph's buffers, never copied. [`to_vec`] writes into the vector
+//! it returns ([`Memory`]), each frame in place, its header filled in when it closes.
 //!
 //! Other CPythons chose differently in places (2.7's cPickle memoizes by reference count and
 //! numbers from 1, 3.6 writes every protocol 0 int as LONG and frames everything, 3.13 writes
