@@ -190,16 +190,6 @@ impl<'a, 'o, W: Write> ser::Serializer for &'a mut Serializer<'o, W> {
         ser::Serializer::collect_seq(&mut self.mapping, iter)
     }
 
-    #[inline]
-    fn collect_map<K, V, I>(self, iter: I) -> Result<(), Error>
-    where
-        K: Serialize,
-        V: Serialize,
-        I: IntoIterator<Item = (K, V)>,
-    {
-        ser::Serializer::collect_map(&mut self.mapping, iter)
-    }
-
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         name: &'static str,

@@ -249,32 +249,6 @@ impl<'a, 'o, S: Sink> Map<'a, 'o, S> {
         Ok(Map { m, dict, key: None })
     }
 
-    /// A dict of the pairs of `iter`: what serde's default `collect_map` makes of
-    /// [`Map::new`] and `serialize_entry`, the dict's state in locals (as
-    /// [`Seq::collect_list`]).
-    #[inline]
-    pub(super) fn collect<K, V, I>(m: &'a mut Mapping<'o, S>, iter: I) -> Result<S::Obj, Error>
-    where
-        K: Serialize,
-        V: Serialize,
-        I: Iterator<Item = (K, V)>,
-    {
-        let mut dict = m.sink.begin_dict(len_hint(&iter))?;
-        for (key, value) in iter {
-            m.sink.begin_pair(&mut dict)?;
-            m.unhashable = None;
-            let key = key.serialize(&mut *m)?;
-            if let Some(mutable) = m.unhashable {
-                return Err(mutable.error());
-            }
-            let value = value.serialize(&mut *m)?;
-            m.sink.push_pair(&mut dict, key, value);
-        }
-        let obj = m.sink.end_dict(dict)?;
-        m.unhashable = Some(Mutable::Dict);
-        Ok(obj)
-    }
-
     pub(super) fn finish(self) -> Result<S::Obj, Error> {
         let obj = self.m.sink.end_dict(self.dict)?;
         self.m.unhashable = Some(Mutable::Dict);

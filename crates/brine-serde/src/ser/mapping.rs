@@ -280,16 +280,6 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         Map::new(self, len)
     }
 
-    #[inline]
-    fn collect_map<K, V, I>(self, iter: I) -> Result<S::Obj, Error>
-    where
-        K: Serialize,
-        V: Serialize,
-        I: IntoIterator<Item = (K, V)>,
-    {
-        Map::collect(self, iter.into_iter())
-    }
-
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Struct<'a, 'o, S>, Error> {
         if name == INSTANCE_TOKEN {
             return Ok(Struct::py_instance(self));
