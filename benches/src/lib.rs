@@ -245,7 +245,7 @@ fn write_graph(
     if !workload.buffers.is_empty() {
         pickler = pickler.buffer_callback(|_| false);
     }
-    pickler.to_writer(graph, Vec::with_capacity(workload.data.len()))
+    pickler.to_vec(graph)
 }
 
 /// One timing: nanoseconds per call over several runs.

@@ -9,8 +9,6 @@
 //! them while a value serializes. Both write the same bytes for the same objects because
 //! there is only this one implementation.
 
-use std::io::Write;
-
 use brine_lex::Opcode;
 use brine_value::{ExtensionRegistry, Py2Int, compat};
 use hashbrown::{Equivalent, HashMap};
@@ -18,7 +16,7 @@ use num_bigint::{BigInt, Sign};
 
 use crate::error::EncodeError;
 use crate::flavour::{Choices, format_17g};
-use crate::output::Output;
+use crate::output::{Output, Target};
 use crate::{HIGHEST_PROTOCOL, Options};
 
 /// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
@@ -232,9 +230,10 @@ const LIST_OPS: (Opcode, Opcode) = (Opcode::APPEND, Opcode::APPENDS);
 const DICT_OPS: (Opcode, Opcode) = (Opcode::SETITEM, Opcode::SETITEMS);
 const ADDITEMS_OPS: (Opcode, Opcode) = (Opcode::ADDITEMS, Opcode::ADDITEMS);
 
-impl<'o, W: Write> Emitter<'o, W> {
-    /// Starts a pickle at `options.protocol`: writes PROTO (from protocol 2) and starts
-    /// framing (from 4).
+impl<'o, W: Target> Emitter<'o, W> {
+    /// Starts a pickle at `options.protocol` on `writer` (any `std::io::Write`, or
+    /// [`crate::Memory`] for the bytes in a vector): writes PROTO (from protocol 2) and
+    /// starts framing (from 4).
     ///
     /// # Errors
     ///
@@ -303,12 +302,13 @@ impl<'o, W: Write> Emitter<'o, W> {
         self.choices
     }
 
-    /// Writes STOP, flushes the last frame and returns the writer.
+    /// Writes STOP, flushes the last frame and returns the writer ([`crate::Memory`]: the
+    /// pickle's bytes).
     ///
     /// # Errors
     ///
     /// [`EncodeError::Io`] when writing fails.
-    pub fn finish(mut self) -> Result<W, EncodeError> {
+    pub fn finish(mut self) -> Result<W::Done, EncodeError> {
         self.op(Opcode::STOP)?;
         Ok(self.out.finish()?)
     }

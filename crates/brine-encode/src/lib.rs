@@ -7,7 +7,8 @@
 //! payloads outside them, the same opcode for every int, float, str and bytes size, and the
 //! same protocol 0-3 forms of bytes, bytearray, set and frozenset. Writing goes to any
 //! `std::io::Write` in bounded memory: frames are flushed as they fill and large payloads are
-//! written straight from the graph's buffers, never copied.
+//! written straight from the graph's buffers, never copied. [`to_vec`] writes into the vector
+//! it returns ([`Memory`]), each frame in place, its header filled in when it closes.
 //!
 //! Other CPythons chose differently in places (2.7's cPickle memoizes by reference count and
 //! numbers from 1, 3.6 writes every protocol 0 int as LONG and frames everything, 3.13 writes
@@ -54,6 +55,7 @@ pub use brine_value::Flavour;
 pub use emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
+pub use output::{Memory, Target};
 pub use save::{BufferCallback, PersistentId};
 
 use save::Pickler as Machine;
@@ -235,6 +237,20 @@ impl<'h> Encoder<'h> {
     ///
     /// As [`to_writer`].
     pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
+        self.dump(graph, writer)
+    }
+
+    /// Writes `graph` as a pickle into a new vector.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_vec`].
+    pub fn to_vec(&mut self, graph: &Graph) -> Result<Vec<u8>, EncodeError> {
+        // The frames are written in place, the vector being the pickle.
+        self.dump(graph, Memory::new())
+    }
+
+    fn dump<W: Target>(&mut self, graph: &Graph, writer: W) -> Result<W::Done, EncodeError> {
         let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
         let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
         let machine = Machine::new(
@@ -244,15 +260,6 @@ impl<'h> Encoder<'h> {
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
         );
         machine.dump(graph.root_value())
-    }
-
-    /// Writes `graph` as a pickle into a new vector.
-    ///
-    /// # Errors
-    ///
-    /// As [`to_vec`].
-    pub fn to_vec(&mut self, graph: &Graph) -> Result<Vec<u8>, EncodeError> {
-        self.to_writer(graph, Vec::new())
     }
 }
 

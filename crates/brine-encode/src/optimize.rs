@@ -7,7 +7,7 @@ use std::fmt;
 use brine_lex::{Arg, LexError, Lexer, Opcode};
 use hashbrown::{HashMap, HashSet};
 
-use crate::output::{FRAME_SIZE_MIN, FRAME_SIZE_TARGET, Output};
+use crate::output::{FRAME_SIZE_MIN, FRAME_SIZE_TARGET, Memory, Output};
 
 /// Why a pickle could not be optimized.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>, OptimizeError> {
         }
     }
 
-    let mut out = Output::new(Vec::with_capacity(pickle.len()), FRAME_SIZE_MIN, true);
+    let mut out = Output::new(Memory::new(), FRAME_SIZE_MIN, true);
     out.write(proto_header)
         .map_err(|_| OptimizeError::BadMemoKey)?;
     if proto >= 4 {

@@ -4,13 +4,12 @@
 //! than recursion. Tasks are pushed in reverse, so the bytes come out in exactly the order a
 //! recursive pickler writes them.
 
-use std::io::Write;
-
 use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value};
 use hashbrown::{HashMap, HashSet};
 
 use crate::emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
 use crate::error::EncodeError;
+use crate::output::Target;
 
 /// Decides, for each persistent object, the persistent id to write instead of the object.
 pub type PersistentId<'h> = dyn FnMut(&Graph, &Value) -> Option<Value> + 'h;
@@ -136,7 +135,7 @@ pub(crate) struct Pickler<'g, 'h, W> {
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
 }
 
-impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
+impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
     pub(crate) fn new(
         graph: &'g Graph,
         emitter: Emitter<'h, W>,
@@ -173,7 +172,7 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
     }
 
     /// Writes the value, STOP, and flushes the last frame (PROTO is the emitter's).
-    pub(crate) fn dump(mut self, root: &Value) -> Result<W, EncodeError> {
+    pub(crate) fn dump(mut self, root: &Value) -> Result<W::Done, EncodeError> {
         self.tasks.push(Task::Save(*root));
         // What the pickle computed and discarded with nothing on its stack comes first.
         for effect in self.graph.effects().iter().rev() {

@@ -77,3 +77,36 @@ fn framed_output_is_flushed_as_frames_fill() {
     let via_vec = brine_encode::to_vec(&graph, &brine_encode::Options::protocol(4)).unwrap();
     assert_eq!(via_vec.len(), recorder.total);
 }
+
+/// `to_vec` writes its frames in place in the result; `to_writer` commits each to the
+/// writer as it fills. The bytes are the same: frames of 64 KiB, small last frames, large
+/// payloads outside frames, at every protocol.
+#[test]
+fn frames_written_in_place_are_the_frames_streamed() {
+    let mut graph = Graph::new();
+    let mut items: Vec<Value> = (0..30_000)
+        .map(|i| graph.add_str(&format!("item {i}")))
+        .collect();
+    let large = graph.add(Node::Bytes(bytes::Bytes::from(vec![1u8; 100_000])));
+    items.push(Value::Node(large));
+    items.extend((0..3).map(Value::Int));
+    let large = graph.add(Node::Bytes(bytes::Bytes::from(vec![2u8; 70_000])));
+    items.push(Value::Node(large));
+    let list = graph.add(Node::List(items));
+    let small = graph.add(Node::List(vec![Value::Int(1)]));
+    for root in [list, small] {
+        graph.set_root(Value::Node(root));
+        for proto in 0..=5 {
+            let plain = brine_encode::Options::protocol(proto);
+            // 3.6 frames everything (large payloads too) and writes frames of any size.
+            let mut py36 = plain.clone();
+            py36.flavour = Some(brine_value::Flavour::Py36);
+            for options in [plain.clone(), plain.fast(), py36] {
+                let in_place = brine_encode::to_vec(&graph, &options).expect("writes");
+                let streamed =
+                    brine_encode::to_writer(&graph, Vec::new(), &options).expect("writes");
+                assert!(in_place == streamed, "{options:?}");
+            }
+        }
+    }
+}

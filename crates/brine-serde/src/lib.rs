@@ -188,7 +188,7 @@ pub(crate) const INSTANCE_TOKEN: &str = "$brine_serde::PyInstance";
 /// # Ok::<(), brine_serde::Error>(())
 /// ```
 pub fn to_vec<T: ?Sized + Serialize>(value: &T, options: &Options) -> Result<Vec<u8>, Error> {
-    ser::to_writer(Vec::new(), value, options)
+    ser::to_vec(value, options)
 }
 
 /// Serializes `value` as a pickle to `writer`.

@@ -45,6 +45,7 @@ mod text;
 
 use std::io::Write;
 
+use brine_encode::Memory;
 use brine_value::Graph;
 use serde::ser::{self, Serialize};
 
@@ -180,6 +181,15 @@ impl<'a, 'o, W: Write> ser::Serializer for &'a mut Serializer<'o, W> {
         ser::Serializer::serialize_some(&mut self.mapping, value)
     }
 
+    #[inline]
+    fn collect_seq<I>(self, iter: I) -> Result<(), Error>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        ser::Serializer::collect_seq(&mut self.mapping, iter)
+    }
+
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         name: &'static str,
@@ -214,6 +224,18 @@ pub(crate) fn to_writer<W: Write, T: ?Sized + Serialize>(
     let mut serializer = Serializer::new(writer, options)?;
     value.serialize(&mut serializer)?;
     serializer.finish()
+}
+
+/// Writes `value` as a pickle into a vector: the same bytes as [`to_writer`], with the
+/// frames written in place rather than copied out of a frame buffer.
+pub(crate) fn to_vec<T: ?Sized + Serialize>(
+    value: &T,
+    options: &Options,
+) -> Result<Vec<u8>, Error> {
+    // What `Serializer` would do: it forwards every method to the mapping.
+    let mut mapping = Mapping::new(ByteSink::new(Memory::new(), options)?, options);
+    value.serialize(&mut mapping)?;
+    mapping.sink.finish()
 }
 
 /// The graph of the Python objects [`to_writer`] writes for `value`.

@@ -114,7 +114,13 @@ impl<'h> Pickler<'h> {
     /// A protocol above 5 ([`Error::InvalidArgument`]), a graph the protocol cannot express
     /// ([`Error::Dump`]), or a compression failure.
     pub fn dumps(&mut self, graph: &Graph) -> Result<Vec<u8>, Error> {
-        self.dump(graph, Vec::new())
+        #[cfg(feature = "compress")]
+        if self.compression.is_some() {
+            return self.dump(graph, Vec::new());
+        }
+        self.check_protocol()?;
+        // The encoder writes the frames in place in the vector it returns.
+        Ok(self.encoder.to_vec(graph)?)
     }
 
     /// Writes `graph` as a pickle to `writer` and returns the writer.
@@ -123,13 +129,7 @@ impl<'h> Pickler<'h> {
     ///
     /// As [`Pickler::dumps`], and writer errors.
     pub fn dump<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, Error> {
-        let protocol = self.encoder.options_mut().protocol;
-        if protocol > crate::HIGHEST_PROTOCOL {
-            return Err(Error::InvalidArgument(format!(
-                "pickle protocol must be <= {}, not {protocol}",
-                crate::HIGHEST_PROTOCOL,
-            )));
-        }
+        self.check_protocol()?;
         #[cfg(feature = "compress")]
         if let Some((codec, level)) = self.compression {
             let writer = brine_compress::compress_writer(writer, codec, level)?;
@@ -137,5 +137,17 @@ impl<'h> Pickler<'h> {
             return Ok(writer.finish()?);
         }
         Ok(self.encoder.to_writer(graph, writer)?)
+    }
+
+    /// Refuses a protocol above 5 as Python's `Pickler` does.
+    fn check_protocol(&mut self) -> Result<(), Error> {
+        let protocol = self.encoder.options_mut().protocol;
+        if protocol > crate::HIGHEST_PROTOCOL {
+            return Err(Error::InvalidArgument(format!(
+                "pickle protocol must be <= {}, not {protocol}",
+                crate::HIGHEST_PROTOCOL,
+            )));
+        }
+        Ok(())
     }
 }

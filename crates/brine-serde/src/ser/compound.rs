@@ -127,6 +127,27 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
         })
     }
 
+    /// A list of the items of `iter`: what serde's default `collect_seq` makes of
+    /// [`Seq::list`], one item after another, with the list's state in locals rather than
+    /// behind the compound (so the loop over a `Vec<f64>` neither matches the kind of
+    /// sequence again for each item nor keeps the batch count in memory).
+    #[inline]
+    pub(super) fn collect_list<I>(m: &'a mut Mapping<'o, S>, iter: I) -> Result<S::Obj, Error>
+    where
+        I: Iterator,
+        I::Item: Serialize,
+    {
+        let mut seq = m.sink.begin_list(len_hint(&iter))?;
+        for item in iter {
+            m.sink.begin_item(&mut seq)?;
+            let item = item.serialize(&mut *m)?;
+            m.sink.push_item(&mut seq, item);
+        }
+        let obj = m.sink.end_seq(seq)?;
+        m.unhashable = Some(Mutable::List);
+        Ok(obj)
+    }
+
     #[inline]
     fn push<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
         let m = &mut *self.m;
@@ -203,6 +224,14 @@ impl<'a, 'o, S: Sink> Seq<'a, 'o, S> {
         };
         m.unhashable = unhashable;
         Ok(obj)
+    }
+}
+
+/// The length serde's default `collect_seq` announces for `iter`: its size hint when exact.
+fn len_hint<I: Iterator>(iter: &I) -> Option<usize> {
+    match iter.size_hint() {
+        (lo, Some(hi)) if lo == hi => Some(lo),
+        _ => None,
     }
 }
 

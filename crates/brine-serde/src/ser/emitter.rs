@@ -8,10 +8,9 @@
 //! the second item or the end), and a tuple's layout is chosen by its announced length, so a
 //! `Serialize` that gives another number of items is an error where the layout differs.
 
-use std::io::Write;
 use std::sync::OnceLock;
 
-use brine_encode::{Batch, Emitter, EncodeError};
+use brine_encode::{Batch, Emitter, EncodeError, Target};
 use num_bigint::BigInt;
 
 use super::names::Names;
@@ -19,13 +18,13 @@ use super::sink::Sink;
 use crate::error::Error;
 use crate::options::Options;
 
-/// Writes pickle bytes to `W`.
+/// Writes pickle bytes to `W`: a writer, or [`brine_encode::Memory`] for [`crate::to_vec`].
 pub struct ByteSink<W> {
     e: Emitter<'static, W>,
     names: Names,
 }
 
-impl<W: Write> ByteSink<W> {
+impl<W: Target> ByteSink<W> {
     /// Starts the pickle (PROTO, framing) at `options.protocol`.
     pub(crate) fn new(writer: W, options: &Options) -> Result<ByteSink<W>, Error> {
         Ok(ByteSink {
@@ -34,8 +33,8 @@ impl<W: Write> ByteSink<W> {
         })
     }
 
-    /// Writes STOP and the last frame, and returns the writer.
-    pub(crate) fn finish(self) -> Result<W, Error> {
+    /// Writes STOP and the last frame, and returns the writer (or the bytes).
+    pub(crate) fn finish(self) -> Result<W::Done, Error> {
         Ok(self.e.finish()?)
     }
 }
@@ -66,7 +65,7 @@ fn encode_options(options: &Options) -> Result<&'static brine_encode::Options, E
         .ok_or_else(|| EncodeError::UnsupportedProtocol(options.protocol).into())
 }
 
-impl<W: Write> Sink for ByteSink<W> {
+impl<W: Target> Sink for ByteSink<W> {
     type Obj = ();
     type Seq = Batch;
     type Dict = Batch;

@@ -246,6 +246,15 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         Seq::tuple(self, len)
     }
 
+    #[inline]
+    fn collect_seq<I>(self, iter: I) -> Result<S::Obj, Error>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        Seq::collect_list(self, iter.into_iter())
+    }
+
     fn serialize_tuple_struct(
         self,
         name: &'static str,

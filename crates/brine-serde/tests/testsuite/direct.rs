@@ -478,3 +478,46 @@ fn latin1_text_of_bytes_is_not_a_shared_str() {
     let direct = brine_serde::to_vec(&value, &options).unwrap();
     assert_eq!(direct, cpython);
 }
+
+/// `collect_seq`, which the mapping writes in a loop of its own, gives the bytes of serde's
+/// default: `serialize_seq` with the iterator's length when its size hint is exact, `None`
+/// otherwise, then one `serialize_element` per item.
+#[test]
+fn collected_sequences_write_as_serialized_ones() {
+    /// Items `0..n`, the odd ones left out when `filtered` (no exact size hint).
+    struct Items {
+        n: i64,
+        filtered: bool,
+        collect: bool,
+    }
+    impl Serialize for Items {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let keep = |i: &i64| !self.filtered || i % 2 == 0;
+            if self.collect {
+                return s.collect_seq((0..self.n).filter(keep).map(|i| (i, i as f64)));
+            }
+            let len = (!self.filtered).then_some(self.n as usize);
+            let mut seq = s.serialize_seq(len)?;
+            for i in (0..self.n).filter(keep) {
+                seq.serialize_element(&(i, i as f64))?;
+            }
+            seq.end()
+        }
+    }
+    for n in [0, 1, 2, 3, 999, 1000, 1001, 2002, 20_000] {
+        for filtered in [false, true] {
+            for protocol in 0..=5 {
+                let options = Options::protocol(protocol);
+                let items = |collect| Items {
+                    n,
+                    filtered,
+                    collect,
+                };
+                let collected = brine_serde::to_vec(&items(true), &options).unwrap();
+                let serialized = brine_serde::to_vec(&items(false), &options).unwrap();
+                assert_eq!(collected, serialized, "{n} {filtered} {protocol}");
+                check(&items(true), &options).unwrap();
+            }
+        }
+    }
+}
