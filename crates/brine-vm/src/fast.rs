@@ -157,6 +157,29 @@ impl Machine<'_> {
                             self.begin(offset, code)?;
                             self.small_tuple(code)?;
                         }
+                        Opcode::TUPLE => {
+                            self.begin(offset, code)?;
+                            self.tuple()?;
+                        }
+                        Opcode::STACK_GLOBAL => {
+                            self.begin(offset, code)?;
+                            self.stack_global_op()?;
+                        }
+                        Opcode::REDUCE => {
+                            self.begin(offset, code)?;
+                            self.reduce()?;
+                        }
+                        Opcode::NEWOBJ => {
+                            self.begin(offset, code)?;
+                            self.new_obj()?;
+                        }
+                        Opcode::BUILD => {
+                            self.begin(offset, code)?;
+                            self.build()?;
+                            if self.after_build.is_some() {
+                                pos = self.after_build::<FINAL>(data, pos)?;
+                            }
+                        }
                         _ => {
                             let op = Op {
                                 code,
@@ -164,9 +187,6 @@ impl Machine<'_> {
                             };
                             if let Step::Stop(root) = self.step(offset, op)? {
                                 return Ok(Chunk::Stop(root, pos));
-                            }
-                            if code == Opcode::BUILD && self.after_build.is_some() {
-                                pos = self.after_build::<FINAL>(data, pos)?;
                             }
                         }
                     }

@@ -393,10 +393,7 @@ impl<'h> Machine<'h> {
             Opcode::EMPTY_SET => self.push_node(Node::Set(Vec::new()))?,
             Opcode::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()))?,
             Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => self.small_tuple(op.code)?,
-            Opcode::TUPLE => {
-                let items = self.pop_mark()?;
-                self.push_node(Node::Tuple(items))?;
-            }
+            Opcode::TUPLE => self.tuple()?,
             Opcode::LIST => {
                 let items = self.pop_mark()?;
                 self.push_node(Node::List(items))?;
@@ -452,40 +449,15 @@ impl<'h> Machine<'h> {
                 self.note_site(global);
                 self.global_line(global);
             }
-            Opcode::STACK_GLOBAL => {
-                let name = self.pop()?;
-                let module = self.pop()?;
-                let global = self.stack_global(module, name)?;
-                self.push(global)?;
-                self.note_site(global);
-            }
+            Opcode::STACK_GLOBAL => self.stack_global_op()?,
             Opcode::EXT1 | Opcode::EXT2 | Opcode::EXT4 => {
                 let code = self.int_arg(&op.arg);
                 let global = self.extension(code)?;
                 self.push(global)?;
                 self.note_site(global);
             }
-            Opcode::REDUCE => {
-                let args = self.pop()?;
-                self.expect_tuple(&args)?;
-                let callable = self.pop()?;
-                if self.proto < 3 && is_latin1_bytearray(&self.graph, callable, args) {
-                    self.idioms.up_to_py37 = true;
-                }
-                self.push_node(Node::Reduce { callable, args })?;
-                self.note_top();
-            }
-            Opcode::NEWOBJ => {
-                let args = self.pop()?;
-                self.expect_tuple(&args)?;
-                let cls = self.pop()?;
-                self.push_node(Node::NewObj {
-                    cls,
-                    args,
-                    kwargs: None,
-                })?;
-                self.note_top();
-            }
+            Opcode::REDUCE => self.reduce()?,
+            Opcode::NEWOBJ => self.new_obj()?,
             Opcode::NEWOBJ_EX => {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
@@ -501,17 +473,7 @@ impl<'h> Machine<'h> {
                 })?;
                 self.note_top();
             }
-            Opcode::BUILD => {
-                let state = self.pop()?;
-                let object = self.top()?;
-                let Some(id) = object.node() else {
-                    return Err(self.cannot("set the state of", object));
-                };
-                // The object keeps its place on the stack and its identity: every reference
-                // to it, earlier memo GETs included, sees the state.
-                self.graph.push_change(id, Change::Build(state));
-                self.note_site(Value::Node(id));
-            }
+            Opcode::BUILD => self.build()?,
             Opcode::INST => {
                 let Arg::Pair(module, name) = op.arg else {
                     return Err(self.bad_arg());
@@ -694,22 +656,25 @@ impl<'h> Machine<'h> {
         self.push(value)
     }
 
+    #[inline]
     fn pop(&mut self) -> Result<Value, Error> {
         if self.stack.len() <= self.fence() {
-            return Err(self.error(ErrorKind::StackUnderflow));
+            return Err(self.underflow());
         }
-        self.stack
-            .pop()
-            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+        self.stack.pop().ok_or_else(|| self.underflow())
     }
 
+    #[inline]
     fn top(&self) -> Result<&Value, Error> {
         if self.stack.len() <= self.fence() {
-            return Err(self.error(ErrorKind::StackUnderflow));
+            return Err(self.underflow());
         }
-        self.stack
-            .last()
-            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+        self.stack.last().ok_or_else(|| self.underflow())
+    }
+
+    #[cold]
+    fn underflow(&self) -> Error {
+        self.error(ErrorKind::StackUnderflow)
     }
 
     fn pop_n(&mut self, n_items: usize) -> Result<Vec<Value>, Error> {
@@ -760,6 +725,68 @@ impl<'h> Machine<'h> {
         let n_items = usize::from(code.0 - Opcode::TUPLE1.0 + 1);
         let items = self.pop_n(n_items)?;
         self.push_node(Node::Tuple(items))
+    }
+
+    /// TUPLE.
+    #[inline]
+    pub(crate) fn tuple(&mut self) -> Result<(), Error> {
+        let items = self.pop_mark()?;
+        self.push_node(Node::Tuple(items))
+    }
+
+    /// STACK_GLOBAL: the module and name on the stack make a global.
+    #[inline]
+    pub(crate) fn stack_global_op(&mut self) -> Result<(), Error> {
+        let name = self.pop()?;
+        let module = self.pop()?;
+        let global = self.stack_global(module, name)?;
+        self.push(global)?;
+        self.note_site(global);
+        Ok(())
+    }
+
+    /// REDUCE: the call of a callable on an argument tuple, recorded rather than made.
+    #[inline]
+    pub(crate) fn reduce(&mut self) -> Result<(), Error> {
+        let args = self.pop()?;
+        self.expect_tuple(&args)?;
+        let callable = self.pop()?;
+        if self.proto < 3 && is_latin1_bytearray(&self.graph, callable, args) {
+            self.idioms.up_to_py37 = true;
+        }
+        self.push_node(Node::Reduce { callable, args })?;
+        self.note_top();
+        Ok(())
+    }
+
+    /// NEWOBJ: `cls.__new__(cls, *args)`, recorded rather than made.
+    #[inline]
+    pub(crate) fn new_obj(&mut self) -> Result<(), Error> {
+        let args = self.pop()?;
+        self.expect_tuple(&args)?;
+        let cls = self.pop()?;
+        self.push_node(Node::NewObj {
+            cls,
+            args,
+            kwargs: None,
+        })?;
+        self.note_top();
+        Ok(())
+    }
+
+    /// BUILD: the state becomes a change of the object under it.
+    #[inline]
+    pub(crate) fn build(&mut self) -> Result<(), Error> {
+        let state = self.pop()?;
+        let object = self.top()?;
+        let Some(id) = object.node() else {
+            return Err(self.cannot("set the state of", object));
+        };
+        // The object keeps its place on the stack and its identity: every reference to it,
+        // earlier memo GETs included, sees the state.
+        self.graph.push_change(id, Change::Build(state));
+        self.note_site(Value::Node(id));
+        Ok(())
     }
 
     /// APPEND: a list takes the item in place; anything else gets a one-item change.
