@@ -609,6 +609,7 @@ impl<'h> Machine<'h> {
         }
     }
 
+    #[cold]
     fn limit(&self, limit: &'static str, max: usize) -> Error {
         self.error(ErrorKind::LimitExceeded {
             limit,
@@ -1099,8 +1100,24 @@ impl<'h> Machine<'h> {
         }
     }
 
+    /// PUT, BINPUT, LONG_BINPUT and MEMOIZE: the top of the stack under `key`.
+    #[inline]
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = *self.top()?;
+        // Nearly every PUT is neither the first nor one that may store a pending GLOBAL.
+        if self.first_memo_key.is_none() || self.pending_global.is_some() {
+            self.note_put(key, value);
+        }
+        if self.memo.len() >= self.options.limits.max_memo {
+            return Err(self.limit("memo entries", self.options.limits.max_memo));
+        }
+        self.memo.put(key, value);
+        Ok(())
+    }
+
+    /// What the first PUT, and a PUT of the global GLOBAL just made, say of the producer.
+    #[inline(never)]
+    fn note_put(&mut self, key: u64, value: Value) {
         if self.first_memo_key.is_none() {
             self.first_memo_key = Some(key);
         }
@@ -1110,11 +1127,6 @@ impl<'h> Machine<'h> {
                 self.mark_global_line(id, true);
             }
         }
-        if self.memo.len() >= self.options.limits.max_memo {
-            return Err(self.limit("memo entries", self.options.limits.max_memo));
-        }
-        self.memo.put(key, value);
-        Ok(())
     }
 
     /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
