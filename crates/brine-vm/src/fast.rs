@@ -10,8 +10,6 @@
 //! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
 //! caller instead of being reported as truncated.
 
-use std::borrow::Cow;
-
 use brine_lex::{Arg, HotArg, Op, Opcode};
 use brine_value::{Node, PyStr, Value};
 
@@ -108,7 +106,7 @@ impl Machine<'_> {
                 }
                 HotArg::Str(text) => {
                     self.begin(offset, code)?;
-                    let text = self.payload(Cow::Borrowed(text))?;
+                    let text = self.payload_slice(text)?;
                     let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
                     self.push(node)?;
                 }

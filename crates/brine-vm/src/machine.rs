@@ -611,10 +611,12 @@ impl<'h> Machine<'h> {
 
     #[cold]
     fn limit(&self, limit: &'static str, max: usize) -> Error {
-        self.error(ErrorKind::LimitExceeded {
-            limit,
-            max: max as u64,
-        })
+        self.limit_u64(limit, max as u64)
+    }
+
+    #[cold]
+    fn limit_u64(&self, limit: &'static str, max: u64) -> Error {
+        self.error(ErrorKind::LimitExceeded { limit, max })
     }
 
     fn cannot(&self, operation: &'static str, target: &Value) -> Error {
@@ -1131,25 +1133,41 @@ impl<'h> Machine<'h> {
 
     /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
     pub(crate) fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
+        match data {
+            Cow::Owned(data) => {
+                self.count_payload(data.len())?;
+                Ok(Bytes::from(data))
+            }
+            Cow::Borrowed(data) => self.payload_slice(data),
+        }
+    }
+
+    /// [`Machine::payload`] of bytes borrowed from the input, the case of every str the fast
+    /// loop reads.
+    #[inline]
+    pub(crate) fn payload_slice(&mut self, data: &[u8]) -> Result<Bytes, Error> {
+        self.count_payload(data.len())?;
+        Ok(match self.shared.as_ref() {
+            Some(shared) => match offset_in(shared, data) {
+                Some(start) => shared.slice(start..start + data.len()),
+                None => Bytes::copy_from_slice(data),
+            },
+            None => Bytes::copy_from_slice(data),
+        })
+    }
+
+    /// Counts `len` more payload bytes against their limit.
+    #[inline]
+    fn count_payload(&mut self, len: usize) -> Result<(), Error> {
         // CPython 3.7 writes a payload of 64 KiB or more outside any frame; 3.6 inside.
-        if data.len() >= 64 * 1024 && self.frame_end.is_some() {
+        if len >= 64 * 1024 && self.frame_end.is_some() {
             self.idioms.up_to_py36 = true;
         }
-        self.payload_bytes = self.payload_bytes.saturating_add(data.len() as u64);
+        self.payload_bytes = self.payload_bytes.saturating_add(len as u64);
         if self.payload_bytes > self.options.limits.max_bytes {
-            let max = self.options.limits.max_bytes;
-            return Err(self.error(ErrorKind::LimitExceeded {
-                limit: "payload bytes",
-                max,
-            }));
+            return Err(self.limit_u64("payload bytes", self.options.limits.max_bytes));
         }
-        Ok(match data {
-            Cow::Owned(data) => Bytes::from(data),
-            Cow::Borrowed(data) => match &self.shared {
-                Some(shared) if contains(shared, data) => shared.slice_ref(data),
-                _ => Bytes::copy_from_slice(data),
-            },
-        })
+        Ok(())
     }
 
     /// A Python 2 `str`: its bytes, as written. The loader's `encoding` is recorded in the
@@ -1733,11 +1751,11 @@ impl Machine<'_> {
     }
 }
 
-/// Whether `part` lies within `whole`'s memory.
-fn contains(whole: &Bytes, part: &[u8]) -> bool {
-    let start = whole.as_ptr() as usize;
-    let part_start = part.as_ptr() as usize;
-    part_start >= start && part_start + part.len() <= start + whole.len()
+/// Where `part` starts within `whole`, when it lies within `whole`'s memory.
+#[inline]
+fn offset_in(whole: &Bytes, part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
 /// The lexer validated the digits; an optional sign and ASCII digits always parse.
