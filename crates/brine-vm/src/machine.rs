@@ -859,11 +859,18 @@ impl<'h> Machine<'h> {
             Node::List(list) => {
                 let from = list.len();
                 let incoming = self.stack.len() - mark;
-                if list.capacity() - from < incoming {
-                    let room = list_room(from + incoming, list.capacity(), offset, input_len);
-                    list.reserve_exact(room - from);
+                if list.capacity() == 0 {
+                    // A list's first batch (most lists have one) allocates its exact size
+                    // straight away, without the growth path: the room `list_room` gives an
+                    // empty list.
+                    *list = self.stack.drain(mark..).collect();
+                } else {
+                    if list.capacity() - from < incoming {
+                        let room = list_room(from + incoming, list.capacity(), offset, input_len);
+                        list.reserve_exact(room - from);
+                    }
+                    list.extend(self.stack.drain(mark..));
                 }
-                list.extend(self.stack.drain(mark..));
                 let to = list.len();
                 self.marks.pop();
                 self.filled(mark - 1, target, from, to);
