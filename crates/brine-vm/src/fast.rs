@@ -10,8 +10,6 @@
 //! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
 //! caller instead of being reported as truncated.
 
-use std::borrow::Cow;
-
 use brine_lex::{Arg, HotArg, Op, Opcode};
 use brine_value::{Node, PyStr, Value};
 
@@ -108,7 +106,7 @@ impl Machine<'_> {
                 }
                 HotArg::Str(text) => {
                     self.begin(offset, code)?;
-                    let text = self.payload(Cow::Borrowed(text))?;
+                    let text = self.payload_slice(text)?;
                     let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
                     self.push(node)?;
                 }
@@ -157,6 +155,29 @@ impl Machine<'_> {
                             self.begin(offset, code)?;
                             self.small_tuple(code)?;
                         }
+                        Opcode::TUPLE => {
+                            self.begin(offset, code)?;
+                            self.tuple()?;
+                        }
+                        Opcode::STACK_GLOBAL => {
+                            self.begin(offset, code)?;
+                            self.stack_global_op()?;
+                        }
+                        Opcode::REDUCE => {
+                            self.begin(offset, code)?;
+                            self.reduce()?;
+                        }
+                        Opcode::NEWOBJ => {
+                            self.begin(offset, code)?;
+                            self.new_obj()?;
+                        }
+                        Opcode::BUILD => {
+                            self.begin(offset, code)?;
+                            self.build()?;
+                            if self.after_build.is_some() {
+                                pos = self.after_build::<FINAL>(data, pos)?;
+                            }
+                        }
                         _ => {
                             let op = Op {
                                 code,
@@ -164,9 +185,6 @@ impl Machine<'_> {
                             };
                             if let Step::Stop(root) = self.step(offset, op)? {
                                 return Ok(Chunk::Stop(root, pos));
-                            }
-                            if code == Opcode::BUILD && self.after_build.is_some() {
-                                pos = self.after_build::<FINAL>(data, pos)?;
                             }
                         }
                     }

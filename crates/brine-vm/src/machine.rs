@@ -393,10 +393,7 @@ impl<'h> Machine<'h> {
             Opcode::EMPTY_SET => self.push_node(Node::Set(Vec::new()))?,
             Opcode::EMPTY_TUPLE => self.push_node(Node::Tuple(Vec::new()))?,
             Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => self.small_tuple(op.code)?,
-            Opcode::TUPLE => {
-                let items = self.pop_mark()?;
-                self.push_node(Node::Tuple(items))?;
-            }
+            Opcode::TUPLE => self.tuple()?,
             Opcode::LIST => {
                 let items = self.pop_mark()?;
                 self.push_node(Node::List(items))?;
@@ -452,40 +449,15 @@ impl<'h> Machine<'h> {
                 self.note_site(global);
                 self.global_line(global);
             }
-            Opcode::STACK_GLOBAL => {
-                let name = self.pop()?;
-                let module = self.pop()?;
-                let global = self.stack_global(module, name)?;
-                self.push(global)?;
-                self.note_site(global);
-            }
+            Opcode::STACK_GLOBAL => self.stack_global_op()?,
             Opcode::EXT1 | Opcode::EXT2 | Opcode::EXT4 => {
                 let code = self.int_arg(&op.arg);
                 let global = self.extension(code)?;
                 self.push(global)?;
                 self.note_site(global);
             }
-            Opcode::REDUCE => {
-                let args = self.pop()?;
-                self.expect_tuple(&args)?;
-                let callable = self.pop()?;
-                if self.proto < 3 && is_latin1_bytearray(&self.graph, callable, args) {
-                    self.idioms.up_to_py37 = true;
-                }
-                self.push_node(Node::Reduce { callable, args })?;
-                self.note_top();
-            }
-            Opcode::NEWOBJ => {
-                let args = self.pop()?;
-                self.expect_tuple(&args)?;
-                let cls = self.pop()?;
-                self.push_node(Node::NewObj {
-                    cls,
-                    args,
-                    kwargs: None,
-                })?;
-                self.note_top();
-            }
+            Opcode::REDUCE => self.reduce()?,
+            Opcode::NEWOBJ => self.new_obj()?,
             Opcode::NEWOBJ_EX => {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
@@ -501,17 +473,7 @@ impl<'h> Machine<'h> {
                 })?;
                 self.note_top();
             }
-            Opcode::BUILD => {
-                let state = self.pop()?;
-                let object = self.top()?;
-                let Some(id) = object.node() else {
-                    return Err(self.cannot("set the state of", object));
-                };
-                // The object keeps its place on the stack and its identity: every reference
-                // to it, earlier memo GETs included, sees the state.
-                self.graph.push_change(id, Change::Build(state));
-                self.note_site(Value::Node(id));
-            }
+            Opcode::BUILD => self.build()?,
             Opcode::INST => {
                 let Arg::Pair(module, name) = op.arg else {
                     return Err(self.bad_arg());
@@ -647,11 +609,14 @@ impl<'h> Machine<'h> {
         }
     }
 
+    #[cold]
     fn limit(&self, limit: &'static str, max: usize) -> Error {
-        self.error(ErrorKind::LimitExceeded {
-            limit,
-            max: max as u64,
-        })
+        self.limit_u64(limit, max as u64)
+    }
+
+    #[cold]
+    fn limit_u64(&self, limit: &'static str, max: u64) -> Error {
+        self.error(ErrorKind::LimitExceeded { limit, max })
     }
 
     fn cannot(&self, operation: &'static str, target: &Value) -> Error {
@@ -694,22 +659,25 @@ impl<'h> Machine<'h> {
         self.push(value)
     }
 
+    #[inline]
     fn pop(&mut self) -> Result<Value, Error> {
         if self.stack.len() <= self.fence() {
-            return Err(self.error(ErrorKind::StackUnderflow));
+            return Err(self.underflow());
         }
-        self.stack
-            .pop()
-            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+        self.stack.pop().ok_or_else(|| self.underflow())
     }
 
+    #[inline]
     fn top(&self) -> Result<&Value, Error> {
         if self.stack.len() <= self.fence() {
-            return Err(self.error(ErrorKind::StackUnderflow));
+            return Err(self.underflow());
         }
-        self.stack
-            .last()
-            .ok_or_else(|| self.error(ErrorKind::StackUnderflow))
+        self.stack.last().ok_or_else(|| self.underflow())
+    }
+
+    #[cold]
+    fn underflow(&self) -> Error {
+        self.error(ErrorKind::StackUnderflow)
     }
 
     fn pop_n(&mut self, n_items: usize) -> Result<Vec<Value>, Error> {
@@ -760,6 +728,68 @@ impl<'h> Machine<'h> {
         let n_items = usize::from(code.0 - Opcode::TUPLE1.0 + 1);
         let items = self.pop_n(n_items)?;
         self.push_node(Node::Tuple(items))
+    }
+
+    /// TUPLE.
+    #[inline]
+    pub(crate) fn tuple(&mut self) -> Result<(), Error> {
+        let items = self.pop_mark()?;
+        self.push_node(Node::Tuple(items))
+    }
+
+    /// STACK_GLOBAL: the module and name on the stack make a global.
+    #[inline]
+    pub(crate) fn stack_global_op(&mut self) -> Result<(), Error> {
+        let name = self.pop()?;
+        let module = self.pop()?;
+        let global = self.stack_global(module, name)?;
+        self.push(global)?;
+        self.note_site(global);
+        Ok(())
+    }
+
+    /// REDUCE: the call of a callable on an argument tuple, recorded rather than made.
+    #[inline]
+    pub(crate) fn reduce(&mut self) -> Result<(), Error> {
+        let args = self.pop()?;
+        self.expect_tuple(&args)?;
+        let callable = self.pop()?;
+        if self.proto < 3 && is_latin1_bytearray(&self.graph, callable, args) {
+            self.idioms.up_to_py37 = true;
+        }
+        self.push_node(Node::Reduce { callable, args })?;
+        self.note_top();
+        Ok(())
+    }
+
+    /// NEWOBJ: `cls.__new__(cls, *args)`, recorded rather than made.
+    #[inline]
+    pub(crate) fn new_obj(&mut self) -> Result<(), Error> {
+        let args = self.pop()?;
+        self.expect_tuple(&args)?;
+        let cls = self.pop()?;
+        self.push_node(Node::NewObj {
+            cls,
+            args,
+            kwargs: None,
+        })?;
+        self.note_top();
+        Ok(())
+    }
+
+    /// BUILD: the state becomes a change of the object under it.
+    #[inline]
+    pub(crate) fn build(&mut self) -> Result<(), Error> {
+        let state = self.pop()?;
+        let object = self.top()?;
+        let Some(id) = object.node() else {
+            return Err(self.cannot("set the state of", object));
+        };
+        // The object keeps its place on the stack and its identity: every reference to it,
+        // earlier memo GETs included, sees the state.
+        self.graph.push_change(id, Change::Build(state));
+        self.note_site(Value::Node(id));
+        Ok(())
     }
 
     /// APPEND: a list takes the item in place; anything else gets a one-item change.
@@ -829,11 +859,18 @@ impl<'h> Machine<'h> {
             Node::List(list) => {
                 let from = list.len();
                 let incoming = self.stack.len() - mark;
-                if list.capacity() - from < incoming {
-                    let room = list_room(from + incoming, list.capacity(), offset, input_len);
-                    list.reserve_exact(room - from);
+                if list.capacity() == 0 {
+                    // A list's first batch (most lists have one) allocates its exact size
+                    // straight away, without the growth path: the room `list_room` gives an
+                    // empty list.
+                    *list = self.stack.drain(mark..).collect();
+                } else {
+                    if list.capacity() - from < incoming {
+                        let room = list_room(from + incoming, list.capacity(), offset, input_len);
+                        list.reserve_exact(room - from);
+                    }
+                    list.extend(self.stack.drain(mark..));
                 }
-                list.extend(self.stack.drain(mark..));
                 let to = list.len();
                 self.marks.pop();
                 self.filled(mark - 1, target, from, to);
@@ -1072,8 +1109,24 @@ impl<'h> Machine<'h> {
         }
     }
 
+    /// PUT, BINPUT, LONG_BINPUT and MEMOIZE: the top of the stack under `key`.
+    #[inline]
     pub(crate) fn memo_put(&mut self, key: u64) -> Result<(), Error> {
         let value = *self.top()?;
+        // Nearly every PUT is neither the first nor one that may store a pending GLOBAL.
+        if self.first_memo_key.is_none() || self.pending_global.is_some() {
+            self.note_put(key, value);
+        }
+        if self.memo.len() >= self.options.limits.max_memo {
+            return Err(self.limit("memo entries", self.options.limits.max_memo));
+        }
+        self.memo.put(key, value);
+        Ok(())
+    }
+
+    /// What the first PUT, and a PUT of the global GLOBAL just made, say of the producer.
+    #[inline(never)]
+    fn note_put(&mut self, key: u64, value: Value) {
         if self.first_memo_key.is_none() {
             self.first_memo_key = Some(key);
         }
@@ -1083,34 +1136,45 @@ impl<'h> Machine<'h> {
                 self.mark_global_line(id, true);
             }
         }
-        if self.memo.len() >= self.options.limits.max_memo {
-            return Err(self.limit("memo entries", self.options.limits.max_memo));
-        }
-        self.memo.put(key, value);
-        Ok(())
     }
 
     /// A payload as shared bytes: a slice of the input when it is shared, else a copy.
     pub(crate) fn payload(&mut self, data: Cow<'_, [u8]>) -> Result<Bytes, Error> {
+        match data {
+            Cow::Owned(data) => {
+                self.count_payload(data.len())?;
+                Ok(Bytes::from(data))
+            }
+            Cow::Borrowed(data) => self.payload_slice(data),
+        }
+    }
+
+    /// [`Machine::payload`] of bytes borrowed from the input, the case of every str the fast
+    /// loop reads.
+    #[inline]
+    pub(crate) fn payload_slice(&mut self, data: &[u8]) -> Result<Bytes, Error> {
+        self.count_payload(data.len())?;
+        Ok(match self.shared.as_ref() {
+            Some(shared) => match offset_in(shared, data) {
+                Some(start) => shared.slice(start..start + data.len()),
+                None => Bytes::copy_from_slice(data),
+            },
+            None => Bytes::copy_from_slice(data),
+        })
+    }
+
+    /// Counts `len` more payload bytes against their limit.
+    #[inline]
+    fn count_payload(&mut self, len: usize) -> Result<(), Error> {
         // CPython 3.7 writes a payload of 64 KiB or more outside any frame; 3.6 inside.
-        if data.len() >= 64 * 1024 && self.frame_end.is_some() {
+        if len >= 64 * 1024 && self.frame_end.is_some() {
             self.idioms.up_to_py36 = true;
         }
-        self.payload_bytes = self.payload_bytes.saturating_add(data.len() as u64);
+        self.payload_bytes = self.payload_bytes.saturating_add(len as u64);
         if self.payload_bytes > self.options.limits.max_bytes {
-            let max = self.options.limits.max_bytes;
-            return Err(self.error(ErrorKind::LimitExceeded {
-                limit: "payload bytes",
-                max,
-            }));
+            return Err(self.limit_u64("payload bytes", self.options.limits.max_bytes));
         }
-        Ok(match data {
-            Cow::Owned(data) => Bytes::from(data),
-            Cow::Borrowed(data) => match &self.shared {
-                Some(shared) if contains(shared, data) => shared.slice_ref(data),
-                _ => Bytes::copy_from_slice(data),
-            },
-        })
+        Ok(())
     }
 
     /// A Python 2 `str`: its bytes, as written. The loader's `encoding` is recorded in the
@@ -1694,11 +1758,11 @@ impl Machine<'_> {
     }
 }
 
-/// Whether `part` lies within `whole`'s memory.
-fn contains(whole: &Bytes, part: &[u8]) -> bool {
-    let start = whole.as_ptr() as usize;
-    let part_start = part.as_ptr() as usize;
-    part_start >= start && part_start + part.len() <= start + whole.len()
+/// Where `part` starts within `whole`, when it lies within `whole`'s memory.
+#[inline]
+fn offset_in(whole: &Bytes, part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start.checked_add(part.len())? <= whole.len()).then_some(start)
 }
 
 /// The lexer validated the digits; an optional sign and ASCII digits always parse.
