@@ -56,7 +56,7 @@ pub use error::EncodeError;
 pub use optimize::{OptimizeError, optimize};
 pub use save::{BufferCallback, PersistentId};
 
-use save::Pickler as Machine;
+use save::{Pickler as Machine, Scratch};
 
 /// CPython's `pickle.DEFAULT_PROTOCOL`.
 pub const DEFAULT_PROTOCOL: u8 = 4;
@@ -195,6 +195,8 @@ pub struct Encoder<'h> {
     options: Options,
     persistent_id: Option<Box<PersistentId<'h>>>,
     buffer_callback: Option<Box<BufferCallback<'h>>>,
+    /// The memo and other vectors of the last dump, empty, for the next to reuse.
+    scratch: Scratch,
 }
 
 impl<'h> Encoder<'h> {
@@ -204,6 +206,7 @@ impl<'h> Encoder<'h> {
             options,
             persistent_id: None,
             buffer_callback: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -242,8 +245,9 @@ impl<'h> Encoder<'h> {
             emitter,
             self.persistent_id.as_deref_mut().map(shorten_pid),
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
+            std::mem::take(&mut self.scratch),
         );
-        machine.dump(graph.root_value())
+        machine.dump(graph.root_value(), &mut self.scratch)
     }
 
     /// Writes `graph` as a pickle into a new vector.

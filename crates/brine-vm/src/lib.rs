@@ -54,7 +54,7 @@ pub use machine::Origin;
 pub use machine::PersistentLoad;
 pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
-use machine::Machine;
+use machine::{Machine, Scratch};
 
 /// Loads the pickle at the start of `data`, as `pickle.loads` does; bytes after its STOP are
 /// ignored unless [`Options::reject_trailing`] is set.
@@ -129,6 +129,8 @@ pub struct Decoder<'h> {
     buffers: Option<&'h [Bytes]>,
     persistent_load: Option<Box<PersistentLoad<'h>>>,
     after_build: Option<Box<AfterBuild<'h>>>,
+    /// The stack, memo and other vectors of the last load, empty, for the next to reuse.
+    scratch: Scratch,
 }
 
 impl<'h> Decoder<'h> {
@@ -139,6 +141,7 @@ impl<'h> Decoder<'h> {
             buffers: None,
             persistent_load: None,
             after_build: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -229,10 +232,19 @@ impl<'h> Decoder<'h> {
                 None,
             ));
         }
+        let scratch = std::mem::take(&mut self.scratch);
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
-        let mut machine = Machine::new(&self.options, None, None, self.buffers, persistent_load);
-        let root = machine.run_reader(reader)?;
-        Ok(finish(machine, root))
+        let mut machine = Machine::new(
+            &self.options,
+            None,
+            None,
+            self.buffers,
+            persistent_load,
+            scratch,
+        );
+        let res = machine.run_reader(reader).map(|root| machine.finish(root));
+        self.scratch = machine.into_scratch();
+        res
     }
 
     /// Runs the pickle at the start of `data` as far as it goes, and returns what the
@@ -269,12 +281,12 @@ impl<'h> Decoder<'h> {
     fn partial(&mut self, data: &[u8], shared: Option<&Bytes>) -> Partial {
         let mut machine = self.slice_machine(data, shared);
         machine.origins = Some(Vec::new());
-        match machine.run_slice(data, 0) {
+        let partial = match machine.run_slice(data, 0) {
             Ok((root, end)) => {
                 let origins = machine.origins.take().unwrap_or_default();
                 let open_marks = machine.open_marks();
                 Partial {
-                    graph: finish(machine, root),
+                    graph: machine.finish(root),
                     end,
                     error: None,
                     origins,
@@ -288,18 +300,22 @@ impl<'h> Decoder<'h> {
                     usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
                 let open_marks = machine.open_marks();
                 Partial {
-                    graph: finish(machine, Value::None),
+                    graph: machine.finish(Value::None),
                     end,
                     error: Some(err),
                     origins,
                     open_marks,
                 }
             }
-        }
+        };
+        self.scratch = machine.into_scratch();
+        partial
     }
 
-    /// A machine over the slice `data`, with this unpickler's options and hooks.
+    /// A machine over the slice `data`, with this unpickler's options, hooks and scratch
+    /// (which [`Machine::into_scratch`] gives back).
     fn slice_machine<'a>(&'a mut self, data: &[u8], shared: Option<&'a Bytes>) -> Machine<'a> {
+        let scratch = std::mem::take(&mut self.scratch);
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let input_len = Some(data.len() as u64);
         let mut machine = Machine::new(
@@ -308,6 +324,7 @@ impl<'h> Decoder<'h> {
             shared,
             self.buffers,
             persistent_load,
+            scratch,
         );
         machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
         machine
@@ -316,12 +333,15 @@ impl<'h> Decoder<'h> {
     fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
         let reject_trailing = self.options.reject_trailing;
         let mut machine = self.slice_machine(data, shared);
-        let (root, end) = machine.run_slice(data, 0)?;
-        if reject_trailing && end < data.len() {
-            let trailing = (data.len() - end) as u64;
-            return Err(machine.error(ErrorKind::TrailingData(trailing)));
-        }
-        Ok(finish(machine, root))
+        let res = machine.run_slice(data, 0).and_then(|(root, end)| {
+            if reject_trailing && end < data.len() {
+                let trailing = (data.len() - end) as u64;
+                return Err(machine.error(ErrorKind::TrailingData(trailing)));
+            }
+            Ok(machine.finish(root))
+        });
+        self.scratch = machine.into_scratch();
+        res
     }
 }
 
@@ -352,10 +372,6 @@ fn shorten<'a>(hook: &'a mut PersistentLoad<'_>) -> &'a mut PersistentLoad<'a> {
 /// Lets the machine borrow the hook for less than the unpickler's lifetime.
 fn shorten_after_build<'a>(hook: &'a mut AfterBuild<'_>) -> &'a mut AfterBuild<'a> {
     hook
-}
-
-fn finish(machine: Machine<'_>, root: Value) -> Graph {
-    machine.finish(root)
 }
 
 #[cfg(doctest)]

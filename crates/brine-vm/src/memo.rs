@@ -24,12 +24,25 @@ pub(crate) struct Memo {
 }
 
 impl Memo {
-    /// A memo with room for `capacity` dense entries.
-    pub(crate) fn with_capacity(capacity: usize) -> Memo {
-        Memo {
-            dense: Vec::with_capacity(capacity),
-            ..Memo::default()
+    /// Makes room for `additional` more dense entries.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.dense.reserve(additional);
+    }
+
+    /// The memo emptied for another pickle, keeping the room of its vector and map unless
+    /// either holds room for more than `retain` entries.
+    pub(crate) fn emptied(mut self, retain: usize) -> Memo {
+        if self.dense.capacity() > retain {
+            self.dense = Vec::new();
         }
+        if self.sparse.capacity() > retain {
+            self.sparse = HashMap::new();
+        }
+        self.dense.clear();
+        self.sparse.clear();
+        self.len = 0;
+        self.last = None;
+        self
     }
 
     /// Stores `value` under `key`, returning whether the key is new.
