@@ -1648,12 +1648,13 @@ impl<'h> Machine<'h> {
         let memoized = &mut self.memoized;
         memoized.clear();
         memoized.resize(len.div_ceil(64), 0);
-        let shared = self.memo.values().filter_map(|value| value.node());
-        for id in shared.chain(self.unrecorded.iter().copied()) {
+        let mut mark = |id: NodeId| {
             if let Some(word) = memoized.get_mut(id.index() / 64) {
                 *word |= 1 << (id.index() % 64);
             }
-        }
+        };
+        self.memo.for_each_node(&mut mark);
+        self.unrecorded.iter().copied().for_each(mark);
         for (word_index, word) in self.memoized.iter().enumerate() {
             let mut unset = !word;
             while unset != 0 {
