@@ -240,22 +240,26 @@ impl<'o, W: Write> Emitter<'o, W> {
     ///
     /// [`EncodeError::UnsupportedProtocol`] above 5, [`EncodeError::Io`] when writing fails.
     pub fn new(writer: W, options: &'o Options) -> Result<Emitter<'o, W>, EncodeError> {
-        Emitter::with_flavour(writer, options, options.flavour.unwrap_or_default())
+        let flavour = options.flavour.unwrap_or_default();
+        Emitter::with_flavour(writer, options, flavour, Vec::new())
     }
 
     /// [`Emitter::new`] writing as `flavour` whatever the options say (the graph pickler
-    /// resolves an unset flavour from the graph).
+    /// resolves an unset flavour from the graph), collecting frames in `buf`, emptied (see
+    /// [`Emitter::finish_keeping_buf`]).
     pub(crate) fn with_flavour(
         writer: W,
         options: &'o Options,
         flavour: brine_value::Flavour,
+        buf: Vec<u8>,
     ) -> Result<Emitter<'o, W>, EncodeError> {
         let proto = options.protocol;
         if proto > HIGHEST_PROTOCOL {
             return Err(EncodeError::UnsupportedProtocol(proto));
         }
         let choices = Choices::of(flavour, proto);
-        let mut out = Output::new(writer, choices.frame_min, choices.large_outside_frames);
+        let mut out =
+            Output::with_buf(writer, buf, choices.frame_min, choices.large_outside_frames);
         if proto >= 2 {
             out.write(&[Opcode::PROTO.0, proto])?;
         }
@@ -311,6 +315,13 @@ impl<'o, W: Write> Emitter<'o, W> {
     pub fn finish(mut self) -> Result<W, EncodeError> {
         self.op(Opcode::STOP)?;
         Ok(self.out.finish()?)
+    }
+
+    /// [`Emitter::finish`], handing back the frame buffer too, for the next pickle to
+    /// collect in.
+    pub(crate) fn finish_keeping_buf(mut self) -> Result<(W, Vec<u8>), EncodeError> {
+        self.op(Opcode::STOP)?;
+        Ok(self.out.finish_keeping_buf()?)
     }
 
     /// An object begins here: at protocol 4 and 5 the frame is committed once it holds

@@ -239,13 +239,15 @@ impl<'h> Encoder<'h> {
     /// As [`to_writer`].
     pub fn to_writer<W: Write>(&mut self, graph: &Graph, writer: W) -> Result<W, EncodeError> {
         let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
-        let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let buf = std::mem::take(&mut scratch.buf);
+        let emitter = Emitter::with_flavour(writer, &self.options, flavour, buf)?;
         let machine = Machine::new(
             graph,
             emitter,
             self.persistent_id.as_deref_mut().map(shorten_pid),
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
-            std::mem::take(&mut self.scratch),
+            scratch,
         );
         machine.dump(graph.root_value(), &mut self.scratch)
     }

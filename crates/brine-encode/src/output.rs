@@ -84,9 +84,22 @@ impl Event {
 
 impl<W: Write> Output<W> {
     pub(crate) fn new(out: W, frame_min: usize, large_outside: bool) -> Output<W> {
+        Output::with_buf(out, Vec::new(), frame_min, large_outside)
+    }
+
+    /// [`Output::new`] collecting into `buf`, emptied: the room of a buffer an earlier
+    /// pickle left ([`Output::finish_keeping_buf`]) is not allocated again.
+    pub(crate) fn with_buf(
+        out: W,
+        mut buf: Vec<u8>,
+        frame_min: usize,
+        large_outside: bool,
+    ) -> Output<W> {
+        buf.clear();
+        buf.reserve(FRAME_SIZE_TARGET + 1024);
         Output {
             out,
-            buf: Vec::with_capacity(FRAME_SIZE_TARGET + 1024),
+            buf,
             framing: false,
             commit_at: COMMIT_AT,
             pending: Vec::new(),
@@ -247,10 +260,15 @@ impl<W: Write> Output<W> {
         Ok(())
     }
 
-    pub(crate) fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(self) -> io::Result<W> {
+        Ok(self.finish_keeping_buf()?.0)
+    }
+
+    /// [`Output::finish`], handing back the buffer too, for [`Output::with_buf`].
+    pub(crate) fn finish_keeping_buf(mut self) -> io::Result<(W, Vec<u8>)> {
         self.commit_frame()?;
         self.out.flush()?;
-        Ok(self.out)
+        Ok((self.out, self.buf))
     }
 
     fn flush_buf(&mut self) -> io::Result<()> {

@@ -148,10 +148,15 @@ pub(crate) struct Scratch {
     entered: Vec<u32>,
     tasks: Vec<Task>,
     in_progress: Vec<bool>,
+    /// The emitter's frame buffer (64 KiB of room once a pickle has been written).
+    pub(crate) buf: Vec<u8>,
 }
 
 /// The most entries of each [`Scratch`] vector kept between dumps.
 const RETAIN: usize = 1 << 16;
+
+/// The most bytes of frame buffer kept between dumps: twice a frame's.
+const RETAIN_BUF: usize = 2 * 64 * 1024;
 
 /// `vec`, emptied, or a new vector when it holds room for more than [`RETAIN`] entries.
 fn emptied<T>(mut vec: Vec<T>) -> Vec<T> {
@@ -219,13 +224,21 @@ impl<'g, 'h, W: Write> Pickler<'g, 'h, W> {
         while let Some(task) = self.tasks.pop() {
             self.run(task)?;
         }
+        let (writer, buf) = self.e.finish_keeping_buf()?;
         *scratch = Scratch {
             memo: emptied(self.memo),
             entered: emptied(self.entered),
             tasks: emptied(self.tasks),
             in_progress: emptied(self.in_progress),
+            // Frames are flushed at 64 KiB, so the buffer grows past that only for a 3.6
+            // pickle's large payload inside a frame: that room is not kept.
+            buf: if buf.capacity() > RETAIN_BUF {
+                Vec::new()
+            } else {
+                buf
+            },
         };
-        self.e.finish()
+        Ok(writer)
     }
 
     fn node(&self, id: NodeId) -> Result<&'g Node, EncodeError> {
