@@ -7,7 +7,9 @@
 //! impl  op  workload  protocol  size  median_ns  min_ns  max_ns  iterations  note
 //! ```
 //!
-//! `impl` is `brine` (`loads_bytes`, zero-copy), `brine-reader` (`load` from a reader over the
+//! `impl` is `brine` (`Decoder::from_bytes`, zero-copy, and `Encoder::to_writer`, one
+//! decoder and one encoder reused across a workload's calls as a Python program reuses its
+//! `Unpickler` and `Pickler`: [`brine_benches::Brine`]), `brine-reader` (`load` from a reader over the
 //! same bytes), `serde-pickle` (into `serde_pickle::Value` and back), `memcpy` (copying the
 //! pickle once: the floor for any decoder that copies its input), and for the workloads with a
 //! Rust type ([`brine_benches::typed`]) `brine-serde` and `serde-pickle-typed` (that type

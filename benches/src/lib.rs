@@ -1,5 +1,6 @@
 //! What brine's benchmarks share: the workloads `cargo xtask bench-data` writes, brine's decode
-//! and encode calls on them, the timing loop and the peak-memory probe.
+//! and encode calls on them (through one reused decoder and encoder per workload, [`Brine`]),
+//! the timing loop and the peak-memory probe.
 //!
 //! The criterion benches (`cargo bench -p brine-benches`) and the two programs behind
 //! `cargo xtask bench-python` (examples `bench_table` and `bench_mem`) all read the same

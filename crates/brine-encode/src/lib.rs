@@ -170,6 +170,28 @@ pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Resul
 
 /// A pickler with hooks: persistent_id and buffer_callback, beside the [`Options`].
 ///
+/// An encoder is meant to be reused, as a Python program reuses its `Pickler`: between
+/// dumps it keeps the room of its memo, its task stack and its 64 KiB frame buffer (emptied,
+/// and at most 65,536 entries of each vector), so that writing many small graphs does not
+/// allocate them every time. Nothing else carries over: each dump starts with an empty memo
+/// (CPython's `clear_memo()` before every `dump`) and writes exactly what a new encoder
+/// writes, also after a dump that failed. [`to_vec`] and [`to_writer`] are a new encoder's
+/// one dump.
+///
+/// ```
+/// use brine_value::{Graph, Node, Value};
+///
+/// let mut encoder = brine_encode::Encoder::new(brine_encode::Options::protocol(2));
+/// for n in 1..=3 {
+///     let mut graph = Graph::new();
+///     let items = graph.add(Node::List(vec![Value::Int(n)]));
+///     graph.set_root(Value::Node(items));
+///     // pickle.dumps([n], protocol=2): memo index 0 every time.
+///     assert_eq!(encoder.to_vec(&graph)?, [&b"\x80\x02]q\x00K"[..], &[n as u8], b"a."].concat());
+/// }
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+///
 /// # Example
 ///
 /// ```

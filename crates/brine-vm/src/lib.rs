@@ -109,6 +109,29 @@ pub fn from_reader<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Er
 /// An unpickler with hooks: out-of-band buffers and a persistent_load function, beside the
 /// [`Options`].
 ///
+/// A decoder is meant to be reused, as a Python program reuses its `Unpickler`: between
+/// loads it keeps the room of its stack, memo and other working vectors (emptied, and at
+/// most 65,536 entries of each), so that loading many small pickles does not allocate them
+/// every time. Nothing else carries over: each load starts with an empty memo and stack, and
+/// gives exactly what a new decoder gives, also after a load that failed.
+/// [`from_slice`], [`from_bytes`] and [`from_reader`] are a new decoder's one load.
+///
+/// ```
+/// let mut decoder = brine_vm::Decoder::new(Default::default());
+/// // pickle.dumps([i, i]) for i in 1, 2, 3, at protocol 2: the memo starts afresh each time.
+/// for (pickle, expect) in [
+///     (&b"\x80\x02]q\x00(K\x01K\x01e."[..], "[1, 1]"),
+///     (b"\x80\x02]q\x00(K\x02K\x02e.", "[2, 2]"),
+///     (b"\x80\x02]q\x00(K\x03", "error"),
+///     (b"\x80\x02]q\x00(K\x03K\x03e.", "[3, 3]"),
+/// ] {
+///     match decoder.from_slice(pickle) {
+///         Ok(graph) => assert_eq!(format!("{graph:?}"), expect),
+///         Err(err) => assert!(expect == "error" && err.is_eof()),
+///     }
+/// }
+/// ```
+///
 /// # Example
 ///
 /// ```
