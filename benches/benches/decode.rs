@@ -9,7 +9,9 @@
 use std::hint::black_box;
 
 use brine_benches::typed::{TypedBench, with_type};
-use brine_benches::{Workload, criterion_budget, data_dir, decode, decode_reader, workloads};
+use brine_benches::{
+    Brine, Workload, criterion_budget, data_dir, decode, decode_reader, workloads,
+};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use serde::Serialize;
@@ -38,7 +40,8 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
         .warm_up_time(warm_up)
         .measurement_time(measurement)
         .sampling_mode(SamplingMode::Flat);
-    group.bench_function("brine", |b| b.iter(|| decode(black_box(workload))));
+    let mut brine = Brine::new(workload);
+    group.bench_function("brine", |b| b.iter(|| decode(black_box(&mut brine))));
     group.bench_function("brine_reader", |b| {
         b.iter(|| decode_reader(black_box(workload)))
     });

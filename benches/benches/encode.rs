@@ -11,7 +11,9 @@
 use std::hint::black_box;
 
 use brine_benches::typed::{TypedBench, with_type};
-use brine_benches::{Workload, criterion_budget, data_dir, decode, encode, encode_fast, workloads};
+use brine_benches::{
+    Brine, Workload, criterion_budget, data_dir, decode, encode, encode_fast, workloads,
+};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use serde::Serialize;
@@ -32,7 +34,8 @@ fn benches(c: &mut Criterion) {
 }
 
 fn bench_workload(c: &mut Criterion, workload: &Workload) {
-    let graph = match decode(workload) {
+    let mut brine = Brine::new(workload);
+    let graph = match decode(&mut brine) {
         Ok(graph) => graph,
         Err(err) => {
             eprintln!("encode/{}: brine cannot decode it: {err}", workload.label());
@@ -47,11 +50,13 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
         .warm_up_time(warm_up)
         .measurement_time(measurement)
         .sampling_mode(SamplingMode::Flat);
-    group.bench_function("brine", |b| b.iter(|| encode(workload, black_box(&graph))));
+    group.bench_function("brine", |b| {
+        b.iter(|| encode(&mut brine, black_box(&graph)))
+    });
     // Fast mode (no memo) where the graph has no cycle, which it refuses.
-    if encode_fast(workload, &graph).is_ok() {
+    if encode_fast(&mut brine, &graph).is_ok() {
         group.bench_function("brine_fast", |b| {
-            b.iter(|| encode_fast(workload, black_box(&graph)))
+            b.iter(|| encode_fast(&mut brine, black_box(&graph)))
         });
     }
 

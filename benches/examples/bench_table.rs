@@ -7,7 +7,9 @@
 //! impl  op  workload  protocol  size  median_ns  min_ns  max_ns  iterations  note
 //! ```
 //!
-//! `impl` is `brine` (`loads_bytes`, zero-copy), `brine-reader` (`load` from a reader over the
+//! `impl` is `brine` (`Decoder::from_bytes`, zero-copy, and `Encoder::to_writer`, one
+//! decoder and one encoder reused across a workload's calls as a Python program reuses its
+//! `Unpickler` and `Pickler`: [`brine_benches::Brine`]), `brine-reader` (`load` from a reader over the
 //! same bytes), `serde-pickle` (into `serde_pickle::Value` and back), `memcpy` (copying the
 //! pickle once: the floor for any decoder that copies its input), and for the workloads with a
 //! Rust type ([`brine_benches::typed`]) `brine-serde` and `serde-pickle-typed` (that type
@@ -24,7 +26,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use brine_benches::typed::{BorrowedBench, Borrowing, TypedBench, with_borrowed_type, with_type};
-use brine_benches::{Timing, Workload, data_dir, decode, decode_reader, encode, manifest, measure};
+use brine_benches::{
+    Brine, Timing, Workload, data_dir, decode, decode_reader, encode, manifest, measure,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_pickle::{DeOptions, SerOptions};
@@ -90,18 +94,19 @@ fn run_one(args: &Args, workload: &Workload) -> Result<(), String> {
     let label = workload.label();
     let (runs, min_time) = (args.runs, args.min_time);
 
-    let graph = decode(workload).map_err(|err| format!("{label}: brine: {err}"))?;
-    let decoded = measure(runs, min_time, || decode(workload));
+    let mut brine = Brine::new(workload);
+    let graph = decode(&mut brine).map_err(|err| format!("{label}: brine: {err}"))?;
+    let decoded = measure(runs, min_time, || decode(&mut brine));
     emit("brine", "decode", workload, decoded, "");
     let reader = measure(runs, min_time, || decode_reader(workload));
     emit("brine-reader", "decode", workload, reader, "");
-    let again = encode(workload, &graph).map_err(|err| format!("{label}: brine: {err}"))?;
+    let again = encode(&mut brine, &graph).map_err(|err| format!("{label}: brine: {err}"))?;
     let note = if again == workload.data {
         ""
     } else {
         "output differs from the file"
     };
-    let encoded = measure(runs, min_time, || encode(workload, &graph));
+    let encoded = measure(runs, min_time, || encode(&mut brine, &graph));
     emit("brine", "encode", workload, encoded, note);
     drop(graph);
 

@@ -7,11 +7,12 @@
 //! callgrind_annotate cg.out | head -40
 //! ```
 //!
-//! The operation is `decode` (`loads_bytes`), `reader` (`load` from a reader over the bytes in
+//! The operation is `decode` (`Decoder::from_bytes`, one decoder reused across the calls as
+//! a Python program reuses its `Unpickler`: [`brine_benches::Brine`]), `reader` (`load` from a reader over the bytes in
 //! memory; `decode_reader` is the same), `file` (`load` from the file through an 8 KiB
 //! `BufReader`, so that frames and large payloads are read out of the reader's buffer),
-//! `encode` (the graph, decoded once beforehand, written at the file's protocol; `encode-fast`
-//! the same in CPython's fast mode, no memo),
+//! `encode` (the graph, decoded once beforehand, written at the file's protocol by one
+//! encoder reused across the calls; `encode-fast` the same in CPython's fast mode, no memo),
 //! `typed-decode` (`brine_serde::from_slice` into the workload's Rust type; `typed-borrowed`
 //! into its type that lends str from the input, for the workloads of str), `typed-graph`
 //! (the same through the graph path alone: `brine_serde::Deserializer`), `typed-json`
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 
 use brine_benches::typed::{BorrowedBench, Borrowing, TypedBench, with_borrowed_type, with_type};
 use brine_benches::{
-    Workload, data_dir, decode, decode_file, decode_reader, encode, encode_fast, workloads,
+    Brine, Workload, data_dir, decode, decode_file, decode_reader, encode, encode_fast, workloads,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,8 +58,9 @@ fn run() -> Result<(), String> {
         .ok_or_else(|| format!("no workload `{label}` in {}", data_dir().display()))?;
     match op.as_str() {
         "decode" => {
+            let mut brine = Brine::new(workload);
             for _ in 0..times {
-                black_box(decode(workload).map_err(|err| err.to_string())?);
+                black_box(decode(&mut brine).map_err(|err| err.to_string())?);
             }
         }
         "reader" | "decode_reader" => {
@@ -72,15 +74,17 @@ fn run() -> Result<(), String> {
             }
         }
         "encode" => {
-            let graph = decode(workload).map_err(|err| err.to_string())?;
+            let mut brine = Brine::new(workload);
+            let graph = decode(&mut brine).map_err(|err| err.to_string())?;
             for _ in 0..times {
-                black_box(encode(workload, &graph).map_err(|err| err.to_string())?);
+                black_box(encode(&mut brine, &graph).map_err(|err| err.to_string())?);
             }
         }
         "encode-fast" => {
-            let graph = decode(workload).map_err(|err| err.to_string())?;
+            let mut brine = Brine::new(workload);
+            let graph = decode(&mut brine).map_err(|err| err.to_string())?;
             for _ in 0..times {
-                black_box(encode_fast(workload, &graph).map_err(|err| err.to_string())?);
+                black_box(encode_fast(&mut brine, &graph).map_err(|err| err.to_string())?);
             }
         }
         "typed-decode" | "typed-graph" | "typed-json" => {

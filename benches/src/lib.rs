@@ -1,5 +1,6 @@
 //! What brine's benchmarks share: the workloads `cargo xtask bench-data` writes, brine's decode
-//! and encode calls on them, the timing loop and the peak-memory probe.
+//! and encode calls on them (through one reused decoder and encoder per workload, [`Brine`]),
+//! the timing loop and the peak-memory probe.
 //!
 //! The criterion benches (`cargo bench -p brine-benches`) and the two programs behind
 //! `cargo xtask bench-python` (examples `bench_table` and `bench_mem`) all read the same
@@ -167,16 +168,49 @@ pub fn workloads(dir: &Path, filter: &str) -> Result<Vec<Workload>, String> {
     manifest(dir, filter)?.iter().map(Entry::read).collect()
 }
 
-/// Decodes the workload as brine's zero-copy path does: `loads_bytes` from shared [`Bytes`],
-/// with the out-of-band buffers handed over (shared, never copied).
+/// brine's decoder and encoders for one workload, made once and reused by every [`decode`],
+/// [`encode`] and [`encode_fast`] of it, as a Python program reuses one `Unpickler` and one
+/// `Pickler`: each keeps its memo, stack and other vectors between calls, so that a small
+/// pickle does not pay for allocating them every time.
+pub struct Brine<'w> {
+    workload: &'w Workload,
+    decoder: brine_vm::Decoder<'w>,
+    encoder: brine_encode::Encoder<'w>,
+    fast: brine_encode::Encoder<'w>,
+}
+
+impl<'w> Brine<'w> {
+    /// The decoder (with the workload's out-of-band buffers) and the encoders (at its
+    /// protocol, keeping out-of-band buffers out-of-band) for `workload`.
+    pub fn new(workload: &'w Workload) -> Brine<'w> {
+        let options = brine_encode::Options::protocol(workload.protocol);
+        let encoder = |options| {
+            let encoder = brine_encode::Encoder::new(options);
+            if workload.buffers.is_empty() {
+                encoder
+            } else {
+                encoder.buffer_callback(|_| false)
+            }
+        };
+        Brine {
+            workload,
+            decoder: brine_vm::Decoder::new(brine_vm::Options::default())
+                .buffers(&workload.buffers),
+            encoder: encoder(options.clone()),
+            fast: encoder(options.fast()),
+        }
+    }
+}
+
+/// Decodes the workload as brine's zero-copy path does: `from_bytes` from shared [`Bytes`],
+/// with the out-of-band buffers handed over (shared, never copied), through the reused
+/// decoder.
 ///
 /// # Errors
 ///
 /// What brine-vm reports.
-pub fn decode(workload: &Workload) -> Result<Graph, brine_vm::Error> {
-    brine_vm::Decoder::new(brine_vm::Options::default())
-        .buffers(&workload.buffers)
-        .from_bytes(&workload.data)
+pub fn decode(brine: &mut Brine<'_>) -> Result<Graph, brine_vm::Error> {
+    brine.decoder.from_bytes(&brine.workload.data)
 }
 
 /// Decodes the workload from a reader (`brine_vm::from_reader` over the bytes in memory): payloads
@@ -205,18 +239,15 @@ pub fn decode_file(path: &Path, buffers: &[Bytes]) -> Result<Graph, String> {
         .map_err(|err| format!("{}: {err}", path.display()))
 }
 
-/// Encodes `graph` at the workload's protocol, as CPython wrote it: out-of-band buffers stay
-/// out-of-band (the buffer callback returns `false`), so they are never copied.
+/// Encodes `graph` at the workload's protocol, as CPython wrote it, through the reused
+/// encoder: out-of-band buffers stay out-of-band (the buffer callback returns `false`), so
+/// they are never copied.
 ///
 /// # Errors
 ///
 /// What brine-encode reports.
-pub fn encode(workload: &Workload, graph: &Graph) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    write_graph(
-        workload,
-        graph,
-        brine_encode::Options::protocol(workload.protocol),
-    )
+pub fn encode(brine: &mut Brine<'_>, graph: &Graph) -> Result<Vec<u8>, brine_encode::EncodeError> {
+    brine.encoder.to_vec(graph)
 }
 
 /// [`encode`] in CPython's fast mode (`Pickler.fast = True`: no memo), which refuses a graph
@@ -226,26 +257,10 @@ pub fn encode(workload: &Workload, graph: &Graph) -> Result<Vec<u8>, brine_encod
 ///
 /// What brine-encode reports.
 pub fn encode_fast(
-    workload: &Workload,
+    brine: &mut Brine<'_>,
     graph: &Graph,
 ) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    write_graph(
-        workload,
-        graph,
-        brine_encode::Options::protocol(workload.protocol).fast(),
-    )
-}
-
-fn write_graph(
-    workload: &Workload,
-    graph: &Graph,
-    options: brine_encode::Options,
-) -> Result<Vec<u8>, brine_encode::EncodeError> {
-    let mut pickler = brine_encode::Encoder::new(options);
-    if !workload.buffers.is_empty() {
-        pickler = pickler.buffer_callback(|_| false);
-    }
-    pickler.to_vec(graph)
+    brine.fast.to_vec(graph)
 }
 
 /// One timing: nanoseconds per call over several runs.
@@ -434,8 +449,9 @@ mod tests {
         assert_eq!(manifest(&dir, "p5").unwrap().len(), 1);
 
         // The out-of-band buffer is handed over and written back out-of-band.
-        let graph = decode(&all[1]).unwrap();
-        assert_eq!(encode(&all[1], &graph).unwrap(), &all[1].data[..]);
+        let mut brine = Brine::new(&all[1]);
+        let graph = decode(&mut brine).unwrap();
+        assert_eq!(encode(&mut brine, &graph).unwrap(), &all[1].data[..]);
         assert_eq!(decode_reader(&all[0]).unwrap().root().as_i64(), Some(1));
         let node = mem::size_of::<Node>() as u64;
         assert_eq!(graph_heap_bytes(&graph, None), heap_block(node));

@@ -58,7 +58,7 @@ pub use optimize::{OptimizeError, optimize};
 pub use output::{Memory, Target};
 pub use save::{BufferCallback, PersistentId};
 
-use save::Pickler as Machine;
+use save::{Pickler as Machine, Scratch};
 
 /// CPython's `pickle.DEFAULT_PROTOCOL`.
 pub const DEFAULT_PROTOCOL: u8 = 4;
@@ -172,6 +172,28 @@ pub fn to_writer<W: Write>(graph: &Graph, writer: W, options: &Options) -> Resul
 
 /// A pickler with hooks: persistent_id and buffer_callback, beside the [`Options`].
 ///
+/// An encoder is meant to be reused, as a Python program reuses its `Pickler`: between
+/// dumps it keeps the room of its memo and its task stack (emptied, and at most 65,536
+/// entries of each vector), so that writing many small graphs does not
+/// allocate them every time. Nothing else carries over: each dump starts with an empty memo
+/// (CPython's `clear_memo()` before every `dump`) and writes exactly what a new encoder
+/// writes, also after a dump that failed. [`to_vec`] and [`to_writer`] are a new encoder's
+/// one dump.
+///
+/// ```
+/// use brine_value::{Graph, Node, Value};
+///
+/// let mut encoder = brine_encode::Encoder::new(brine_encode::Options::protocol(2));
+/// for n in 1..=3 {
+///     let mut graph = Graph::new();
+///     let items = graph.add(Node::List(vec![Value::Int(n)]));
+///     graph.set_root(Value::Node(items));
+///     // pickle.dumps([n], protocol=2): memo index 0 every time.
+///     assert_eq!(encoder.to_vec(&graph)?, [&b"\x80\x02]q\x00K"[..], &[n as u8], b"a."].concat());
+/// }
+/// # Ok::<(), brine_encode::EncodeError>(())
+/// ```
+///
 /// # Example
 ///
 /// ```
@@ -197,6 +219,8 @@ pub struct Encoder<'h> {
     options: Options,
     persistent_id: Option<Box<PersistentId<'h>>>,
     buffer_callback: Option<Box<BufferCallback<'h>>>,
+    /// The memo and other vectors of the last dump, empty, for the next to reuse.
+    scratch: Scratch,
 }
 
 impl<'h> Encoder<'h> {
@@ -206,6 +230,7 @@ impl<'h> Encoder<'h> {
             options,
             persistent_id: None,
             buffer_callback: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -252,14 +277,16 @@ impl<'h> Encoder<'h> {
 
     fn dump<W: Target>(&mut self, graph: &Graph, writer: W) -> Result<W::Done, EncodeError> {
         let flavour = self.options.flavour.or(graph.flavour()).unwrap_or_default();
+        let scratch = std::mem::take(&mut self.scratch);
         let emitter = Emitter::with_flavour(writer, &self.options, flavour)?;
         let machine = Machine::new(
             graph,
             emitter,
             self.persistent_id.as_deref_mut().map(shorten_pid),
             self.buffer_callback.as_deref_mut().map(shorten_buffer),
+            scratch,
         );
-        machine.dump(graph.root_value())
+        machine.dump(graph.root_value(), &mut self.scratch)
     }
 }
 

@@ -135,19 +135,52 @@ pub(crate) struct Pickler<'g, 'h, W> {
     buffer_callback: Option<&'h mut BufferCallback<'h>>,
 }
 
+/// The vectors a pickler sizes to the graph and the task stack it works through, which a
+/// [`crate::Encoder`] keeps between dumps so that their room is allocated once, as CPython's
+/// `Pickler` keeps its memo.
+///
+/// Between dumps every vector is empty; only capacity carries over, and at most
+/// [`RETAIN`] entries of each, so that one large graph does not pin its memory.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    memo: Vec<u32>,
+    entered: Vec<u32>,
+    tasks: Vec<Task>,
+    in_progress: Vec<bool>,
+}
+
+/// The most entries of each [`Scratch`] vector kept between dumps.
+const RETAIN: usize = 1 << 16;
+
+/// `vec`, emptied, or a new vector when it holds room for more than [`RETAIN`] entries.
+fn emptied<T>(mut vec: Vec<T>) -> Vec<T> {
+    if vec.capacity() > RETAIN {
+        return Vec::new();
+    }
+    vec.clear();
+    vec
+}
+
+/// `vec` (empty) holding `len` copies of `value`.
+fn filled<T: Clone>(mut vec: Vec<T>, len: usize, value: T) -> Vec<T> {
+    vec.resize(len, value);
+    vec
+}
+
 impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
     pub(crate) fn new(
         graph: &'g Graph,
         emitter: Emitter<'h, W>,
         persistent_id: Option<&'h mut PersistentId<'h>>,
         buffer_callback: Option<&'h mut BufferCallback<'h>>,
+        scratch: Scratch,
     ) -> Pickler<'g, 'h, W> {
         let fast = emitter.is_fast();
         Pickler {
             graph,
             e: emitter,
-            memo: vec![NOT_MEMOIZED; graph.len()],
-            entered: vec![NOT_MEMOIZED; graph.len()],
+            memo: filled(scratch.memo, graph.len(), NOT_MEMOIZED),
+            entered: filled(scratch.entered, graph.len(), NOT_MEMOIZED),
             changes_written: HashSet::new(),
             preludes_written: HashMap::new(),
             discarding: HashSet::new(),
@@ -159,20 +192,27 @@ impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
             } else {
                 filled_from(graph)
             },
-            tasks: Vec::new(),
+            tasks: scratch.tasks,
             fast,
             in_progress: if fast {
-                vec![false; graph.len()]
+                filled(scratch.in_progress, graph.len(), false)
             } else {
-                Vec::new()
+                scratch.in_progress
             },
             persistent_id,
             buffer_callback,
         }
     }
 
-    /// Writes the value, STOP, and flushes the last frame (PROTO is the emitter's).
-    pub(crate) fn dump(mut self, root: &Value) -> Result<W::Done, EncodeError> {
+    /// Writes the value, STOP, and flushes the last frame (PROTO is the emitter's). Once the
+    /// graph is written, the pickler's vectors go back to `scratch`, emptied; after an error
+    /// they are dropped instead, which keeps the error path out of the loop (returning them
+    /// there as well cost 4% more instructions on a dict of dicts).
+    pub(crate) fn dump(
+        mut self,
+        root: &Value,
+        scratch: &mut Scratch,
+    ) -> Result<W::Done, EncodeError> {
         self.tasks.push(Task::Save(*root));
         // What the pickle computed and discarded with nothing on its stack comes first.
         for effect in self.graph.effects().iter().rev() {
@@ -182,6 +222,12 @@ impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
         while let Some(task) = self.tasks.pop() {
             self.run(task)?;
         }
+        *scratch = Scratch {
+            memo: emptied(self.memo),
+            entered: emptied(self.entered),
+            tasks: emptied(self.tasks),
+            in_progress: emptied(self.in_progress),
+        };
         self.e.finish()
     }
 

@@ -54,7 +54,7 @@ pub use machine::Origin;
 pub use machine::PersistentLoad;
 pub use options::{AllowList, FindClass, GlobalFilter, Limits, Options};
 
-use machine::Machine;
+use machine::{Machine, Scratch};
 
 /// Loads the pickle at the start of `data`, as `pickle.loads` does; bytes after its STOP are
 /// ignored unless [`Options::reject_trailing`] is set.
@@ -109,6 +109,29 @@ pub fn from_reader<R: BufRead>(reader: R, options: &Options) -> Result<Graph, Er
 /// An unpickler with hooks: out-of-band buffers and a persistent_load function, beside the
 /// [`Options`].
 ///
+/// A decoder is meant to be reused, as a Python program reuses its `Unpickler`: between
+/// loads it keeps the room of its stack, memo and other working vectors (emptied, and at
+/// most 65,536 entries of each), so that loading many small pickles does not allocate them
+/// every time. Nothing else carries over: each load starts with an empty memo and stack, and
+/// gives exactly what a new decoder gives, also after a load that failed.
+/// [`from_slice`], [`from_bytes`] and [`from_reader`] are a new decoder's one load.
+///
+/// ```
+/// let mut decoder = brine_vm::Decoder::new(Default::default());
+/// // pickle.dumps([i, i]) for i in 1, 2, 3, at protocol 2: the memo starts afresh each time.
+/// for (pickle, expect) in [
+///     (&b"\x80\x02]q\x00(K\x01K\x01e."[..], "[1, 1]"),
+///     (b"\x80\x02]q\x00(K\x02K\x02e.", "[2, 2]"),
+///     (b"\x80\x02]q\x00(K\x03", "error"),
+///     (b"\x80\x02]q\x00(K\x03K\x03e.", "[3, 3]"),
+/// ] {
+///     match decoder.from_slice(pickle) {
+///         Ok(graph) => assert_eq!(format!("{graph:?}"), expect),
+///         Err(err) => assert!(expect == "error" && err.is_eof()),
+///     }
+/// }
+/// ```
+///
 /// # Example
 ///
 /// ```
@@ -129,6 +152,8 @@ pub struct Decoder<'h> {
     buffers: Option<&'h [Bytes]>,
     persistent_load: Option<Box<PersistentLoad<'h>>>,
     after_build: Option<Box<AfterBuild<'h>>>,
+    /// The stack, memo and other vectors of the last load, empty, for the next to reuse.
+    scratch: Scratch,
 }
 
 impl<'h> Decoder<'h> {
@@ -139,6 +164,7 @@ impl<'h> Decoder<'h> {
             buffers: None,
             persistent_load: None,
             after_build: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -229,10 +255,19 @@ impl<'h> Decoder<'h> {
                 None,
             ));
         }
+        let scratch = std::mem::take(&mut self.scratch);
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
-        let mut machine = Machine::new(&self.options, None, None, self.buffers, persistent_load);
-        let root = machine.run_reader(reader)?;
-        Ok(finish(machine, root))
+        let mut machine = Machine::new(
+            &self.options,
+            None,
+            None,
+            self.buffers,
+            persistent_load,
+            scratch,
+        );
+        let res = machine.run_reader(reader).map(|root| machine.finish(root));
+        self.scratch = machine.into_scratch();
+        res
     }
 
     /// Runs the pickle at the start of `data` as far as it goes, and returns what the
@@ -269,12 +304,12 @@ impl<'h> Decoder<'h> {
     fn partial(&mut self, data: &[u8], shared: Option<&Bytes>) -> Partial {
         let mut machine = self.slice_machine(data, shared);
         machine.origins = Some(Vec::new());
-        match machine.run_slice(data, 0) {
+        let partial = match machine.run_slice(data, 0) {
             Ok((root, end)) => {
                 let origins = machine.origins.take().unwrap_or_default();
                 let open_marks = machine.open_marks();
                 Partial {
-                    graph: finish(machine, root),
+                    graph: machine.finish(root),
                     end,
                     error: None,
                     origins,
@@ -288,18 +323,22 @@ impl<'h> Decoder<'h> {
                     usize::try_from(err.offset()).map_or(data.len(), |end| end.min(data.len()));
                 let open_marks = machine.open_marks();
                 Partial {
-                    graph: finish(machine, Value::None),
+                    graph: machine.finish(Value::None),
                     end,
                     error: Some(err),
                     origins,
                     open_marks,
                 }
             }
-        }
+        };
+        self.scratch = machine.into_scratch();
+        partial
     }
 
-    /// A machine over the slice `data`, with this unpickler's options and hooks.
+    /// A machine over the slice `data`, with this unpickler's options, hooks and scratch
+    /// (which [`Machine::into_scratch`] gives back).
     fn slice_machine<'a>(&'a mut self, data: &[u8], shared: Option<&'a Bytes>) -> Machine<'a> {
+        let scratch = std::mem::take(&mut self.scratch);
         let persistent_load = self.persistent_load.as_deref_mut().map(shorten);
         let input_len = Some(data.len() as u64);
         let mut machine = Machine::new(
@@ -308,6 +347,7 @@ impl<'h> Decoder<'h> {
             shared,
             self.buffers,
             persistent_load,
+            scratch,
         );
         machine.after_build = self.after_build.as_deref_mut().map(shorten_after_build);
         machine
@@ -316,12 +356,15 @@ impl<'h> Decoder<'h> {
     fn run_slice(&mut self, data: &[u8], shared: Option<&Bytes>) -> Result<Graph, Error> {
         let reject_trailing = self.options.reject_trailing;
         let mut machine = self.slice_machine(data, shared);
-        let (root, end) = machine.run_slice(data, 0)?;
-        if reject_trailing && end < data.len() {
-            let trailing = (data.len() - end) as u64;
-            return Err(machine.error(ErrorKind::TrailingData(trailing)));
-        }
-        Ok(finish(machine, root))
+        let res = machine.run_slice(data, 0).and_then(|(root, end)| {
+            if reject_trailing && end < data.len() {
+                let trailing = (data.len() - end) as u64;
+                return Err(machine.error(ErrorKind::TrailingData(trailing)));
+            }
+            Ok(machine.finish(root))
+        });
+        self.scratch = machine.into_scratch();
+        res
     }
 }
 
@@ -352,10 +395,6 @@ fn shorten<'a>(hook: &'a mut PersistentLoad<'_>) -> &'a mut PersistentLoad<'a> {
 /// Lets the machine borrow the hook for less than the unpickler's lifetime.
 fn shorten_after_build<'a>(hook: &'a mut AfterBuild<'_>) -> &'a mut AfterBuild<'a> {
     hook
-}
-
-fn finish(machine: Machine<'_>, root: Value) -> Graph {
-    machine.finish(root)
 }
 
 #[cfg(doctest)]

@@ -82,6 +82,38 @@ pub(crate) struct Machine<'h> {
     idioms: Idioms,
     /// The last FLOAT or UNICODE line, whose length the next opcode's offset shows.
     pending_line: Option<PendingLine>,
+    /// One bit per node, set for the nodes [`Machine::record_memoization`] finds memoized.
+    memoized: Vec<u64>,
+}
+
+/// The vectors a machine fills and empties within one pickle, which a
+/// [`crate::Decoder`] keeps between loads so that their room is allocated once, as
+/// CPython's `Unpickler` keeps its memo and stack: on a small pickle, allocating and freeing
+/// them was a tenth of the decode.
+///
+/// Between loads every vector is empty; only capacity carries over, and at most
+/// [`RETAIN`] entries of each, so that one large pickle does not pin its memory.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: Memo,
+    discarded: Vec<Discarded>,
+    refetched: Vec<Refetched>,
+    unrecorded: Vec<NodeId>,
+    memoized: Vec<u64>,
+}
+
+/// The most entries of each [`Scratch`] vector kept between loads (1 MiB of memo).
+const RETAIN: usize = 1 << 16;
+
+/// `vec`, emptied, or a new vector when it holds room for more than [`RETAIN`] entries.
+fn emptied<T>(mut vec: Vec<T>) -> Vec<T> {
+    if vec.capacity() > RETAIN {
+        return Vec::new();
+    }
+    vec.clear();
+    vec
 }
 
 /// What a pickle wrote as only some CPython's pickler writes it (see [`Flavour`]).
@@ -138,12 +170,25 @@ impl<'h> Machine<'h> {
         shared: Option<&'h Bytes>,
         buffers: Option<&'h [Bytes]>,
         persistent_load: Option<&'h mut PersistentLoad<'h>>,
+        scratch: Scratch,
     ) -> Machine<'h> {
         // A small pickle's arena, memo and stack sized up front from its length (about one
         // node per 16 bytes), so that they are allocated once rather than grown through
         // 4, 8, 16, ... entries: that growth was a fifth of decoding a 536-byte pickle. Capped
         // well below the allocator's mmap threshold; a large pickle grows them as it goes.
         let small = input_len.map_or(0, |len| (len / 16).min(SMALL_RESERVE) as usize);
+        // A reused scratch (empty, see `Machine::into_scratch`) has this room already.
+        let Scratch {
+            mut stack,
+            marks,
+            mut memo,
+            discarded,
+            refetched,
+            unrecorded,
+            memoized,
+        } = scratch;
+        stack.reserve(small.min(STACK_RESERVE));
+        memo.reserve(small);
         let mut graph = Graph::with_capacity(small);
         graph.set_py2_text(Py2Text {
             encoding: options.encoding,
@@ -152,9 +197,9 @@ impl<'h> Machine<'h> {
         Machine {
             options,
             graph,
-            stack: Vec::with_capacity(small.min(STACK_RESERVE)),
-            marks: Vec::new(),
-            memo: Memo::with_capacity(small),
+            stack,
+            marks,
+            memo,
             proto: 0,
             ext_cache: HashMap::new(),
             buffers,
@@ -167,16 +212,31 @@ impl<'h> Machine<'h> {
             input_len,
             offset: 0,
             code: Opcode::STOP,
-            discarded: Vec::new(),
+            discarded,
             refers_back_budget: REFERS_BACK_BUDGET,
             origins: None,
-            refetched: Vec::new(),
+            refetched,
             last_fill: None,
             pending_global: None,
             first_memo_key: None,
-            unrecorded: Vec::new(),
+            unrecorded,
             idioms: Idioms::default(),
             pending_line: None,
+            memoized,
+        }
+    }
+
+    /// The machine's vectors, emptied, for the next machine to reuse (whether this one
+    /// reached STOP, failed, or never ran).
+    pub(crate) fn into_scratch(self) -> Scratch {
+        Scratch {
+            stack: emptied(self.stack),
+            marks: emptied(self.marks),
+            memo: self.memo.emptied(RETAIN),
+            discarded: emptied(self.discarded),
+            refetched: emptied(self.refetched),
+            unrecorded: emptied(self.unrecorded),
+            memoized: emptied(self.memoized),
         }
     }
 
@@ -1604,7 +1664,7 @@ impl<'h> Machine<'h> {
     /// At STOP: what is left on the stack was computed and discarded too, and the
     /// discarded values that other references keep anyway, or that hold nothing that
     /// acted (no call, no global, no persistent id), are dropped.
-    pub(crate) fn finish(mut self, root: Value) -> Graph {
+    pub(crate) fn finish(&mut self, root: Value) -> Graph {
         if let Some(global) = self.pending_global.take() {
             self.mark_global_line(global, false);
         }
@@ -1622,7 +1682,7 @@ impl<'h> Machine<'h> {
             prune(&mut self.graph, &self.discarded);
         }
         self.record_memoization();
-        self.graph
+        std::mem::take(&mut self.graph)
     }
 
     /// The int `value` that opcode `code` pushes, with the Python 2 type the opcode gives it
@@ -1655,14 +1715,17 @@ impl<'h> Machine<'h> {
     /// which CPython's pickler its idioms name.
     fn record_memoization(&mut self) {
         let len = self.graph.len();
-        let mut memoized = vec![0u64; len.div_ceil(64)];
-        let shared = self.memo.values().filter_map(|value| value.node());
-        for id in shared.chain(self.unrecorded.iter().copied()) {
+        let memoized = &mut self.memoized;
+        memoized.clear();
+        memoized.resize(len.div_ceil(64), 0);
+        let mut mark = |id: NodeId| {
             if let Some(word) = memoized.get_mut(id.index() / 64) {
                 *word |= 1 << (id.index() % 64);
             }
-        }
-        for (word_index, word) in memoized.iter().enumerate() {
+        };
+        self.memo.for_each_node(&mut mark);
+        self.unrecorded.iter().copied().for_each(mark);
+        for (word_index, word) in self.memoized.iter().enumerate() {
             let mut unset = !word;
             while unset != 0 {
                 let index = word_index * 64 + unset.trailing_zeros() as usize;

@@ -205,3 +205,127 @@ fn back_to_back_pickles_load_one_by_one_from_one_reader() {
     assert_eq!(trickle.0, b"tail");
     println!("{} pickles loaded back to back", expected.len());
 }
+
+/// One decoder reused over the whole corpus gives exactly what a fresh one gives, even when
+/// the load before failed halfway through a pickle (leaving its stack, marks and memo full):
+/// the same arena node for node, the same effects, memoization and flavour, and the same
+/// errors.
+#[test]
+fn a_reused_decoder_decodes_as_a_fresh_one() {
+    let options = fixture_options();
+    let mut reused = brine_vm::Decoder::new(options.clone());
+    let mut loads = 0u64;
+    for fixture in brine_testdata::all() {
+        let data = fixture.bytes();
+        let name = fixture.name();
+        let shared = bytes::Bytes::from(data.clone());
+        for cut in [data.len() / 2, data.len() - 1, data.len()] {
+            let input = &data[..cut];
+            let fresh = brine_vm::from_slice(input, &options);
+            assert_same(
+                &reused.from_slice(input),
+                &fresh,
+                &format!("{name} cut at {cut}"),
+            );
+            let fresh_reader = brine_vm::from_reader(input, &options);
+            let again = reused.from_reader(input);
+            assert_same(
+                &again,
+                &fresh_reader,
+                &format!("{name} cut at {cut}, reader"),
+            );
+            let fresh_partial = brine_vm::Decoder::new(options.clone()).partial_from_slice(input);
+            let partial = reused.partial_from_slice(input);
+            let what = format!("{name} cut at {cut}, partial");
+            assert_eq!(partial.end, fresh_partial.end, "{what}");
+            assert_eq!(partial.origins, fresh_partial.origins, "{what}");
+            assert_eq!(partial.open_marks, fresh_partial.open_marks, "{what}");
+            assert_eq!(
+                partial.error.map(|err| err.to_string()),
+                fresh_partial.error.map(|err| err.to_string()),
+                "{what}"
+            );
+            assert_same_graph(&partial.graph, &fresh_partial.graph, &what);
+            loads += 3;
+        }
+        let fresh = brine_vm::from_bytes(shared.clone(), &options);
+        assert_same(
+            &reused.from_bytes(&shared),
+            &fresh,
+            &format!("{name}, shared"),
+        );
+        loads += 1;
+    }
+    println!("{loads} loads through one decoder, each the same as a fresh decoder's");
+}
+
+fn assert_same(reused: &Result<Graph, Error>, fresh: &Result<Graph, Error>, what: &str) {
+    match (reused, fresh) {
+        (Ok(reused), Ok(fresh)) => assert_same_graph(reused, fresh, what),
+        (Err(reused), Err(fresh)) => {
+            assert_eq!(reused.to_string(), fresh.to_string(), "{what}");
+            assert_eq!(reused.offset(), fresh.offset(), "{what}");
+        }
+        (reused, fresh) => panic!(
+            "{what}: reused {:?}, fresh {:?}",
+            reused.as_ref().err().map(|err| err.to_string()),
+            fresh.as_ref().err().map(|err| err.to_string())
+        ),
+    }
+}
+
+/// The same arena, node for node, with the same root, effects, memoization and flavour.
+fn assert_same_graph(reused: &Graph, fresh: &Graph, what: &str) {
+    assert!(reused == fresh, "{what}: the graphs differ");
+    assert_eq!(reused.len(), fresh.len(), "{what}");
+    assert_eq!(reused.flavour(), fresh.flavour(), "{what}");
+    assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "{what}");
+    assert_eq!(reused.effects(), fresh.effects(), "{what}");
+    for index in 0..fresh.len() {
+        let id = brine_value::NodeId::from_index(index).expect("an index below the length");
+        assert_eq!(
+            reused.try_node(id),
+            fresh.try_node(id),
+            "{what}: node {index}"
+        );
+        assert_eq!(
+            reused.changes(id),
+            fresh.changes(id),
+            "{what}: node {index}"
+        );
+        for protocol in 0..=5 {
+            assert_eq!(
+                reused.memoized(id, protocol),
+                fresh.memoized(id, protocol),
+                "{what}: node {index} at protocol {protocol}"
+            );
+        }
+    }
+}
+
+/// What one load stored in the memo, dense or sparse, is gone for the next: a GET of it is
+/// the error a fresh decoder gives.
+#[test]
+fn a_reused_decoder_forgets_the_memo() {
+    let options = fixture_options();
+    let mut reused = brine_vm::Decoder::new(options.clone());
+    // EMPTY_LIST, LONG_BINPUT 100000 (far beyond the dense keys), BINPUT 0, STOP.
+    let put = b"\x80\x02]r\xa0\x86\x01\x00q\x00.";
+    let graph = reused.from_slice(put).expect("a list");
+    assert_eq!(format!("{graph:?}"), "[]");
+    // LONG_BINGET 100000, STOP; then BINGET 0, STOP; then a pickle cut after its PUTs.
+    for get in [
+        &b"\x80\x02j\xa0\x86\x01\x00."[..],
+        b"\x80\x02h\x00.",
+        b"\x80\x02]q\x00",
+    ] {
+        let fresh = brine_vm::from_slice(get, &options);
+        let err = fresh.as_ref().expect_err("nothing was stored");
+        assert_same(&reused.from_slice(get), &fresh, &format!("{get:?}: {err}"));
+        assert_same(
+            &reused.from_slice(put),
+            &Ok(graph.clone()),
+            "the list again",
+        );
+    }
+}
