@@ -10,14 +10,20 @@
 //!   1.2 and later, unless the file could not seek), one byte giving a padding length and that
 //!   many padding bytes; then the array's `prod(shape) * itemsize` bytes.
 //!
-//! joblib before 0.10 kept each array in a side file named by an `NDArrayWrapper` (or a
-//! zlib-compressed one by a `ZNDArrayWrapper`): nothing follows those in the stream, and the
-//! side files are reported as notes.
+//! joblib before 0.10 kept each array in a side file named by an `NDArrayWrapper` (an `.npy`
+//! file) or, for a compressed dump, a `ZNDArrayWrapper` (a z-file of the raw elements): nothing
+//! follows those in the stream. The container walk reports the side files as notes;
+//! [`JoblibFile::open_path`] reads them as the arrays.
 
 use brine_interpret::joblib::Wrapper as JoblibWrapper;
 use brine_value::{Graph, NodeId, Value};
 use bytes::Bytes;
 
+use std::path::Path;
+
+use brine_interpret::numpy::{ArrayData, NdArray};
+
+use crate::npy::{self, Npy, NpyError};
 use crate::walk::Walker;
 use crate::{Body, Layout};
 
@@ -187,7 +193,18 @@ pub struct JoblibFile {
     graph: Graph,
     /// The graph of each object array's embedded pickle, by its wrapper's node.
     embedded: Vec<(NodeId, Graph)>,
+    /// The arrays of the side files of joblib < 0.10, by their wrapper's node, when the file
+    /// was opened by [`JoblibFile::open_path`].
+    side: Vec<(NodeId, SideArray)>,
     codec: Option<brine_compress::Codec>,
+}
+
+/// A side file's array: an `.npy` file (`NDArrayWrapper`), or the elements of a z-file
+/// (`ZNDArrayWrapper`).
+#[derive(Debug)]
+enum SideArray {
+    Npy(Npy),
+    Elements(NdArray<'static>),
 }
 
 /// One array of a [`JoblibFile`].
@@ -209,6 +226,67 @@ pub enum JoblibError {
     Decode(brine_vm::Error),
     /// A joblib z-file header (`ZF` and a length) not followed by a zlib stream.
     ZFile,
+    /// Reading the file failed ([`JoblibFile::open_path`]).
+    Io(std::io::Error),
+    /// A side file of joblib < 0.10 could not be read as the array its wrapper describes.
+    SideFile {
+        /// The file name the wrapper gives.
+        file: String,
+        /// Why it could not be read.
+        reason: SideFileError,
+    },
+}
+
+/// Why a side file of joblib < 0.10 could not be read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SideFileError {
+    /// The wrapper names a path, not a file name in the pickle's directory.
+    NotAFileName,
+    /// Reading it failed (a missing file included).
+    Io(std::io::Error),
+    /// It is larger than `Limits::max_member_bytes`.
+    TooLarge {
+        /// Its length.
+        len: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// An `NDArrayWrapper`'s file is not an `.npy` file brine reads.
+    Npy(NpyError),
+    /// A `ZNDArrayWrapper`'s file is not a z-file (`ZF`, a length, zlib), or does not
+    /// decompress to the length its header gives.
+    ZFile(String),
+    /// The elements do not make the array the wrapper describes.
+    Array(brine_interpret::numpy::ArrayError),
+}
+
+impl std::fmt::Display for SideFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SideFileError::NotAFileName => {
+                f.write_str("the name is a path; only a file beside the pickle is read")
+            }
+            SideFileError::Io(err) => write!(f, "{err}"),
+            SideFileError::TooLarge { len, max } => {
+                write!(f, "{len} bytes, more than the limit of {max}")
+            }
+            SideFileError::Npy(err) => write!(f, "{err}"),
+            SideFileError::ZFile(reason) => write!(f, "z-file: {reason}"),
+            SideFileError::Array(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl std::error::Error for SideFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SideFileError::Io(err) => Some(err),
+            SideFileError::Npy(err) => Some(err),
+            SideFileError::Array(err) => Some(err),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for JoblibError {
@@ -217,6 +295,10 @@ impl std::fmt::Display for JoblibError {
             JoblibError::Compression(err) => write!(f, "joblib file: {err}"),
             JoblibError::Decode(err) => write!(f, "joblib file: {err}"),
             JoblibError::ZFile => f.write_str("joblib z-file: no zlib stream after its header"),
+            JoblibError::Io(err) => write!(f, "joblib file: {err}"),
+            JoblibError::SideFile { file, reason } => {
+                write!(f, "joblib side file `{file}`: {reason}")
+            }
         }
     }
 }
@@ -226,6 +308,8 @@ impl std::error::Error for JoblibError {
         match self {
             JoblibError::Compression(err) => Some(err),
             JoblibError::Decode(err) => Some(err),
+            JoblibError::Io(err) => Some(err),
+            JoblibError::SideFile { reason, .. } => Some(reason),
             JoblibError::ZFile => None,
         }
     }
@@ -287,8 +371,105 @@ impl JoblibFile {
         Ok(JoblibFile {
             graph,
             embedded,
+            side: Vec::new(),
             codec,
         })
+    }
+
+    /// Opens the file at `path` as [`JoblibFile::open`] does, then reads the side files that
+    /// joblib before 0.10 wrote beside it, one per array (`NAME_01.npy`, … named by each
+    /// `NDArrayWrapper`; `NAME_01.npy.z`, … by each `ZNDArrayWrapper` of a compressed dump),
+    /// so that [`JoblibFile::array`] gives those arrays too.
+    ///
+    /// joblib joins the name a wrapper gives to the pickle's directory, whatever the name is;
+    /// brine reads only a plain file name there, so a stream cannot point it at any other
+    /// file. No side file may be larger than `limits.max_member_bytes`, nor decompress to more.
+    ///
+    /// # Errors
+    ///
+    /// As [`JoblibFile::open`]; [`JoblibError::Io`] when the file cannot be read;
+    /// [`JoblibError::SideFile`] when a side file is missing, is named by a path rather than a
+    /// file name, or does not hold the array its wrapper describes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use brine_container::joblib::JoblibFile;
+    ///
+    /// // joblib 0.9's `joblib.dump([numpy.arange(5)], "old.pkl")` wrote old.pkl and old.pkl_01.npy.
+    /// let file = JoblibFile::open_path("old.pkl", &Default::default())?;
+    /// for (path, array) in file.arrays() {
+    ///     println!("{path}: {:?}", array?.array.shape);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_path(
+        path: impl AsRef<Path>,
+        limits: &crate::Limits,
+    ) -> Result<JoblibFile, JoblibError> {
+        let path = path.as_ref();
+        let data = Bytes::from(std::fs::read(path).map_err(JoblibError::Io)?);
+        let mut file = JoblibFile::open(data, limits)?;
+        let dir = path.parent().unwrap_or_else(|| Path::new(""));
+        file.side = file.read_side_files(dir, limits)?;
+        Ok(file)
+    }
+
+    /// The side files the stream names (joblib < 0.10), in the order of their wrappers'
+    /// nodes: empty for files of joblib 0.10 and later.
+    pub fn side_files(&self) -> Vec<&str> {
+        self.side_wrappers()
+            .map(|(_, filename, _)| filename)
+            .collect()
+    }
+
+    /// Each side-file wrapper: its node, the file name it gives, whether it is compressed.
+    fn side_wrappers(&self) -> impl Iterator<Item = (NodeId, &str, bool)> + '_ {
+        let interp = brine_interpret::Interpreter::new(&self.graph);
+        // A wrapper is an instance with a BUILD state: only nodes with changes need a look.
+        self.graph
+            .nodes()
+            .map(|(node, _)| node)
+            .filter(|&node| !self.graph.changes(node).is_empty())
+            .filter_map(
+                move |node| match interp.joblib_wrapper(&Value::Node(node)) {
+                    Some(Ok(JoblibWrapper::SideFile {
+                        filename,
+                        compressed,
+                    })) => Some((node, filename, compressed)),
+                    _ => None,
+                },
+            )
+    }
+
+    fn read_side_files(
+        &self,
+        dir: &Path,
+        limits: &crate::Limits,
+    ) -> Result<Vec<(NodeId, SideArray)>, JoblibError> {
+        let interp = brine_interpret::Interpreter::new(&self.graph);
+        let mut side = Vec::new();
+        for (node, filename, compressed) in self.side_wrappers() {
+            let fail = |reason| JoblibError::SideFile {
+                file: filename.to_owned(),
+                reason,
+            };
+            if !is_file_name(filename) {
+                return Err(fail(SideFileError::NotAFileName));
+            }
+            let data = read_limited(&dir.join(filename), limits).map_err(fail)?;
+            let array = if compressed {
+                let elements = zfile_elements(&data, limits).map_err(fail)?;
+                let array = interp
+                    .joblib_zfile_array(&Value::Node(node), elements)
+                    .map_err(|err| fail(SideFileError::Array(err)))?;
+                SideArray::Elements(owned(array).map_err(fail)?)
+            } else {
+                SideArray::Npy(npy::read(data).map_err(|err| fail(SideFileError::Npy(err)))?)
+            };
+            side.push((node, array));
+        }
+        Ok(side)
     }
 
     /// The decoded graph of the stream.
@@ -315,6 +496,31 @@ impl JoblibFile {
         &self,
         value: &Value,
     ) -> Option<Result<Array<'_>, brine_interpret::numpy::ArrayError>> {
+        if let Some((_, side)) = self
+            .side
+            .iter()
+            .find(|(node, _)| Value::Node(*node) == *value)
+        {
+            return Some(match side {
+                SideArray::Elements(array) => Ok(Array {
+                    array: array.clone(),
+                    graph: &self.graph,
+                }),
+                SideArray::Npy(npy) => npy
+                    .array()
+                    .map(|array| Array {
+                        array,
+                        graph: match npy {
+                            Npy::Pickle(graph) => graph,
+                            Npy::Array(_) => &self.graph,
+                        },
+                    })
+                    .map_err(|err| match err {
+                        NpyError::Array(err) => err,
+                        other => brine_interpret::numpy::ArrayError::Malformed(other.to_string()),
+                    }),
+            });
+        }
         let found = self.interpreter().ndarray(value)?;
         Some(found.and_then(|array| {
             if !matches!(array.data, brine_interpret::numpy::ArrayData::Pickled(_)) {
@@ -372,9 +578,245 @@ impl JoblibFile {
     }
 }
 
+/// Whether `name` is one plain file name: no directory, no `..`, not absolute.
+fn is_file_name(name: &str) -> bool {
+    let mut parts = Path::new(name).components();
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    ) && !name.contains(['/', '\\', '\0'])
+}
+
+/// The file at `path`, if it is no longer than `limits.max_member_bytes`.
+fn read_limited(path: &Path, limits: &crate::Limits) -> Result<Bytes, SideFileError> {
+    let len = std::fs::metadata(path).map_err(SideFileError::Io)?.len();
+    if len > limits.max_member_bytes {
+        return Err(SideFileError::TooLarge {
+            len,
+            max: limits.max_member_bytes,
+        });
+    }
+    std::fs::read(path)
+        .map(Bytes::from)
+        .map_err(SideFileError::Io)
+}
+
+/// The elements a `ZNDArrayWrapper`'s z-file holds: its zlib stream decompressed, exactly as
+/// long as its header says (joblib/numpy_pickle_compat.py, `read_zfile`).
+fn zfile_elements(data: &[u8], limits: &crate::Limits) -> Result<Bytes, SideFileError> {
+    let bad = |reason: &str| SideFileError::ZFile(reason.to_owned());
+    let start = zfile_body(data).ok_or_else(|| bad("no `ZF` header with a length"))?;
+    let digits = std::str::from_utf8(&data[2..21])
+        .map_err(|_| bad("the length is not text"))?
+        .trim_end_matches(' ');
+    let len = u64::from_str_radix(&digits[2..], 16).map_err(|_| bad("the length overflows"))?;
+    if len > limits.max_member_bytes {
+        return Err(SideFileError::TooLarge {
+            len,
+            max: limits.max_member_bytes,
+        });
+    }
+    let mut options = brine_compress::Options::default();
+    options.max_decompressed_len = len;
+    let body = &data[start..];
+    if brine_compress::Codec::detect(body) != Some(brine_compress::Codec::Zlib) {
+        return Err(bad("no zlib stream after its header"));
+    }
+    let elements = brine_compress::decompress(body, &options)
+        .map_err(|err| SideFileError::ZFile(err.to_string()))?;
+    if elements.len() as u64 != len {
+        return Err(SideFileError::ZFile(format!(
+            "decompresses to {} bytes, its header says {len}",
+            elements.len()
+        )));
+    }
+    Ok(Bytes::from(elements))
+}
+
+/// An array whose elements are bytes of its own, as one that borrows nothing from the graph.
+fn owned(array: NdArray<'_>) -> Result<NdArray<'static>, SideFileError> {
+    let data = match array.data {
+        ArrayData::Bytes(bytes) => ArrayData::Bytes(bytes),
+        ArrayData::Pickled(bytes) => ArrayData::Pickled(bytes),
+        ArrayData::Objects(_) => {
+            return Err(SideFileError::Array(
+                brine_interpret::numpy::ArrayError::Malformed(
+                    "a side file's array of objects".into(),
+                ),
+            ));
+        }
+    };
+    Ok(NdArray {
+        dtype: array.dtype,
+        shape: array.shape,
+        fortran_order: array.fortran_order,
+        data,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A protocol 2 stream of one `NDArrayWrapper` (or `ZNDArrayWrapper`) naming `filename`,
+    /// as joblib < 0.10 writes it, with a ZNDArrayWrapper's `state` of a `<i8` array of 3.
+    fn old_wrapper(filename: &str, compressed: bool) -> Vec<u8> {
+        let str_op = |text: &str| {
+            let mut op = vec![b'X'];
+            op.extend((text.len() as u32).to_le_bytes());
+            op.extend(text.as_bytes());
+            op
+        };
+        let class = if compressed {
+            "ZNDArrayWrapper"
+        } else {
+            "NDArrayWrapper"
+        };
+        let mut out = b"\x80\x02".to_vec();
+        out.extend(format!("cjoblib.numpy_pickle\n{class}\n").bytes());
+        out.extend(b")\x81}(");
+        out.extend(str_op("filename"));
+        out.extend(str_op(filename));
+        if compressed {
+            out.extend(str_op("state"));
+            // (1, (3,), numpy.dtype('i8', 0, 1) with its state, False)
+            out.extend(b"(K\x01K\x03\x85cnumpy\ndtype\n");
+            out.extend(str_op("i8"));
+            out.extend(b"K\x00K\x01\x87R(K\x03");
+            out.extend(str_op("<"));
+            out.extend(b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89t");
+        }
+        out.extend(b"ub.");
+        out
+    }
+
+    /// A fresh directory under the system's temporary directory.
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("brine-joblib-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn zfile(elements: &[u8]) -> Vec<u8> {
+        let mut data = format!("ZF{:<19}", format!("{:#x}", elements.len())).into_bytes();
+        data.extend(
+            brine_compress::compress(elements, brine_compress::Codec::Zlib, Default::default())
+                .unwrap(),
+        );
+        data
+    }
+
+    #[test]
+    fn a_zfile_side_file_reads_as_its_wrappers_array() {
+        let dir = scratch("zfile");
+        std::fs::write(dir.join("old.pkl"), old_wrapper("old.pkl_01.npy.z", true)).unwrap();
+        let elements: Vec<u8> = [7i64, -1, 3].iter().flat_map(|n| n.to_le_bytes()).collect();
+        std::fs::write(dir.join("old.pkl_01.npy.z"), zfile(&elements)).unwrap();
+        let file = JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).unwrap();
+        assert_eq!(file.side_files(), ["old.pkl_01.npy.z"]);
+        let array = file.array(file.graph().root_value()).unwrap().unwrap();
+        assert_eq!(array.array.to_vec::<i64>().unwrap(), [7, -1, 3]);
+        // One element short, the header's length unchanged: an error, as joblib's assert.
+        let mut short = zfile(&elements[..16]);
+        short[2..21].copy_from_slice(format!("{:<19}", "0x18").as_bytes());
+        std::fs::write(dir.join("old.pkl_01.npy.z"), &short).unwrap();
+        let err = JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                JoblibError::SideFile {
+                    reason: SideFileError::ZFile(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Every cut of the z-file is an error, never a panic.
+        let whole = zfile(&elements);
+        for cut in 0..whole.len() {
+            std::fs::write(dir.join("old.pkl_01.npy.z"), &whole[..cut]).unwrap();
+            assert!(
+                JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).is_err(),
+                "cut at {cut}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn side_files_are_read_only_beside_the_pickle() {
+        let dir = scratch("names");
+        for name in [
+            "../old.pkl_01.npy",
+            "/etc/passwd",
+            "sub/old.npy",
+            "..",
+            ".",
+            "",
+            "a\\b",
+        ] {
+            std::fs::write(dir.join("old.pkl"), old_wrapper(name, false)).unwrap();
+            let err = JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    JoblibError::SideFile {
+                        reason: SideFileError::NotAFileName,
+                        ..
+                    }
+                ),
+                "{name:?}: {err}"
+            );
+        }
+        // A plain name that is not there.
+        std::fs::write(dir.join("old.pkl"), old_wrapper("old.pkl_01.npy", false)).unwrap();
+        let err = JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                JoblibError::SideFile {
+                    reason: SideFileError::Io(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string().split(':').next(),
+            Some("joblib side file `old.pkl_01.npy`")
+        );
+        // A side file over the limit is not read.
+        std::fs::write(dir.join("old.pkl_01.npy"), [0u8; 64]).unwrap();
+        let limits = crate::Limits {
+            max_member_bytes: 63,
+            ..Default::default()
+        };
+        let err = JoblibFile::open_path(dir.join("old.pkl"), &limits).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                JoblibError::SideFile {
+                    reason: SideFileError::TooLarge { len: 64, max: 63 },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Not an .npy file.
+        let err = JoblibFile::open_path(dir.join("old.pkl"), &Default::default()).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                JoblibError::SideFile {
+                    reason: SideFileError::Npy(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// `write_zfile(f, pickle.dumps({'a': 1}, protocol=2))` of joblib 1.4.2's
     /// numpy_pickle_compat, the header written out: `ZF`, `0x10` padded to 19 characters.

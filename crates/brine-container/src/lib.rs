@@ -14,7 +14,8 @@
 //! - joblib files: a pickle with raw numpy bytes after each `NumpyArrayWrapper`
 //!   ([`Layout::Joblib`], [`joblib::after_build`]), object arrays as embedded pickles;
 //!   [`joblib::JoblibFile`] opens one (compressed or not) into its graph and arrays, which
-//!   brine-interpret names by path (a scikit-learn model's `steps[1][1].coef_`);
+//!   brine-interpret names by path (a scikit-learn model's `steps[1][1].coef_`), and
+//!   [`joblib::JoblibFile::open_path`] reads the side files of joblib < 0.10 with them;
 //! - the legacy `torch.save` format: five pickles, then the raw storages;
 //! - pickles, one or several after each other.
 //!

@@ -102,12 +102,9 @@ impl<'g> Interpreter<'g> {
         match &*class.name {
             "NumpyArrayWrapper" => Some(self.array_wrapper(value, &object).map(Wrapper::Array)),
             name @ ("NDArrayWrapper" | "ZNDArrayWrapper") => {
-                let filename =
-                    self.joblib_field(&object, "filename")
-                        .and_then(|f| match self.view(f) {
-                            View::Str(text) => text.as_str(),
-                            _ => None,
-                        });
+                let filename = self
+                    .joblib_field(&object, "filename")
+                    .and_then(|f| self.joblib_text(f));
                 Some(match filename {
                     Some(filename) => Ok(Wrapper::SideFile {
                         filename,
@@ -141,10 +138,12 @@ impl<'g> Interpreter<'g> {
             }
         };
         let shape = self.shape(field("shape")?)?;
-        let fortran_order = match self.view(field("order")?) {
-            View::Str(text) if text.as_str() == Some("C") => false,
-            View::Str(text) if text.as_str() == Some("F") => true,
-            other => {
+        let order = field("order")?;
+        let fortran_order = match self.joblib_text(order) {
+            Some("C") => false,
+            Some("F") => true,
+            _ => {
+                let other = self.view(order);
                 return Err(ArrayError::Malformed(format!(
                     "the joblib wrapper's order is {}",
                     other.describe()
@@ -197,14 +196,94 @@ impl<'g> Interpreter<'g> {
         })
     }
 
+    /// The array a `ZNDArrayWrapper` (joblib < 0.10 with `compress=`) stands for, given the
+    /// elements its side file holds once decompressed (`data`). The wrapper keeps
+    /// `ndarray.__reduce__`'s state without its data, `(1, shape, dtype, is_fortran)`, which
+    /// joblib completes with `data` and passes to `ndarray.__setstate__`
+    /// (joblib/numpy_pickle_compat.py, `ZNDArrayWrapper.read`).
+    ///
+    /// # Errors
+    ///
+    /// When `value` is not a `ZNDArrayWrapper`, its state is not that tuple, the dtype holds
+    /// objects (joblib pickled those in the stream itself), or `data` does not hold what the
+    /// shape and dtype need.
+    pub fn joblib_zfile_array(
+        &self,
+        value: &Value,
+        data: Bytes,
+    ) -> Result<NdArray<'g>, ArrayError> {
+        let not_one = || ArrayError::Malformed("not a joblib ZNDArrayWrapper".into());
+        let View::Object(object) = self.view(value) else {
+            return Err(not_one());
+        };
+        let class = object.class().ok_or_else(not_one)?;
+        if !MODULES.contains(&class.module) || &*class.name != "ZNDArrayWrapper" {
+            return Err(not_one());
+        }
+        let state = self.joblib_field(&object, "state").ok_or_else(|| {
+            ArrayError::Malformed("the ZNDArrayWrapper's state has no state".into())
+        })?;
+        let View::Tuple(state) = self.view(state) else {
+            return Err(ArrayError::Malformed(format!(
+                "the ZNDArrayWrapper's array state is a {}",
+                self.describe(state)
+            )));
+        };
+        let [version, shape, dtype, fortran] = state else {
+            return Err(ArrayError::Malformed(format!(
+                "the ZNDArrayWrapper's array state has {} items, not 4",
+                state.len()
+            )));
+        };
+        if !matches!(self.view(version), View::Int(1)) {
+            return Err(ArrayError::Malformed(
+                "the ZNDArrayWrapper's array state version is not 1".into(),
+            ));
+        }
+        let shape = self.shape(shape)?;
+        let dtype = match self.dtype(dtype) {
+            Some(dtype) => dtype?,
+            None => {
+                return Err(ArrayError::Malformed(format!(
+                    "the ZNDArrayWrapper's dtype is a {}",
+                    self.describe(dtype)
+                )));
+            }
+        };
+        if dtype.has_objects() {
+            return Err(ArrayError::Malformed(
+                "a ZNDArrayWrapper of objects: joblib keeps those in the stream".into(),
+            ));
+        }
+        let fortran_order = match self.view(fortran) {
+            View::Bool(flag) => flag,
+            View::Int(flag) => flag != 0,
+            other => {
+                return Err(ArrayError::Malformed(format!(
+                    "the ZNDArrayWrapper's is_fortran is {}",
+                    other.describe()
+                )));
+            }
+        };
+        NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
+    }
+
+    /// A `str` of the state as text: a Python 3 `str`, or the Python 2 `str` that joblib
+    /// under Python 2 wrote (its bytes, when they are UTF-8).
+    fn joblib_text(&self, value: &Value) -> Option<&'g str> {
+        match self.graph().node(value.node()?) {
+            brine_value::Node::Str(text) => text.as_str(),
+            brine_value::Node::Py2Str(raw) => std::str::from_utf8(raw).ok(),
+            _ => None,
+        }
+    }
+
     /// The value of attribute `name` in an object's dict state (the last, as Python keeps it).
     fn joblib_field(&self, object: &Object<'g>, name: &str) -> Option<&'g Value> {
         object
             .state
             .iter()
-            .filter(
-                |(key, _)| matches!(self.view(key), View::Str(text) if text.as_str() == Some(name)),
-            )
+            .filter(|(key, _)| self.joblib_text(key) == Some(name))
             .map(|(_, value)| value)
             .last()
     }

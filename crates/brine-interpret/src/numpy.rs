@@ -227,14 +227,13 @@ impl<'g> Interpreter<'g> {
                 }
                 other => return malformed(format!("object data is a {}", other.kind_name())),
             }
+        } else if let Some(brine_value::Node::Py2Str(raw)) = self.graph().get(data).node() {
+            // numpy under Python 2 writes the data as a Python 2 `str`: its bytes as written,
+            // whatever text they would make (the view of most is a record, not text).
+            ArrayData::Bytes(raw.clone())
         } else {
             match self.view(data) {
                 View::Bytes(data) | View::ByteArray(data) => ArrayData::Bytes(data.into_bytes()),
-                // Python 2 and numpy at protocols 0-2 under Python 2 write the data as `str`.
-                View::Py2Str(_) => match self.graph().get(data).node() {
-                    Some(brine_value::Node::Py2Str(raw)) => ArrayData::Bytes(raw.clone()),
-                    _ => return malformed("unreadable Python 2 str data"),
-                },
                 other => return malformed(format!("the data is a {}", other.kind_name())),
             }
         };

@@ -119,17 +119,20 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<
         ));
     }
     let version = int(interp, &state[0])?;
+    // Python 2's numpy writes it as a Python 2 `str`.
     let byte_order = match interp.view(&state[1]) {
-        View::Str(text) => match text.as_str() {
-            Some("<") => ByteOrder::Little,
-            Some(">") => ByteOrder::Big,
-            Some("|") => ByteOrder::NotApplicable,
-            // '=' is native order: every producer numpy supports pickles from is little-endian
-            // unless it says '>'.
-            Some("=") => ByteOrder::Little,
-            _ => return malformed("unknown byte order"),
-        },
+        View::Str(text) => text.as_str().map(str::to_owned),
+        View::Py2Str(text) => text.as_str().map(str::to_owned),
         _ => return malformed("the byte order is not a str"),
+    };
+    let byte_order = match byte_order.as_deref() {
+        Some("<") => ByteOrder::Little,
+        Some(">") => ByteOrder::Big,
+        Some("|") => ByteOrder::NotApplicable,
+        // '=' is native order: every producer numpy supports pickles from is little-endian
+        // unless it says '>'.
+        Some("=") => ByteOrder::Little,
+        _ => return malformed("unknown byte order"),
     };
     let elsize = int(interp, &state[5])?;
     let item_size = match (elsize, spec_size) {
