@@ -227,14 +227,10 @@ impl<'g> Interpreter<'g> {
                 }
                 other => return malformed(format!("object data is a {}", other.kind_name())),
             }
-        } else if let Some(brine_value::Node::Py2Str(raw)) = self.graph().get(data).node() {
-            // numpy under Python 2 writes the data as a Python 2 `str`: its bytes as written,
-            // whatever text they would make (the view of most is a record, not text).
-            ArrayData::Bytes(raw.clone())
         } else {
-            match self.view(data) {
-                View::Bytes(data) | View::ByteArray(data) => ArrayData::Bytes(data.into_bytes()),
-                other => return malformed(format!("the data is a {}", other.kind_name())),
+            match self.raw_data(data) {
+                Some(data) => ArrayData::Bytes(data),
+                None => return malformed(format!("the data is a {}", self.describe(data))),
             }
         };
         NdArray::checked(dtype, shape, fortran_order, data)
@@ -252,12 +248,27 @@ impl<'g> Interpreter<'g> {
         let data = if dtype.kind == 'O' {
             ArrayData::Objects(std::slice::from_ref(data))
         } else {
-            match self.view(data) {
-                View::Bytes(data) => ArrayData::Bytes(data.into_bytes()),
-                other => return malformed(format!("the scalar's data is a {}", other.kind_name())),
+            match self.raw_data(data) {
+                Some(data) => ArrayData::Bytes(data),
+                None => {
+                    return malformed(format!("the scalar's data is a {}", self.describe(data)));
+                }
             }
         };
         NdArray::checked(dtype, Vec::new(), false, data)
+    }
+
+    /// The bytes of an array's or a scalar's data: `bytes` or `bytearray` (protocol 3 and
+    /// later, and `_codecs.encode` at 0-2), or the Python 2 `str` numpy under Python 2 writes,
+    /// its bytes as written whatever text they would make (most views of it are a record).
+    fn raw_data(&self, data: &Value) -> Option<Bytes> {
+        if let Some(brine_value::Node::Py2Str(raw)) = self.graph().get(data).node() {
+            return Some(raw.clone());
+        }
+        match self.view(data) {
+            View::Bytes(data) | View::ByteArray(data) => Some(data.into_bytes()),
+            _ => None,
+        }
     }
 
     /// `_frombuffer(buffer, dtype, shape, order)`.

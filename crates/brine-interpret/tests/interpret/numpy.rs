@@ -311,3 +311,76 @@ fn the_numpy_fixtures_read_as_numpy_described_them() {
         "{arrays} arrays, {scalars} scalars, {dtypes} dtypes"
     );
 }
+
+/// Pickles as numpy under Python 2 writes them (protocol 2: every `str` a Python 2 `str`,
+/// SHORT_BINSTRING or BINSTRING, the data included), assembled opcode by opcode since no
+/// Python 2 here has numpy; numpy under Python 3 reads each with `encoding='latin1'`, as its
+/// documentation says to, and prints what it is: pickle hex, the dtype's kind and size, shape,
+/// is-fortran, the values in storage order. (numpy gives the array in native byte order where
+/// the pickle says big-endian; brine keeps the order written, so the values are compared.)
+const PYTHON2: &str = r#"
+import pickle, struct, numpy as np
+
+def s(raw):
+    return (b'U' + bytes([len(raw)]) if len(raw) < 256 else b'T' + struct.pack('<i', len(raw))) + raw
+
+def dtype(a):
+    d = a.dtype
+    return (b'cnumpy\ndtype\n' + s(d.str[1:].encode()) + b'K\x00K\x01\x87R(K\x03' + s(d.str[0].encode())
+            + b'NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb')
+
+def array(a):
+    fortran = bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+    shape = b'(' + b''.join(b'J' + struct.pack('<i', n) for n in a.shape) + b't'
+    return (b'\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85' + s(b'b')
+            + b'\x87R(K\x01' + shape + dtype(a) + (b'\x88' if fortran else b'\x89')
+            + s(a.tobytes(order='F' if fortran else 'C')) + b'tb.')
+
+def scalar(x):
+    return b'\x80\x02cnumpy.core.multiarray\nscalar\n' + dtype(np.asarray(x)) + s(x.tobytes()) + b'\x86R.'
+
+cases = [array(np.arange(256, dtype='<u1')), array(np.arange(6, dtype='>i4').reshape(2, 3)),
+         array(np.asfortranarray(np.linspace(-1, 1, 6, dtype='<f8').reshape(2, 3))),
+         array(np.zeros(0, dtype='<i8')), scalar(np.float64(-1.5)), scalar(np.int32(-7))]
+for data in cases:
+    a = pickle.loads(data, encoding='latin1')
+    a = np.asarray(a)
+    fortran = bool(a.flags.f_contiguous and not a.flags.c_contiguous) and a.ndim > 1
+    flat = a.ravel(order='F' if fortran else 'C').tolist() if a.ndim else [a.item()]
+    print(data.hex(), a.dtype.str[1:], ','.join(map(str, a.shape)) or '-', int(fortran),
+          repr(flat), sep='\t')
+"#;
+
+#[test]
+fn python2_pickles_read_as_numpy_reads_them() {
+    let python = match brine_python::venv() {
+        Ok(python) => python,
+        Err(err) => return brine_python::skip(err),
+    };
+    let text = brine_python::run_script(&python, PYTHON2, std::iter::empty::<&str>())
+        .unwrap_or_else(|err| panic!("{err}"));
+    let mut checked = 0;
+    for line in text.lines() {
+        let [pickle, dtype, shape, fortran, values] = line.split('\t').collect::<Vec<_>>()[..]
+        else {
+            panic!("bad line {line}");
+        };
+        let graph = brine_vm::from_slice(&hex(pickle), &Default::default())
+            .unwrap_or_else(|err| panic!("{dtype}: {err}"));
+        let array = Interpreter::new(&graph)
+            .ndarray(graph.root_value())
+            .unwrap_or_else(|| panic!("{dtype}: not recognised"))
+            .unwrap_or_else(|err| panic!("{dtype} ({shape}): {err}"));
+        let case = format!("{dtype} shape ({shape})");
+        assert_eq!(array.dtype.to_string()[1..], *dtype, "{case}");
+        let expected_shape: Vec<u64> = match shape {
+            "-" => Vec::new(),
+            dims => dims.split(',').map(|d| d.parse().unwrap()).collect(),
+        };
+        assert_eq!(array.shape, expected_shape, "{case}");
+        assert_eq!(array.fortran_order, fortran == "1", "{case}");
+        assert_eq!(python_repr(&array), values, "{case}");
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "every case printed");
+}
