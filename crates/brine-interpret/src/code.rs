@@ -514,7 +514,8 @@ impl<'g> Interpreter<'g> {
             .collect()
     }
 
-    /// The text of a `str` value (without lone surrogates, as every name is).
+    /// The text of a `str` value (without lone surrogates, as every name is), or of an ASCII
+    /// Python 2 `str`: the one reader of names, keys and fields for every layer.
     pub(crate) fn str_at(&self, value: &Value) -> Option<&'g str> {
         crate::recognise::Reader::new(self.graph()).text(value)
     }

@@ -104,7 +104,7 @@ impl<'g> Interpreter<'g> {
             name @ ("NDArrayWrapper" | "ZNDArrayWrapper") => {
                 let filename = self
                     .joblib_field(&object, "filename")
-                    .and_then(|f| self.joblib_text(f));
+                    .and_then(|f| self.str_at(f));
                 Some(match filename {
                     Some(filename) => Ok(Wrapper::SideFile {
                         filename,
@@ -139,7 +139,7 @@ impl<'g> Interpreter<'g> {
         };
         let shape = self.shape(field("shape")?)?;
         let order = field("order")?;
-        let fortran_order = match self.joblib_text(order) {
+        let fortran_order = match self.str_at(order) {
             Some("C") => false,
             Some("F") => true,
             _ => {
@@ -268,22 +268,12 @@ impl<'g> Interpreter<'g> {
         NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
     }
 
-    /// A `str` of the state as text: a Python 3 `str`, or the Python 2 `str` that joblib
-    /// under Python 2 wrote (its bytes, when they are UTF-8).
-    fn joblib_text(&self, value: &Value) -> Option<&'g str> {
-        match self.graph().node(value.node()?) {
-            brine_value::Node::Str(text) => text.as_str(),
-            brine_value::Node::Py2Str(raw) => std::str::from_utf8(raw).ok(),
-            _ => None,
-        }
-    }
-
     /// The value of attribute `name` in an object's dict state (the last, as Python keeps it).
     fn joblib_field(&self, object: &Object<'g>, name: &str) -> Option<&'g Value> {
         object
             .state
             .iter()
-            .filter(|(key, _)| self.joblib_text(key) == Some(name))
+            .filter(|(key, _)| self.str_at(key) == Some(name))
             .map(|(_, value)| value)
             .last()
     }

@@ -54,7 +54,7 @@ impl<'g> Estimator<'g> {
     pub fn fitted(&self, interp: &Interpreter<'g>) -> Vec<(&'g str, &'g Value)> {
         self.attributes
             .iter()
-            .filter_map(|(key, value)| Some((str_of(interp, key)?, value)))
+            .filter_map(|(key, value)| Some((interp.str_at(key)?, value)))
             .filter(|(name, _)| name.ends_with('_') && !name.starts_with('_'))
             .collect()
     }
@@ -128,7 +128,7 @@ impl<'g> Interpreter<'g> {
             return None;
         }
         let attributes = attributes(self, &object)?;
-        let version = field(self, &attributes, "_sklearn_version").and_then(|v| str_of(self, v));
+        let version = field(self, &attributes, "_sklearn_version").and_then(|v| self.str_at(v));
         Some(Estimator {
             class,
             version,
@@ -322,16 +322,9 @@ fn attributes<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Option<Pairs
 fn field<'g>(interp: &Interpreter<'g>, pairs: &Pairs<'g>, name: &str) -> Option<&'g Value> {
     pairs
         .iter()
-        .filter(|(key, _)| str_of(interp, key) == Some(name))
+        .filter(|(key, _)| interp.str_at(key) == Some(name))
         .map(|(_, value)| value)
         .last()
-}
-
-fn str_of<'g>(interp: &Interpreter<'g>, value: &Value) -> Option<&'g str> {
-    match interp.view(value) {
-        View::Str(text) => text.as_str(),
-        _ => None,
-    }
 }
 
 /// The path step for a dict key: `.name` for an identifier, `['text']` for other text, `[n]`

@@ -243,7 +243,7 @@ impl<'g> Interpreter<'g> {
         else {
             return malformed(format!("unknown storage type {class}"));
         };
-        let (Some(storage_key), Some(location)) = (self.str_of(key), self.str_of(location)) else {
+        let (Some(storage_key), Some(location)) = (self.str_at(key), self.str_at(location)) else {
             return malformed("the storage key or location is not a str");
         };
         Ok(Tensor {
@@ -258,13 +258,6 @@ impl<'g> Interpreter<'g> {
                 .first()
                 .is_some_and(|flag| matches!(self.view(flag), View::Bool(true))),
         })
-    }
-
-    fn str_of(&self, value: &Value) -> Option<&'g str> {
-        match self.view(value) {
-            View::Str(text) => text.as_str(),
-            _ => None,
-        }
     }
 
     fn count(&self, value: &Value) -> Result<u64, TensorError> {
