@@ -289,10 +289,10 @@ impl<'g> Interpreter<'g> {
         };
         let dtype = self.dtype_of(dtype)?;
         let shape = self.shape(shape)?;
-        let fortran_order = match self.view(order) {
-            View::Str(text) if text.as_str() == Some("C") => false,
-            View::Str(text) if text.as_str() == Some("F") => true,
-            other => return malformed(format!("the order is a {}", other.describe())),
+        let fortran_order = match self.str_at(order) {
+            Some("C") => false,
+            Some("F") => true,
+            _ => return malformed(format!("the order is a {}", self.describe(order))),
         };
         NdArray::checked(dtype, shape, fortran_order, ArrayData::Bytes(data))
     }

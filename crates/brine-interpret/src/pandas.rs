@@ -236,7 +236,7 @@ impl<'g> Interpreter<'g> {
     fn pandas_field(&self, pairs: &crate::view::Pairs<'g>, key: &str) -> Option<&'g Value> {
         pairs
             .iter()
-            .filter(|(k, _)| matches!(self.view(k), View::Str(text) if text.as_str() == Some(key)))
+            .filter(|(k, _)| self.str_at(k) == Some(key))
             .map(|(_, v)| v)
             .last()
     }

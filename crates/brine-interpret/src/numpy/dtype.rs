@@ -92,12 +92,7 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<
     let Some(spec) = object.args.first() else {
         return malformed("numpy.dtype without arguments");
     };
-    let spec = match interp.view(spec) {
-        View::Str(text) => text.as_str().map(str::to_owned),
-        View::Py2Str(text) => text.as_str().map(str::to_owned),
-        _ => None,
-    };
-    let Some(spec) = spec.filter(|s| s.is_ascii() && s.len() >= 2) else {
+    let Some(spec) = interp.str_at(spec).filter(|s| s.is_ascii() && s.len() >= 2) else {
         return malformed("the dtype's spec is not a type string such as 'f8'");
     };
     let kind = spec.as_bytes()[0] as char;
@@ -120,18 +115,16 @@ pub(super) fn read<'g>(interp: &Interpreter<'g>, object: &Object<'g>) -> Result<
     }
     let version = int(interp, &state[0])?;
     // Python 2's numpy writes it as a Python 2 `str`.
-    let byte_order = match interp.view(&state[1]) {
-        View::Str(text) => text.as_str().map(str::to_owned),
-        View::Py2Str(text) => text.as_str().map(str::to_owned),
-        _ => return malformed("the byte order is not a str"),
+    let Some(byte_order) = interp.str_at(&state[1]) else {
+        return malformed("the byte order is not a str");
     };
-    let byte_order = match byte_order.as_deref() {
-        Some("<") => ByteOrder::Little,
-        Some(">") => ByteOrder::Big,
-        Some("|") => ByteOrder::NotApplicable,
+    let byte_order = match byte_order {
+        "<" => ByteOrder::Little,
+        ">" => ByteOrder::Big,
+        "|" => ByteOrder::NotApplicable,
         // '=' is native order: every producer numpy supports pickles from is little-endian
         // unless it says '>'.
-        Some("=") => ByteOrder::Little,
+        "=" => ByteOrder::Little,
         _ => return malformed("unknown byte order"),
     };
     let elsize = int(interp, &state[5])?;

@@ -255,7 +255,7 @@ fn string_dtype(interp: &Interpreter<'_>, dtype: &Value) -> Result<&'static str,
         .first()
         .or_else(|| interp.pandas_field(&object.state, "storage"));
     if let Some(storage) = storage {
-        if !matches!(interp.view(storage), View::Str(text) if text.as_str() == Some("python")) {
+        if interp.str_at(storage) != Some("python") {
             return unsupported(format!("string storage {}", interp.describe(storage)));
         }
     }
