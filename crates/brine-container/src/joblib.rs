@@ -156,12 +156,15 @@ pub(crate) fn walk(walker: &mut Walker<'_>, path: &[String], data: Bytes) {
             },
         );
     }
+    if path.len() == 1 {
+        walker.side_files.extend(side_files.iter().cloned());
+    }
     for file in side_files {
         walker.emit(
             path,
             Body::Note(format!(
                 "an array is kept in the side file `{file}` (joblib < 0.10), which joblib loads \
-                 from beside this file: scan it too"
+                 from beside this file; walked by its path, this file's walk reaches it next"
             )),
         );
     }
@@ -579,7 +582,7 @@ impl JoblibFile {
 }
 
 /// Whether `name` is one plain file name: no directory, no `..`, not absolute.
-fn is_file_name(name: &str) -> bool {
+pub(crate) fn is_file_name(name: &str) -> bool {
     let mut parts = Path::new(name).components();
     matches!(
         (parts.next(), parts.next()),

@@ -16,6 +16,9 @@ pub(crate) struct Walker<'a> {
     visit: &'a mut dyn FnMut(Entry),
     /// Bytes that decompression may still produce over the whole walk.
     budget: u64,
+    /// The side files that joblib streams at the top of the walk name (joblib < 0.10), which
+    /// a walk of one file on disk walks after it.
+    pub(crate) side_files: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -24,6 +27,7 @@ impl<'a> Walker<'a> {
             limits,
             visit,
             budget: limits.max_total_bytes,
+            side_files: Vec::new(),
         }
     }
 
@@ -164,6 +168,39 @@ pub(crate) fn walk_path(
     if !meta.is_dir() {
         let data = brine_mmap::read(path)?;
         walker.walk(&mut vec![path.display().to_string()], data, 0);
+        // joblib < 0.10 loads each array's side file from beside the pickle, an object
+        // array's with `allow_pickle`: they are walked too, as their own files. (A directory's
+        // walk reaches them anyway.) Only plain names are followed; joblib would follow any
+        // path, so one named by a path is reported and not read.
+        let dir = path.parent().unwrap_or_else(|| Path::new(""));
+        let mut seen = std::collections::BTreeSet::new();
+        for file in std::mem::take(&mut walker.side_files) {
+            if !seen.insert(file.clone()) {
+                continue;
+            }
+            if !crate::joblib::is_file_name(&file) {
+                walker.emit(
+                    &[path.display().to_string()],
+                    Body::Inconclusive(format!(
+                        "names the side file `{file}` by a path, which joblib would load from \
+                         there: not read"
+                    )),
+                );
+                continue;
+            }
+            let side = dir.join(&file);
+            let name = side.display().to_string();
+            match brine_mmap::read(&side) {
+                Ok(data) => walker.walk(&mut vec![name], data, 0),
+                Err(err) => walker.emit(
+                    &[name],
+                    Body::Inconclusive(format!(
+                        "cannot read this side file of `{}`: {err}",
+                        path.display()
+                    )),
+                ),
+            }
+        }
         return Ok(());
     }
     // Directories first read whole, then walked in name order, so that output is stable.

@@ -37,10 +37,23 @@ pub fn scan_bytes(name: &str, data: Bytes, options: &Options) -> FileReport {
 /// ([`brine_mmap::read`]): payloads the containers skip by their declared length (a
 /// checkpoint's storages) are never read, so memory does not grow with the file. A file that
 /// cannot be read is inconclusive.
+///
+/// The side files a joblib < 0.10 stream names (`NAME_01.npy`, …), which `joblib.load` reads
+/// from beside it, an object array's pickle included, are members of its report too
+/// ([`brine_container::walk_path`]).
 pub fn scan_file(path: &Path, options: &Options) -> FileReport {
     let name = path.display().to_string();
-    match brine_mmap::read(path) {
-        Ok(data) => scan_bytes(&name, data, options),
+    let mut members = Vec::new();
+    let walked = if path.is_dir() {
+        // A directory's files are scanned one by one ([`files_under`]), never as one file.
+        Err(std::io::Error::other("is a directory"))
+    } else {
+        brine_container::walk_path(path, &options.container_limits, &mut |entry| {
+            members.push(member(entry, options));
+        })
+    };
+    match walked {
+        Ok(()) => file_report(name, members),
         Err(err) => FileReport {
             path: name.clone(),
             verdict: Verdict::Inconclusive,

@@ -2,4 +2,5 @@
 
 mod checkpoint;
 mod corpus;
+mod side_files;
 mod truncation;
