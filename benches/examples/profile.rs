@@ -18,7 +18,9 @@
 //! (the same through the graph path alone: `brine_serde::Deserializer`), `typed-json`
 //! (serde_json reading the same values into the same type from their JSON text, written
 //! beforehand) or `typed-encode` (`brine_serde::to_vec` of the workload's Rust type,
-//! `brine_benches::typed`, decoded once beforehand; `typed-encode-fast` in fast mode).
+//! `brine_benches::typed`, decoded once beforehand; `typed-encode-fast` in fast mode;
+//! `typed-encode-sp` serde-pickle's `to_vec` of the same value, protocol 3 without memo or
+//! frames: `--toggle-collect='profile::typed_sp_to_vec*'`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -44,7 +46,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [op, label, rest @ ..] = args.as_slice() else {
         return Err(
-            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-borrowed|typed-graph|typed-json|typed-encode|typed-encode-fast WORKLOAD.pN [TIMES]".to_owned(),
+            "usage: profile decode|reader|file|encode|encode-fast|typed-decode|typed-borrowed|typed-graph|typed-json|typed-encode|typed-encode-fast|typed-encode-sp WORKLOAD.pN [TIMES]".to_owned(),
         );
     };
     let times: usize = match rest.first() {
@@ -114,11 +116,12 @@ fn run() -> Result<(), String> {
             }
             typed.res?;
         }
-        "typed-encode" | "typed-encode-fast" => {
+        "typed-encode" | "typed-encode-fast" | "typed-encode-sp" => {
             let fast = op == "typed-encode-fast";
             let mut typed = TypedEncode {
                 times,
                 fast,
+                serde_pickle: op == "typed-encode-sp",
                 res: Ok(()),
             };
             if !with_type(workload, &mut typed) {
@@ -224,6 +227,8 @@ struct TypedEncode {
     times: usize,
     /// Writes in CPython's fast mode (no memo).
     fast: bool,
+    /// Writes with serde-pickle instead, the bar brine-serde is measured against.
+    serde_pickle: bool,
     res: Result<(), String>,
 }
 
@@ -239,7 +244,11 @@ impl TypedBench for TypedEncode {
             let mut options = options.clone();
             options.fast = self.fast;
             for _ in 0..self.times {
-                black_box(typed_to_vec(&value, &options)?);
+                if self.serde_pickle {
+                    black_box(typed_sp_to_vec(&value)?);
+                } else {
+                    black_box(typed_to_vec(&value, &options)?);
+                }
             }
             Ok(())
         })();
@@ -254,4 +263,11 @@ fn typed_to_vec<T: Serialize>(
     options: &brine_serde::Options,
 ) -> Result<Vec<u8>, String> {
     brine_serde::to_vec(value, options).map_err(|err| err.to_string())
+}
+
+/// One `serde_pickle::to_vec` (protocol 3, no memo, no frames), never inlined:
+/// `--toggle-collect='profile::typed_sp_to_vec*'`.
+#[inline(never)]
+fn typed_sp_to_vec<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    serde_pickle::to_vec(value, serde_pickle::SerOptions::new()).map_err(|err| err.to_string())
 }

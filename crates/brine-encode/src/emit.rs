@@ -16,7 +16,7 @@ use num_bigint::{BigInt, Sign};
 
 use crate::error::EncodeError;
 use crate::flavour::{Choices, format_17g};
-use crate::output::{Output, Target};
+use crate::output::{FRAME_SIZE_TARGET, Output, Target};
 use crate::{HIGHEST_PROTOCOL, Options};
 
 /// CPython's `BATCHSIZE` for APPENDS, SETITEMS and ADDITEMS.
@@ -121,10 +121,10 @@ pub struct Batch {
     len: usize,
     /// Items begun so far.
     count: usize,
-    /// Items that may begin before [`Emitter::item`] has something to write again (the
-    /// next batch, a pending MARK, protocol 0's APPEND after each item): the fast path only
-    /// counts down.
-    until: usize,
+    /// The index of the next item at which [`Emitter::item`] has something to write again
+    /// (the next batch, a pending MARK, protocol 0's APPEND after each item): the fast path
+    /// only compares the count with it, one counter kept rather than two.
+    slow_at: usize,
     /// The current batch began with a MARK.
     marked: bool,
     /// The first item's MARK waits on whether a second item comes.
@@ -217,7 +217,7 @@ impl Batch {
             multi: ops.1,
             len: len.unwrap_or(UNKNOWN_LEN),
             count: 0,
-            until: 0,
+            slow_at: 0,
             marked: false,
             pending: false,
             tail,
@@ -510,14 +510,27 @@ impl<'o, W: Target> Emitter<'o, W> {
     /// it, choosing among the forms is a third of encoding a list of short str).
     #[inline(always)]
     fn fresh_str(&mut self, data: &[u8]) -> Result<u32, EncodeError> {
-        match u8::try_from(data.len()) {
-            Ok(len) if self.proto >= 4 => {
-                self.out.write(&[Opcode::SHORT_BINUNICODE.0, len])?;
-                self.out.write(data)?;
-                self.memoize_op()
-            }
-            _ => self.str_bytes(data, false),
+        let len = data.len();
+        if self.proto >= 4 && len <= 0xFF {
+            self.out.write(&[Opcode::SHORT_BINUNICODE.0, len as u8])?;
+            self.out.write(data)?;
+            return self.memoize_op();
         }
+        // BINUNICODE in the frame (or buffer), the form of every str of protocols 1 to 3
+        // under 64 KiB: what `str_bytes` writes through `counted` and `write_payload`,
+        // without choosing again (that choice was most of encoding a list of str at
+        // protocol 2).
+        if self.proto >= 1 && len < FRAME_SIZE_TARGET {
+            let [a, b, c, d] = (len as u32).to_le_bytes();
+            self.out.write(&[Opcode::BINUNICODE.0, a, b, c, d])?;
+            self.out.write(data)?;
+            return if self.proto >= 4 {
+                self.memoize_op()
+            } else {
+                self.memoize_put()
+            };
+        }
+        self.str_bytes(data, false)
     }
 
     /// A str given as surrogatepass UTF-8, memoized; `shared` when it is one object per
@@ -668,17 +681,29 @@ impl<'o, W: Target> Emitter<'o, W> {
         if self.proto >= 4 {
             return self.memoize_op();
         }
-        let idx = self.next_memo_idx()?;
         if self.proto >= 1 {
-            match u8::try_from(idx) {
-                Ok(small) => self.out.write(&[Opcode::BINPUT.0, small])?,
-                Err(_) => {
-                    let [a, b, c, d] = idx.to_le_bytes();
-                    self.out.write(&[Opcode::LONG_BINPUT.0, a, b, c, d])?;
-                }
+            return self.memoize_put();
+        }
+        let idx = self.next_memo_idx()?;
+        self.line(Opcode::PUT, &idx.to_string())?;
+        Ok(idx)
+    }
+
+    /// [`Emitter::memoize`] at protocols 1 to 3: BINPUT or LONG_BINPUT, inlined into the str
+    /// path that knows the protocol already.
+    #[inline(always)]
+    fn memoize_put(&mut self) -> Result<u32, EncodeError> {
+        if self.skip_memo | self.fast {
+            self.skip_memo = false;
+            return Ok(NOT_MEMOIZED);
+        }
+        let idx = self.next_memo_idx()?;
+        match u8::try_from(idx) {
+            Ok(small) => self.out.write(&[Opcode::BINPUT.0, small])?,
+            Err(_) => {
+                let [a, b, c, d] = idx.to_le_bytes();
+                self.out.write(&[Opcode::LONG_BINPUT.0, a, b, c, d])?;
             }
-        } else {
-            self.line(Opcode::PUT, &idx.to_string())?;
         }
         Ok(idx)
     }
@@ -1396,23 +1421,22 @@ impl<'o, W: Target> Emitter<'o, W> {
     pub fn item(&mut self, batch: &mut Batch) -> Result<(), EncodeError> {
         let index = batch.count;
         batch.count += 1;
-        if batch.until == 0 {
+        if index == batch.slow_at {
             return self.item_slow(batch, index);
         }
-        batch.until -= 1;
         Ok(())
     }
 
     fn item_slow(&mut self, batch: &mut Batch, index: usize) -> Result<(), EncodeError> {
         // Unless said otherwise below, the next item with something to write begins the
         // next batch.
-        batch.until = BATCH_SIZE - 1 - index % BATCH_SIZE;
+        batch.slow_at = index + BATCH_SIZE - index % BATCH_SIZE;
         if batch.layout == Layout::Unbatched {
-            batch.until = usize::MAX;
+            batch.slow_at = usize::MAX;
             return Ok(());
         }
         if self.proto == 0 {
-            batch.until = 0;
+            batch.slow_at = index + 1;
             // Protocol 0 has no MARKed batches: APPEND / SETITEM after each item, written
             // before the next item begins.
             if index > 0 {
@@ -1437,7 +1461,7 @@ impl<'o, W: Target> Emitter<'o, W> {
         batch.marked = match batch.layout {
             Layout::ExactList | Layout::ExactDict if batch.len == UNKNOWN_LEN && index == 0 => {
                 batch.pending = true;
-                batch.until = 0;
+                batch.slow_at = index + 1;
                 self.out.pend_mark();
                 return Ok(());
             }

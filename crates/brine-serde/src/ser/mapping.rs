@@ -23,6 +23,11 @@ pub struct Mapping<'o, S> {
     /// clears it before the items it reads it after (a dict before each key; a tuple or set
     /// once, as a scalar item leaves the reason of an earlier one, which is the one it keeps).
     pub(super) unhashable: Option<Mutable>,
+    /// The last struct name looked up in [`Options::classes`] (its address and length) and
+    /// what it found: a derive passes the same `&'static str` for every value of a type, so
+    /// a sequence of structs searches the map once rather than once per value. Address 0,
+    /// which no reference has, marks it empty.
+    last_class: (usize, usize, Option<&'o PyClass>),
 }
 
 /// Whether the newtype struct `name` is its inner value: neither a set ([`crate::as_set`],
@@ -56,6 +61,7 @@ impl<'o, S: Sink> Mapping<'o, S> {
             sink,
             options,
             unhashable: None,
+            last_class: (0, 0, None),
         }
     }
 
@@ -65,6 +71,20 @@ impl<'o, S: Sink> Mapping<'o, S> {
 
     pub(super) fn class(&self, name: &str) -> Option<&'o PyClass> {
         self.options.classes.get(name)
+    }
+
+    /// [`Mapping::class`] of a type's own name, remembered: two `&'static str` of one address
+    /// and length are the same text.
+    #[inline]
+    fn static_class(&mut self, name: &'static str) -> Option<&'o PyClass> {
+        let (addr, len) = (name.as_ptr() as usize, name.len());
+        let (seen_addr, seen_len, seen) = self.last_class;
+        if seen_addr == addr && seen_len == len {
+            return seen;
+        }
+        let class = self.class(name);
+        self.last_class = (addr, len, class);
+        class
     }
 
     /// A Python int: a small one when it fits 64 bits, LONG1 and the like beyond.
@@ -191,7 +211,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
     }
 
     fn serialize_unit_struct(self, name: &'static str) -> Result<S::Obj, Error> {
-        let Some(class) = self.class(name) else {
+        let Some(class) = self.static_class(name) else {
             return self.serialize_none();
         };
         self.new_instance(&class.module, &class.qualname)
@@ -216,7 +236,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
             FROZENSET_TOKEN => return value.serialize(SetSerializer::new(self, true)),
             _ => {}
         }
-        let Some(class) = self.class(name) else {
+        let Some(class) = self.static_class(name) else {
             return value.serialize(self);
         };
         let obj = self.new_instance(&class.module, &class.qualname)?;
@@ -260,7 +280,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         name: &'static str,
         len: usize,
     ) -> Result<Seq<'a, 'o, S>, Error> {
-        match self.class(name) {
+        match self.static_class(name) {
             Some(class) => Seq::args(self, class, len),
             None => Seq::tuple(self, len),
         }
@@ -284,7 +304,7 @@ impl<'a, 'o, S: Sink> ser::Serializer for &'a mut Mapping<'o, S> {
         if name == INSTANCE_TOKEN {
             return Ok(Struct::py_instance(self));
         }
-        match self.class(name) {
+        match self.static_class(name) {
             Some(class) => Struct::instance(self, class, len),
             None => Struct::dict(self, len),
         }
