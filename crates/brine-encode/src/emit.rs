@@ -10,7 +10,7 @@
 //! there is only this one implementation.
 
 use brine_lex::Opcode;
-use brine_value::{ExtensionRegistry, Py2Int, compat};
+use brine_value::{ExtensionRegistry, Py2Int, Value, compat};
 use hashbrown::{Equivalent, HashMap};
 use num_bigint::{BigInt, Sign};
 
@@ -1427,6 +1427,97 @@ impl<'o, W: Target> Emitter<'o, W> {
         Ok(())
     }
 
+    /// Writes the leading items of `items` that are scalars with a binary form (None, a
+    /// bool, an int within 32 bits, a float), each begun with [`Emitter::item`] and saved
+    /// behind an object boundary exactly as one at a time; returns how many it wrote. Below
+    /// protocol 2 it writes none (a bool is text there, and protocol 0 writes all of them as
+    /// text).
+    ///
+    /// The scalars collect in a buffer on the stack and go to the output in one write each
+    /// time it is full, the batch has an opcode to write or an object boundary would commit
+    /// a frame. Written to the output one at a time, each reloaded the output vector's length
+    /// and capacity after every store into it, and the batch's countdown after every call.
+    #[inline(never)]
+    pub(crate) fn scalar_items(
+        &mut self,
+        batch: &mut Batch,
+        items: &[Value],
+    ) -> Result<usize, EncodeError> {
+        if self.proto < 2 {
+            return Ok(0);
+        }
+        let mut run = Run::new(self.out.quiet_room(), batch);
+        let mut n_written = 0;
+        for item in items {
+            let Some(scalar) = binary_scalar(item) else {
+                break;
+            };
+            if !run.begin_quietly() {
+                self.begin_loudly(&mut run, batch)?;
+            }
+            run.push(scalar);
+            n_written += 1;
+        }
+        self.end_run(&run, batch)?;
+        Ok(n_written)
+    }
+
+    /// [`Emitter::scalar_items`] for the key-value pairs of a dict: the leading pairs whose
+    /// key and value are both such scalars.
+    #[inline(never)]
+    pub(crate) fn scalar_pairs(
+        &mut self,
+        batch: &mut Batch,
+        pairs: &[(Value, Value)],
+    ) -> Result<usize, EncodeError> {
+        if self.proto < 2 {
+            return Ok(0);
+        }
+        let mut run = Run::new(self.out.quiet_room(), batch);
+        let mut n_written = 0;
+        for (key, value) in pairs {
+            let (Some(key), Some(value)) = (binary_scalar(key), binary_scalar(value)) else {
+                break;
+            };
+            if !run.begin_quietly() {
+                self.begin_loudly(&mut run, batch)?;
+            }
+            run.push(key);
+            // The value's own object boundary.
+            if run.len >= run.limit {
+                self.out.write(run.bytes())?;
+                self.out.boundary()?;
+                run.restart(self.out.quiet_room());
+            }
+            run.push(value);
+            n_written += 1;
+        }
+        self.end_run(&run, batch)?;
+        Ok(n_written)
+    }
+
+    /// The next item of a [`Run`] when [`Run::begin_quietly`] could not begin it: the run so
+    /// far goes out, then what [`Emitter::item`] writes and the object boundary.
+    #[cold]
+    fn begin_loudly(&mut self, run: &mut Run, batch: &mut Batch) -> Result<(), EncodeError> {
+        self.out.write(run.bytes())?;
+        batch.count = run.count;
+        batch.until = run.until;
+        self.item(batch)?;
+        self.out.boundary()?;
+        run.count = batch.count;
+        run.until = batch.until;
+        run.restart(self.out.quiet_room());
+        Ok(())
+    }
+
+    /// Writes what is left of the run and hands its count back to the batch.
+    fn end_run(&mut self, run: &Run, batch: &mut Batch) -> Result<(), EncodeError> {
+        batch.count = run.count;
+        batch.until = run.until;
+        Ok(self.out.write(run.bytes())?)
+    }
+
     fn item_slow(&mut self, batch: &mut Batch, index: usize) -> Result<(), EncodeError> {
         // Unless said otherwise below, the next item with something to write begins the
         // next batch.
@@ -1537,6 +1628,133 @@ impl<'o, W: Target> Emitter<'o, W> {
             self.reduce()?;
         }
         Ok(())
+    }
+}
+
+/// Scalars written by [`Emitter::scalar_items`] before they go to the output, and the batch
+/// countdown kept beside them.
+struct Run {
+    buf: [u8; RUN_LEN],
+    len: usize,
+    /// The run holds no more once it is this long: where the next object boundary would
+    /// commit a frame, or where one more scalar might not fit.
+    limit: usize,
+    /// The batch's [`Batch::count`] and `until`, copied while the run lasts.
+    count: usize,
+    until: usize,
+}
+
+/// The bytes of a [`Run`]: 27 floats or more ints.
+const RUN_LEN: usize = 256;
+/// The longest scalar a [`Run`] holds: BINFLOAT and its 8 bytes.
+const MAX_SCALAR_LEN: usize = 9;
+
+/// A scalar's bytes: the first `len` of `bytes`.
+#[derive(Clone, Copy)]
+struct Scalar {
+    bytes: [u8; MAX_SCALAR_LEN],
+    len: usize,
+}
+
+impl Run {
+    /// An empty run, to end before `room` bytes (where the output's next object boundary
+    /// acts).
+    #[inline(always)]
+    fn new(room: usize, batch: &Batch) -> Run {
+        Run {
+            buf: [0; RUN_LEN],
+            len: 0,
+            limit: room.min(RUN_LEN - MAX_SCALAR_LEN + 1),
+            count: batch.count,
+            until: batch.until,
+        }
+    }
+
+    /// Empties the run, to end before `room` bytes.
+    #[inline(always)]
+    fn restart(&mut self, room: usize) {
+        self.len = 0;
+        self.limit = room.min(RUN_LEN - MAX_SCALAR_LEN + 1);
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Begins an item as [`Emitter::item`] and [`Output::boundary`] would, if neither has
+    /// anything to write and the run has room; `false` if the emitter must.
+    #[inline(always)]
+    fn begin_quietly(&mut self) -> bool {
+        if self.until == 0 || self.len >= self.limit {
+            return false;
+        }
+        self.count += 1;
+        self.until -= 1;
+        true
+    }
+
+    /// Appends a scalar; `len < limit` leaves room for it.
+    #[inline(always)]
+    fn push(&mut self, scalar: Scalar) {
+        let at = self.len;
+        self.buf[at..at + MAX_SCALAR_LEN].copy_from_slice(&scalar.bytes);
+        self.len = at + scalar.len;
+    }
+}
+
+/// The bytes [`Emitter::none`], [`Emitter::bool`], [`Emitter::int`] and [`Emitter::float`]
+/// write from protocol 2 for None, a bool, an int within 32 bits (BININT1, BININT2,
+/// BININT) or a float; `None` for any other value.
+#[inline(always)]
+fn binary_scalar(value: &Value) -> Option<Scalar> {
+    let mut bytes = [0; MAX_SCALAR_LEN];
+    let len = match *value {
+        Value::None => {
+            bytes[0] = Opcode::NONE.0;
+            1
+        }
+        Value::Bool(value) => {
+            bytes[0] = if value {
+                Opcode::NEWTRUE.0
+            } else {
+                Opcode::NEWFALSE.0
+            };
+            1
+        }
+        Value::Int(value) => {
+            if let Ok(byte) = u8::try_from(value) {
+                bytes[..2].copy_from_slice(&[Opcode::BININT1.0, byte]);
+                2
+            } else if let Ok(short) = u16::try_from(value) {
+                let [lo, hi] = short.to_le_bytes();
+                bytes[..3].copy_from_slice(&[Opcode::BININT2.0, lo, hi]);
+                3
+            } else if let Ok(int) = i32::try_from(value) {
+                let [a, b, c, d] = int.to_le_bytes();
+                bytes[..5].copy_from_slice(&[Opcode::BININT.0, a, b, c, d]);
+                5
+            } else {
+                return None;
+            }
+        }
+        Value::Float(value) => {
+            bytes[0] = Opcode::BINFLOAT.0;
+            bytes[1..].copy_from_slice(&value.to_be_bytes());
+            9
+        }
+        Value::BigInt(_) | Value::Node(_) => return None,
+    };
+    Some(Scalar { bytes, len })
+}
+
+/// Whether [`Emitter::scalar_items`] writes `value` (at protocol 2 and above): None, a bool,
+/// a float, or an int within 32 bits.
+#[inline(always)]
+pub(crate) fn is_binary_scalar(value: &Value) -> bool {
+    match *value {
+        Value::None | Value::Bool(_) | Value::Float(_) => true,
+        Value::Int(value) => i32::try_from(value).is_ok(),
+        Value::BigInt(_) | Value::Node(_) => false,
     }
 }
 

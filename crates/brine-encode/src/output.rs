@@ -230,6 +230,13 @@ impl<W: Target> Output<W> {
         Ok(())
     }
 
+    /// How many bytes may be written before the next [`Output::boundary`] does anything
+    /// (0 when the next one acts).
+    #[inline]
+    pub(crate) fn quiet_room(&self) -> usize {
+        self.commit_at.saturating_sub(self.buf.len())
+    }
+
     /// At an object boundary: commits the frame (or, unframed, flushes the buffer) once it
     /// has reached the target size.
     #[inline]

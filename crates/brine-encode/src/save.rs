@@ -7,7 +7,7 @@
 use brine_value::{BigIntId, Change, Graph, Node, NodeId, PickleBuffer, Py2Value, Value};
 use hashbrown::{HashMap, HashSet};
 
-use crate::emit::{Batch, Emitter, NOT_MEMOIZED, is_shared_str};
+use crate::emit::{Batch, Emitter, NOT_MEMOIZED, is_binary_scalar, is_shared_str};
 use crate::error::EncodeError;
 use crate::output::Target;
 
@@ -16,6 +16,11 @@ pub type PersistentId<'h> = dyn FnMut(&Graph, &Value) -> Option<Value> + 'h;
 /// Decides, for each out-of-band-capable buffer, whether to write it in-band (`true`) or
 /// out-of-band (`false`, the caller keeps the bytes).
 pub type BufferCallback<'h> = dyn FnMut(&PickleBuffer) -> bool + 'h;
+
+/// The fewest items left in a container for which [`Emitter::scalar_items`] (or
+/// `scalar_pairs`) is asked to write a run of scalars: its setup costs more than it saves
+/// on the ten ints of a short list.
+const MIN_RUN: usize = 32;
 
 /// Which items of a node a [`Task::Range`], [`Task::Items`] or [`Task::Pairs`] walks.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -302,7 +307,16 @@ impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
                 mut batch,
             } => {
                 let items = self.field(id, field)?;
-                let rest = items.get(batch.count()..).unwrap_or_default();
+                let mut rest = items.get(batch.count()..).unwrap_or_default();
+                // A long run of scalars goes through the emitter's own loop, unless a
+                // persistent_id hook must see each value; it ends at the first other item.
+                if self.persistent_id.is_none()
+                    && rest.len() >= MIN_RUN
+                    && rest.first().is_some_and(is_binary_scalar)
+                {
+                    let n_written = self.e.scalar_items(&mut batch, rest)?;
+                    rest = &rest[n_written..];
+                }
                 // As for a range; the batch writes the MARKs and APPENDS between items.
                 for item in rest {
                     self.e.item(&mut batch)?;
@@ -322,7 +336,17 @@ impl<'g, 'h, W: Target> Pickler<'g, 'h, W> {
                 mut batch,
             } => {
                 let pairs = self.pairs(id, field)?;
-                let rest = pairs.get(batch.count()..).unwrap_or_default();
+                let mut rest = pairs.get(batch.count()..).unwrap_or_default();
+                // A long run of scalar pairs goes through the emitter's loop, as for items.
+                if self.persistent_id.is_none()
+                    && rest.len() >= MIN_RUN
+                    && rest.first().is_some_and(|(key, value)| {
+                        is_binary_scalar(key) && is_binary_scalar(value)
+                    })
+                {
+                    let n_written = self.e.scalar_pairs(&mut batch, rest)?;
+                    rest = &rest[n_written..];
+                }
                 // Pairs of leaves are written right here; any other pair suspends the walk.
                 for (key, value) in rest {
                     self.e.item(&mut batch)?;
