@@ -1502,11 +1502,10 @@ impl<'o, W: Target> Emitter<'o, W> {
     fn begin_loudly(&mut self, run: &mut Run, batch: &mut Batch) -> Result<(), EncodeError> {
         self.out.write(run.bytes())?;
         batch.count = run.count;
-        batch.until = run.until;
         self.item(batch)?;
         self.out.boundary()?;
         run.count = batch.count;
-        run.until = batch.until;
+        run.slow_at = batch.slow_at;
         run.restart(self.out.quiet_room());
         Ok(())
     }
@@ -1514,7 +1513,6 @@ impl<'o, W: Target> Emitter<'o, W> {
     /// Writes what is left of the run and hands its count back to the batch.
     fn end_run(&mut self, run: &Run, batch: &mut Batch) -> Result<(), EncodeError> {
         batch.count = run.count;
-        batch.until = run.until;
         Ok(self.out.write(run.bytes())?)
     }
 
@@ -1639,9 +1637,9 @@ struct Run {
     /// The run holds no more once it is this long: where the next object boundary would
     /// commit a frame, or where one more scalar might not fit.
     limit: usize,
-    /// The batch's [`Batch::count`] and `until`, copied while the run lasts.
+    /// The batch's [`Batch::count`] and [`Batch::slow_at`], copied while the run lasts.
     count: usize,
-    until: usize,
+    slow_at: usize,
 }
 
 /// The bytes of a [`Run`]: 27 floats or more ints.
@@ -1666,7 +1664,7 @@ impl Run {
             len: 0,
             limit: room.min(RUN_LEN - MAX_SCALAR_LEN + 1),
             count: batch.count,
-            until: batch.until,
+            slow_at: batch.slow_at,
         }
     }
 
@@ -1685,11 +1683,10 @@ impl Run {
     /// anything to write and the run has room; `false` if the emitter must.
     #[inline(always)]
     fn begin_quietly(&mut self) -> bool {
-        if self.until == 0 || self.len >= self.limit {
+        if self.count == self.slow_at || self.len >= self.limit {
             return false;
         }
         self.count += 1;
-        self.until -= 1;
         true
     }
 
