@@ -922,15 +922,17 @@ impl<'h> Machine<'h> {
                 if list.capacity() == 0 {
                     // A list's first batch (most lists have one) allocates its exact size
                     // straight away, without the growth path: the room `list_room` gives an
-                    // empty list.
-                    *list = self.stack.drain(mark..).collect();
+                    // empty list. `Value` is `Copy`, so the items move as one copy of the
+                    // slice rather than one by one through a drain.
+                    *list = self.stack[mark..].to_vec();
                 } else {
                     if list.capacity() - from < incoming {
                         let room = list_room(from + incoming, list.capacity(), offset, input_len);
                         list.reserve_exact(room - from);
                     }
-                    list.extend(self.stack.drain(mark..));
+                    list.extend_from_slice(&self.stack[mark..]);
                 }
+                self.stack.truncate(mark);
                 let to = list.len();
                 self.marks.pop();
                 self.filled(mark - 1, target, from, to);
