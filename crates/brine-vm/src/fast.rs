@@ -284,8 +284,7 @@ impl Machine<'_> {
     fn begin(&mut self, offset: u64, code: Opcode) -> Result<(), Error> {
         self.offset = offset;
         self.code = code;
-        self.settle_line();
-        self.check_frame()
+        self.settle()
     }
 }
 
