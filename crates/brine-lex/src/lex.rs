@@ -86,33 +86,114 @@ pub enum HotArg<'a> {
 /// ```
 #[inline(always)]
 pub fn lex_hot(input: &[u8], offset: usize) -> Option<(Opcode, HotArg<'_>, usize)> {
-    let (&byte, rest) = input.get(offset..)?.split_first()?;
-    let code = Opcode(byte);
-    let (arg, used) = match code {
-        Opcode::BININT1 => (HotArg::Int(i64::from(*rest.first()?)), 1),
-        Opcode::BININT2 => (HotArg::Int(i64::from(u16::from_le_bytes(fixed(rest)?))), 2),
-        Opcode::BININT => (HotArg::Int(i64::from(i32::from_le_bytes(fixed(rest)?))), 4),
-        Opcode::BINFLOAT => (HotArg::Float(f64::from_be_bytes(fixed(rest)?)), 8),
-        Opcode::BINPUT | Opcode::BINGET => (HotArg::Int(i64::from(*rest.first()?)), 1),
+    let code = Opcode(*input.get(offset)?);
+    let (arg, next) = match code {
+        Opcode::BININT1 | Opcode::BINPUT | Opcode::BINGET => {
+            let (value, next) = hot_uint1(input, offset)?;
+            (HotArg::Int(i64::from(value)), next)
+        }
+        Opcode::BININT2 => {
+            let (value, next) = hot_uint2(input, offset)?;
+            (HotArg::Int(i64::from(value)), next)
+        }
+        Opcode::BININT => {
+            let (value, next) = hot_int4(input, offset)?;
+            (HotArg::Int(i64::from(value)), next)
+        }
+        Opcode::BINFLOAT => {
+            let (value, next) = hot_float8(input, offset)?;
+            (HotArg::Float(value), next)
+        }
         Opcode::LONG_BINPUT | Opcode::LONG_BINGET => {
-            (HotArg::Int(i64::from(u32::from_le_bytes(fixed(rest)?))), 4)
+            let (value, next) = hot_uint4(input, offset)?;
+            (HotArg::Int(i64::from(value)), next)
         }
         Opcode::SHORT_BINUNICODE => {
-            let (&len, text) = rest.split_first()?;
-            let text = text.get(..usize::from(len))?;
-            pystr::validate(text).ok()?;
-            (HotArg::Str(text), 1 + text.len())
+            let (text, next) = hot_unicodestring1(input, offset)?;
+            (HotArg::Str(text), next)
         }
         Opcode::BINUNICODE => {
-            let len = u32::from_le_bytes(fixed(rest)?);
-            let text = rest[4..].get(..usize::try_from(len).ok()?)?;
-            pystr::validate(text).ok()?;
-            (HotArg::Str(text), 4 + text.len())
+            let (text, next) = hot_unicodestring4(input, offset)?;
+            (HotArg::Str(text), next)
         }
-        _ if code.arg_kind() == Some(ArgKind::None) => (HotArg::None, 0),
+        _ if code.arg_kind() == Some(ArgKind::None) => (HotArg::None, offset + 1),
         _ => return None,
     };
-    Some((code, arg, offset + 1 + used))
+    Some((code, arg, next))
+}
+
+// The argument readers of the hot opcodes, for a loop that matches the opcode byte itself
+// and goes straight to its action: each decodes the argument of the opcode at
+// `input[offset]`, whose code the caller has already read, and returns it with the offset
+// just past the opcode. A `None` means what it means from [`lex_hot`]: "ask [`lex_op`]", the
+// one place that says what is wrong. Each gives what `lex_hot` gives for its opcodes.
+
+/// The one-byte argument (`uint1`) of the opcode at `input[offset]`: BININT1's value, the memo
+/// key of BINPUT and BINGET. See [`lex_hot`].
+///
+/// ```
+/// assert_eq!(brine_lex::hot_uint1(b"K\x2a.", 0), Some((42, 2)));
+/// assert_eq!(brine_lex::hot_uint1(b"K", 0), None);
+/// ```
+#[inline(always)]
+pub fn hot_uint1(input: &[u8], offset: usize) -> Option<(u8, usize)> {
+    let value = *input.get(offset..)?.get(1)?;
+    Some((value, offset + 2))
+}
+
+/// BININT2's argument (`uint2`), as [`hot_uint1`].
+#[inline(always)]
+pub fn hot_uint2(input: &[u8], offset: usize) -> Option<(u16, usize)> {
+    let bytes = fixed(input.get(offset..)?.get(1..)?)?;
+    Some((u16::from_le_bytes(bytes), offset + 3))
+}
+
+/// BININT's argument (`int4`), as [`hot_uint1`].
+#[inline(always)]
+pub fn hot_int4(input: &[u8], offset: usize) -> Option<(i32, usize)> {
+    let bytes = fixed(input.get(offset..)?.get(1..)?)?;
+    Some((i32::from_le_bytes(bytes), offset + 5))
+}
+
+/// The memo key (`uint4`) of LONG_BINPUT and LONG_BINGET, as [`hot_uint1`].
+#[inline(always)]
+pub fn hot_uint4(input: &[u8], offset: usize) -> Option<(u32, usize)> {
+    let bytes = fixed(input.get(offset..)?.get(1..)?)?;
+    Some((u32::from_le_bytes(bytes), offset + 5))
+}
+
+/// BINFLOAT's argument (`float8`, big-endian), as [`hot_uint1`].
+#[inline(always)]
+pub fn hot_float8(input: &[u8], offset: usize) -> Option<(f64, usize)> {
+    let bytes = fixed(input.get(offset..)?.get(1..)?)?;
+    Some((f64::from_be_bytes(bytes), offset + 9))
+}
+
+/// SHORT_BINUNICODE's text (`unicodestring1`): validated surrogatepass UTF-8 borrowed from
+/// the input, as [`hot_uint1`].
+///
+/// ```
+/// assert_eq!(brine_lex::hot_unicodestring1(b"\x8c\x02hi.", 0), Some((&b"hi"[..], 4)));
+/// // Cut short, or not surrogatepass UTF-8: lex_op says how.
+/// assert_eq!(brine_lex::hot_unicodestring1(b"\x8c\x03hi", 0), None);
+/// assert_eq!(brine_lex::hot_unicodestring1(b"\x8c\x01\xff", 0), None);
+/// ```
+#[inline(always)]
+pub fn hot_unicodestring1(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
+    let (&len, text) = input.get(offset..)?.get(1..)?.split_first()?;
+    let text = text.get(..usize::from(len))?;
+    pystr::validate(text).ok()?;
+    Some((text, offset + 2 + text.len()))
+}
+
+/// BINUNICODE's text (`unicodestring4`), as [`hot_unicodestring1`].
+#[inline(always)]
+pub fn hot_unicodestring4(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
+    let rest = input.get(offset..)?.get(1..)?;
+    let len = u32::from_le_bytes(fixed(rest)?);
+    let text = rest[4..].get(..usize::try_from(len).ok()?)?;
+    pystr::validate(text).ok()?;
+    Some((text, offset + 5 + text.len()))
 }
 
 /// The first `N` bytes of `rest`, if it holds them.

@@ -53,7 +53,10 @@ mod stream;
 pub use arg::{Arg, Op};
 pub use dis::{DisError, DisOptions, dis, dis_reader};
 pub use error::{LexError, LexErrorKind};
-pub use lex::{HotArg, Lexer, lex_hot, lex_op};
+pub use lex::{
+    HotArg, Lexer, hot_float8, hot_int4, hot_uint1, hot_uint2, hot_uint4, hot_unicodestring1,
+    hot_unicodestring4, lex_hot, lex_op,
+};
 pub use opcode::{ArgKind, OPCODES, Opcode, OpcodeInfo, StackKind};
 pub use stream::{ReadError, StreamLexer, read_op};
 

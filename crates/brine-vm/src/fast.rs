@@ -10,7 +10,7 @@
 //! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
 //! caller instead of being reported as truncated.
 
-use brine_lex::{Arg, HotArg, Op, Opcode};
+use brine_lex::{Arg, Opcode};
 use brine_value::{Node, PyStr, Value};
 
 use crate::error::{Error, ErrorKind};
@@ -55,142 +55,214 @@ impl Machine<'_> {
         mut pos: usize,
         base: u64,
     ) -> Result<Chunk, Error> {
-        loop {
+        'opcodes: loop {
             let offset = base + pos as u64;
-            let Some((code, arg, next)) = brine_lex::lex_hot(data, pos) else {
-                let (op, next) = match brine_lex::lex_op(data, pos) {
-                    Ok(lexed) => lexed,
-                    Err(err) if !FINAL && err.is_eof() => return Ok(Chunk::More(pos)),
-                    Err(err) => return Err(Error::from_lex(err, base)),
+            // The hot opcodes: one match on the opcode byte goes straight to the action, with
+            // brine-lex's reader of the opcode's argument. A reader's `None` (the opcode is
+            // cut short or malformed) and every other opcode leave the block for the general
+            // path below, where the lexer says what is wrong.
+            'general: {
+                let Some(&byte) = data.get(pos) else {
+                    break 'general;
                 };
-                pos = next;
-                let frame_len = frame_len(&op.arg);
-                if let Step::Stop(root) = self.step(offset, op)? {
-                    return Ok(Chunk::Stop(root, pos));
-                }
-                // A frame the chunk does not hold whole is read by the caller, so that a
-                // frame cut short is reported at its FRAME, as from a slice.
-                if let Some(len) = frame_len.filter(|_| !FINAL) {
-                    if self
-                        .frame_end()
-                        .is_some_and(|frame_end| frame_end > base + data.len() as u64)
-                    {
-                        return Ok(Chunk::Frame(pos, len));
+                let code = Opcode(byte);
+                match code {
+                    Opcode::BININT1 => {
+                        let Some((value, next)) = brine_lex::hot_uint1(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_scalar(offset, code, Value::Int(value.into()))?;
+                    }
+                    Opcode::BININT2 => {
+                        let Some((value, next)) = brine_lex::hot_uint2(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_scalar(offset, code, Value::Int(value.into()))?;
+                    }
+                    Opcode::BININT => {
+                        let Some((value, next)) = brine_lex::hot_int4(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_scalar(offset, code, Value::Int(value.into()))?;
+                    }
+                    Opcode::BINFLOAT => {
+                        let Some((value, next)) = brine_lex::hot_float8(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_scalar(offset, code, Value::Float(value))?;
+                    }
+                    // Memo keys: BINPUT's and BINGET's are one unsigned byte, LONG_BINPUT's
+                    // and LONG_BINGET's four.
+                    Opcode::BINPUT => {
+                        let Some((key, next)) = brine_lex::hot_uint1(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.begin(offset, code)?;
+                        self.memo_put(key.into())?;
+                    }
+                    Opcode::LONG_BINPUT => {
+                        let Some((key, next)) = brine_lex::hot_uint4(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.begin(offset, code)?;
+                        self.memo_put(key.into())?;
+                    }
+                    Opcode::BINGET => {
+                        let Some((key, next)) = brine_lex::hot_uint1(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.memo_get(offset, code, key.into())?;
+                    }
+                    Opcode::LONG_BINGET => {
+                        let Some((key, next)) = brine_lex::hot_uint4(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.memo_get(offset, code, key.into())?;
+                    }
+                    Opcode::SHORT_BINUNICODE => {
+                        let Some((text, next)) = brine_lex::hot_unicodestring1(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_str(offset, code, text)?;
+                    }
+                    Opcode::BINUNICODE => {
+                        let Some((text, next)) = brine_lex::hot_unicodestring4(data, pos) else {
+                            break 'general;
+                        };
+                        pos = next;
+                        self.push_str(offset, code, text)?;
+                    }
+                    // The argument-less opcodes of scalars, the memo and containers; the
+                    // others go through the general path and the general step.
+                    _ => {
+                        match code {
+                            Opcode::NONE => self.push_scalar(offset, code, Value::None)?,
+                            Opcode::NEWTRUE => self.push_scalar(offset, code, Value::Bool(true))?,
+                            Opcode::NEWFALSE => {
+                                self.push_scalar(offset, code, Value::Bool(false))?
+                            }
+                            Opcode::EMPTY_LIST => {
+                                self.push_empty(offset, code, Node::List(Vec::new()))?
+                            }
+                            Opcode::EMPTY_DICT => {
+                                self.push_empty(offset, code, Node::Dict(Vec::new()))?
+                            }
+                            Opcode::EMPTY_TUPLE => {
+                                self.push_empty(offset, code, Node::Tuple(Vec::new()))?
+                            }
+                            Opcode::MEMOIZE => {
+                                self.begin(offset, code)?;
+                                let key = self.memo.len() as u64;
+                                self.memo_put(key)?;
+                            }
+                            Opcode::MARK => {
+                                self.begin(offset, code)?;
+                                self.mark()?;
+                            }
+                            Opcode::APPEND => {
+                                self.begin(offset, code)?;
+                                self.append_one()?;
+                            }
+                            Opcode::APPENDS => {
+                                self.begin(offset, code)?;
+                                self.appends()?;
+                            }
+                            Opcode::SETITEM => {
+                                self.begin(offset, code)?;
+                                self.set_item()?;
+                            }
+                            Opcode::SETITEMS => {
+                                self.begin(offset, code)?;
+                                self.set_items_marked()?;
+                            }
+                            Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => {
+                                self.begin(offset, code)?;
+                                self.small_tuple(code)?;
+                            }
+                            Opcode::TUPLE => {
+                                self.begin(offset, code)?;
+                                self.tuple()?;
+                            }
+                            Opcode::STACK_GLOBAL => {
+                                self.begin(offset, code)?;
+                                self.stack_global_op()?;
+                            }
+                            Opcode::REDUCE => {
+                                self.begin(offset, code)?;
+                                self.reduce()?;
+                            }
+                            Opcode::NEWOBJ => {
+                                self.begin(offset, code)?;
+                                self.new_obj()?;
+                            }
+                            Opcode::BUILD => {
+                                self.begin(offset, code)?;
+                                self.build()?;
+                                pos += 1;
+                                if self.after_build.is_some() {
+                                    pos = self.after_build::<FINAL>(data, pos)?;
+                                }
+                                continue 'opcodes;
+                            }
+                            _ => break 'general,
+                        }
+                        pos += 1;
                     }
                 }
-                continue;
+                continue 'opcodes;
+            }
+            let (op, next) = match brine_lex::lex_op(data, pos) {
+                Ok(lexed) => lexed,
+                Err(err) if !FINAL && err.is_eof() => return Ok(Chunk::More(pos)),
+                Err(err) => return Err(Error::from_lex(err, base)),
             };
             pos = next;
-            match arg {
-                HotArg::Int(value) => {
-                    self.begin(offset, code)?;
-                    match code {
-                        // Memo keys: BINPUT's and BINGET's are one unsigned byte, LONG_BINPUT's
-                        // and LONG_BINGET's four.
-                        Opcode::BINPUT | Opcode::LONG_BINPUT => self.memo_put(value as u64)?,
-                        Opcode::BINGET | Opcode::LONG_BINGET => {
-                            let key = value as u64;
-                            let Some(value) = self.memo.get(key) else {
-                                return Err(self.error(ErrorKind::MemoKeyMissing(key)));
-                            };
-                            self.got(value);
-                            self.push(value)?;
-                            self.refetch(value);
-                        }
-                        _ => self.push(Value::Int(value))?,
-                    }
-                }
-                HotArg::Float(value) => {
-                    self.begin(offset, code)?;
-                    self.push(Value::Float(value))?;
-                }
-                HotArg::Str(text) => {
-                    self.begin(offset, code)?;
-                    let text = self.payload_slice(text)?;
-                    let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
-                    self.push(node)?;
-                }
-                HotArg::None => {
-                    // The opcodes of scalars, the memo and containers run without the general
-                    // step; the rest through it.
-                    match code {
-                        Opcode::NONE => self.push_scalar(offset, code, Value::None)?,
-                        Opcode::NEWTRUE => self.push_scalar(offset, code, Value::Bool(true))?,
-                        Opcode::NEWFALSE => self.push_scalar(offset, code, Value::Bool(false))?,
-                        Opcode::EMPTY_LIST => {
-                            self.push_empty(offset, code, Node::List(Vec::new()))?
-                        }
-                        Opcode::EMPTY_DICT => {
-                            self.push_empty(offset, code, Node::Dict(Vec::new()))?
-                        }
-                        Opcode::EMPTY_TUPLE => {
-                            self.push_empty(offset, code, Node::Tuple(Vec::new()))?
-                        }
-                        Opcode::MEMOIZE => {
-                            self.begin(offset, code)?;
-                            let key = self.memo.len() as u64;
-                            self.memo_put(key)?;
-                        }
-                        Opcode::MARK => {
-                            self.begin(offset, code)?;
-                            self.mark()?;
-                        }
-                        Opcode::APPEND => {
-                            self.begin(offset, code)?;
-                            self.append_one()?;
-                        }
-                        Opcode::APPENDS => {
-                            self.begin(offset, code)?;
-                            self.appends()?;
-                        }
-                        Opcode::SETITEM => {
-                            self.begin(offset, code)?;
-                            self.set_item()?;
-                        }
-                        Opcode::SETITEMS => {
-                            self.begin(offset, code)?;
-                            self.set_items_marked()?;
-                        }
-                        Opcode::TUPLE1 | Opcode::TUPLE2 | Opcode::TUPLE3 => {
-                            self.begin(offset, code)?;
-                            self.small_tuple(code)?;
-                        }
-                        Opcode::TUPLE => {
-                            self.begin(offset, code)?;
-                            self.tuple()?;
-                        }
-                        Opcode::STACK_GLOBAL => {
-                            self.begin(offset, code)?;
-                            self.stack_global_op()?;
-                        }
-                        Opcode::REDUCE => {
-                            self.begin(offset, code)?;
-                            self.reduce()?;
-                        }
-                        Opcode::NEWOBJ => {
-                            self.begin(offset, code)?;
-                            self.new_obj()?;
-                        }
-                        Opcode::BUILD => {
-                            self.begin(offset, code)?;
-                            self.build()?;
-                            if self.after_build.is_some() {
-                                pos = self.after_build::<FINAL>(data, pos)?;
-                            }
-                        }
-                        _ => {
-                            let op = Op {
-                                code,
-                                arg: Arg::None,
-                            };
-                            if let Step::Stop(root) = self.step(offset, op)? {
-                                return Ok(Chunk::Stop(root, pos));
-                            }
-                        }
-                    }
+            let frame_len = frame_len(&op.arg);
+            if let Step::Stop(root) = self.step(offset, op)? {
+                return Ok(Chunk::Stop(root, pos));
+            }
+            // A frame the chunk does not hold whole is read by the caller, so that a frame
+            // cut short is reported at its FRAME, as from a slice.
+            if let Some(len) = frame_len.filter(|_| !FINAL) {
+                if self
+                    .frame_end()
+                    .is_some_and(|frame_end| frame_end > base + data.len() as u64)
+                {
+                    return Ok(Chunk::Frame(pos, len));
                 }
             }
         }
+    }
+
+    /// BINGET, LONG_BINGET: pushes the value the memo holds under `key`.
+    #[inline(always)]
+    fn memo_get(&mut self, offset: u64, code: Opcode, key: u64) -> Result<(), Error> {
+        self.begin(offset, code)?;
+        let Some(value) = self.memo.get(key) else {
+            return Err(self.error(ErrorKind::MemoKeyMissing(key)));
+        };
+        self.got(value);
+        self.push(value)?;
+        self.refetch(value);
+        Ok(())
+    }
+
+    /// SHORT_BINUNICODE, BINUNICODE: pushes a str of the text.
+    #[inline(always)]
+    fn push_str(&mut self, offset: u64, code: Opcode, text: &[u8]) -> Result<(), Error> {
+        self.begin(offset, code)?;
+        let text = self.payload_slice(text)?;
+        let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
+        self.push(node)
     }
 
     /// Pushes the scalar an argument-less opcode makes.
@@ -212,8 +284,7 @@ impl Machine<'_> {
     fn begin(&mut self, offset: u64, code: Opcode) -> Result<(), Error> {
         self.offset = offset;
         self.code = code;
-        self.settle_line();
-        self.check_frame()
+        self.settle()
     }
 }
 

@@ -51,6 +51,11 @@ pub(crate) struct Machine<'h> {
     payload_bytes: u64,
     /// Where the current FRAME ends, if one is open.
     frame_end: Option<u64>,
+    /// The offset from which an opcode's start needs [`Machine::settle`]'s bookkeeping: never
+    /// past `frame_end`, and 0 while `pending_line` is set. Lower is always safe (the
+    /// bookkeeping then finds nothing to do and moves it on), so that the fast loop tests one
+    /// offset per opcode instead of the line and the frame.
+    settle_at: u64,
     /// The input's length, when known: a FRAME must not claim more.
     input_len: Option<u64>,
     // The opcode being executed, for errors.
@@ -209,6 +214,7 @@ impl<'h> Machine<'h> {
             shared: shared.cloned(),
             payload_bytes: 0,
             frame_end: None,
+            settle_at: 0,
             input_len,
             offset: 0,
             code: Opcode::STOP,
@@ -370,6 +376,7 @@ impl<'h> Machine<'h> {
                     self.idioms.up_to_py36 = true;
                 }
                 self.frame_end = Some(frame_end);
+                self.settle_at = self.settle_at.min(frame_end);
             }
 
             // Scalars.
@@ -401,6 +408,7 @@ impl<'h> Machine<'h> {
                 };
                 if op.code == Opcode::FLOAT {
                     self.pending_line = Some(PendingLine::float(offset, value));
+                    self.settle_at = 0;
                 }
                 self.push(Value::Float(value))?;
             }
@@ -415,6 +423,7 @@ impl<'h> Machine<'h> {
                 };
                 if op.code == Opcode::UNICODE {
                     self.pending_line = PendingLine::unicode(offset, &text);
+                    self.settle_at = 0;
                 }
                 let data = self.payload(text)?;
                 let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(data)))?;
@@ -632,6 +641,24 @@ impl<'h> Machine<'h> {
                 }
             }
         }
+    }
+
+    /// [`Machine::settle_line`] and [`Machine::check_frame`] for the opcode at `self.offset`,
+    /// when `settle_at` says they may have something to do.
+    #[inline(always)]
+    pub(crate) fn settle(&mut self) -> Result<(), Error> {
+        if self.offset >= self.settle_at {
+            self.settle_slow()?;
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn settle_slow(&mut self) -> Result<(), Error> {
+        self.settle_line();
+        self.check_frame()?;
+        self.settle_at = self.frame_end.unwrap_or(u64::MAX);
+        Ok(())
     }
 
     /// Where the open frame ends, if one is open.
@@ -922,15 +949,17 @@ impl<'h> Machine<'h> {
                 if list.capacity() == 0 {
                     // A list's first batch (most lists have one) allocates its exact size
                     // straight away, without the growth path: the room `list_room` gives an
-                    // empty list.
-                    *list = self.stack.drain(mark..).collect();
+                    // empty list. `Value` is `Copy`, so the items move as one copy of the
+                    // slice rather than one by one through a drain.
+                    *list = self.stack[mark..].to_vec();
                 } else {
                     if list.capacity() - from < incoming {
                         let room = list_room(from + incoming, list.capacity(), offset, input_len);
                         list.reserve_exact(room - from);
                     }
-                    list.extend(self.stack.drain(mark..));
+                    list.extend_from_slice(&self.stack[mark..]);
                 }
+                self.stack.truncate(mark);
                 let to = list.len();
                 self.marks.pop();
                 self.filled(mark - 1, target, from, to);

@@ -552,6 +552,18 @@ fn frames_cut_short_fail_at_their_frame_from_readers_too() {
     // A frame that claims bytes past STOP.
     let past_stop = b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00N.N";
     check_err(past_stop, 12, |k| matches!(k, ErrorKind::FrameMismatch(_)));
+    // The crossing found at an in-line opcode: the BININT1 after the one that crosses.
+    let crossing = b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00]K\x01K\x02.";
+    check_err(crossing, 14, |k| matches!(k, ErrorKind::FrameMismatch(_)));
+    // A second frame after one closed exactly is checked as the first: whole, then crossed.
+    let two =
+        b"\x80\x04\x95\x01\x00\x00\x00\x00\x00\x00\x00]\x95\x02\x00\x00\x00\x00\x00\x00\x00K\x01a.";
+    check(two, "[1]");
+    let two_crossing =
+        b"\x80\x04\x95\x01\x00\x00\x00\x00\x00\x00\x00]\x95\x01\x00\x00\x00\x00\x00\x00\x00K\x01a.";
+    check_err(two_crossing, 23, |k| {
+        matches!(k, ErrorKind::FrameMismatch(_))
+    });
 }
 
 #[test]
