@@ -104,12 +104,8 @@ impl Machine<'_> {
                     self.begin(offset, code)?;
                     self.push(Value::Float(value))?;
                 }
-                HotArg::Str(text) => {
-                    self.begin(offset, code)?;
-                    let text = self.payload_slice(text)?;
-                    let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
-                    self.push(node)?;
-                }
+                HotArg::Str(text) => self.hot_str(offset, code, text)?,
+                HotArg::Text(text) => self.hot_str(offset, code, text.as_bytes())?,
                 HotArg::None => {
                     // The opcodes of scalars, the memo and containers run without the general
                     // step; the rest through it.
@@ -205,6 +201,16 @@ impl Machine<'_> {
     fn push_empty(&mut self, offset: u64, code: Opcode, node: Node) -> Result<(), Error> {
         self.begin(offset, code)?;
         self.push_node(node)
+    }
+
+    /// Pushes the str a SHORT_BINUNICODE or BINUNICODE makes of `text`, validated
+    /// surrogatepass UTF-8 borrowed from the input.
+    #[inline(always)]
+    fn hot_str(&mut self, offset: u64, code: Opcode, text: &[u8]) -> Result<(), Error> {
+        self.begin(offset, code)?;
+        let text = self.payload_slice(text)?;
+        let node = self.add(Node::Str(PyStr::from_surrogatepass_unchecked(text)))?;
+        self.push(node)
     }
 
     /// Sets the opcode errors name and applies the frame rules, as [`Machine::step`] does.
