@@ -45,6 +45,7 @@ pub fn lex_op(input: &[u8], offset: usize) -> Result<(Op<'_>, usize), LexError> 
                 HotArg::Int(value) => Arg::Int(value),
                 HotArg::Float(value) => Arg::Float(value),
                 HotArg::Str(text) => Arg::Unicode(Cow::Borrowed(text)),
+                HotArg::Text(text) => Arg::Unicode(Cow::Borrowed(text.as_bytes())),
             };
             Ok((Op { code, arg }, next))
         }
@@ -63,8 +64,13 @@ pub enum HotArg<'a> {
     Int(i64),
     /// BINFLOAT ([`Arg::Float`]).
     Float(f64),
-    /// SHORT_BINUNICODE, BINUNICODE: validated surrogatepass UTF-8 ([`Arg::Unicode`]).
+    /// SHORT_BINUNICODE, BINUNICODE whose text holds a lone surrogate: validated
+    /// surrogatepass UTF-8 ([`Arg::Unicode`]).
     Str(&'a [u8]),
+    /// SHORT_BINUNICODE, BINUNICODE whose text is strict UTF-8, as nearly every str is
+    /// ([`Arg::Unicode`]): checked once, so that a reader that wants a `&str` need not check
+    /// it again.
+    Text(&'a str),
 }
 
 /// Decodes the opcode at `input[offset]` when it is one of the opcodes most of a pickle is
@@ -109,12 +115,12 @@ pub fn lex_hot(input: &[u8], offset: usize) -> Option<(Opcode, HotArg<'_>, usize
             (HotArg::Int(i64::from(value)), next)
         }
         Opcode::SHORT_BINUNICODE => {
-            let (text, next) = hot_unicodestring1(input, offset)?;
-            (HotArg::Str(text), next)
+            let (text, next) = unicodestring1(input, offset)?;
+            (hot_str(text)?, next)
         }
         Opcode::BINUNICODE => {
-            let (text, next) = hot_unicodestring4(input, offset)?;
-            (HotArg::Str(text), next)
+            let (text, next) = unicodestring4(input, offset)?;
+            (hot_str(text)?, next)
         }
         _ if code.arg_kind() == Some(ArgKind::None) => (HotArg::None, offset + 1),
         _ => return None,
@@ -180,20 +186,45 @@ pub fn hot_float8(input: &[u8], offset: usize) -> Option<(f64, usize)> {
 /// ```
 #[inline(always)]
 pub fn hot_unicodestring1(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
-    let (&len, text) = input.get(offset..)?.get(1..)?.split_first()?;
-    let text = text.get(..usize::from(len))?;
+    let (text, next) = unicodestring1(input, offset)?;
     pystr::validate(text).ok()?;
-    Some((text, offset + 2 + text.len()))
+    Some((text, next))
 }
 
 /// BINUNICODE's text (`unicodestring4`), as [`hot_unicodestring1`].
 #[inline(always)]
 pub fn hot_unicodestring4(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
+    let (text, next) = unicodestring4(input, offset)?;
+    pystr::validate(text).ok()?;
+    Some((text, next))
+}
+
+/// SHORT_BINUNICODE's bytes, not yet checked as text, and the offset past them.
+#[inline(always)]
+fn unicodestring1(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
+    let (&len, text) = input.get(offset..)?.get(1..)?.split_first()?;
+    let text = text.get(..usize::from(len))?;
+    Some((text, offset + 2 + text.len()))
+}
+
+/// BINUNICODE's bytes, not yet checked as text, and the offset past them.
+#[inline(always)]
+fn unicodestring4(input: &[u8], offset: usize) -> Option<(&[u8], usize)> {
     let rest = input.get(offset..)?.get(1..)?;
     let len = u32::from_le_bytes(fixed(rest)?);
     let text = rest[4..].get(..usize::try_from(len).ok()?)?;
-    pystr::validate(text).ok()?;
     Some((text, offset + 5 + text.len()))
+}
+
+/// A str's text as [`HotArg::Text`] when it is strict UTF-8, else as [`HotArg::Str`] when it
+/// is surrogatepass UTF-8.
+#[inline(always)]
+fn hot_str(text: &[u8]) -> Option<HotArg<'_>> {
+    if let Some(text) = pystr::as_str(text) {
+        return Some(HotArg::Text(text));
+    }
+    pystr::validate(text).ok()?;
+    Some(HotArg::Str(text))
 }
 
 /// The first `N` bytes of `rest`, if it holds them.
@@ -671,7 +702,7 @@ mod tests {
             (b"h\x07", HotArg::Int(7)),
             (b"r\xff\xff\xff\xff", HotArg::Int(u32::MAX.into())),
             (b"j\x01\x00\x00\x00", HotArg::Int(1)),
-            (b"\x8c\x03\xe2\x82\xac", HotArg::Str("€".as_bytes())),
+            (b"\x8c\x03\xe2\x82\xac", HotArg::Text("€")),
             (
                 b"X\x03\x00\x00\x00\xed\xa0\x80",
                 HotArg::Str(b"\xed\xa0\x80"),

@@ -306,14 +306,15 @@ impl<'de, 'o> Stream<'de, 'o> {
                 _ => return Err(fallback()),
             },
             (_, HotArg::Float(value)) => Head::Float(value),
-            (_, HotArg::Str(text)) => {
+            (_, HotArg::Text(text)) => {
                 self.payload += text.len() as u64;
                 if self.payload > self.options.limits.max_bytes {
                     return Err(fallback());
                 }
-                // A lone surrogate is an error the graph path reports.
-                Head::Str(std::str::from_utf8(text).map_err(|_| fallback())?)
+                Head::Str(text)
             }
+            // A lone surrogate is an error the graph path reports.
+            (_, HotArg::Str(_)) => return Err(fallback()),
             (Opcode::NONE, HotArg::None) => Head::None,
             (Opcode::NEWTRUE, HotArg::None) => Head::Bool(true),
             (Opcode::NEWFALSE, HotArg::None) => Head::Bool(false),
