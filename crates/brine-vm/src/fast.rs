@@ -1,10 +1,12 @@
 //! The decoding loop over a slice, with the hot opcodes run in place.
 //!
 //! Most of a pickle is a handful of opcodes: small ints, floats, short strs, memo puts and
-//! gets, MARK and the empty containers. brine-lex's [`brine_lex::lex_hot`], the in-line part
-//! of its one decoder, decodes those, and here they run without the general [`Machine::step`]; every other opcode goes
-//! through `step`. The lexer is the one decoder and the one place that reports malformed
-//! input.
+//! gets, MARK and the empty containers. Here the loop matches the opcode byte once, reads the
+//! argument with brine-lex's reader for that opcode ([`brine_lex::hot_uint1`] and the others,
+//! the readers [`brine_lex::lex_hot`] is made of) and runs the opcode without the general
+//! [`Machine::step`]; every other opcode, and one a reader declines, goes through
+//! [`brine_lex::lex_op`] and `step`. The lexer is the one decoder and the one place that
+//! reports malformed input.
 //!
 //! The same loop runs over the chunks of a stream (`crate::read`): a reader's buffer or a
 //! frame. A chunk is not the whole input, so an opcode cut by its end is handed back to the
