@@ -481,7 +481,7 @@ impl JoblibFile {
     }
 
     /// An interpreter over [`JoblibFile::graph`]: its `ndarray`, `array_at` and `arrays`
-    /// read the wrappers as arrays (object arrays as [`ArrayData::Pickled`](brine_interpret::numpy::ArrayData::Pickled);
+    /// read the wrappers as arrays (object arrays as [`ArrayData::Pickled`];
     /// [`JoblibFile::array`] gives their items).
     pub fn interpreter(&self) -> brine_interpret::Interpreter<'_> {
         brine_interpret::Interpreter::new(&self.graph)
