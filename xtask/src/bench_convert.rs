@@ -80,9 +80,5 @@ fn build_brine() -> Result<PathBuf, String> {
     if !status.success() {
         return Err(format!("cargo build -p brine-cli failed ({status})"));
     }
-    let target = env::var_os("CARGO_TARGET_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bench_data::benches_dir().with_file_name("target"));
-    Ok(target.join("release").join("brine"))
+    Ok(crate::paths::release_binary("brine"))
 }

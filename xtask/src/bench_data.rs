@@ -85,11 +85,7 @@ pub fn ensure(force: bool) -> Result<PathBuf, String> {
 
 /// `benches/` at the workspace root.
 pub fn benches_dir() -> PathBuf {
-    // Invariant: this crate lives in `xtask/` directly under the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace root")
-        .join("benches")
+    crate::paths::workspace_root().join("benches")
 }
 
 /// The data folder: `$BRINE_BENCH_DATA` or `benches/data`.

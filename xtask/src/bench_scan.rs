@@ -49,7 +49,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::paths::workspace_root();
     let data = root.join("target").join("bench-scan");
     let python = brine_python::reference().map_err(|err| err.to_string())?;
     run_checked(
@@ -65,7 +65,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "-p",
         "brine-cli",
     ]))?;
-    let brine = root.join("target/release/brine");
+    let brine = crate::paths::release_binary("brine");
     let commit =
         output(
             Command::new("git")

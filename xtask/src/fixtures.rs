@@ -327,11 +327,7 @@ fn generate_in_venv(python: &Path, generator: &str, dir: &str, check: bool) -> R
 
 /// The `fixtures/` directory of the workspace.
 pub fn fixtures_dir() -> PathBuf {
-    // Invariant: this crate lives in `xtask/` directly under the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace root")
-        .join("fixtures")
+    crate::paths::workspace_root().join("fixtures")
 }
 
 fn usage() -> &'static str {

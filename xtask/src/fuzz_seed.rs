@@ -12,7 +12,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("fuzz-seed takes no arguments, got `{arg}`"));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::paths::workspace_root();
     let pickles = root.join("fixtures/pickles");
     let mut files: Vec<PathBuf> = Vec::new();
     for producer in read_dir(&pickles)? {

@@ -9,6 +9,7 @@ mod bench_scan;
 mod container_fixtures;
 mod fixtures;
 mod fuzz_seed;
+mod paths;
 mod scan_compare;
 mod tables;
 

@@ -32,7 +32,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         [flag] if flag == "--missed" => true,
         [arg, ..] => return Err(format!("unknown argument `{arg}`")),
     };
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = crate::paths::workspace_root();
     run_checked(Command::new(env!("CARGO")).current_dir(&root).args([
         "build",
         "--release",
@@ -68,7 +68,7 @@ fn compare(root: &Path, python: &Path, venv: &Path, missed: bool) -> Result<(), 
     script
         .arg(root.join("python/scan_compare.py"))
         .arg("--brine")
-        .arg(root.join("target/release/brine"))
+        .arg(crate::paths::release_binary("brine"))
         .arg("--corpus")
         .arg(root.join("fixtures/scan"));
     for pin in &pins {

@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A generated file: the script that prints it and where it lives in the workspace.
@@ -41,7 +41,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// Writes every table (or, with `check`, fails naming the ones that differ).
 pub fn generate(python: &Path, check: bool) -> Result<(), String> {
-    let root = workspace_root();
+    let root = crate::paths::workspace_root();
     let mut stale = Vec::new();
     for table in TABLES {
         let text = render(python, &root, table)?;
@@ -106,13 +106,6 @@ fn render(python: &Path, root: &Path, table: &Table) -> Result<String, String> {
         ));
     }
     String::from_utf8(formatted.stdout).map_err(|e| format!("rustfmt: {e}"))
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace root")
-        .to_path_buf()
 }
 
 #[cfg(test)]
