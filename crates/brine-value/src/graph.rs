@@ -1,5 +1,7 @@
 //! [`Graph`]: the arena that owns every node, and [`ValueRef`], the way to read it.
 
+use std::collections::TryReserveError;
+
 use hashbrown::HashMap;
 use num_bigint::BigInt;
 
@@ -114,6 +116,25 @@ impl Graph {
             unmemoized_protocol: 0,
             flavour: None,
             root: Value::None,
+        }
+    }
+
+    /// Makes room for `additional` more nodes, or reports that the allocator refused it and
+    /// leaves the graph as it was (the arena then grows as nodes are added).
+    ///
+    /// # Errors
+    ///
+    /// The allocator's refusal.
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        self.nodes.try_reserve(additional)
+    }
+
+    /// Gives back the node arena's room beyond its nodes when that room is more than the
+    /// nodes take, so that a graph decoded into a room sized for a larger one pins at most
+    /// twice its nodes' memory, as a grown `Vec` does.
+    pub fn trim_arena(&mut self) {
+        if self.nodes.capacity() / 2 > self.nodes.len() {
+            self.nodes.shrink_to_fit();
         }
     }
 
@@ -454,6 +475,11 @@ impl Graph {
     /// The number of nodes in the arena.
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// How many nodes the arena holds room for without growing.
+    pub fn capacity(&self) -> usize {
+        self.nodes.capacity()
     }
 
     /// Whether the arena holds no node.

@@ -40,7 +40,12 @@ impl BigIntId {
 /// ([`crate::Graph::add_int`], [`crate::Graph::bigint`]) and compared by value, never by
 /// where it is kept, so moving values through a decoder's stack and dropping a graph of
 /// millions of them cost nothing per value.
+// A tag of eight bytes puts every payload at offset 8, so that a copy is two word moves rather
+// than the tag, the bool and the u32 ids moved one by one: 4.4% of the instructions of
+// decoding a list of small dicts, which copy values between the stack, the memo and the
+// dict. The spare tag values still give `Node` its niche (48 bytes, see node.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[repr(u64)]
 pub enum Value {
     /// Python `None`.
     #[default]

@@ -165,6 +165,9 @@ const ANCHOR_SEARCH: usize = 64;
 
 /// The most nodes and memo entries reserved from the input's length (57 KiB of arena).
 const SMALL_RESERVE: u64 = 1024;
+/// The most nodes and memo entries reserved from a larger input's length (48 MiB of arena,
+/// 16 MiB of memo, neither touched until used).
+const LARGE_RESERVE: u64 = 1 << 20;
 /// The most stack slots reserved.
 const STACK_RESERVE: usize = 64;
 
@@ -195,6 +198,17 @@ impl<'h> Machine<'h> {
         stack.reserve(small.min(STACK_RESERVE));
         memo.reserve(small);
         let mut graph = Graph::with_capacity(small);
+        // A larger pickle's arena and memo are reserved for one node and one memo entry per
+        // 16 bytes too, up to LARGE_RESERVE: grown by doubling instead, each step below the
+        // allocator's mmap threshold copies the arena into fresh pages, and on a list of
+        // short str those page faults were half of the decode. Beyond the cap the allocator
+        // maps large blocks, whose growth moves pages rather than copying them. Room the
+        // allocator refuses is simply not reserved, and `finish` gives back what was unused.
+        let large = input_len.map_or(0, |len| (len / 16).min(LARGE_RESERVE) as usize);
+        if large > small {
+            let _ = graph.try_reserve(large - small);
+            memo.try_reserve(large - small);
+        }
         graph.set_py2_text(Py2Text {
             encoding: options.encoding,
             errors: options.errors,
@@ -1711,6 +1725,7 @@ impl<'h> Machine<'h> {
             prune(&mut self.graph, &self.discarded);
         }
         self.record_memoization();
+        self.graph.trim_arena();
         std::mem::take(&mut self.graph)
     }
 

@@ -29,6 +29,11 @@ impl Memo {
         self.dense.reserve(additional);
     }
 
+    /// Makes room for `additional` more dense entries if the allocator grants it.
+    pub(crate) fn try_reserve(&mut self, additional: usize) {
+        let _ = self.dense.try_reserve(additional);
+    }
+
     /// The memo emptied for another pickle, keeping the room of its vector and map unless
     /// either holds room for more than `retain` entries.
     pub(crate) fn emptied(mut self, retain: usize) -> Memo {

@@ -774,3 +774,46 @@ fn a_container_filled_after_the_memo_hands_it_back_keeps_where() {
     // Through DUP: not reached again through the memo.
     check(b"\x80\x02}q\x002X\x01\x00\x00\x00aK\x01s0.", "{'a': 1}");
 }
+
+#[test]
+fn a_large_pickle_of_few_nodes_keeps_little_room() {
+    // 1 MiB of bytes in one BINBYTES: the decoder reserves an arena from the input's length
+    // (one node per 16 bytes), and the graph it returns gives back what one node leaves.
+    let mut pickle = b"\x80\x04B\x00\x00\x10\x00".to_vec();
+    pickle.resize(pickle.len() + (1 << 20), b'x');
+    pickle.extend_from_slice(b"\x94.");
+    let graph = brine_vm::from_slice(&pickle, &Options::default()).unwrap();
+    assert_eq!(graph.len(), 1);
+    assert!(
+        graph.capacity() < 1024,
+        "room for {} nodes",
+        graph.capacity()
+    );
+}
+
+#[test]
+fn a_large_pickle_of_many_nodes_decodes_as_cpython() {
+    // 100,000 short str, memoized, in APPENDS batches of 1000 as CPython writes them: beyond
+    // the small reserve, so the arena and the memo are reserved from the length.
+    let mut pickle = b"\x80\x04]\x94(".to_vec();
+    for i in 0..100_000u32 {
+        let text = format!("s{i}");
+        pickle.push(0x8c);
+        pickle.push(text.len() as u8);
+        pickle.extend_from_slice(text.as_bytes());
+        pickle.push(0x94);
+        if i % 1000 == 999 {
+            pickle.extend_from_slice(if i == 99_999 { b"e" } else { b"e(" });
+        }
+    }
+    pickle.push(b'.');
+    let graph = brine_vm::from_slice(&pickle, &Options::default()).unwrap();
+    assert_eq!(graph.len(), 100_001);
+    assert!(graph.capacity() <= 2 * graph.len());
+    let Some(Node::List(items)) = graph.root().node() else {
+        panic!("not a list: {graph:?}");
+    };
+    assert_eq!(items.len(), 100_000);
+    let last = graph.get(&items[99_999]);
+    assert_eq!(last.as_str(), Some("s99999"));
+}
