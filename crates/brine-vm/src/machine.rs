@@ -56,6 +56,9 @@ pub(crate) struct Machine<'h> {
     /// bookkeeping then finds nothing to do and moves it on), so that the fast loop tests one
     /// offset per opcode instead of the line and the frame.
     settle_at: u64,
+    /// The offset from which `settle` next sizes the arena and the memo from what the pickle
+    /// so far predicts ([`Machine::plan_room`]).
+    room_at: u64,
     /// The input's length, when known: a FRAME must not claim more.
     input_len: Option<u64>,
     // The opcode being executed, for errors.
@@ -165,9 +168,10 @@ const ANCHOR_SEARCH: usize = 64;
 
 /// The most nodes and memo entries reserved from the input's length (57 KiB of arena).
 const SMALL_RESERVE: u64 = 1024;
-/// The most nodes and memo entries reserved from a larger input's length (48 MiB of arena,
-/// 16 MiB of memo, neither touched until used).
-const LARGE_RESERVE: u64 = 1 << 20;
+/// How many bytes of input pass between two sizings of the arena and the memo.
+const ROOM_STRIDE: u64 = 1 << 16;
+/// The fewest entries from which a density predicts anything.
+const PREDICT_MIN: usize = 1 << 10;
 /// The most stack slots reserved.
 const STACK_RESERVE: usize = 64;
 
@@ -198,17 +202,6 @@ impl<'h> Machine<'h> {
         stack.reserve(small.min(STACK_RESERVE));
         memo.reserve(small);
         let mut graph = Graph::with_capacity(small);
-        // A larger pickle's arena and memo are reserved for one node and one memo entry per
-        // 16 bytes too, up to LARGE_RESERVE: grown by doubling instead, each step below the
-        // allocator's mmap threshold copies the arena into fresh pages, and on a list of
-        // short str those page faults were half of the decode. Beyond the cap the allocator
-        // maps large blocks, whose growth moves pages rather than copying them. Room the
-        // allocator refuses is simply not reserved, and `finish` gives back what was unused.
-        let large = input_len.map_or(0, |len| (len / 16).min(LARGE_RESERVE) as usize);
-        if large > small {
-            let _ = graph.try_reserve(large - small);
-            memo.try_reserve(large - small);
-        }
         graph.set_py2_text(Py2Text {
             encoding: options.encoding,
             errors: options.errors,
@@ -229,6 +222,7 @@ impl<'h> Machine<'h> {
             payload_bytes: 0,
             frame_end: None,
             settle_at: 0,
+            room_at: ROOM_STRIDE,
             input_len,
             offset: 0,
             code: Opcode::STOP,
@@ -671,8 +665,33 @@ impl<'h> Machine<'h> {
     fn settle_slow(&mut self) -> Result<(), Error> {
         self.settle_line();
         self.check_frame()?;
-        self.settle_at = self.frame_end.unwrap_or(u64::MAX);
+        if self.offset >= self.room_at {
+            self.plan_room();
+        }
+        self.settle_at = self.frame_end.unwrap_or(u64::MAX).min(self.room_at);
         Ok(())
+    }
+
+    /// Every [`ROOM_STRIDE`] bytes of a pickle of known length: makes room in the node arena
+    /// and the memo for the entries the rest of the pickle predicts at the density so far
+    /// ([`predicted_room`]). Grown by doubling instead, each step below the allocator's mmap
+    /// threshold copies the arena into fresh pages, and on a list of short str those page
+    /// faults were half of the decode. Reserving from the length alone, before the first
+    /// opcode, cost the pickles of few nodes (a list of a million floats) their time in
+    /// reserving and returning room they never use. Room the allocator refuses is left to
+    /// each vector's own growth; `finish` gives back what a prediction left unused.
+    #[cold]
+    fn plan_room(&mut self) {
+        self.room_at = self.offset.saturating_add(ROOM_STRIDE);
+        let (offset, input_len, limits) = (self.offset, self.input_len, &self.options.limits);
+        let (len, capacity) = (self.graph.len(), self.graph.capacity());
+        if let Some(room) = predicted_room(len, capacity, offset, input_len, limits.max_nodes) {
+            let _ = self.graph.try_reserve(room - len);
+        }
+        let (len, capacity) = (self.memo.dense_len(), self.memo.dense_capacity());
+        if let Some(room) = predicted_room(len, capacity, offset, input_len, limits.max_memo) {
+            self.memo.try_reserve(room - len);
+        }
     }
 
     /// Where the open frame ends, if one is open.
@@ -1902,9 +1921,30 @@ fn list_room(needed: usize, capacity: usize, offset: u64, input_len: Option<u64>
     }
 }
 
+/// The room a vector of `len` entries (of `capacity`) filled by the first `offset` bytes of
+/// an input of `input_len` should have for the rest of it, when that is more than it has:
+/// the entries per byte so far, a little over, never past `limit` (the decoder's limit on
+/// such entries) nor one entry per byte. `None` without the input's length or with fewer
+/// than [`PREDICT_MIN`] entries to go by.
+fn predicted_room(
+    len: usize,
+    capacity: usize,
+    offset: u64,
+    input_len: Option<u64>,
+    limit: usize,
+) -> Option<usize> {
+    let input_len = input_len.filter(|_| len >= PREDICT_MIN && offset > 0)?;
+    let predicted = len as u128 * u128::from(input_len) / u128::from(offset);
+    let predicted = usize::try_from(predicted).unwrap_or(usize::MAX);
+    let predicted = predicted.saturating_add(predicted / 64);
+    let bytes = usize::try_from(input_len).unwrap_or(usize::MAX);
+    let predicted = predicted.min(limit).min(bytes);
+    (predicted > capacity).then_some(predicted)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::list_room;
+    use super::{list_room, predicted_room};
 
     #[test]
     fn a_list_that_fills_the_pickle_is_sized_once_from_its_density() {
@@ -1927,5 +1967,45 @@ mod tests {
         assert_eq!(list_room(1_100, 1_000, 9_000, Some(9_000_000)), 2_000);
         // A batch larger than the doubled capacity is taken whole.
         assert_eq!(list_room(10_000, 4_096, 0, Some(100)), 10_000);
+    }
+
+    #[test]
+    fn an_arena_is_sized_from_the_density_so_far() {
+        // 4,000 str nodes in the first 64 KiB of a 3.3 MB pickle: room for about 205,000.
+        let room = predicted_room(4_000, 4_096, 65_536, Some(3_300_000), usize::MAX);
+        let room = room.expect("a prediction beyond the capacity");
+        assert!((201_000..=205_000).contains(&room), "{room}");
+        // Already room enough: nothing to do.
+        assert_eq!(
+            predicted_room(4_000, 300_000, 65_536, Some(3_300_000), usize::MAX),
+            None
+        );
+    }
+
+    #[test]
+    fn a_prediction_stays_within_the_limit_and_the_input() {
+        // A dense head of a long pickle predicts more than the limit allows, or than one
+        // entry per byte: the smaller bound wins.
+        assert_eq!(
+            predicted_room(60_000, 65_536, 65_536, Some(1 << 40), 1_000_000),
+            Some(1_000_000)
+        );
+        assert_eq!(
+            predicted_room(65_536, 65_536, 65_536, Some(100_000), usize::MAX),
+            Some(100_000)
+        );
+    }
+
+    #[test]
+    fn without_the_length_or_enough_entries_nothing_is_predicted() {
+        assert_eq!(predicted_room(4_000, 4_096, 65_536, None, usize::MAX), None);
+        assert_eq!(
+            predicted_room(1_000, 1_024, 65_536, Some(1 << 30), usize::MAX),
+            None
+        );
+        assert_eq!(
+            predicted_room(4_000, 4_096, 0, Some(1 << 30), usize::MAX),
+            None
+        );
     }
 }

@@ -34,6 +34,16 @@ impl Memo {
         let _ = self.dense.try_reserve(additional);
     }
 
+    /// The dense vector's entries.
+    pub(crate) fn dense_len(&self) -> usize {
+        self.dense.len()
+    }
+
+    /// The dense vector's room.
+    pub(crate) fn dense_capacity(&self) -> usize {
+        self.dense.capacity()
+    }
+
     /// The memo emptied for another pickle, keeping the room of its vector and map unless
     /// either holds room for more than `retain` entries.
     pub(crate) fn emptied(mut self, retain: usize) -> Memo {
