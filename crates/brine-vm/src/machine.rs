@@ -688,7 +688,7 @@ impl<'h> Machine<'h> {
         if let Some(room) = predicted_room(len, capacity, offset, input_len, limits.max_nodes) {
             let _ = self.graph.try_reserve(room - len);
         }
-        let (len, capacity) = (self.memo.dense_len(), self.memo.dense_capacity());
+        let (len, capacity) = self.memo.dense_room();
         if let Some(room) = predicted_room(len, capacity, offset, input_len, limits.max_memo) {
             self.memo.try_reserve(room - len);
         }
@@ -1909,11 +1909,7 @@ fn list_room(needed: usize, capacity: usize, offset: u64, input_len: Option<u64>
     let Some(input_len) = input_len.filter(|_| offset > 0 && capacity >= 1 << 12) else {
         return doubled;
     };
-    let predicted = needed as u128 * u128::from(input_len) / u128::from(offset);
-    let predicted = usize::try_from(predicted).unwrap_or(usize::MAX);
-    // A little over the prediction, so that a list predicted a few items short (the pickle's
-    // last opcodes are not items) does not double at its end.
-    let predicted = predicted.saturating_add(predicted / 64);
+    let predicted = density_prediction(needed, offset, input_len);
     if predicted > doubled && predicted / 16 <= capacity {
         predicted
     } else {
@@ -1934,12 +1930,21 @@ fn predicted_room(
     limit: usize,
 ) -> Option<usize> {
     let input_len = input_len.filter(|_| len >= PREDICT_MIN && offset > 0)?;
-    let predicted = len as u128 * u128::from(input_len) / u128::from(offset);
-    let predicted = usize::try_from(predicted).unwrap_or(usize::MAX);
-    let predicted = predicted.saturating_add(predicted / 64);
     let bytes = usize::try_from(input_len).unwrap_or(usize::MAX);
-    let predicted = predicted.min(limit).min(bytes);
+    let predicted = density_prediction(len, offset, input_len)
+        .min(limit)
+        .min(bytes);
     (predicted > capacity).then_some(predicted)
+}
+
+/// How many entries `count` entries in the first `offset` bytes (`offset > 0`) predict for
+/// the whole `input_len` bytes at the same density, a little over, so that a vector
+/// predicted a few entries short (the pickle's last opcodes make none) does not double at
+/// its end.
+fn density_prediction(count: usize, offset: u64, input_len: u64) -> usize {
+    let predicted = count as u128 * u128::from(input_len) / u128::from(offset);
+    let predicted = usize::try_from(predicted).unwrap_or(usize::MAX);
+    predicted.saturating_add(predicted / 64)
 }
 
 #[cfg(test)]

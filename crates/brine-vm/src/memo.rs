@@ -34,14 +34,9 @@ impl Memo {
         let _ = self.dense.try_reserve(additional);
     }
 
-    /// The dense vector's entries.
-    pub(crate) fn dense_len(&self) -> usize {
-        self.dense.len()
-    }
-
-    /// The dense vector's room.
-    pub(crate) fn dense_capacity(&self) -> usize {
-        self.dense.capacity()
+    /// The dense vector's entries and the room it holds for them.
+    pub(crate) fn dense_room(&self) -> (usize, usize) {
+        (self.dense.len(), self.dense.capacity())
     }
 
     /// The memo emptied for another pickle, keeping the room of its vector and map unless

@@ -777,8 +777,8 @@ fn a_container_filled_after_the_memo_hands_it_back_keeps_where() {
 
 #[test]
 fn a_large_pickle_of_few_nodes_keeps_little_room() {
-    // 1 MiB of bytes in one BINBYTES: the decoder reserves an arena from the input's length
-    // (one node per 16 bytes), and the graph it returns gives back what one node leaves.
+    // 1 MiB of bytes in one BINBYTES: the decoder reserves its small arena from the input's
+    // length (1,024 nodes), and the graph it returns gives back what one node leaves.
     let mut pickle = b"\x80\x04B\x00\x00\x10\x00".to_vec();
     pickle.resize(pickle.len() + (1 << 20), b'x');
     pickle.extend_from_slice(b"\x94.");
@@ -794,7 +794,7 @@ fn a_large_pickle_of_few_nodes_keeps_little_room() {
 #[test]
 fn a_large_pickle_of_many_nodes_decodes_as_cpython() {
     // 100,000 short str, memoized, in APPENDS batches of 1000 as CPython writes them: beyond
-    // the small reserve, so the arena and the memo are reserved from the length.
+    // the small reserve, so the arena and the memo are sized from the density on the way.
     let mut pickle = b"\x80\x04]\x94(".to_vec();
     for i in 0..100_000u32 {
         let text = format!("s{i}");
